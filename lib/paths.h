@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Where homefs keeps things. Only paths come from the environment (so tests
+ * run isolated), never secrets:
+ *   HOMEFS_STATE_DIR    default /var/lib/homefs   records/, spool/
+ *   HOMEFS_RUNTIME_DIR  default /run/homefs       agent.sock, homes/<user>/ */
+
+const char *homefs_state_dir(void);
+const char *homefs_runtime_dir(void);
+
+/* Writes "<runtime>/agent.sock" into buf; -ENAMETOOLONG if it does not fit a
+ * sockaddr_un. */
+int homefs_agent_socket_path(char *buf, size_t size);

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A user record: the one description of a homefs user and their home. Its
+ * fields and their rules are defined in schema/user-record.schema.yaml (built
+ * into the library); names follow systemd's JSON user records. Records live as
+ * YAML files "<userName>.yaml" in $HOMEFS_STATE_DIR/records (root-only) and
+ * travel over the agent socket as JSON.
+ *
+ * Strings are NULL when unset; numbers are 0 when unset (a value of 0 is never
+ * meaningful for them); record_apply_defaults() fills what the schema gives a
+ * default for. */
+struct user_record {
+        char *user_name;            /* userName, required */
+        char *real_name;            /* realName */
+        char *email_address;        /* emailAddress */
+        uint32_t uid;               /* uid */
+        uint32_t gid;               /* gid */
+        char *shell;                /* shell */
+        char *home_directory;       /* homeDirectory, default /home/<userName> */
+        char *image_path;           /* imagePath, default /home/<userName>.home */
+        char *storage;              /* storage: "luks" */
+        uint64_t disk_size;         /* diskSize, bytes */
+        char *file_system_type;     /* fileSystemType: "ext4" */
+        char *luks_cipher;          /* luksCipher: "aes" */
+        char *luks_cipher_mode;     /* luksCipherMode: "xts-plain64" */
+        uint32_t luks_volume_key_size; /* luksVolumeKeySize, bytes: 64 */
+        uint32_t luks_sector_size;  /* luksSectorSize: 512..4096, power of two */
+        char *luks_pbkdf_type;      /* luksPbkdfType: argon2id|argon2i|pbkdf2 */
+        char *luks_pbkdf_hash_algorithm; /* luksPbkdfHashAlgorithm */
+        uint64_t luks_pbkdf_force_iterations; /* luksPbkdfForceIterations */
+        uint64_t luks_pbkdf_time_cost_usec;   /* luksPbkdfTimeCostUSec */
+        uint64_t luks_pbkdf_memory_cost;      /* luksPbkdfMemoryCost, bytes */
+        uint64_t luks_pbkdf_parallel_threads; /* luksPbkdfParallelThreads */
+        bool luks_discard;          /* luksDiscard */
+        bool locked;                /* locked: the account is locked, no unlock */
+        uint64_t last_change_usec;  /* lastChangeUSec, µs since the epoch */
+        uint64_t last_password_change_usec; /* lastPasswordChangeUSec */
+};
+
+struct user_record *user_record_new(void);
+void user_record_free(struct user_record *r);
+static inline void user_record_freep(struct user_record **r) {
+        user_record_free(*r);
+}
+#define _cleanup_record_ __attribute__((cleanup(user_record_freep)))
+
+/* Parse and validate. On failure returns negative errno (-EINVAL for invalid
+ * content) and, when error is non-NULL, a malloc'ed message naming the origin
+ * (file name or "request"), the line where known, and the field:
+ *     "/var/lib/homefs/records/alice.yaml:7: field 'uid': must be at least 1000" */
+int user_record_from_yaml(const char *text, size_t len, const char *origin,
+                          struct user_record **ret, char **error);
+int user_record_from_json(struct json_object *o, const char *origin,
+                          struct user_record **ret, char **error);
+
+/* Fill defaults (homeDirectory, imagePath, storage, ... from the schema). */
+int user_record_apply_defaults(struct user_record *r);
+
+/* Validate a complete record (after defaults), e.g. before saving. */
+int user_record_validate(const struct user_record *r, char **error);
+
+/* Serialize; only set fields are emitted. */
+struct json_object *user_record_to_json(const struct user_record *r);
+int user_record_to_yaml(const struct user_record *r, char **ret);
+
+/* Files below a directory fd (the records directory): "<userName>.yaml",
+ * mode 0600, written atomically (temp file, fsync, rename, fsync dir). */
+int user_record_load(int dir_fd, const char *user_name, struct user_record **ret, char **error);
+int user_record_save(int dir_fd, const struct user_record *r);
+int user_record_delete(int dir_fd, const char *user_name);
+
+/* True if s is a valid userName (the schema's pattern). */
+bool user_name_is_valid(const char *s);
+
+/* The table of fields the code handles, NULL-terminated, for the schema
+ * coverage test. */
+extern const char *const user_record_field_names[];
+
+/* The schema text built into the library. */
+extern const char user_record_schema_yaml[];

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "tap.h"
+
+static int tap_planned, tap_count, tap_failed;
+
+void tap_plan(int n) {
+        tap_planned = n;
+        if (n > 0)
+                printf("1..%d\n", n);
+}
+
+bool tap_ok(bool cond, const char *fmt, ...) {
+        va_list ap;
+
+        tap_count++;
+        if (!cond)
+                tap_failed++;
+        printf("%s %d - ", cond ? "ok" : "not ok", tap_count);
+        va_start(ap, fmt);
+        vprintf(fmt, ap);
+        va_end(ap);
+        printf("\n");
+        fflush(stdout);
+        return cond;
+}
+
+void tap_diag(const char *fmt, ...) {
+        va_list ap;
+
+        printf("# ");
+        va_start(ap, fmt);
+        vprintf(fmt, ap);
+        va_end(ap);
+        printf("\n");
+}
+
+int tap_done(void) {
+        if (tap_planned <= 0)
+                printf("1..%d\n", tap_count);
+        else if (tap_planned != tap_count) {
+                printf("# planned %d tests but ran %d\n", tap_planned, tap_count);
+                return 1;
+        }
+        if (tap_count == 0) {
+                printf("# no tests ran\n");
+                return 1;
+        }
+        return tap_failed ? 1 : 0;
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* A minimal TAP producer for the unit tests. */
+
+#include <stdbool.h>
+
+void tap_plan(int n);                          /* 0: plan printed at tap_done() */
+bool tap_ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int tap_done(void);                            /* exit status: 0 if all passed */
+
+#define TAP_EQ_INT(a, b, name) \
+        tap_ok((long long) (a) == (long long) (b), "%s (got %lld, want %lld)", name, (long long) (a), (long long) (b))
