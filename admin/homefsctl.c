@@ -1,2 +1,116 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-int main(void) { return 0; }
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "homefsctl.h"
+#include "log.h"
+#include "options.h"
+#include "secret.h"
+
+static const struct verb {
+        const char *name;
+        int (*run)(const struct options *o, int argc, char **argv);
+} verbs[] = {
+        { "create", verb_create },
+        { "list", verb_list },
+        { "inspect", verb_inspect },
+        { "remove", verb_remove },
+        { "unlock", verb_unlock },
+        { "activate", verb_unlock },
+        { "lock", verb_lock },
+        { "deactivate", verb_lock },
+        { "passwd", verb_passwd },
+};
+
+static void help(void) {
+        printf("homefsctl %s — manage homefs encrypted home directories\n"
+               "\n"
+               "Usage: homefsctl [OPTIONS...] COMMAND [USER]\n"
+               "\n"
+               "Commands:\n"
+               "  list                    List homes (NAME UID STATE HOME)\n"
+               "  inspect [USER]          Show a home's record, state and sizes\n"
+               "  create USER             Create a home (asks for its password twice)\n"
+               "  remove USER             Remove a home and its image\n"
+               "  unlock USER             Unlock a home (alias: activate)\n"
+               "  lock USER               Lock a home (alias: deactivate)\n"
+               "  passwd [USER]           Change a home's password\n"
+               "\n"
+               "Options:\n"
+               "  -h --help               Show this help\n"
+               "     --version            Show the version\n"
+               "     --json=pretty|short|off\n"
+               "                          Print the agent's reply as JSON (--json: pretty)\n"
+               "  -q --quiet              Print nothing but errors (and requested output)\n"
+               "     --no-legend          Print no header and footer in 'list'\n"
+               "     --no-pager           Accepted for homectl compatibility; no pager is used\n"
+               "     --password-file=PATH Read passwords from PATH, one per line, instead of\n"
+               "                          the terminal or standard input\n"
+               "     --force              remove: also remove a home that is unlocked\n"
+               "\n"
+               "Options for create (the record fields they set are in homefsctl(1)):\n"
+               "  -c --real-name=NAME     --email-address=ADDRESS  -u --uid=UID\n"
+               "  -s --shell=PATH         -d --home-dir=PATH       --image-path=PATH\n"
+               "     --storage=luks       --disk-size=BYTES|PERCENT%%\n"
+               "     --luks-pbkdf-type=argon2id|argon2i|pbkdf2\n"
+               "     --luks-pbkdf-hash-algorithm=ALG  --luks-pbkdf-force-iterations=N\n"
+               "     --luks-pbkdf-time-cost=USEC|DURATION  --luks-pbkdf-memory-cost=BYTES\n"
+               "     --luks-pbkdf-parallel-threads=N  --luks-discard=yes|no\n"
+               "     --luks-sector-size=BYTES\n"
+               "\n"
+               "Passwords are read from the terminal with echo off, or one per line from\n"
+               "standard input when it is not a terminal (passwd: current, then new), or\n"
+               "from --password-file. They are never taken from arguments or the environment.\n"
+               "\n"
+               "Exit status:\n"
+               "  0 success            1 failure               2 usage error\n"
+               "  3 wrong password     4 no such home          5 rate limited or busy\n"
+               "  6 homefs-agent not reachable\n"
+               "\n"
+               "Environment: HOMEFS_RUNTIME_DIR (default /run/homefs) holds agent.sock.\n"
+               "See homefsctl(1).\n",
+               HOMEFS_VERSION);
+}
+
+static int dispatch(const struct options *o, int argc, char **argv) {
+        if (argc < 1)
+                return usage_error("Missing command.");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                if (!streq(argv[0], verbs[i].name))
+                        continue;
+                if (o->create_option && verbs[i].run != verb_create)
+                        return usage_error("Option --%s is only valid with 'create'.", o->create_option);
+                return verbs[i].run(o, argc - 1, argv + 1);
+        }
+        return usage_error("Unknown command '%s'.", argv[0]);
+}
+
+int main(int argc, char **argv) {
+        struct options o = { .legend = true };
+        enum action action;
+        int status;
+
+        /* Passwords pass through this process. */
+        secret_process_harden();
+        log_setup("homefsctl", LOG_LEVEL_INFO);
+
+        if (parse_options(argc, argv, &o, &action) < 0)
+                status = EXIT_USAGE;
+        else if (action == ACTION_HELP) {
+                help();
+                status = EXIT_OK;
+        } else if (action == ACTION_VERSION) {
+                printf("homefsctl %s\n", HOMEFS_VERSION);
+                status = EXIT_OK;
+        } else
+                status = dispatch(&o, argc - optind, argv + optind);
+
+        json_object_put(o.record);
+        if (fflush(stdout) != 0 && status == EXIT_OK) {
+                log_error_errno(errno, "Cannot write the output: %m.");
+                status = EXIT_FAIL;
+        }
+        return status;
+}

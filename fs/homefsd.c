@@ -1,2 +1,329 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-int main(void) { return 0; }
+/* homefsd USER: the FUSE front of one home, mounted at the home path. It
+ * starts locked and registers with homefs-agent, which attaches and detaches
+ * the backing directory (front-agent.c). See docs and fs/front.h. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <linux/securebits.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "front.h"
+#include "log.h"
+#include "macro.h"
+#include "secret.h"
+
+static unsigned arg_debug;
+static unsigned arg_threads = 10;
+static const char *arg_attach_dir;
+static const char *arg_mountpoint;
+static bool arg_no_agent;
+static const char *arg_user;
+
+static pthread_t main_thread;
+static atomic_bool loop_done;
+static atomic_int exit_status = EXIT_SUCCESS;
+
+static void help(void) {
+        printf("Usage: homefsd [OPTIONS] USER\n"
+               "\n"
+               "The FUSE front of USER's homefs home, mounted at the home directory.\n"
+               "Locked until homefs-agent attaches the decrypted home.\n"
+               "\n"
+               "  -h --help             Show this help\n"
+               "     --version          Show the version\n"
+               "  -d --debug            Debug logging (twice: also libfuse's request trace)\n"
+               "  -f --foreground       Accepted for compatibility; homefsd never forks\n"
+               "     --threads=N        At most N worker threads (default 10)\n"
+               "\n"
+               "For tests and benchmarks only:\n"
+               "     --attach-dir=DIR   Serve DIR at once, without an agent\n"
+               "     --mountpoint=PATH  Mount at PATH instead of USER's home directory\n"
+               "     --no-agent         Do not register with the agent (stays locked)\n"
+               "  Signals as test hooks: SIGUSR1 detaches (locks) as the agent's Detach\n"
+               "  would; SIGUSR2 attaches the --attach-dir again.\n"
+               "  SIGTERM, SIGINT: detach, unmount and exit.\n");
+}
+
+static int parse_args(int argc, char *argv[]) {
+        enum { ARG_VERSION = 0x100, ARG_THREADS, ARG_ATTACH_DIR, ARG_MOUNTPOINT, ARG_NO_AGENT };
+        static const struct option options[] = {
+                { "help",       no_argument,       NULL, 'h' },
+                { "version",    no_argument,       NULL, ARG_VERSION },
+                { "debug",      no_argument,       NULL, 'd' },
+                { "foreground", no_argument,       NULL, 'f' },
+                { "threads",    required_argument, NULL, ARG_THREADS },
+                { "attach-dir", required_argument, NULL, ARG_ATTACH_DIR },
+                { "mountpoint", required_argument, NULL, ARG_MOUNTPOINT },
+                { "no-agent",   no_argument,       NULL, ARG_NO_AGENT },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "hdf", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("homefsd %s\n", HOMEFS_VERSION);
+                        return 0;
+                case 'd':
+                        arg_debug++;
+                        break;
+                case 'f':
+                        break;
+                case ARG_THREADS: {
+                        char *end;
+                        unsigned long n = strtoul(optarg, &end, 10);
+
+                        if (*end || n < 1 || n > 1024) {
+                                log_error("Invalid --threads: %s", optarg);
+                                return -EINVAL;
+                        }
+                        arg_threads = (unsigned) n;
+                        break;
+                }
+                case ARG_ATTACH_DIR:
+                        arg_attach_dir = optarg;
+                        break;
+                case ARG_MOUNTPOINT:
+                        arg_mountpoint = optarg;
+                        break;
+                case ARG_NO_AGENT:
+                        arg_no_agent = true;
+                        break;
+                default:
+                        return -EINVAL;
+                }
+
+        if (optind + 1 != argc) {
+                log_error("Expected exactly one argument, the user name. See --help.");
+                return -EINVAL;
+        }
+        arg_user = argv[optind];
+        return 1;
+}
+
+/* Run as root with every capability, but switch fsuid/fsgid per request:
+ * keep the capabilities over that switch (else the kernel drops the
+ * file system capabilities as soon as fsuid is not 0), drop root's
+ * supplementary groups, and create files with exactly the mode the kernel
+ * sends (it has applied the caller's umask already). */
+static int process_setup(void) {
+        secret_process_harden();
+        umask(0);
+        if (setgroups(0, NULL) < 0)
+                return log_error_errno(errno, "Cannot drop supplementary groups: %m");
+        if (prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED) < 0)
+                return log_error_errno(errno, "Cannot set SECBIT_NO_SETUID_FIXUP (not root?): %m");
+        return 0;
+}
+
+/* The bare mountpoint is root's and mode 0000: without homefsd it is useless. */
+static int mountpoint_ensure(const char *path) {
+        struct stat st;
+
+        if (stat(path, &st) == 0) {
+                if (!S_ISDIR(st.st_mode))
+                        return log_error_errno(ENOTDIR, "Mountpoint %s is not a directory.", path);
+                return 0;
+        }
+        if (errno != ENOENT)
+                return log_error_errno(errno, "Cannot stat mountpoint %s: %m", path);
+        if (mkdir(path, 0000) < 0 && errno != EEXIST)
+                return log_error_errno(errno, "Cannot create mountpoint %s: %m", path);
+        if (chown(path, 0, 0) < 0 || chmod(path, 0000) < 0)
+                return log_error_errno(errno, "Cannot set up mountpoint %s: %m", path);
+        return 0;
+}
+
+static int attach_dir_open(void) {
+        int fd = open(arg_attach_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (fd < 0)
+                return log_error_errno(errno, "Cannot open %s: %m", arg_attach_dir);
+        return front_attach(fd);
+}
+
+static void wake_handler(int sig) {
+        /* Only interrupts the main thread's wait in the FUSE loop. */
+}
+
+void front_request_exit(int status) {
+        if (status != EXIT_SUCCESS)
+                exit_status = status;
+        fuse_session_exit(front.se);
+        /* The loop's main thread sleeps in sem_wait() and checks for exit
+         * only when woken; keep knocking until it has returned (a single
+         * signal could arrive just before it goes to sleep). */
+        while (!loop_done) {
+                pthread_kill(main_thread, SIGRTMIN);
+                usleep(100 * 1000);
+        }
+}
+
+static void control_sigset(sigset_t *set) {
+        sigemptyset(set);
+        sigaddset(set, SIGTERM);
+        sigaddset(set, SIGINT);
+        sigaddset(set, SIGHUP);
+        sigaddset(set, SIGUSR1);
+        sigaddset(set, SIGUSR2);
+}
+
+static void *signal_thread(void *p) {
+        sigset_t set;
+
+        control_sigset(&set);
+        for (;;) {
+                int sig = sigwaitinfo(&set, NULL);
+
+                if (sig == SIGUSR1)
+                        (void) front_detach();
+                else if (sig == SIGUSR2 && arg_attach_dir)
+                        (void) attach_dir_open();
+                else if (sig == SIGUSR2)
+                        log_warning("SIGUSR2 ignored: no --attach-dir.");
+                else if (sig > 0) {
+                        log_info("Signal %s: unmounting.", strsignal(sig));
+                        front_request_exit(EXIT_SUCCESS);
+                        return NULL;
+                }
+        }
+}
+
+static int signals_setup(void) {
+        struct sigaction sa = { .sa_handler = wake_handler };
+        sigset_t set;
+
+        control_sigset(&set);
+        if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0 ||
+            sigaction(SIGRTMIN, &sa, NULL) < 0)
+                return log_error_errno(errno, "Cannot set up signals: %m");
+        return 0;
+}
+
+static int start_thread(void *(*fn)(void *)) {
+        pthread_t t;
+        int r = pthread_create(&t, NULL, fn, NULL);
+
+        if (r != 0)
+                return log_error_errno(r, "Cannot start a thread: %m");
+        pthread_detach(t);
+        return 0;
+}
+
+static struct fuse_session *session_new(void) {
+        char opts[256];
+        const char *argv[] = { "homefsd", "-o", opts, "-d" };
+        struct fuse_args args = FUSE_ARGS_INIT(arg_debug > 1 ? 4 : 3, (char **) argv);
+
+        /* fuse_opt separates with ',' and escapes with '\'. */
+        if (strpbrk(arg_user, ",\\")) {
+                log_error("Unsupported user name: %s", arg_user);
+                return NULL;
+        }
+        snprintf(opts, sizeof(opts),
+                 "allow_other,default_permissions,nosuid,nodev,fsname=homefs:%s,subtype=homefs", arg_user);
+        return fuse_session_new(&args, &front_ops, sizeof(front_ops), NULL);
+}
+
+static int run_loop(struct fuse_session *se) {
+        struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+        int r;
+
+        if (!cfg)
+                return -ENOMEM;
+        fuse_loop_cfg_set_clone_fd(cfg, 1);
+        fuse_loop_cfg_set_max_threads(cfg, arg_threads);
+        r = fuse_session_loop_mt(se, cfg);
+        loop_done = true;
+        fuse_loop_cfg_destroy(cfg);
+        return r;
+}
+
+static int run(void) {
+        const struct passwd *pw;
+        const char *mountpoint;
+        struct fuse_session *se;
+        int r;
+
+        errno = 0;
+        pw = getpwnam(arg_user);
+        if (!pw)
+                return log_error_errno(errno ?: ENOENT, "Unknown user %s: %m", arg_user);
+        front.uid = pw->pw_uid;
+        front.gid = pw->pw_gid;
+        mountpoint = arg_mountpoint ?: pw->pw_dir;
+
+        if (inode_table_init() < 0)
+                return log_error_errno(ENOMEM, "Out of memory.");
+        gate_init();
+        if (arg_attach_dir && (r = attach_dir_open()) < 0)
+                return r;
+
+        r = mountpoint_ensure(mountpoint);
+        if (r < 0)
+                return r;
+        r = signals_setup();
+        if (r < 0)
+                return r;
+
+        se = session_new();
+        if (!se)
+                return log_error_errno(EINVAL, "Cannot create the FUSE session.");
+        front.se = se;
+        if (fuse_session_mount(se, mountpoint) != 0) {
+                fuse_session_destroy(se);
+                return log_error_errno(EIO, "Cannot mount on %s.", mountpoint);
+        }
+        log_info("Mounted on %s for %s, %s.", mountpoint, arg_user,
+                 arg_attach_dir ? "attached" : "locked");
+
+        main_thread = pthread_self();
+        r = start_thread(signal_thread);
+        if (r == 0 && !arg_attach_dir && !arg_no_agent) {
+                r = agent_link_start(arg_user, mountpoint);
+                if (r < 0)
+                        log_error_errno(r, "Cannot start the agent link: %m");
+        }
+        if (r == 0 && run_loop(se) != 0)
+                r = -EIO;
+
+        (void) front_detach();
+        fuse_session_unmount(se);
+        fuse_session_destroy(se);
+        log_info("Unmounted %s.", mountpoint);
+        return r;
+}
+
+int main(int argc, char *argv[]) {
+        int r;
+
+        log_setup("homefsd", LOG_LEVEL_INFO);
+        r = parse_args(argc, argv);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if (arg_debug)
+                log_set_max_level(LOG_LEVEL_DEBUG);
+
+        if (process_setup() < 0)
+                return EXIT_FAILURE;
+        r = run();
+        if (r < 0)
+                return EXIT_FAILURE;
+        return exit_status;
+}

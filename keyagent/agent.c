@@ -1,2 +1,276 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-int main(void) { return 0; }
+/* homefs-agent: the root daemon that alone reads keyslots and holds volume
+ * keys. It listens on $HOMEFS_RUNTIME_DIR/agent.sock, serves each client on
+ * its own thread, and starts a homefsd for every home it knows. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <libcryptsetup.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "config.h"
+#include "dispatch.h"
+#include "front.h"
+#include "home-ops.h"
+#include "log.h"
+#include "paths.h"
+#include "registry.h"
+#include "secret.h"
+
+struct agent_config agent_config = {
+        .homefsd = HOMEFS_SBINDIR "/homefsd",
+        .cryptdev = HOMEFS_LIBEXECDIR "/homefs-cryptdev",
+        .skel = "/etc/skel",
+        .activation = ACTIVATION_AUTO,
+};
+
+uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
+}
+
+static void help(void) {
+        printf("Usage: homefs-agent [OPTIONS]\n\n"
+               "The homefs key agent: unlocks, locks and manages encrypted homes.\n"
+               "Runs in the foreground as root; logs to standard error.\n\n"
+               "  -h --help                 Show this help\n"
+               "     --version              Show the version\n"
+               "     --activation=MODE      auto (default), dm-crypt or userspace\n"
+               "     --homefsd=PATH         The front daemon (default %s)\n"
+               "     --cryptdev=PATH        The userspace crypto engine (default %s)\n"
+               "     --skel=DIR             Skeleton for new homes (default /etc/skel)\n"
+               "  -d --debug                Log debug messages\n\n"
+               "Environment: HOMEFS_STATE_DIR (default /var/lib/homefs), HOMEFS_RUNTIME_DIR\n"
+               "(default /run/homefs).\n",
+               HOMEFS_SBINDIR "/homefsd", HOMEFS_LIBEXECDIR "/homefs-cryptdev");
+}
+
+static int copy_path(char *dst, const char *src, const char *what) {
+        if (src[0] != '/' || strlen(src) >= PATH_MAX) {
+                fprintf(stderr, "homefs-agent: --%s needs an absolute path\n", what);
+                return -EINVAL;
+        }
+        strcpy(dst, src);
+        return 0;
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum { ARG_VERSION = 0x100, ARG_ACTIVATION, ARG_HOMEFSD, ARG_CRYPTDEV, ARG_SKEL };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "activation", required_argument, NULL, ARG_ACTIVATION },
+                { "homefsd", required_argument, NULL, ARG_HOMEFSD },
+                { "cryptdev", required_argument, NULL, ARG_CRYPTDEV },
+                { "skel", required_argument, NULL, ARG_SKEL },
+                { "debug", no_argument, NULL, 'd' },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "hd", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("homefs-agent %s\n", HOMEFS_VERSION);
+                        return 0;
+                case ARG_ACTIVATION:
+                        if (activation_mode_from_string(optarg, &agent_config.activation) < 0) {
+                                fprintf(stderr, "homefs-agent: --activation takes auto, dm-crypt or userspace\n");
+                                return -EINVAL;
+                        }
+                        break;
+                case ARG_HOMEFSD:
+                        if (copy_path(agent_config.homefsd, optarg, "homefsd") < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_CRYPTDEV:
+                        if (copy_path(agent_config.cryptdev, optarg, "cryptdev") < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_SKEL:
+                        if (copy_path(agent_config.skel, optarg, "skel") < 0)
+                                return -EINVAL;
+                        break;
+                case 'd':
+                        log_set_max_level(LOG_LEVEL_DEBUG);
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        if (optind < argc) {
+                fprintf(stderr, "homefs-agent: takes no arguments; see --help\n");
+                return -EINVAL;
+        }
+        return 1;
+}
+
+static void cryptsetup_log(int level, const char *msg, void *userdata) {
+        size_t n = strlen(msg);
+
+        /* libcryptsetup's own messages end in a newline. */
+        if (level == CRYPT_LOG_ERROR)
+                log_error("libcryptsetup: %.*s", (int) (n && msg[n - 1] == '\n' ? n - 1 : n), msg);
+        else
+                log_debug("libcryptsetup: %.*s", (int) (n && msg[n - 1] == '\n' ? n - 1 : n), msg);
+}
+
+static int listen_socket(void) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        const char *runtime = homefs_runtime_dir();
+        int fd, r;
+
+        if (mkdir(runtime, 0755) < 0 && errno != EEXIST)
+                return log_error_errno(-errno, "creating %s: %m", runtime);
+        if (chmod(runtime, 0755) < 0)
+                return log_error_errno(-errno, "chmod %s: %m", runtime);
+        r = homefs_agent_socket_path(sa.sun_path, sizeof(sa.sun_path));
+        if (r < 0)
+                return log_error_errno(r, "the runtime directory path %s is too long", runtime);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return log_error_errno(-errno, "socket: %m");
+        (void) unlink(sa.sun_path);
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ||
+            chmod(sa.sun_path, 0666) < 0 || listen(fd, 64) < 0) {
+                r = log_error_errno(-errno, "listening on %s: %m", sa.sun_path);
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+static void *connection_thread(void *userdata) {
+        dispatch_connection(userdata);
+        return NULL;
+}
+
+static void *accept_thread(void *userdata) {
+        int listen_fd = *(int *) userdata;
+
+        for (;;) {
+                struct proto_conn *conn;
+                pthread_attr_t attr;
+                pthread_t t;
+                int fd;
+
+                fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+                if (fd < 0) {
+                        if (errno != EINTR && errno != ECONNABORTED)
+                                log_warning_errno(-errno, "accept: %m");
+                        continue;
+                }
+                conn = proto_conn_new(fd);
+                if (!conn) {
+                        close(fd);
+                        continue;
+                }
+                pthread_attr_init(&attr);
+                pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+                if (pthread_create(&t, &attr, connection_thread, conn) != 0)
+                        proto_conn_free(conn);
+                pthread_attr_destroy(&attr);
+        }
+        return NULL;
+}
+
+/* Start homefsd for every home with an image, so that while the agent runs no
+ * home path is a bare directory. */
+static void start_fronts(void) {
+        struct home **homes;
+        size_t n;
+
+        if (registry_list(&homes, &n) < 0)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                pthread_mutex_lock(&homes[i]->lock);
+                if (home_get_state(homes[i]) == HOME_INACTIVE)
+                        (void) front_ensure(homes[i]);
+                pthread_mutex_unlock(&homes[i]->lock);
+        }
+        registry_list_free(homes, n);
+}
+
+/* On SIGTERM: lock every home and stop every front. */
+static void shutdown_homes(void) {
+        struct home **homes;
+        size_t n;
+
+        if (registry_list(&homes, &n) < 0)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                struct agent_error e = {};
+
+                pthread_mutex_lock(&homes[i]->lock);
+                (void) home_lock(homes[i], &e);
+                if (homes[i]->front)
+                        (void) front_terminate(homes[i]);
+                pthread_mutex_unlock(&homes[i]->lock);
+        }
+        registry_list_free(homes, n);
+}
+
+int main(int argc, char *argv[]) {
+        char sock[108];
+        sigset_t mask;
+        pthread_t t;
+        int listen_fd, r, sig;
+
+        log_setup("homefs-agent", LOG_LEVEL_INFO);
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? 2 : 0;
+        if (geteuid() != 0) {
+                log_error("homefs-agent must run as root");
+                return 1;
+        }
+        secret_process_harden();
+        umask(0077);
+        crypt_set_log_callback(NULL, cryptsetup_log, NULL);
+
+        /* Signals are taken synchronously by the main thread; every thread
+         * created from here on inherits the mask. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, &mask, NULL);
+        signal(SIGPIPE, SIG_IGN);
+
+        r = registry_load();
+        if (r < 0)
+                return 1;
+        listen_fd = listen_socket();
+        if (listen_fd < 0)
+                return 1;
+        if (pthread_create(&t, NULL, accept_thread, &listen_fd) != 0) {
+                log_error("cannot start the accept thread");
+                return 1;
+        }
+        start_fronts();
+        log_info("ready (activation: %s, state %s, runtime %s)", activation_mode_to_string(agent_config.activation),
+                 homefs_state_dir(), homefs_runtime_dir());
+
+        do
+                r = sigwait(&mask, &sig);
+        while (r == 0 && sig == SIGHUP);
+
+        log_info("shutting down: locking every home");
+        if (homefs_agent_socket_path(sock, sizeof(sock)) >= 0)
+                (void) unlink(sock);
+        shutdown_homes();
+        return 0;
+}

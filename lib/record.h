@@ -74,6 +74,19 @@ int user_record_load(int dir_fd, const char *user_name, struct user_record **ret
 int user_record_save(int dir_fd, const struct user_record *r);
 int user_record_delete(int dir_fd, const char *user_name);
 
+/* Record files larger than this are refused. */
+#define USER_RECORD_FILE_MAX (64U * 1024U)
+
+/* True if both records have the same fields set to the same values. */
+bool user_record_equal(const struct user_record *a, const struct user_record *b);
+
+/* Set one field from a JSON value, validated against the schema (for
+ * `homefsctl update` and merging). A JSON null (value == NULL) unsets the
+ * field; userName cannot be unset. Returns -ENOENT for an unknown field name,
+ * -EINVAL for an invalid value, with a message as for user_record_from_json(). */
+int user_record_set_field(struct user_record *r, const char *name, struct json_object *value,
+                          const char *origin, char **error);
+
 /* True if s is a valid userName (the schema's pattern). */
 bool user_name_is_valid(const char *s);
 

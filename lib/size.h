@@ -14,5 +14,8 @@ int parse_size(const char *s, uint64_t *ret);
  * not a percentage. */
 int parse_percent(const char *s, unsigned *ret);
 
-/* Format bytes the way people read them: "256.0M", "1.5G", "512B". */
+/* Format bytes the way people read them: "256.0M", "1.5G", "512B" (one
+ * decimal, rounded down). A buffer of FORMAT_SIZE_MAX always suffices; a
+ * smaller one truncates. Returns buf (NULL if buf is NULL or size 0). */
+#define FORMAT_SIZE_MAX 16
 const char *format_size(char *buf, size_t size, uint64_t bytes);

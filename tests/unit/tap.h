@@ -10,5 +10,7 @@ bool tap_ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int tap_done(void);                            /* exit status: 0 if all passed */
 
-#define TAP_EQ_INT(a, b, name) \
-        tap_ok((long long) (a) == (long long) (b), "%s (got %lld, want %lld)", name, (long long) (a), (long long) (b))
+static inline bool tap_eq_int(long long got, long long want, const char *name) {
+        return tap_ok(got == want, "%s (got %lld, want %lld)", name, got, want);
+}
+#define TAP_EQ_INT(a, b, name) tap_eq_int((long long) (a), (long long) (b), name)

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "ask-password.h"
+#include "homefsctl.h"
+#include "log.h"
+
+int agent_run(struct proto_conn *conn, const char *method, struct json_object *params, bool secret,
+              struct json_object **ret, struct agent_error *error) {
+        _cleanup_(proto_conn_freep) struct proto_conn *own = NULL;
+        struct json_object *reply = NULL;
+        int r;
+
+        if (!conn) {
+                r = agent_connect(&own, error);
+                if (r < 0) {
+                        /* agent_call() did not get to take these over and wipe them. */
+                        if (secret) {
+                                proto_wipe_string(params, "password");
+                                proto_wipe_string(params, "newPassword");
+                        }
+                        json_object_put(params);
+                        return r;
+                }
+                conn = own;
+        }
+        r = agent_call(conn, method, params, secret, &reply, error);
+        if (r < 0)
+                return r;
+        if (ret)
+                *ret = reply;
+        else
+                json_object_put(reply);
+        return 0;
+}
+
+int exit_status_from_agent_error(const struct agent_error *e) {
+        const char *name = agent_error_short_name(e);
+
+        switch (e->origin) {
+        case AGENT_ERROR_CONNECT:
+                return EXIT_NO_AGENT;
+        case AGENT_ERROR_TRANSPORT:
+                return e->errnum == -ECONNRESET || e->errnum == -EPIPE ? EXIT_NO_AGENT : EXIT_FAIL;
+        case AGENT_ERROR_REPLY:
+                if (!name)
+                        return EXIT_FAIL;
+                if (streq(name, "BadCredentials"))
+                        return EXIT_BAD_CREDENTIALS;
+                if (streq(name, "NoSuchHome"))
+                        return EXIT_NO_SUCH_HOME;
+                if (streq(name, "RateLimited") || streq(name, "HomeBusy"))
+                        return EXIT_BUSY;
+                return EXIT_FAIL;
+        default:
+                return EXIT_FAIL;
+        }
+}
+
+int report_agent_error(const struct agent_error *e, const char *user_name) {
+        char line[AGENT_ERROR_LINE_MAX];
+
+        log_error("%s", agent_error_format(e, user_name, line, sizeof(line)));
+        return exit_status_from_agent_error(e);
+}
+
+int report_password_error(int r, const struct options *o) {
+        if (r == -ECANCELED)
+                log_error("Cancelled.");
+        else if (o->password_file)
+                log_error("Cannot read the password from %s: %s.", o->password_file, ask_password_strerror(r));
+        else
+                log_error("%s.", ask_password_strerror(r));
+        return EXIT_FAIL;
+}
+
+int usage_error(const char *fmt, ...) {
+        char buf[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        log_error("%s See 'homefsctl --help'.", buf);
+        return EXIT_USAGE;
+}
+
+const char *verb_user(int argc, char **argv, const char *verb, bool default_self) {
+        struct passwd *pw;
+
+        if (argc > 1) {
+                usage_error("Too many arguments for '%s': it takes one user name.", verb);
+                return NULL;
+        }
+        if (argc == 1) {
+                if (argv[0][0] == 0) {
+                        usage_error("The user name for '%s' is empty.", verb);
+                        return NULL;
+                }
+                return argv[0];
+        }
+        if (!default_self) {
+                usage_error("'%s' needs a user name.", verb);
+                return NULL;
+        }
+        pw = getpwuid(getuid());
+        if (!pw) {
+                usage_error("Cannot find the name of uid %u; give the user name.", (unsigned) getuid());
+                return NULL;
+        }
+        return pw->pw_name;
+}
+
+void print_json(const struct options *o, struct json_object *v) {
+        int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+
+        flags |= o->json == JSON_SHORT ? JSON_C_TO_STRING_PLAIN : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED;
+        puts(json_object_to_json_string_ext(v, flags));
+}

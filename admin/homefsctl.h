@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "agent-client.h"
+#include "macro.h"
+
+/* homefsctl's exit statuses (documented in --help and docs/homefsctl.1.md). */
+enum {
+        EXIT_OK = 0,
+        EXIT_FAIL = 1,
+        EXIT_USAGE = 2,
+        EXIT_BAD_CREDENTIALS = 3,
+        EXIT_NO_SUCH_HOME = 4,
+        EXIT_BUSY = 5,      /* rate limited, or the home is busy */
+        EXIT_NO_AGENT = 6,  /* homefs-agent not reachable, or it went away */
+};
+
+enum json_mode { JSON_OFF, JSON_PRETTY, JSON_SHORT };
+
+/* Everything the command line said, for the verbs. */
+struct options {
+        enum json_mode json;
+        bool quiet;
+        bool legend;
+        bool force;
+        const char *password_file;
+        struct json_object *record;  /* create: the record fields from the flags */
+        unsigned disk_size_percent;  /* create: --disk-size=N% (0: not given) */
+        const char *create_option;   /* the first create-only option seen, for usage errors */
+};
+
+/* Each verb gets the arguments after the verb name and returns an exit status;
+ * it has printed any error itself. */
+int verb_create(const struct options *o, int argc, char **argv);
+int verb_list(const struct options *o, int argc, char **argv);
+int verb_inspect(const struct options *o, int argc, char **argv);
+int verb_remove(const struct options *o, int argc, char **argv);
+int verb_unlock(const struct options *o, int argc, char **argv);
+int verb_lock(const struct options *o, int argc, char **argv);
+int verb_passwd(const struct options *o, int argc, char **argv);
+
+static inline void proto_conn_freep(struct proto_conn **c) {
+        proto_conn_free(*c);
+}
+
+/* Call the agent on conn, or when conn is NULL on a connection of its own.
+ * 0 and *ret (ret may be NULL if the reply is not wanted), or negative errno
+ * with error filled in (nothing printed). params are taken over. Verbs that
+ * ask for a password connect first, so nobody types a password for an agent
+ * that is not there. */
+int agent_run(struct proto_conn *conn, const char *method, struct json_object *params, bool secret,
+              struct json_object **ret, struct agent_error *error);
+
+/* Print an agent failure once, to stderr, and return its exit status. */
+int report_agent_error(const struct agent_error *e, const char *user_name);
+int exit_status_from_agent_error(const struct agent_error *e);
+
+/* Print a failure to read a password and return EXIT_FAIL. */
+int report_password_error(int r, const struct options *o);
+
+/* Print a usage error (with a pointer to --help) and return EXIT_USAGE. */
+int usage_error(const char *fmt, ...) _printf_(1, 2);
+
+/* The user a verb is about: argv[0] if given, else (when allowed) the
+ * caller's own user name. NULL after printing a usage error. */
+const char *verb_user(int argc, char **argv, const char *verb, bool default_self);
+
+/* Print a reply as JSON on stdout in the mode asked for. */
+void print_json(const struct options *o, struct json_object *v);

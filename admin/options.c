@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+
+#include "log.h"
+#include "options.h"
+#include "parse-args.h"
+#include "size.h"
+
+enum {
+        ARG_VERSION = 0x100,
+        ARG_JSON,
+        ARG_NO_PAGER,
+        ARG_NO_LEGEND,
+        ARG_FORCE,
+        ARG_PASSWORD_FILE,
+        /* create only, from here on */
+        ARG_CREATE_FIRST,
+        ARG_EMAIL_ADDRESS = ARG_CREATE_FIRST,
+        ARG_STORAGE,
+        ARG_DISK_SIZE,
+        ARG_IMAGE_PATH,
+        ARG_LUKS_PBKDF_TYPE,
+        ARG_LUKS_PBKDF_HASH_ALGORITHM,
+        ARG_LUKS_PBKDF_FORCE_ITERATIONS,
+        ARG_LUKS_PBKDF_TIME_COST,
+        ARG_LUKS_PBKDF_MEMORY_COST,
+        ARG_LUKS_PBKDF_PARALLEL_THREADS,
+        ARG_LUKS_DISCARD,
+        ARG_LUKS_SECTOR_SIZE,
+};
+
+static const struct option long_options[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, ARG_VERSION },
+        { "json", optional_argument, NULL, ARG_JSON },
+        { "quiet", no_argument, NULL, 'q' },
+        { "no-pager", no_argument, NULL, ARG_NO_PAGER },
+        { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
+        { "force", no_argument, NULL, ARG_FORCE },
+        { "password-file", required_argument, NULL, ARG_PASSWORD_FILE },
+        { "real-name", required_argument, NULL, 'c' },
+        { "email-address", required_argument, NULL, ARG_EMAIL_ADDRESS },
+        { "uid", required_argument, NULL, 'u' },
+        { "shell", required_argument, NULL, 's' },
+        { "home-dir", required_argument, NULL, 'd' },
+        { "image-path", required_argument, NULL, ARG_IMAGE_PATH },
+        { "storage", required_argument, NULL, ARG_STORAGE },
+        { "disk-size", required_argument, NULL, ARG_DISK_SIZE },
+        { "luks-pbkdf-type", required_argument, NULL, ARG_LUKS_PBKDF_TYPE },
+        { "luks-pbkdf-hash-algorithm", required_argument, NULL, ARG_LUKS_PBKDF_HASH_ALGORITHM },
+        { "luks-pbkdf-force-iterations", required_argument, NULL, ARG_LUKS_PBKDF_FORCE_ITERATIONS },
+        { "luks-pbkdf-time-cost", required_argument, NULL, ARG_LUKS_PBKDF_TIME_COST },
+        { "luks-pbkdf-memory-cost", required_argument, NULL, ARG_LUKS_PBKDF_MEMORY_COST },
+        { "luks-pbkdf-parallel-threads", required_argument, NULL, ARG_LUKS_PBKDF_PARALLEL_THREADS },
+        { "luks-discard", required_argument, NULL, ARG_LUKS_DISCARD },
+        { "luks-sector-size", required_argument, NULL, ARG_LUKS_SECTOR_SIZE },
+        {}
+};
+
+/* The record field each create option sets. */
+static const struct {
+        int option;
+        const char *field;
+} record_fields[] = {
+        { 'c', "realName" },
+        { ARG_EMAIL_ADDRESS, "emailAddress" },
+        { 'u', "uid" },
+        { 's', "shell" },
+        { 'd', "homeDirectory" },
+        { ARG_IMAGE_PATH, "imagePath" },
+        { ARG_STORAGE, "storage" },
+        { ARG_DISK_SIZE, "diskSize" },
+        { ARG_LUKS_PBKDF_TYPE, "luksPbkdfType" },
+        { ARG_LUKS_PBKDF_HASH_ALGORITHM, "luksPbkdfHashAlgorithm" },
+        { ARG_LUKS_PBKDF_FORCE_ITERATIONS, "luksPbkdfForceIterations" },
+        { ARG_LUKS_PBKDF_TIME_COST, "luksPbkdfTimeCostUSec" },
+        { ARG_LUKS_PBKDF_MEMORY_COST, "luksPbkdfMemoryCost" },
+        { ARG_LUKS_PBKDF_PARALLEL_THREADS, "luksPbkdfParallelThreads" },
+        { ARG_LUKS_DISCARD, "luksDiscard" },
+        { ARG_LUKS_SECTOR_SIZE, "luksSectorSize" },
+};
+
+static bool is_create_option(int c) {
+        return c == 'c' || c == 'u' || c == 's' || c == 'd' || c >= ARG_CREATE_FIRST;
+}
+
+static const char *field_of(int c) {
+        for (size_t i = 0; i < ELEMENTSOF(record_fields); i++)
+                if (record_fields[i].option == c)
+                        return record_fields[i].field;
+        return NULL;
+}
+
+static const char *option_name(int c) {
+        for (const struct option *l = long_options; l->name; l++)
+                if (l->val == c)
+                        return l->name;
+        return "?";
+}
+
+static int bad_value(int c, const char *value, const char *what) {
+        usage_error("Invalid value '%s' for --%s: %s.", value, option_name(c), what);
+        return -EINVAL;
+}
+
+/* --disk-size: a size in bytes, or a percentage of the free space, which
+ * goes to Create as diskSizePercent instead of into the record. */
+static int parse_disk_size(struct options *o, const char *value, struct json_object **ret) {
+        size_t n = strlen(value);
+        uint64_t bytes;
+        unsigned pct;
+
+        if (n > 0 && value[n - 1] == '%') {
+                if (parse_percent(value, &pct) < 0)
+                        return bad_value(ARG_DISK_SIZE, value, "expected a percentage from 1% to 100%");
+                o->disk_size_percent = pct;
+                *ret = NULL;
+                return 0;
+        }
+        if (parse_size(value, &bytes) < 0 || bytes == 0)
+                return bad_value(ARG_DISK_SIZE, value, "expected a size like 256M, 10G or 20%");
+        o->disk_size_percent = 0;
+        *ret = json_object_new_uint64(bytes);
+        return 0;
+}
+
+/* The JSON value of a create option, or NULL to remove the field. */
+static int record_value(struct options *o, int c, const char *value, struct json_object **ret) {
+        uint64_t u64;
+        uint32_t u32;
+        bool b;
+
+        switch (c) {
+        case ARG_DISK_SIZE:
+                return parse_disk_size(o, value, ret);
+        case 'u':
+        case ARG_LUKS_SECTOR_SIZE:
+                if (parse_u32(value, &u32) < 0)
+                        return bad_value(c, value, "expected a whole number");
+                *ret = json_object_new_int64(u32);
+                return 0;
+        case ARG_LUKS_PBKDF_FORCE_ITERATIONS:
+        case ARG_LUKS_PBKDF_PARALLEL_THREADS:
+                if (parse_u64(value, &u64) < 0)
+                        return bad_value(c, value, "expected a whole number");
+                *ret = json_object_new_uint64(u64);
+                return 0;
+        case ARG_LUKS_PBKDF_TIME_COST:
+                if (parse_usec(value, &u64) < 0)
+                        return bad_value(c, value, "expected microseconds or a duration like 500ms or 2s");
+                *ret = json_object_new_uint64(u64);
+                return 0;
+        case ARG_LUKS_PBKDF_MEMORY_COST:
+                if (parse_size(value, &u64) < 0)
+                        return bad_value(c, value, "expected a size like 64M");
+                *ret = json_object_new_uint64(u64);
+                return 0;
+        case ARG_LUKS_DISCARD:
+                if (parse_boolean(value, &b) < 0)
+                        return bad_value(c, value, "expected yes or no");
+                *ret = json_object_new_boolean(b);
+                return 0;
+        default: /* text: the agent validates it */
+                *ret = json_object_new_string(value);
+                return 0;
+        }
+}
+
+static int set_record_field(struct options *o, int c, const char *value) {
+        struct json_object *v = NULL;
+        const char *field = field_of(c);
+        int r;
+
+        if (!o->create_option)
+                o->create_option = option_name(c);
+        r = record_value(o, c, value, &v);
+        if (r < 0)
+                return r;
+        if (!o->record) {
+                o->record = json_object_new_object();
+                if (!o->record) {
+                        json_object_put(v);
+                        return -ENOMEM;
+                }
+        }
+        json_object_object_del(o->record, field);
+        if (v)
+                json_object_object_add(o->record, field, v);
+        return 0;
+}
+
+static int parse_json_mode(const char *value, enum json_mode *ret) {
+        if (!value || streq(value, "pretty"))
+                *ret = JSON_PRETTY;
+        else if (streq(value, "short"))
+                *ret = JSON_SHORT;
+        else if (streq(value, "off"))
+                *ret = JSON_OFF;
+        else
+                return bad_value(ARG_JSON, value, "expected pretty, short or off");
+        return 0;
+}
+
+static int parse_one(struct options *o, int c, bool *no_legend) {
+        if (is_create_option(c))
+                return set_record_field(o, c, optarg);
+
+        switch (c) {
+        case 'q':
+                o->quiet = true;
+                return 0;
+        case ARG_JSON:
+                return parse_json_mode(optarg, &o->json);
+        case ARG_NO_PAGER:
+                return 0; /* there is no pager */
+        case ARG_NO_LEGEND:
+                *no_legend = true;
+                return 0;
+        case ARG_FORCE:
+                o->force = true;
+                return 0;
+        case ARG_PASSWORD_FILE:
+                if (optarg[0] == 0)
+                        return bad_value(c, optarg, "expected a file name");
+                o->password_file = optarg;
+                return 0;
+        default:
+                return -EINVAL;
+        }
+}
+
+int parse_options(int argc, char **argv, struct options *o, enum action *action) {
+        bool no_legend = false;
+        int c, r;
+
+        *action = ACTION_RUN;
+        opterr = 0; /* errors are reported here, once */
+        while ((c = getopt_long(argc, argv, ":hqc:u:s:d:", long_options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        *action = ACTION_HELP;
+                        return 0;
+                case ARG_VERSION:
+                        *action = ACTION_VERSION;
+                        return 0;
+                case '?':
+                        if (optopt > 0 && optopt < 0x100)
+                                usage_error("Unknown option '-%c'.", optopt);
+                        else
+                                usage_error("Unknown option '%s'.", argv[optind - 1]);
+                        return -EINVAL;
+                case ':':
+                        usage_error("Option '%s' needs a value.", argv[optind - 1]);
+                        return -EINVAL;
+                default:
+                        r = parse_one(o, c, &no_legend);
+                        if (r == -ENOMEM)
+                                log_error("Out of memory.");
+                        if (r < 0)
+                                return -EINVAL;
+                }
+        }
+        o->legend = !o->quiet && !no_legend;
+        return 0;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "ask-password.h"
+#include "homefsctl.h"
+#include "log.h"
+#include "secret.h"
+#include "size.h"
+
+static const char *string_member(struct json_object *o, const char *key) {
+        struct json_object *v;
+
+        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+                return NULL;
+        return json_object_get_string(v);
+}
+
+static void print_created(const struct options *o, const char *user, struct json_object *reply) {
+        struct json_object *record = NULL, *uid = NULL;
+        unsigned long long disk_size = 0;
+        char size[32] = "?";
+
+        json_object_object_get_ex(reply, "record", &record);
+        if (proto_get_u64(reply, "diskSize", &disk_size) == 0)
+                format_size(size, sizeof(size), disk_size);
+
+        printf("Created the home of %s.\n", user);
+        if (record && json_object_object_get_ex(record, "uid", &uid))
+                printf("  UID:            %s\n", json_object_get_string(uid));
+        if (o->disk_size_percent > 0)
+                printf("  Disk size:      %s (%u%% of the free space)\n", size, o->disk_size_percent);
+        else
+                printf("  Disk size:      %s\n", size);
+        if (record && string_member(record, "imagePath"))
+                printf("  Image:          %s\n", string_member(record, "imagePath"));
+        if (record && string_member(record, "homeDirectory"))
+                printf("  Home directory: %s\n", string_member(record, "homeDirectory"));
+}
+
+/* The Create parameters: the record from the flags plus userName, the size
+ * as a percentage if one was given, and the password. */
+static struct json_object *create_params(const struct options *o, const char *user, const char *password) {
+        struct json_object *params = json_object_new_object(), *record = NULL;
+
+        if (!params)
+                return NULL;
+        if (!o->record)
+                record = json_object_new_object();
+        else if (json_object_deep_copy(o->record, &record, NULL) < 0)
+                record = NULL;
+        if (!record) {
+                json_object_put(params);
+                return NULL;
+        }
+        json_object_object_add(record, "userName", json_object_new_string(user));
+        json_object_object_add(params, "record", record);
+        if (o->disk_size_percent > 0)
+                json_object_object_add(params, "diskSizePercent", json_object_new_int(o->disk_size_percent));
+        json_object_object_add(params, "password", json_object_new_string(password));
+        return params;
+}
+
+int verb_create(const struct options *o, int argc, char **argv) {
+        _cleanup_secret_ char *password = NULL;
+        _cleanup_(proto_conn_freep) struct proto_conn *conn = NULL;
+        _cleanup_agent_error_ struct agent_error e = {};
+        struct password_source src;
+        struct json_object *reply = NULL, *params;
+        char prompt[256];
+        const char *user;
+        int r;
+
+        user = verb_user(argc, argv, "create", false);
+        if (!user)
+                return EXIT_USAGE;
+        if (agent_connect(&conn, &e) < 0)
+                return report_agent_error(&e, user);
+
+        r = password_source_open(&src, o->password_file);
+        if (r < 0) {
+                log_error_errno(r, "Cannot open %s: %m.", o->password_file);
+                return EXIT_FAIL;
+        }
+        snprintf(prompt, sizeof(prompt), "Password for the new home of %s: ", user);
+        r = password_source_read_new(&src, prompt, "Repeat the password: ", &password);
+        password_source_close(&src);
+        if (r < 0)
+                return report_password_error(r, o);
+
+        params = create_params(o, user, password);
+        if (!params) {
+                log_error("Out of memory.");
+                return EXIT_FAIL;
+        }
+        r = agent_run(conn, AGENT_INTERFACE ".Create", params, true, &reply, &e);
+        if (r < 0)
+                return report_agent_error(&e, user);
+
+        if (o->json != JSON_OFF)
+                print_json(o, reply);
+        else if (!o->quiet)
+                print_created(o, user, reply);
+        json_object_put(reply);
+        return EXIT_OK;
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "homefsctl.h"
+#include "size.h"
+
+/* How a record field is shown. */
+enum kind { TEXT, SIZE, BOOL, USEC, TIME };
+
+static const struct field {
+        const char *key;
+        const char *label;
+        enum kind kind;
+} fields[] = {
+        { "realName", "Real name", TEXT },
+        { "emailAddress", "Email", TEXT },
+        { "locked", "Account locked", BOOL },
+        { "uid", "UID", TEXT },
+        { "gid", "GID", TEXT },
+        { "shell", "Shell", TEXT },
+        { "homeDirectory", "Directory", TEXT },
+        { "imagePath", "Image", TEXT },
+        { "storage", "Storage", TEXT },
+        { "fileSystemType", "File system", TEXT },
+        { "luksCipher", "LUKS cipher", TEXT },
+        { "luksCipherMode", "Cipher mode", TEXT },
+        { "luksVolumeKeySize", "Volume key", TEXT },
+        { "luksSectorSize", "Sector size", TEXT },
+        { "luksDiscard", "Discard", BOOL },
+        { "luksPbkdfType", "PBKDF", TEXT },
+        { "luksPbkdfHashAlgorithm", "PBKDF hash", TEXT },
+        { "luksPbkdfForceIterations", "PBKDF iterations", TEXT },
+        { "luksPbkdfTimeCostUSec", "PBKDF time cost", USEC },
+        { "luksPbkdfMemoryCost", "PBKDF memory", SIZE },
+        { "luksPbkdfParallelThreads", "PBKDF threads", TEXT },
+        { "lastChangeUSec", "Last change", TIME },
+        { "lastPasswordChangeUSec", "Password changed", TIME },
+};
+
+#define LABEL_WIDTH 17
+
+static void print_line(const char *label, const char *value) {
+        printf("%*s: %s\n", LABEL_WIDTH, label, value);
+}
+
+static const char *format_value(struct json_object *v, enum kind kind, char *buf, size_t size) {
+        uint64_t u = (uint64_t) json_object_get_int64(v);
+        time_t t;
+        struct tm tm;
+
+        if (kind != TEXT && !json_object_is_type(v, kind == BOOL ? json_type_boolean : json_type_int))
+                kind = TEXT; /* not what we expected: show it as it is */
+
+        switch (kind) {
+        case SIZE:
+                return format_size(buf, size, u);
+        case BOOL:
+                return json_object_get_boolean(v) ? "yes" : "no";
+        case USEC:
+                if (u % 1000000 == 0)
+                        snprintf(buf, size, "%" PRIu64 " s", u / 1000000);
+                else if (u % 1000 == 0)
+                        snprintf(buf, size, "%" PRIu64 " ms", u / 1000);
+                else
+                        snprintf(buf, size, "%" PRIu64 " us", u);
+                return buf;
+        case TIME:
+                t = (time_t) (u / 1000000);
+                if (localtime_r(&t, &tm) && strftime(buf, size, "%a %Y-%m-%d %H:%M:%S %Z", &tm) > 0)
+                        return buf;
+                break;
+        case TEXT:
+                break;
+        }
+        return json_object_get_string(v);
+}
+
+static bool field_is_known(const char *key) {
+        if (streq(key, "userName") || streq(key, "diskSize"))
+                return true;
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                if (streq(key, fields[i].key))
+                        return true;
+        return false;
+}
+
+static void print_record(struct json_object *record) {
+        char buf[128];
+        struct json_object *v;
+
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                if (json_object_object_get_ex(record, fields[i].key, &v) && !json_object_is_type(v, json_type_null))
+                        print_line(fields[i].label, format_value(v, fields[i].kind, buf, sizeof(buf)));
+
+        /* Fields this homefsctl does not know yet, under their own names. */
+        json_object_object_foreach(record, key, val)
+                if (!field_is_known(key))
+                        print_line(key, json_object_get_string(val));
+}
+
+static void print_size(struct json_object *o, const char *key, const char *label, const char *suffix) {
+        unsigned long long u;
+        char buf[64], line[96];
+
+        if (proto_get_u64(o, key, &u) < 0)
+                return;
+        snprintf(line, sizeof(line), "%s%s", format_size(buf, sizeof(buf), u), suffix);
+        print_line(label, line);
+}
+
+static void print_inspect(const char *user, struct json_object *reply) {
+        struct json_object *record = NULL, *state;
+
+        print_line("User name", user);
+        if (json_object_object_get_ex(reply, "state", &state))
+                print_line("State", json_object_get_string(state));
+        if (json_object_object_get_ex(reply, "record", &record) && json_object_is_type(record, json_type_object))
+                print_record(record);
+        if (json_object_object_get_ex(reply, "diskSize", NULL))
+                print_size(reply, "diskSize", "Disk size", "");
+        else if (record)
+                print_size(record, "diskSize", "Disk size", "");
+        print_size(reply, "imageAllocated", "Allocated", " on the host");
+}
+
+int verb_inspect(const struct options *o, int argc, char **argv) {
+        _cleanup_agent_error_ struct agent_error e = {};
+        struct json_object *reply = NULL, *params;
+        const char *user;
+        int r;
+
+        user = verb_user(argc, argv, "inspect", true);
+        if (!user)
+                return EXIT_USAGE;
+
+        params = json_object_new_object();
+        if (!params)
+                return EXIT_FAIL;
+        json_object_object_add(params, "userName", json_object_new_string(user));
+        r = agent_run(NULL, AGENT_INTERFACE ".Inspect", params, false, &reply, &e);
+        if (r < 0)
+                return report_agent_error(&e, user);
+
+        if (o->json != JSON_OFF)
+                print_json(o, reply);
+        else
+                print_inspect(user, reply);
+        json_object_put(reply);
+        return EXIT_OK;
+}

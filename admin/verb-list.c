@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+
+#include "homefsctl.h"
+#include "log.h"
+#include "table.h"
+
+static const char *member_text(struct json_object *o, const char *key) {
+        struct json_object *v;
+
+        if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+                return NULL;
+        return json_object_get_string(v);
+}
+
+static int print_table(const struct options *o, struct json_object *homes) {
+        static const char *const headers[] = { "NAME", "UID", "STATE", "HOME" };
+        _cleanup_table_ struct table *t = table_new(ELEMENTSOF(headers), headers);
+        size_t n;
+
+        if (!t)
+                return -ENOMEM;
+        n = json_object_array_length(homes);
+        for (size_t i = 0; i < n; i++) {
+                struct json_object *h = json_object_array_get_idx(homes, i);
+                const char *cells[] = {
+                        member_text(h, "userName"),
+                        member_text(h, "uid"),
+                        member_text(h, "state"),
+                        member_text(h, "homeDirectory"),
+                };
+                int r;
+
+                if (!json_object_is_type(h, json_type_object))
+                        continue;
+                r = table_add_row(t, cells);
+                if (r < 0)
+                        return r;
+        }
+
+        if (table_n_rows(t) == 0) {
+                if (o->legend)
+                        printf("No homes.\n");
+                return 0;
+        }
+        table_sort(t, 0);
+        table_print(t, stdout, o->legend);
+        if (o->legend)
+                printf("\n%zu home%s listed.\n", table_n_rows(t), table_n_rows(t) == 1 ? "" : "s");
+        return 0;
+}
+
+int verb_list(const struct options *o, int argc, char **argv) {
+        _cleanup_agent_error_ struct agent_error e = {};
+        struct json_object *reply = NULL, *homes;
+        int r, status = EXIT_OK;
+
+        if (argc > 0)
+                return usage_error("'list' takes no arguments.");
+
+        r = agent_run(NULL, AGENT_INTERFACE ".List", NULL, false, &reply, &e);
+        if (r < 0)
+                return report_agent_error(&e, NULL);
+
+        if (o->json != JSON_OFF)
+                print_json(o, reply);
+        else if (!json_object_object_get_ex(reply, "homes", &homes) ||
+                 !json_object_is_type(homes, json_type_array)) {
+                log_error("homefs-agent sent a List reply without 'homes'; check that it is from the same version.");
+                status = EXIT_FAIL;
+        } else if (print_table(o, homes) < 0) {
+                log_error("Out of memory.");
+                status = EXIT_FAIL;
+        }
+        json_object_put(reply);
+        return status;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+
+#include "homefsctl.h"
+#include "log.h"
+
+int verb_remove(const struct options *o, int argc, char **argv) {
+        _cleanup_agent_error_ struct agent_error e = {};
+        struct json_object *params;
+        const char *user, *name;
+        int r;
+
+        user = verb_user(argc, argv, "remove", false);
+        if (!user)
+                return EXIT_USAGE;
+
+        params = json_object_new_object();
+        if (!params)
+                return EXIT_FAIL;
+        json_object_object_add(params, "userName", json_object_new_string(user));
+        json_object_object_add(params, "force", json_object_new_boolean(o->force));
+        r = agent_run(NULL, AGENT_INTERFACE ".Remove", params, false, NULL, &e);
+        if (r < 0) {
+                name = agent_error_short_name(&e);
+                if (name && streq(name, "HomeBusy") && !o->force) {
+                        /* Here there is something better to do than wait. */
+                        log_error("The home of %s is in use; lock it first with 'homefsctl lock %s', "
+                                  "or pass --force.", user, user);
+                        return exit_status_from_agent_error(&e);
+                }
+                return report_agent_error(&e, user);
+        }
+        if (!o->quiet)
+                printf("Removed the home of %s.\n", user);
+        return EXIT_OK;
+}

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* homefsd: the FUSE front of one home. Shared declarations.
+ *
+ * Concurrency in one paragraph: every request handler enters "the gate" (a
+ * read lock, see gate.c) and leaves it after replying. Attach and Detach take
+ * the gate for writing, so no handler ever sees a backing fd being closed
+ * under it. Inode lookup counts and names are protected by the inode table's
+ * shard mutexes (inode.c); open handles by a list mutex (handle.c) that only
+ * open/release and Detach take. Read and write on a handle take nothing but
+ * the gate's read side. */
+
+#define FUSE_USE_VERSION 34
+
+#include <dirent.h>
+#include <fuse_lowlevel.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+/* homefsd is the only writer of the backing filesystem, so the kernel may
+ * cache entries and attributes for long. Detach invalidates them. */
+#define FRONT_TIMEOUT 60.0
+
+/* ---- inode.c: the inode table ---- */
+
+struct inode {
+        struct inode *next; /* hash chain, protected by the shard mutex */
+        dev_t dev;
+        ino_t ino;
+        mode_t type; /* S_IFMT bits; never changes */
+        /* O_PATH fd of the backing inode; -1 once revoked. Changed only with
+         * the gate held for writing, or when the last reference goes. */
+        int fd;
+        /* Protected by the shard mutex: */
+        uint64_t nlookup;
+        bool hashed; /* in the table (current generation) */
+        fuse_ino_t parent; /* parent and name of the last lookup, for */
+        char *name;        /* invalidating the kernel's dentry on Detach */
+};
+
+/* One dentry or inode to invalidate on Detach. */
+struct inval {
+        fuse_ino_t ino;
+        fuse_ino_t parent;
+        char *name; /* NULL: inode only */
+};
+
+int inode_table_init(void);
+/* Finds the inode for st (taking a lookup reference) or adds one that owns
+ * fd. fd is consumed in any case. Returns NULL on allocation failure. */
+struct inode *inode_get(int fd, const struct stat *st, fuse_ino_t parent, const char *name);
+void inode_ref(struct inode *i);
+void inode_unref(struct inode *i, uint64_t n);
+/* Records a new name for the inode (dev, ino) if it is known (rename). */
+void inode_renamed(dev_t dev, ino_t ino, fuse_ino_t parent, const char *name);
+/* Copies every known (nodeid, parent, name); free with inval_free(). */
+int inode_table_snapshot(struct inval **ret, size_t *ret_n);
+void inval_free(struct inval *v, size_t n);
+/* Closes every fd and empties the table; the structures stay until the
+ * kernel forgets them. Call with the gate held for writing. */
+void inode_table_revoke(void);
+
+/* ---- handle.c: open files and directories ---- */
+
+struct handle {
+        struct handle *prev, *next; /* protected by the handle list mutex */
+        int fd;      /* -1 once revoked: the handle then answers EIO */
+        DIR *dir;    /* directories: owns fd */
+        struct dirent *entry; /* readdir position (kernel serializes readdir per file) */
+        off_t offset;
+};
+
+/* Both consume fd, also on failure (NULL, errno set). */
+struct handle *handle_new_file(int fd);
+struct handle *handle_new_dir(int fd);
+void handle_free(struct handle *h);
+/* Closes every handle's fd. Call with the gate held for writing. */
+void handles_revoke(void);
+
+static inline struct handle *handle_of(const struct fuse_file_info *fi) {
+        return (struct handle *) (uintptr_t) fi->fh;
+}
+
+/* ---- gate.c: state, the gate, caller identity, attach/detach ---- */
+
+enum front_state {
+        FRONT_LOCKED,    /* no backing fs: everything but root getattr is ENOKEY */
+        FRONT_DETACHING, /* handles still served, tree operations ENOKEY */
+        FRONT_ATTACHED,
+};
+
+struct front {
+        struct fuse_session *se;
+        uid_t uid; /* the home's owner: locked root is shown as theirs */
+        gid_t gid;
+        struct inode root; /* FUSE_ROOT_ID; fd is the attached directory */
+        enum front_state state; /* read with the gate held */
+};
+
+extern struct front front;
+
+void gate_init(void);
+/* Tree operations: returns 0 with the gate held and the caller's identity
+ * in place, or ENOKEY (a positive errno to reply with) and nothing held. */
+int op_enter(fuse_req_t req);
+/* Handle operations, release, forget: always enters. */
+void op_enter_any(fuse_req_t req);
+void op_leave(void);
+
+/* The backing fd of a nodeid, or -ESTALE for one from an earlier attach. */
+int inode_fd(fuse_ino_t ino);
+static inline struct inode *inode_of(fuse_ino_t ino) {
+        return ino == FUSE_ROOT_ID ? &front.root : (struct inode *) (uintptr_t) ino;
+}
+
+/* Both serialized against each other. front_attach consumes dirfd. */
+int front_attach(int dirfd);
+int front_detach(void);
+
+/* ---- ops-*.c: request handlers ---- */
+
+extern const struct fuse_lowlevel_ops front_ops;
+
+/* ops-entry.c: look name up below parent and fill e (takes a reference).
+ * Returns 0 or a negative errno. Call inside the gate. */
+int entry_lookup(fuse_ino_t parent, const char *name, struct fuse_entry_param *e);
+/* Kernel-supplied names are single components, but never trust that. */
+bool name_is_bad(const char *name);
+
+void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
+void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
+void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets);
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev);
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode);
+void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name);
+void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent, const char *name);
+void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
+void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+               fuse_ino_t newparent, const char *newname, unsigned int flags);
+
+/* ops-attr.c */
+void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid, struct fuse_file_info *fi);
+void op_readlink(fuse_req_t req, fuse_ino_t ino);
+void op_statfs(fuse_req_t req, fuse_ino_t ino);
+
+/* ops-xattr.c */
+void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value, size_t size, int flags);
+void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);
+void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
+
+/* ops-file.c */
+void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, struct fuse_file_info *fi);
+void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
+void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv, off_t off, struct fuse_file_info *fi);
+void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
+void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length, struct fuse_file_info *fi);
+void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse_file_info *fi);
+void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in, struct fuse_file_info *fi_in,
+                        fuse_ino_t ino_out, off_t off_out, struct fuse_file_info *fi_out,
+                        size_t len, int flags);
+
+/* ops-dir.c */
+void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
+void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
+void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
+
+/* ---- front-agent.c: the link to homefs-agent ---- */
+
+/* Starts the thread that registers with the agent and serves its calls. */
+int agent_link_start(const char *user, const char *home);
+
+/* ---- homefsd.c ---- */
+
+/* Ends the FUSE loop (from any thread); main then unmounts and exits. */
+void front_request_exit(int status);
+
+/* "/proc/self/fd/N": for the few calls that have no *at() form that works
+ * on an O_PATH fd. */
+#define PROC_FD_PATH_MAX 32
+void proc_fd_path(char buf[static PROC_FD_PATH_MAX], int fd);

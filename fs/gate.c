@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The front's state (locked, detaching, attached), the gate every request
+ * passes, the caller's identity, and Attach/Detach.
+ *
+ * The gate is a writer-preferring rwlock: requests take it for reading,
+ * Attach and Detach for writing. That is what makes closing backing fds
+ * safe without any lock on the read/write path. No handler may take the
+ * read side twice (a waiting writer would deadlock it). */
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <unistd.h>
+
+#include "front.h"
+#include "log.h"
+#include "macro.h"
+
+struct front front = {
+        .root = { .fd = -1, .type = S_IFDIR, .nlookup = 1 },
+        .state = FRONT_LOCKED,
+};
+
+static pthread_rwlock_t gate;
+/* Serializes Attach and Detach (agent thread, signal thread). */
+static pthread_mutex_t transition_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+void gate_init(void) {
+        pthread_rwlockattr_t a;
+
+        pthread_rwlockattr_init(&a);
+        pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+        pthread_rwlock_init(&gate, &a);
+        pthread_rwlockattr_destroy(&a);
+}
+
+/* fsuid/fsgid are per thread. The worker threads only ever run requests, and
+ * every request sets the identity on entry, so instead of switching back to
+ * 0 after each request we remember what is set and skip the two syscalls
+ * when the same user calls again (the common case: the home's owner).
+ * Threads start with an unknown identity (a new thread inherits its
+ * creator's fsuid). Capabilities survive the switch because main() sets
+ * SECBIT_NO_SETUID_FIXUP; access checks are the kernel's (default_permissions). */
+static __thread bool identity_known;
+static __thread uid_t identity_uid;
+static __thread gid_t identity_gid;
+
+static void identity_set(fuse_req_t req) {
+        const struct fuse_ctx *ctx = fuse_req_ctx(req);
+
+        if (identity_known && identity_uid == ctx->uid && identity_gid == ctx->gid)
+                return;
+        /* Group first: it does not depend on the fsuid, but keep the order
+         * that is right for the general case. */
+        (void) setfsgid(ctx->gid);
+        (void) setfsuid(ctx->uid);
+        identity_uid = ctx->uid;
+        identity_gid = ctx->gid;
+        identity_known = true;
+}
+
+int op_enter(fuse_req_t req) {
+        pthread_rwlock_rdlock(&gate);
+        if (front.state != FRONT_ATTACHED) {
+                pthread_rwlock_unlock(&gate);
+                return ENOKEY;
+        }
+        identity_set(req);
+        return 0;
+}
+
+void op_enter_any(fuse_req_t req) {
+        pthread_rwlock_rdlock(&gate);
+        identity_set(req);
+}
+
+void op_leave(void) {
+        pthread_rwlock_unlock(&gate);
+}
+
+int inode_fd(fuse_ino_t ino) {
+        int fd = inode_of(ino)->fd;
+
+        return fd >= 0 ? fd : -ESTALE;
+}
+
+/* Ask the kernel to write back and drop everything it caches for the tree:
+ * page cache and attributes of every inode it has from us, and the dentries
+ * by their last known name (dropping a directory's dentry drops everything
+ * cached below it, negative entries included). Runs with no lock held:
+ * the kernel may need worker threads (writing back dirty mmap pages) or
+ * directory locks held by requests in flight to complete these. */
+static void invalidate_kernel_caches(void) {
+        struct inval *v = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!front.se)
+                return;
+
+        r = inode_table_snapshot(&v, &n);
+        if (r < 0)
+                log_warning_errno(r, "Cannot list inodes to invalidate, kernel caches stay until they time out: %m");
+
+        for (size_t k = 0; k < n; k++)
+                (void) fuse_lowlevel_notify_inval_inode(front.se, v[k].ino, 0, 0);
+        for (size_t k = 0; k < n; k++)
+                if (v[k].name)
+                        (void) fuse_lowlevel_notify_inval_entry(front.se, v[k].parent, v[k].name, strlen(v[k].name));
+        (void) fuse_lowlevel_notify_inval_inode(front.se, FUSE_ROOT_ID, 0, 0);
+
+        log_debug("Invalidated %zu inodes.", n);
+        inval_free(v, n);
+}
+
+static void set_state(enum front_state s) {
+        pthread_rwlock_wrlock(&gate);
+        front.state = s;
+        pthread_rwlock_unlock(&gate);
+}
+
+static int detach_unlocked(void) {
+        if (front.state == FRONT_LOCKED)
+                return 0;
+
+        /* First refuse new lookups and opens, so that nothing new enters the
+         * kernel's caches, while handles still work for the writeback. */
+        set_state(FRONT_DETACHING);
+        invalidate_kernel_caches();
+
+        /* Taking the gate for writing waits for requests in flight. */
+        pthread_rwlock_wrlock(&gate);
+        front.state = FRONT_LOCKED;
+        handles_revoke();
+        inode_table_revoke();
+        front.root.fd = safe_close(front.root.fd);
+        pthread_rwlock_unlock(&gate);
+
+        log_info("Detached: locked.");
+        return 0;
+}
+
+int front_detach(void) {
+        int r;
+
+        pthread_mutex_lock(&transition_mutex);
+        r = detach_unlocked();
+        pthread_mutex_unlock(&transition_mutex);
+        return r;
+}
+
+int front_attach(int dirfd) {
+        struct stat st;
+        int r;
+
+        if (fstat(dirfd, &st) < 0) {
+                r = negative_errno();
+                safe_close(dirfd);
+                return log_error_errno(r, "Cannot stat the directory to attach: %m");
+        }
+        if (!S_ISDIR(st.st_mode)) {
+                safe_close(dirfd);
+                return log_error_errno(ENOTDIR, "Refusing to attach something that is not a directory.");
+        }
+
+        pthread_mutex_lock(&transition_mutex);
+        /* A new Attach replaces the old one; it starts from scratch. */
+        (void) detach_unlocked();
+
+        pthread_rwlock_wrlock(&gate);
+        front.root.fd = dirfd;
+        front.root.dev = st.st_dev;
+        front.root.ino = st.st_ino;
+        front.state = FRONT_ATTACHED;
+        pthread_rwlock_unlock(&gate);
+
+        /* The locked root's attributes may be cached. */
+        if (front.se)
+                (void) fuse_lowlevel_notify_inval_inode(front.se, FUSE_ROOT_ID, 0, 0);
+        pthread_mutex_unlock(&transition_mutex);
+
+        log_info("Attached: unlocked.");
+        return 0;
+}

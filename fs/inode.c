@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The inode table: one entry per backing inode the kernel knows about, keyed
+ * by (st_dev, st_ino), holding an O_PATH fd and the kernel's lookup count.
+ * The nodeid handed to the kernel is the entry's address, as in libfuse's
+ * passthrough_ll: an entry lives until the kernel forgets it, also across a
+ * Detach (then with fd -1), so a nodeid never points at freed memory and
+ * never at an inode of a later Attach.
+ *
+ * The table is split into shards, each with its own mutex, so that lookups
+ * in different places do not contend on one global lock. */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "front.h"
+#include "log.h"
+#include "macro.h"
+
+#define SHARDS 64U
+#define BUCKETS_INITIAL 64U
+
+struct shard {
+        pthread_mutex_t mutex;
+        struct inode **buckets;
+        size_t n_buckets; /* a power of two */
+        size_t n_inodes;
+};
+
+static struct shard shards[SHARDS];
+
+static uint64_t key_hash(dev_t dev, ino_t ino) {
+        uint64_t h = (uint64_t) ino * 0x9E3779B97F4A7C15ULL;
+
+        return h ^ ((uint64_t) dev * 0xC2B2AE3D27D4EB4FULL) ^ (h >> 29);
+}
+
+static struct shard *shard_of(dev_t dev, ino_t ino) {
+        return &shards[key_hash(dev, ino) % SHARDS];
+}
+
+static struct inode **bucket_of(struct shard *s, dev_t dev, ino_t ino) {
+        return &s->buckets[(key_hash(dev, ino) / SHARDS) & (s->n_buckets - 1)];
+}
+
+int inode_table_init(void) {
+        for (size_t i = 0; i < SHARDS; i++) {
+                pthread_mutex_init(&shards[i].mutex, NULL);
+                shards[i].buckets = calloc(BUCKETS_INITIAL, sizeof(struct inode *));
+                if (!shards[i].buckets)
+                        return -ENOMEM;
+                shards[i].n_buckets = BUCKETS_INITIAL;
+        }
+        return 0;
+}
+
+static struct inode *shard_find(struct shard *s, dev_t dev, ino_t ino) {
+        for (struct inode *i = *bucket_of(s, dev, ino); i; i = i->next)
+                if (i->dev == dev && i->ino == ino)
+                        return i;
+        return NULL;
+}
+
+/* Doubles the bucket array when chains get long. Failure is harmless. */
+static void shard_grow(struct shard *s) {
+        size_t n = s->n_buckets * 2;
+        struct inode **b = calloc(n, sizeof(struct inode *));
+
+        if (!b)
+                return;
+        for (size_t k = 0; k < s->n_buckets; k++) {
+                struct inode *i = s->buckets[k];
+
+                while (i) {
+                        struct inode *next = i->next;
+                        struct inode **slot = &b[(key_hash(i->dev, i->ino) / SHARDS) & (n - 1)];
+
+                        i->next = *slot;
+                        *slot = i;
+                        i = next;
+                }
+        }
+        free(s->buckets);
+        s->buckets = b;
+        s->n_buckets = n;
+}
+
+static void shard_insert(struct shard *s, struct inode *i) {
+        struct inode **slot;
+
+        if (s->n_inodes >= s->n_buckets * 2)
+                shard_grow(s);
+        slot = bucket_of(s, i->dev, i->ino);
+        i->next = *slot;
+        *slot = i;
+        i->hashed = true;
+        s->n_inodes++;
+}
+
+static void shard_remove(struct shard *s, struct inode *i) {
+        for (struct inode **p = bucket_of(s, i->dev, i->ino); *p; p = &(*p)->next)
+                if (*p == i) {
+                        *p = i->next;
+                        i->next = NULL;
+                        i->hashed = false;
+                        s->n_inodes--;
+                        return;
+                }
+}
+
+/* Called with the shard mutex held. Keeps the old name if out of memory:
+ * it only serves invalidation, which then misses one dentry at worst. */
+static void inode_set_name(struct inode *i, fuse_ino_t parent, const char *name) {
+        char *copy;
+
+        if (i->name && i->parent == parent && streq(i->name, name))
+                return;
+        copy = strdup(name);
+        if (!copy)
+                return;
+        free(i->name);
+        i->name = copy;
+        i->parent = parent;
+}
+
+struct inode *inode_get(int fd, const struct stat *st, fuse_ino_t parent, const char *name) {
+        struct shard *s = shard_of(st->st_dev, st->st_ino);
+        struct inode *i, *fresh;
+
+        /* Allocate outside the lock; usually wasted only when racing. */
+        fresh = calloc(1, sizeof(*fresh));
+        if (!fresh) {
+                safe_close(fd);
+                errno = ENOMEM;
+                return NULL;
+        }
+
+        pthread_mutex_lock(&s->mutex);
+        i = shard_find(s, st->st_dev, st->st_ino);
+        if (!i) {
+                i = TAKE_PTR(fresh);
+                i->dev = st->st_dev;
+                i->ino = st->st_ino;
+                i->type = st->st_mode & S_IFMT;
+                i->fd = TAKE_FD(fd);
+                shard_insert(s, i);
+        }
+        i->nlookup++;
+        inode_set_name(i, parent, name);
+        pthread_mutex_unlock(&s->mutex);
+
+        free(fresh);
+        safe_close(fd);
+        return i;
+}
+
+void inode_ref(struct inode *i) {
+        struct shard *s = shard_of(i->dev, i->ino);
+
+        pthread_mutex_lock(&s->mutex);
+        i->nlookup++;
+        pthread_mutex_unlock(&s->mutex);
+}
+
+void inode_unref(struct inode *i, uint64_t n) {
+        struct shard *s;
+        bool gone;
+
+        if (i == &front.root)
+                return; /* the root's count is the kernel's business only */
+
+        s = shard_of(i->dev, i->ino);
+        pthread_mutex_lock(&s->mutex);
+        if (n > i->nlookup) {
+                log_warning("Forget of %" PRIu64 " references, inode has %" PRIu64 ".", n, i->nlookup);
+                n = i->nlookup;
+        }
+        i->nlookup -= n;
+        gone = i->nlookup == 0;
+        if (gone && i->hashed)
+                shard_remove(s, i);
+        pthread_mutex_unlock(&s->mutex);
+
+        if (gone) {
+                /* The kernel has no reference left, so no request can be
+                 * using this entry any more. */
+                safe_close(i->fd);
+                free(i->name);
+                free(i);
+        }
+}
+
+void inode_renamed(dev_t dev, ino_t ino, fuse_ino_t parent, const char *name) {
+        struct shard *s = shard_of(dev, ino);
+        struct inode *i;
+
+        pthread_mutex_lock(&s->mutex);
+        i = shard_find(s, dev, ino);
+        if (i)
+                inode_set_name(i, parent, name);
+        pthread_mutex_unlock(&s->mutex);
+}
+
+void inval_free(struct inval *v, size_t n) {
+        for (size_t k = 0; k < n; k++)
+                free(v[k].name);
+        free(v);
+}
+
+static int inval_append(struct inval **v, size_t *n, size_t *cap, const struct inode *i) {
+        if (*n >= *cap) {
+                size_t c = *cap ? *cap * 2 : 256;
+                struct inval *nv = reallocarray(*v, c, sizeof(struct inval));
+
+                if (!nv)
+                        return -ENOMEM;
+                *v = nv;
+                *cap = c;
+        }
+        (*v)[*n] = (struct inval) {
+                .ino = (fuse_ino_t) (uintptr_t) i,
+                .parent = i->parent,
+                .name = i->name ? strdup(i->name) : NULL,
+        };
+        if (i->name && !(*v)[*n].name)
+                return -ENOMEM;
+        (*n)++;
+        return 0;
+}
+
+int inode_table_snapshot(struct inval **ret, size_t *ret_n) {
+        struct inval *v = NULL;
+        size_t n = 0, cap = 0;
+        int r = 0;
+
+        for (size_t k = 0; k < SHARDS && r == 0; k++) {
+                struct shard *s = &shards[k];
+
+                pthread_mutex_lock(&s->mutex);
+                for (size_t b = 0; b < s->n_buckets && r == 0; b++)
+                        for (struct inode *i = s->buckets[b]; i && r == 0; i = i->next)
+                                r = inval_append(&v, &n, &cap, i);
+                pthread_mutex_unlock(&s->mutex);
+        }
+        if (r < 0) {
+                inval_free(v, n);
+                return r;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+void inode_table_revoke(void) {
+        for (size_t k = 0; k < SHARDS; k++) {
+                struct shard *s = &shards[k];
+
+                pthread_mutex_lock(&s->mutex);
+                for (size_t b = 0; b < s->n_buckets; b++) {
+                        struct inode *i = s->buckets[b];
+
+                        while (i) {
+                                struct inode *next = i->next;
+
+                                i->fd = safe_close(i->fd);
+                                i->next = NULL;
+                                i->hashed = false;
+                                i = next;
+                        }
+                        s->buckets[b] = NULL;
+                }
+                s->n_inodes = 0;
+                pthread_mutex_unlock(&s->mutex);
+        }
+}

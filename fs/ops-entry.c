@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Name space operations: lookup and forget, creating and removing names.
+ * Everything is relative to the parent's O_PATH fd; names come from the
+ * kernel as single components, and are checked again anyway. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "front.h"
+#include "macro.h"
+
+bool name_is_bad(const char *name) {
+        return !name[0] || streq(name, ".") || streq(name, "..") || strchr(name, '/');
+}
+
+int entry_lookup(fuse_ino_t parent, const char *name, struct fuse_entry_param *e) {
+        int pfd = inode_fd(parent), fd;
+        struct inode *i;
+
+        if (pfd < 0)
+                return pfd;
+        if (name_is_bad(name))
+                return -EINVAL;
+
+        *e = (struct fuse_entry_param) {
+                .attr_timeout = FRONT_TIMEOUT,
+                .entry_timeout = FRONT_TIMEOUT,
+        };
+        fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        if (fstatat(fd, "", &e->attr, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
+                int r = negative_errno();
+
+                safe_close(fd);
+                return r;
+        }
+        i = inode_get(fd, &e->attr, parent, name);
+        if (!i)
+                return -ENOMEM;
+        e->ino = (fuse_ino_t) (uintptr_t) i;
+        return 0;
+}
+
+void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
+        struct fuse_entry_param e;
+        int r;
+
+        r = op_enter(req);
+        if (r > 0)
+                return (void) fuse_reply_err(req, r);
+
+        r = entry_lookup(parent, name, &e);
+        if (r == -ENOENT) {
+                /* A negative entry. Not cached directly below the root:
+                 * Detach can drop those below other directories by dropping
+                 * the directory, but it cannot drop the root. */
+                e = (struct fuse_entry_param) {
+                        .ino = 0,
+                        .entry_timeout = parent == FUSE_ROOT_ID ? 0 : FRONT_TIMEOUT,
+                };
+                fuse_reply_entry(req, &e);
+        } else if (r < 0)
+                fuse_reply_err(req, -r);
+        else
+                fuse_reply_entry(req, &e);
+        op_leave();
+}
+
+void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
+        /* No gate: the kernel sends no other request for an inode it has
+         * forgotten, and the table's own locking covers Detach. */
+        inode_unref(inode_of(ino), nlookup);
+        fuse_reply_none(req);
+}
+
+void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets) {
+        for (size_t k = 0; k < count; k++)
+                inode_unref(inode_of(forgets[k].ino), forgets[k].nlookup);
+        fuse_reply_none(req);
+}
+
+/* After something was created under parent, answer with its entry. */
+static void reply_new_entry(fuse_req_t req, fuse_ino_t parent, const char *name) {
+        struct fuse_entry_param e;
+        int r;
+
+        r = entry_lookup(parent, name, &e);
+        if (r < 0)
+                fuse_reply_err(req, -r);
+        else
+                fuse_reply_entry(req, &e);
+}
+
+/* Shared shape of mknod, mkdir and symlink: enter, resolve the parent, call
+ * make(), answer the new entry. */
+enum make_kind { MAKE_NODE, MAKE_DIR, MAKE_SYMLINK };
+
+static int make_one(enum make_kind kind, int pfd, const char *name, mode_t mode, dev_t rdev, const char *target) {
+        int r;
+
+        switch (kind) {
+        case MAKE_NODE:
+                r = mknodat(pfd, name, mode, rdev);
+                break;
+        case MAKE_DIR:
+                r = mkdirat(pfd, name, mode);
+                break;
+        case MAKE_SYMLINK:
+                r = symlinkat(target, pfd, name);
+                break;
+        default:
+                return -EINVAL;
+        }
+        return r < 0 ? negative_errno() : 0;
+}
+
+static void make_entry(fuse_req_t req, enum make_kind kind, fuse_ino_t parent, const char *name,
+                       mode_t mode, dev_t rdev, const char *target) {
+        int r, pfd;
+
+        r = op_enter(req);
+        if (r > 0)
+                return (void) fuse_reply_err(req, r);
+
+        pfd = inode_fd(parent);
+        if (pfd < 0)
+                r = pfd;
+        else if (name_is_bad(name))
+                r = -EINVAL;
+        else
+                r = make_one(kind, pfd, name, mode, rdev, target);
+
+        if (r < 0)
+                fuse_reply_err(req, -r);
+        else
+                reply_new_entry(req, parent, name);
+        op_leave();
+}
+
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev) {
+        make_entry(req, MAKE_NODE, parent, name, mode, rdev, NULL);
+}
+
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode) {
+        make_entry(req, MAKE_DIR, parent, name, mode, 0, NULL);
+}
+
+void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name) {
+        make_entry(req, MAKE_SYMLINK, parent, name, 0, 0, link);
+}
+
+void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent, const char *name) {
+        int r, fd, pfd;
+
+        r = op_enter(req);
+        if (r > 0)
+                return (void) fuse_reply_err(req, r);
+
+        fd = inode_fd(ino);
+        pfd = inode_fd(parent);
+        if (fd < 0 || pfd < 0)
+                r = -ESTALE;
+        else if (name_is_bad(name))
+                r = -EINVAL;
+        /* AT_EMPTY_PATH links the O_PATH fd itself (needs
+         * CAP_DAC_READ_SEARCH, which we keep). */
+        else if (linkat(fd, "", pfd, name, AT_EMPTY_PATH) < 0)
+                r = negative_errno();
+
+        if (r < 0)
+                fuse_reply_err(req, -r);
+        else
+                reply_new_entry(req, parent, name);
+        op_leave();
+}
+
+static void remove_entry(fuse_req_t req, fuse_ino_t parent, const char *name, int flags) {
+        int r, pfd;
+
+        r = op_enter(req);
+        if (r > 0)
+                return (void) fuse_reply_err(req, r);
+
+        pfd = inode_fd(parent);
+        if (pfd < 0)
+                r = pfd;
+        else if (name_is_bad(name))
+                r = -EINVAL;
+        else if (unlinkat(pfd, name, flags) < 0)
+                r = negative_errno();
+
+        fuse_reply_err(req, -r);
+        op_leave();
+}
+
+void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name) {
+        remove_entry(req, parent, name, 0);
+}
+
+void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name) {
+        remove_entry(req, parent, name, AT_REMOVEDIR);
+}
+
+/* Keep the names Detach uses for invalidation current. */
+static void note_name(int pfd, fuse_ino_t parent, const char *name) {
+        struct stat st;
+
+        if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                inode_renamed(st.st_dev, st.st_ino, parent, name);
+}
+
+void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+               fuse_ino_t newparent, const char *newname, unsigned int flags) {
+        int r, pfd, npfd;
+
+        r = op_enter(req);
+        if (r > 0)
+                return (void) fuse_reply_err(req, r);
+
+        pfd = inode_fd(parent);
+        npfd = inode_fd(newparent);
+        if (pfd < 0 || npfd < 0)
+                r = -ESTALE;
+        else if (name_is_bad(name) || name_is_bad(newname))
+                r = -EINVAL;
+        else if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
+                r = -EINVAL; /* RENAME_WHITEOUT is for overlayfs only */
+        else if (renameat2(pfd, name, npfd, newname, flags) < 0)
+                r = negative_errno();
+
+        if (r == 0) {
+                note_name(npfd, newparent, newname);
+                if (flags & RENAME_EXCHANGE)
+                        note_name(pfd, parent, name);
+        }
+        fuse_reply_err(req, -r);
+        op_leave();
+}

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Regular files: open/create and everything done on an open handle. The
+ * handle operations take no lock but the gate's read side, and after a
+ * Detach answer EIO (the handle's fd is gone). */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "front.h"
+#include "macro.h"
+
+/* Flags the backing open must not see: creation is done by create(), and
+ * O_NOFOLLOW would make the magic /proc link itself fail. */
+#define OPEN_FLAGS_DROP (O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW)
+
+/* Enter for an operation on an open handle: returns its fd, or -1 after
+ * answering EIO (revoked by a Detach), with the gate left again. */
+static int handle_enter(fuse_req_t req, struct fuse_file_info *fi) {
+        int fd;
+
+        op_enter_any(req);
+        fd = handle_of(fi)->fd;
+        if (fd < 0) {
+                fuse_reply_err(req, EIO);
+                op_leave();
+        }
+        return fd;
+}
+
+/* Answer an open/create with a new handle for fd (consumed). */
+static void reply_opened(fuse_req_t req, int fd, struct fuse_file_info *fi, const struct fuse_entry_param *e) {
+        struct handle *h = handle_new_file(fd);
+        int r;
+
+        if (!h) {
+                if (e)
+                        inode_unref(inode_of(e->ino), 1);
+                fuse_reply_err(req, errno);
+                return;
+        }
+        fi->fh = (uint64_t) (uintptr_t) h;
+        /* homefsd is the only writer: pages cached by an earlier open are
+         * still good. (Kernel passthrough will have to turn this off.) */
+        fi->keep_cache = 1;
+        r = e ? fuse_reply_create(req, e, fi) : fuse_reply_open(req, fi);
+        if (r < 0) /* the open was interrupted: no release will come */
+                handle_free(h);
+}
+
+void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+        char p[PROC_FD_PATH_MAX];
+        int r, fd, ifd;
+
+        r = op_enter(req);
+        if (r > 0)
+                return (void) fuse_reply_err(req, r);
+
+        ifd = inode_fd(ino);
+        if (ifd < 0)
+                fuse_reply_err(req, -ifd);
+        else if (inode_of(ino)->type != S_IFREG)
+                /* Never reopen a symlink through /proc: the kernel opens
+                 * only regular files through us. */
+                fuse_reply_err(req, inode_of(ino)->type == S_IFLNK ? ELOOP : EINVAL);
+        else {
+                /* An O_PATH fd cannot be reopened with *at() (there is no
+                 * O_EMPTY_PATH); the magic link is the one way. */
+                proc_fd_path(p, ifd);
+                fd = open(p, (fi->flags & ~OPEN_FLAGS_DROP) | O_CLOEXEC);
+                if (fd < 0)
+                        fuse_reply_err(req, errno);
+                else
+                        reply_opened(req, fd, fi, NULL);
+        }
+        op_leave();
+}
+
+void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, struct fuse_file_info *fi) {
+        struct fuse_entry_param e;
+        int r, fd = -1, pfd;
+
+        r = op_enter(req);
+        if (r > 0)
+                return (void) fuse_reply_err(req, r);
+
+        pfd = inode_fd(parent);
+        if (pfd < 0)
+                r = pfd;
+        else if (name_is_bad(name))
+                r = -EINVAL;
+        else {
+                /* O_NOFOLLOW: never create through a symlink, whose target
+                 * would be resolved in homefsd's view of the world. */
+                fd = openat(pfd, name, (fi->flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
+                if (fd < 0)
+                        r = negative_errno();
+                else
+                        r = entry_lookup(parent, name, &e);
+        }
+
+        if (r < 0) {
+                safe_close(fd);
+                fuse_reply_err(req, -r);
+        } else
+                reply_opened(req, fd, fi, &e);
+        op_leave();
+}
+
+void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
+        struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+        int fd = handle_enter(req, fi);
+
+        if (fd < 0)
+                return;
+        /* libfuse reads (or splices) straight from the fd into the reply. */
+        buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+        buf.buf[0].fd = fd;
+        buf.buf[0].pos = off;
+        (void) fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+        op_leave();
+}
+
+void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv, off_t off, struct fuse_file_info *fi) {
+        struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(bufv));
+        int fd = handle_enter(req, fi);
+        ssize_t n;
+
+        if (fd < 0)
+                return;
+        out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+        out.buf[0].fd = fd;
+        out.buf[0].pos = off;
+        n = fuse_buf_copy(&out, bufv, 0);
+        if (n < 0)
+                fuse_reply_err(req, (int) -n);
+        else
+                fuse_reply_write(req, (size_t) n);
+        op_leave();
+}
+
+void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+        /* Nothing is buffered here; a revoked handle reports the loss. */
+        if (handle_enter(req, fi) < 0)
+                return;
+        fuse_reply_err(req, 0);
+        op_leave();
+}
+
+void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+        op_enter_any(req);
+        handle_free(handle_of(fi));
+        fuse_reply_err(req, 0);
+        op_leave();
+}
+
+void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi) {
+        int fd = handle_enter(req, fi);
+
+        if (fd < 0)
+                return;
+        fuse_reply_err(req, (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? errno : 0);
+        op_leave();
+}
+
+void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length, struct fuse_file_info *fi) {
+        int fd = handle_enter(req, fi);
+
+        if (fd < 0)
+                return;
+        fuse_reply_err(req, fallocate(fd, mode, offset, length) < 0 ? errno : 0);
+        op_leave();
+}
+
+void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse_file_info *fi) {
+        int fd = handle_enter(req, fi);
+        off_t r;
+
+        if (fd < 0)
+                return;
+        /* Only SEEK_DATA and SEEK_HOLE come here; the handle's own file
+         * position is unused (all I/O is positional). */
+        r = lseek(fd, off, whence);
+        if (r < 0)
+                fuse_reply_err(req, errno);
+        else
+                fuse_reply_lseek(req, r);
+        op_leave();
+}
+
+void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in, struct fuse_file_info *fi_in,
+                        fuse_ino_t ino_out, off_t off_out, struct fuse_file_info *fi_out,
+                        size_t len, int flags) {
+        int in = handle_enter(req, fi_in), out;
+        ssize_t n;
+
+        if (in < 0)
+                return;
+        out = handle_of(fi_out)->fd;
+        if (out < 0)
+                fuse_reply_err(req, EIO);
+        else if ((n = copy_file_range(in, &off_in, out, &off_out, len, (unsigned) flags)) < 0)
+                fuse_reply_err(req, errno);
+        else
+                fuse_reply_write(req, (size_t) n);
+        op_leave();
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "accounts.h"
+#include "log.h"
+#include "spawn.h"
+
+/* getpw*() and getgr*() keep static state: the agent serializes their use. */
+static pthread_mutex_t accounts_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+int accounts_allocate_uid(uint32_t *ret) {
+        int r = -EBUSY;
+
+        pthread_mutex_lock(&accounts_mutex);
+        for (uint32_t u = HOMEFS_UID_MIN; u <= HOMEFS_UID_MAX; u++)
+                if (!getpwuid(u) && !getgrgid(u)) {
+                        *ret = u;
+                        r = 0;
+                        break;
+                }
+        pthread_mutex_unlock(&accounts_mutex);
+        return r;
+}
+
+int accounts_check_free(const char *user_name, uint32_t uid, uint32_t gid) {
+        int r = 0;
+
+        pthread_mutex_lock(&accounts_mutex);
+        if (getpwnam(user_name) || getgrnam(user_name) || getpwuid(uid) || getgrgid(gid))
+                r = -EEXIST;
+        pthread_mutex_unlock(&accounts_mutex);
+        return r;
+}
+
+static int run_tool(const char *tool, char **argv) {
+        char path[64];
+        int r;
+
+        r = find_program(tool, path, sizeof(path));
+        if (r < 0)
+                return log_error_errno(r, "%s not found; install the 'passwd' package", tool);
+        argv[0] = path;
+        r = spawn_run(argv);
+        if (r != 0)
+                return log_error_errno(r < 0 ? r : -EIO, "%s %s failed (exit status %d)", tool, argv[1], r);
+        return 0;
+}
+
+int accounts_add(const struct user_record *r) {
+        char uid[16], gid[16];
+        int k;
+
+        snprintf(uid, sizeof(uid), "%u", r->uid);
+        snprintf(gid, sizeof(gid), "%u", r->gid);
+
+        /* -K: homefs's uid range lies above Debian's default UID_MAX/GID_MAX;
+         * say so, or the tools warn on every create. */
+        k = run_tool("groupadd", (char *[]) { NULL, "-K", "GID_MAX=60513", "-g", gid, r->user_name, NULL });
+        if (k < 0)
+                return k;
+        /* -M: the home is made by homefs inside the image, not by useradd.
+         * No -p: the shadow entry stays locked ("!"). */
+        k = run_tool("useradd", (char *[]) { NULL, "-K", "UID_MAX=60513", "-M", "-N", "-u", uid, "-g", gid,
+                                             "-d", r->home_directory, "-s", r->shell ? r->shell : "/bin/sh",
+                                             "-c", r->real_name ? r->real_name : "", r->user_name, NULL });
+        if (k < 0) {
+                (void) run_tool("groupdel", (char *[]) { NULL, r->user_name, NULL });
+                return k;
+        }
+        return 0;
+}
+
+int accounts_remove(const char *user_name) {
+        bool has_user, has_group;
+        int r = 0;
+
+        pthread_mutex_lock(&accounts_mutex);
+        has_user = getpwnam(user_name) != NULL;
+        has_group = getgrnam(user_name) != NULL;
+        pthread_mutex_unlock(&accounts_mutex);
+
+        if (has_user)
+                r = run_tool("userdel", (char *[]) { NULL, (char *) user_name, NULL });
+        /* userdel removes the user's own group itself where USERGROUPS_ENAB is set. */
+        pthread_mutex_lock(&accounts_mutex);
+        has_group = getgrnam(user_name) != NULL;
+        pthread_mutex_unlock(&accounts_mutex);
+        if (has_group) {
+                int k = run_tool("groupdel", (char *[]) { NULL, (char *) user_name, NULL });
+                if (r == 0)
+                        r = k;
+        }
+        return r;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "record.h"
+
+/* The passwd/group/shadow entries of homefs users, made and removed with the
+ * shadow suite's own tools (useradd/groupadd/userdel/groupdel), which lock the
+ * files properly. The shadow password is locked ("!"): homefs, not pam_unix,
+ * checks credentials. */
+
+#define HOMEFS_UID_MIN 60001U
+#define HOMEFS_UID_MAX 60513U
+
+/* Pick the first uid in [HOMEFS_UID_MIN, HOMEFS_UID_MAX] that is neither a
+ * uid nor a gid in use. -EBUSY when the range is exhausted. */
+int accounts_allocate_uid(uint32_t *ret);
+
+/* -EEXIST if the name is already a user or group, or the uid/gid is taken. */
+int accounts_check_free(const char *user_name, uint32_t uid, uint32_t gid);
+
+/* Add the group (gid = record->gid, name = userName) and the user. */
+int accounts_add(const struct user_record *r);
+
+/* Remove the user and their group; missing entries are not an error. */
+int accounts_remove(const char *user_name);

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <libcryptsetup.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "activation.h"
+#include "cryptdev-launch.h"
+#include "log.h"
+#include "loop.h"
+#include "macro.h"
+
+bool activation_have_device_mapper(void) {
+        int fd = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+
+        if (fd < 0)
+                return false;
+        close(fd);
+        return true;
+}
+
+void activation_init(struct activation *a) {
+        memset(a, 0, sizeof(*a));
+        a->loop_fd = -1;
+}
+
+static int start_dm_crypt(struct activation *a, const char *image_path, const char *user_name,
+                          const void *key, size_t key_size) {
+        struct crypt_device *cd;
+        int r;
+
+        snprintf(a->dm_name, sizeof(a->dm_name), "homefs-%s", user_name);
+        r = crypt_init(&cd, image_path);
+        if (r < 0)
+                return log_error_errno(r, "cannot open %s: %m", image_path);
+        r = crypt_load(cd, CRYPT_LUKS2, NULL);
+        if (r >= 0)
+                r = crypt_activate_by_volume_key(cd, a->dm_name, key, key_size, 0);
+        crypt_free(cd);
+        if (r < 0) {
+                a->dm_name[0] = 0;
+                return log_error_errno(r, "dm-crypt activation of %s failed: %m", image_path);
+        }
+        snprintf(a->device, sizeof(a->device), "/dev/mapper/%s", a->dm_name);
+        a->mode = ACTIVATION_DM_CRYPT;
+        return 0;
+}
+
+static int start_userspace(struct activation *a, const char *cryptdev_binary, const char *image_path,
+                           const char *runtime_dir, const void *key, size_t key_size,
+                           const struct luks_geometry *geo) {
+        char volume[PATH_MAX + 16];
+        int r;
+
+        if (!streq(geo->cipher, "aes") || !streq(geo->cipher_mode, "xts-plain64") || key_size != 64)
+                return log_error_errno(-EOPNOTSUPP, "%s: the userspace engine supports only aes-xts-plain64 with a 512-bit key (image has %s-%s)",
+                                       image_path, geo->cipher, geo->cipher_mode);
+        if ((size_t) snprintf(a->cryptdev_dir, sizeof(a->cryptdev_dir), "%s/cryptdev", runtime_dir) >= sizeof(a->cryptdev_dir))
+                return -ENAMETOOLONG;
+        a->mode = ACTIVATION_USERSPACE;
+        r = cryptdev_start(cryptdev_binary, image_path, geo->data_offset, geo->data_size, geo->sector_size,
+                           geo->iv_tweak, key, key_size, a->cryptdev_dir, &a->cryptdev_pid);
+        if (r < 0) {
+                a->cryptdev_dir[0] = 0;
+                return r;
+        }
+        snprintf(volume, sizeof(volume), "%s/volume", a->cryptdev_dir);
+        r = loop_attach(volume, geo->sector_size, true, a->device, sizeof(a->device), &a->loop_fd);
+        if (r < 0)
+                return log_error_errno(r, "attaching a loop device to %s failed: %m", volume);
+        return 0;
+}
+
+int activation_start(struct activation *a, enum activation_mode mode, const char *cryptdev_binary,
+                     const char *image_path, const char *user_name, const char *runtime_dir,
+                     const void *key, size_t key_size, const struct luks_geometry *geo) {
+        enum activation_mode m;
+        int r;
+
+        activation_init(a);
+        r = activation_choose(mode, activation_have_device_mapper(), &m);
+        if (r < 0)
+                return log_error_errno(r, "dm-crypt activation requested, but this kernel has no device-mapper; use --activation=userspace or auto");
+        if (m == ACTIVATION_DM_CRYPT)
+                r = start_dm_crypt(a, image_path, user_name, key, key_size);
+        else
+                r = start_userspace(a, cryptdev_binary, image_path, runtime_dir, key, key_size, geo);
+        if (r < 0)
+                (void) activation_stop(a);
+        return r;
+}
+
+int activation_stop(struct activation *a) {
+        int r = 0, k;
+
+        if (a->loop_fd >= 0) {
+                k = loop_detach(a->loop_fd);
+                if (k < 0)
+                        r = log_warning_errno(k, "detaching %s: %m", a->device);
+                a->loop_fd = -1;
+        }
+        if (a->cryptdev_dir[0]) {
+                k = cryptdev_stop(a->cryptdev_dir, a->cryptdev_pid);
+                if (k < 0 && r == 0)
+                        r = k;
+                a->cryptdev_dir[0] = 0;
+                a->cryptdev_pid = 0;
+        }
+        if (a->dm_name[0]) {
+                struct crypt_device *cd = NULL;
+
+                k = crypt_init_by_name(&cd, a->dm_name);
+                if (k >= 0)
+                        k = crypt_deactivate(cd, a->dm_name);
+                crypt_free(cd);
+                if (k < 0 && r == 0)
+                        r = log_warning_errno(k, "deactivating %s: %m", a->dm_name);
+                a->dm_name[0] = 0;
+        }
+        a->device[0] = 0;
+        return r;
+}

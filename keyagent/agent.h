@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "activation.h"
+
+/* The agent's settings, fixed at start (command line). */
+struct agent_config {
+        char homefsd[PATH_MAX];   /* the front daemon binary */
+        char cryptdev[PATH_MAX];  /* the userspace crypto engine binary */
+        char skel[PATH_MAX];      /* skeleton for new homes */
+        enum activation_mode activation;
+};
+
+extern struct agent_config agent_config;
+
+uint64_t now_usec(void);

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The FUSE side of homefs-cryptdev: one directory holding one regular file,
+ * "volume", whose bytes are the decrypted data segment of the image. Every
+ * request is served synchronously on the worker thread that received it,
+ * with that worker's preallocated buffer and XTS context. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cryptdev.h"
+#include "log.h"
+#include "macro.h"
+
+#define ATTR_TIMEOUT 3600.0        /* nothing but us changes the attributes */
+#define INO_ROOT FUSE_ROOT_ID
+#define INO_VOLUME 2
+#define VOLUME_NAME "volume"
+
+__thread struct worker *current_worker;
+
+/* ---- image I/O ---- */
+
+static int image_pread(int fd, void *buf, size_t len, uint64_t pos) {
+        for (size_t done = 0; done < len;) {
+                ssize_t n = pread(fd, (uint8_t *) buf + done, len - done, (off_t) (pos + done));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return negative_errno();
+                if (n == 0)
+                        return -EIO; /* the image is shorter than checked at start */
+                done += (size_t) n;
+        }
+        return 0;
+}
+
+static int image_pwrite(int fd, const void *buf, size_t len, uint64_t pos) {
+        for (size_t done = 0; done < len;) {
+                ssize_t n = pwrite(fd, (const uint8_t *) buf + done, len - done, (off_t) (pos + done));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return negative_errno();
+                if (n == 0)
+                        return -EIO;
+                done += (size_t) n;
+        }
+        return 0;
+}
+
+/* Check a request against the volume: sector-aligned, at most IO_MAX, inside
+ * the volume. Reads at or past the end are shortened like a file's. */
+static int io_range(const struct cryptdev *d, off_t off, size_t *size, bool is_read) {
+        uint64_t ss = d->opt.sector_size, pos = (uint64_t) off;
+
+        if (off < 0 || pos % ss != 0 || *size % ss != 0 || *size > IO_MAX)
+                return -EINVAL;
+        if (pos >= d->opt.size || *size > d->opt.size - pos) {
+                if (!is_read)
+                        return -ENOSPC;
+                *size = pos >= d->opt.size ? 0 : d->opt.size - pos;
+        }
+        return 0;
+}
+
+/* plain64 counts 512-byte units from the start of the data segment. */
+static uint64_t iv_for(const struct cryptdev *d, off_t off) {
+        return d->opt.iv_tweak + (uint64_t) off / 512;
+}
+
+/* ---- FUSE operations ---- */
+
+static void volume_stat(const struct cryptdev *d, fuse_ino_t ino, struct stat *st) {
+        memset(st, 0, sizeof(*st));
+        st->st_ino = ino;
+        st->st_uid = 0;
+        st->st_gid = 0;
+        if (ino == INO_ROOT) {
+                st->st_mode = S_IFDIR | 0700;
+                st->st_nlink = 2;
+        } else {
+                st->st_mode = S_IFREG | 0600;
+                st->st_nlink = 1;
+                st->st_size = (off_t) d->opt.size;
+                st->st_blocks = (blkcnt_t) (d->opt.size / 512);
+                st->st_blksize = (blksize_t) d->opt.sector_size;
+        }
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn) {
+        struct cryptdev *d = userdata;
+
+        conn->max_write = IO_MAX;
+        /* Every write goes straight to the image; no kernel cache to keep. */
+        conn->want &= ~(unsigned) FUSE_CAP_WRITEBACK_CACHE;
+
+        pthread_mutex_lock(&d->lock);
+        d->initialized = true;
+        pthread_cond_broadcast(&d->cond);
+        pthread_mutex_unlock(&d->lock);
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
+        struct cryptdev *d = fuse_req_userdata(req);
+        struct fuse_entry_param e = {
+                .ino = INO_VOLUME,
+                .attr_timeout = ATTR_TIMEOUT,
+                .entry_timeout = ATTR_TIMEOUT,
+        };
+
+        if (parent != INO_ROOT || !streq(name, VOLUME_NAME)) {
+                fuse_reply_err(req, ENOENT);
+                return;
+        }
+        volume_stat(d, INO_VOLUME, &e.attr);
+        fuse_reply_entry(req, &e);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+        struct cryptdev *d = fuse_req_userdata(req);
+        struct stat st;
+
+        if (ino != INO_ROOT && ino != INO_VOLUME) {
+                fuse_reply_err(req, ENOENT);
+                return;
+        }
+        volume_stat(d, ino, &st);
+        fuse_reply_attr(req, &st, ATTR_TIMEOUT);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
+        static const char *const names[] = { ".", "..", VOLUME_NAME };
+        static const fuse_ino_t inos[] = { INO_ROOT, INO_ROOT, INO_VOLUME };
+        char buf[512];
+        size_t used = 0;
+
+        if (ino != INO_ROOT) {
+                fuse_reply_err(req, ENOTDIR);
+                return;
+        }
+        if (size > sizeof(buf))
+                size = sizeof(buf);
+        for (off_t i = off; i >= 0 && i < (off_t) ELEMENTSOF(names); i++) {
+                struct stat st = { .st_ino = inos[i], .st_mode = inos[i] == INO_ROOT ? S_IFDIR : S_IFREG };
+                size_t n = fuse_add_direntry(req, buf + used, size - used, names[i], &st, i + 1);
+
+                if (n > size - used)
+                        break;
+                used += n;
+        }
+        fuse_reply_buf(req, buf, used);
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+        if (ino != INO_VOLUME) {
+                fuse_reply_err(req, ino == INO_ROOT ? EISDIR : ENOENT);
+                return;
+        }
+        if (fi->flags & O_TRUNC) {
+                fuse_reply_err(req, EPERM);
+                return;
+        }
+        /* No page cache for the volume: the loop device above has its own,
+         * and caching here would double memory use and hide I/O errors. */
+        fi->direct_io = 1;
+        fi->keep_cache = 0;
+        fuse_reply_open(req, fi);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
+        struct cryptdev *d = fuse_req_userdata(req);
+        struct worker *w = current_worker;
+        int r;
+
+        r = io_range(d, off, &size, true);
+        if (r >= 0 && size > 0)
+                r = image_pread(d->image_fd, w->io, size, d->opt.offset + (uint64_t) off);
+        if (r >= 0 && size > 0)
+                r = xts_decrypt(w->xts, w->io, w->io, size, d->opt.sector_size, iv_for(d, off));
+        if (r < 0) {
+                if (r != -EINVAL)
+                        log_error_errno(r, "Read of %zu bytes at %jd failed: %m", size, (intmax_t) off);
+                fuse_reply_err(req, -r);
+                return;
+        }
+        fuse_reply_buf(req, (const char *) w->io, size);
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+                     struct fuse_file_info *fi) {
+        struct cryptdev *d = fuse_req_userdata(req);
+        struct worker *w = current_worker;
+        int r;
+
+        /* buf lies inside the request buffer, unaligned: encrypting into the
+         * aligned I/O buffer is also the copy O_DIRECT needs. */
+        r = io_range(d, off, &size, false);
+        if (r >= 0)
+                r = xts_encrypt(w->xts, buf, w->io, size, d->opt.sector_size, iv_for(d, off));
+        if (r >= 0)
+                r = image_pwrite(d->image_fd, w->io, size, d->opt.offset + (uint64_t) off);
+        if (r < 0) {
+                if (r != -EINVAL && r != -ENOSPC)
+                        log_error_errno(r, "Write of %zu bytes at %jd failed: %m", size, (intmax_t) off);
+                fuse_reply_err(req, -r);
+                return;
+        }
+        fuse_reply_write(req, size);
+}
+
+static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi) {
+        struct cryptdev *d = fuse_req_userdata(req);
+
+        /* O_DIRECT writes bypass the cache but not the disk's write cache or
+         * the image file's metadata (allocation of sparse blocks). */
+        if (fdatasync(d->image_fd) < 0) {
+                int r = negative_errno();
+
+                log_error_errno(r, "fdatasync of the image failed: %m");
+                fuse_reply_err(req, -r);
+                return;
+        }
+        fuse_reply_err(req, 0);
+}
+
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+        fuse_reply_err(req, 0);
+}
+
+const struct fuse_lowlevel_ops cryptdev_ops = {
+        .init = op_init,
+        .lookup = op_lookup,
+        .getattr = op_getattr,
+        .readdir = op_readdir,
+        .open = op_open,
+        .read = op_read,
+        .write = op_write,
+        .flush = op_flush,
+        .fsync = op_fsync,
+};

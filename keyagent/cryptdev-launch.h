@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Start homefs-cryptdev serving the decrypted data segment of image_path as
+ * mountpoint_dir/volume, and wait (at most 10 s) until it serves.
+ *
+ * offset_bytes and size_bytes locate the data segment in bytes (note that
+ * crypt_get_data_offset() counts 512-byte sectors); iv_tweak is the segment's
+ * IV offset in 512-byte units (normally 0); key is the 64-byte volume key,
+ * handed to the child through a socket on its fd 3, never argv or the
+ * environment; the caller still owns and wipes it.
+ *
+ * mountpoint_dir is created (mode 0700) if missing. The child gets only fds
+ * 0-4 (stdout and stderr are shared for logging). On failure the child is
+ * killed and reaped. Returns 0 and the child's pid, or a negative errno. */
+int cryptdev_start(const char *cryptdev_binary, const char *image_path,
+                   uint64_t offset_bytes, uint64_t size_bytes, uint32_t sector_size,
+                   uint64_t iv_tweak, const void *key, size_t key_size,
+                   const char *mountpoint_dir, pid_t *ret_pid);
+
+/* Unmount mountpoint_dir (lazily if busy), wait for the daemon to exit
+ * (SIGTERM after 5 s, SIGKILL after 10 s), reap it and remove the mount
+ * point directory. Detach the loop device first: while it holds the volume
+ * open, the daemon keeps serving it. Returns 0 if the daemon exited cleanly,
+ * -ETIMEDOUT if it had to be killed, -EIO if it failed, other negative
+ * errnos on bad arguments; cleans up as much as it can in every case. */
+int cryptdev_stop(const char *mountpoint_dir, pid_t pid);

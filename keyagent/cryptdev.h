@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* homefs-cryptdev internals shared by cryptdev.c (process set-up, workers,
+ * life cycle) and cryptdev-fs.c (the FUSE operations). */
+
+#define FUSE_USE_VERSION 314
+
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "xts.h"
+
+/* max_write, and the largest read the kernel sends (max_pages follows
+ * max_write): the size of each worker's I/O buffer. */
+#define IO_MAX (1024 * 1024)
+
+struct options {
+        const char *image;
+        uint64_t offset;
+        uint64_t size;
+        uint32_t sector_size;
+        uint64_t iv_tweak;
+        int key_fd;
+        int ready_fd;
+        unsigned threads;
+        const char *mountpoint;
+};
+
+struct cryptdev;
+
+struct worker {
+        struct cryptdev *dev;
+        pthread_t thread;
+        bool running;
+        struct xts_ctx *xts;
+        void *recv;                /* FUSE request buffer */
+        size_t recv_size;
+        uint8_t *io;               /* IO_MAX, page-aligned: O_DIRECT and crypto */
+};
+
+struct cryptdev {
+        struct options opt;
+        int image_fd;
+        int done_fd;               /* eventfd: a worker has stopped */
+        struct fuse_session *se;
+        struct worker *workers;
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        bool initialized;
+};
+
+/* The worker serving the current request: handlers run on its thread. */
+extern __thread struct worker *current_worker;
+
+extern const struct fuse_lowlevel_ops cryptdev_ops;
+

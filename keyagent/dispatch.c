@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "agent-error.h"
+#include "dispatch.h"
+#include "front.h"
+#include "home-ops.h"
+#include "log.h"
+#include "registry.h"
+
+#define PASSWORD_MAX 1024U
+#define USER_NAME_MAX 64U
+
+struct call {
+        struct proto_conn *conn;
+        uid_t peer_uid;
+        struct json_object *params;
+        struct agent_error error;
+        bool conn_taken; /* RegisterFront: the conn now belongs to a home */
+};
+
+typedef struct json_object *(*method_fn)(struct call *c, int *r);
+
+static int invalid_parameter(struct call *c, const char *name, int r) {
+        c->error.parameter = name;
+        return agent_error_set(&c->error, r == -ENOENT ? -EINVAL : r, AGENT_ERROR_INVALID_PARAMETER,
+                               r == -ENOENT ? "The parameter '%s' is missing." : "The parameter '%s' is invalid.", name);
+}
+
+/* Look the home up and check the caller may touch it: root, or its owner. */
+static int get_home(struct call *c, struct home **ret) {
+        const char *name;
+        struct home *h;
+        int r;
+
+        r = proto_get_string(c->params, "userName", USER_NAME_MAX, &name);
+        if (r < 0 || !user_name_is_valid(name))
+                return invalid_parameter(c, "userName", r < 0 ? r : -EINVAL);
+        r = registry_get(name, &h);
+        /* A user asking about a home that is not theirs learns nothing more
+         * than one asking about a home that does not exist. */
+        if (r < 0 && c->peer_uid != 0)
+                return agent_error_set(&c->error, -EPERM, AGENT_ERROR_PERMISSION, "You may not access the home of %s.", name);
+        if (r < 0)
+                return agent_error_set(&c->error, r, AGENT_ERROR_NO_SUCH_HOME, "There is no home for %s.", name);
+        if (c->peer_uid != 0 && c->peer_uid != h->record->uid) {
+                home_unref(h);
+                return agent_error_set(&c->error, -EPERM, AGENT_ERROR_PERMISSION, "You may not access the home of %s.", name);
+        }
+        *ret = h;
+        return 0;
+}
+
+static int require_root(struct call *c) {
+        if (c->peer_uid != 0)
+                return agent_error_set(&c->error, -EPERM, AGENT_ERROR_PERMISSION, "Only root may do this.");
+        return 0;
+}
+
+static int get_password(struct call *c, const char *key, const char **ret) {
+        int r = proto_get_string(c->params, key, PASSWORD_MAX, ret);
+
+        return r < 0 ? invalid_parameter(c, key, r) : 0;
+}
+
+/* Run fn on the home with its lock held. */
+#define WITH_HOME(c, h, r, body)                                             \
+        do {                                                                 \
+                r = get_home(c, &h);                                         \
+                if (r < 0)                                                   \
+                        break;                                               \
+                pthread_mutex_lock(&h->lock);                                \
+                if (h->removed)                                              \
+                        r = agent_error_set(&c->error, -ENOENT, AGENT_ERROR_NO_SUCH_HOME, "There is no home for %s.", h->user_name); \
+                else                                                         \
+                        body;                                                \
+                pthread_mutex_unlock(&h->lock);                              \
+                home_unref(h);                                               \
+        } while (0)
+
+static struct json_object *method_create(struct call *c, int *r) {
+        struct json_object *record, *reply;
+        struct user_record *created = NULL;
+        const char *password;
+        unsigned long long percent = 0;
+
+        if ((*r = require_root(c)) < 0)
+                return NULL;
+        if (!json_object_object_get_ex(c->params, "record", &record) || !json_object_is_type(record, json_type_object)) {
+                *r = invalid_parameter(c, "record", -ENOENT);
+                return NULL;
+        }
+        if ((*r = get_password(c, "password", &password)) < 0)
+                return NULL;
+        if (proto_get_u64(c->params, "diskSizePercent", &percent) == -EINVAL || percent > 100) {
+                *r = invalid_parameter(c, "diskSizePercent", -EINVAL);
+                return NULL;
+        }
+        *r = home_create(record, password, (unsigned) percent, &created, &c->error);
+        if (*r < 0)
+                return NULL;
+        reply = json_object_new_object();
+        json_object_object_add(reply, "record", user_record_to_json(created));
+        json_object_object_add(reply, "diskSize", json_object_new_uint64(created->disk_size));
+        user_record_free(created);
+        return reply;
+}
+
+static struct json_object *home_summary(struct home *h) {
+        struct json_object *o = json_object_new_object();
+
+        json_object_object_add(o, "userName", json_object_new_string(h->user_name));
+        json_object_object_add(o, "uid", json_object_new_int64(h->record->uid));
+        if (h->record->real_name)
+                json_object_object_add(o, "realName", json_object_new_string(h->record->real_name));
+        json_object_object_add(o, "homeDirectory", json_object_new_string(h->record->home_directory));
+        json_object_object_add(o, "imagePath", json_object_new_string(h->record->image_path));
+        json_object_object_add(o, "state", json_object_new_string(home_state_to_string(home_get_state(h))));
+        return o;
+}
+
+static struct json_object *method_list(struct call *c, int *r) {
+        struct json_object *reply, *arr;
+        struct home **homes;
+        size_t n;
+
+        *r = registry_list(&homes, &n);
+        if (*r < 0)
+                return NULL;
+        arr = json_object_new_array();
+        for (size_t i = 0; i < n; i++) {
+                struct home *h = homes[i];
+
+                pthread_mutex_lock(&h->lock);
+                if (!h->removed && (c->peer_uid == 0 || c->peer_uid == h->record->uid))
+                        json_object_array_add(arr, home_summary(h));
+                pthread_mutex_unlock(&h->lock);
+        }
+        registry_list_free(homes, n);
+        reply = json_object_new_object();
+        json_object_object_add(reply, "homes", arr);
+        return reply;
+}
+
+static struct json_object *method_inspect(struct call *c, int *r) {
+        struct json_object *reply = NULL;
+        struct home *h;
+
+        WITH_HOME(c, h, *r, {
+                struct stat st;
+
+                reply = home_summary(h);
+                json_object_object_add(reply, "record", user_record_to_json(h->record));
+                if (stat(h->record->image_path, &st) == 0) {
+                        json_object_object_add(reply, "diskSize", json_object_new_uint64((uint64_t) st.st_size));
+                        json_object_object_add(reply, "imageAllocated", json_object_new_uint64((uint64_t) st.st_blocks * 512));
+                }
+        });
+        return reply;
+}
+
+static struct json_object *method_remove(struct call *c, int *r) {
+        bool force = false;
+        struct home *h;
+
+        if ((*r = require_root(c)) < 0)
+                return NULL;
+        if (proto_get_bool(c->params, "force", &force) == -EINVAL) {
+                *r = invalid_parameter(c, "force", -EINVAL);
+                return NULL;
+        }
+        WITH_HOME(c, h, *r, *r = home_remove(h, force, &c->error));
+        return *r < 0 ? NULL : json_object_new_object();
+}
+
+static struct json_object *method_unlock(struct call *c, int *r) {
+        struct json_object *reply;
+        const char *password;
+        bool already = false;
+        struct home *h;
+
+        if ((*r = get_password(c, "password", &password)) < 0)
+                return NULL;
+        WITH_HOME(c, h, *r, *r = home_unlock(h, password, &already, &c->error));
+        if (*r < 0)
+                return NULL;
+        reply = json_object_new_object();
+        json_object_object_add(reply, "state", json_object_new_string("unlocked"));
+        json_object_object_add(reply, "alreadyUnlocked", json_object_new_boolean(already));
+        return reply;
+}
+
+static struct json_object *method_lock(struct call *c, int *r) {
+        struct json_object *reply;
+        struct home *h;
+
+        WITH_HOME(c, h, *r, *r = home_lock(h, &c->error));
+        if (*r < 0)
+                return NULL;
+        reply = json_object_new_object();
+        json_object_object_add(reply, "state", json_object_new_string("locked"));
+        return reply;
+}
+
+static struct json_object *method_passwd(struct call *c, int *r) {
+        const char *old_pw, *new_pw;
+        struct home *h;
+
+        if ((*r = get_password(c, "password", &old_pw)) < 0 || (*r = get_password(c, "newPassword", &new_pw)) < 0)
+                return NULL;
+        if (new_pw[0] == 0) {
+                *r = agent_error_set(&c->error, -EINVAL, AGENT_ERROR_INVALID_PARAMETER, "The new password is empty.");
+                return NULL;
+        }
+        WITH_HOME(c, h, *r, *r = home_passwd(h, old_pw, new_pw, &c->error));
+        return *r < 0 ? NULL : json_object_new_object();
+}
+
+static struct json_object *method_register_front(struct call *c, int *r) {
+        const char *name, *home_dir;
+        struct home *h;
+
+        if ((*r = require_root(c)) < 0)
+                return NULL;
+        if ((*r = proto_get_string(c->params, "userName", USER_NAME_MAX, &name)) < 0 || !user_name_is_valid(name)) {
+                *r = invalid_parameter(c, "userName", *r < 0 ? *r : -EINVAL);
+                return NULL;
+        }
+        if ((*r = proto_get_string(c->params, "homeDirectory", PATH_MAX, &home_dir)) < 0) {
+                *r = invalid_parameter(c, "homeDirectory", *r);
+                return NULL;
+        }
+        if ((*r = registry_get(name, &h)) < 0) {
+                *r = agent_error_set(&c->error, *r, AGENT_ERROR_NO_SUCH_HOME, "There is no home for %s.", name);
+                return NULL;
+        }
+        *r = front_register(h, c->conn, home_dir);
+        if (*r >= 0)
+                c->conn_taken = true;
+        else if (*r == -EBUSY)
+                agent_error_set(&c->error, *r, AGENT_ERROR_HOME_BUSY, "Another homefsd serves the home of %s already.", name);
+        else if (*r == -EINVAL)
+                agent_error_set(&c->error, *r, AGENT_ERROR_INVALID_PARAMETER,
+                                "homeDirectory %s does not match the record of %s.", home_dir, name);
+        home_unref(h);
+        return NULL; /* replied by front_register */
+}
+
+static const struct {
+        const char *name;
+        method_fn fn;
+} methods[] = {
+        { "io.homefs.Agent.Create", method_create },
+        { "io.homefs.Agent.List", method_list },
+        { "io.homefs.Agent.Inspect", method_inspect },
+        { "io.homefs.Agent.Remove", method_remove },
+        { "io.homefs.Agent.Unlock", method_unlock },
+        { "io.homefs.Agent.Lock", method_lock },
+        { "io.homefs.Agent.Passwd", method_passwd },
+        { "io.homefs.Agent.RegisterFront", method_register_front },
+};
+
+static struct json_object *run_method(struct call *c, const char *method) {
+        struct json_object *reply = NULL;
+        int r = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(methods); i++)
+                if (streq(methods[i].name, method)) {
+                        reply = methods[i].fn(c, &r);
+                        if (r < 0)
+                                return agent_error_reply(&c->error, r);
+                        if (c->conn_taken || !reply)
+                                return reply;
+                        return proto_reply_new(reply);
+                }
+        return proto_error_new("io.homefs.Agent.MethodNotFound", NULL);
+}
+
+void dispatch_connection(struct proto_conn *conn) {
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+
+        if (getsockopt(conn->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+                proto_conn_free(conn);
+                return;
+        }
+        for (;;) {
+                struct json_object *msg = NULL, *reply;
+                struct call c = { .conn = conn, .peer_uid = cred.uid };
+                const char *method;
+                int r;
+
+                r = proto_recv(conn, &msg, NULL, NULL, -1);
+                if (r < 0) {
+                        if (r != -ECONNRESET)
+                                log_debug_errno(r, "closing a client connection (uid %u): %m", (unsigned) cred.uid);
+                        break;
+                }
+                method = proto_method(msg);
+                if (!method) {
+                        json_object_put(msg);
+                        break;
+                }
+                c.params = proto_parameters(msg);
+                reply = run_method(&c, method);
+                proto_wipe_string(c.params, "password");
+                proto_wipe_string(c.params, "newPassword");
+                json_object_put(msg);
+                if (c.conn_taken)
+                        return;
+                if (reply) {
+                        r = proto_send(conn, reply, NULL, 0, false);
+                        json_object_put(reply);
+                        if (r < 0)
+                                break;
+                }
+        }
+        proto_conn_free(conn);
+}

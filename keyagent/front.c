@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "agent.h"
+#include "front.h"
+#include "home-ops.h"
+#include "log.h"
+#include "paths.h"
+#include "spawn.h"
+
+#define FRONT_START_TIMEOUT_SEC 10
+#define FRONT_CALL_TIMEOUT_MS (120 * 1000) /* Detach may wait for writeback */
+
+static int front_call(struct home *h, const char *method, const int *fds, size_t n_fds) {
+        struct json_object *reply = NULL;
+        int r;
+
+        if (!h->front)
+                return -ENOTCONN;
+        r = proto_call(h->front, proto_call_new(method, NULL), false, fds, n_fds, &reply, NULL, NULL,
+                       FRONT_CALL_TIMEOUT_MS);
+        if (r == -EREMOTE) {
+                struct json_object *p = proto_parameters(reply);
+                const char *msg = NULL;
+
+                (void) proto_get_string(p, "message", 1024, &msg);
+                log_error("homefsd for %s refused %s: %s", h->user_name, method, msg ? msg : proto_error(reply));
+                r = -EIO;
+        } else if (r < 0) {
+                log_error_errno(r, "homefsd for %s did not answer %s: %m", h->user_name, method);
+                /* The link is unusable now; the front is considered gone. */
+                proto_conn_free(h->front);
+                h->front = NULL;
+        }
+        json_object_put(reply);
+        return r;
+}
+
+int front_attach(struct home *h, int home_fd) {
+        return front_call(h, "io.homefs.Front.Attach", &home_fd, 1);
+}
+
+int front_detach(struct home *h) {
+        return front_call(h, "io.homefs.Front.Detach", NULL, 0);
+}
+
+int front_terminate(struct home *h) {
+        int r = front_call(h, "io.homefs.Front.Terminate", NULL, 0);
+
+        proto_conn_free(h->front);
+        h->front = NULL;
+        return r;
+}
+
+int front_ensure(struct home *h) {
+        char runtime_env[PATH_MAX + 32], state_env[PATH_MAX + 32];
+        struct timespec deadline;
+        int r;
+
+        if (home_get_state(h) >= HOME_LOCKED)
+                return 0;
+
+        snprintf(runtime_env, sizeof(runtime_env), "HOMEFS_RUNTIME_DIR=%s", homefs_runtime_dir());
+        snprintf(state_env, sizeof(state_env), "HOMEFS_STATE_DIR=%s", homefs_state_dir());
+        r = spawn_daemon((char *[]) { agent_config.homefsd, h->user_name, NULL },
+                         (char *[]) { runtime_env, state_env, NULL });
+        if (r < 0)
+                return log_error_errno(r, "starting %s for %s: %m", agent_config.homefsd, h->user_name);
+
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += FRONT_START_TIMEOUT_SEC;
+        while (!h->front && !h->removed) {
+                r = pthread_cond_timedwait(&h->front_changed, &h->lock, &deadline);
+                if (r == ETIMEDOUT)
+                        return log_error_errno(-ETIMEDOUT, "homefsd for %s did not register within %d s; see its log",
+                                               h->user_name, FRONT_START_TIMEOUT_SEC);
+        }
+        return h->front ? 0 : -ENOENT;
+}
+
+int front_register(struct home *h, struct proto_conn *conn, const char *home_directory) {
+        struct json_object *reply;
+        int r = 0;
+
+        pthread_mutex_lock(&h->lock);
+        if (h->removed)
+                r = -ENOENT;
+        else if (!streq(home_directory, h->record->home_directory))
+                r = -EINVAL;
+        else if (home_get_state(h) >= HOME_LOCKED && h->front)
+                r = -EBUSY;
+        if (r < 0)
+                goto finish;
+
+        /* Reply while holding the lock: once the conn is the home's, the next
+         * lock holder may send calls on it, and they must come after this. */
+        reply = proto_reply_new(NULL);
+        r = proto_send(conn, reply, NULL, 0, false);
+        json_object_put(reply);
+        if (r < 0)
+                goto finish;
+        h->front = conn;
+        if (h->unlocked) {
+                /* The previous homefsd died while unlocked: the new one starts
+                 * locked, and so must the home (DESIGN.md: never a bare dir,
+                 * and a crash does not leave the key in use unseen). */
+                log_warning("homefsd for %s was restarted while unlocked; locking the home", h->user_name);
+                home_teardown(h);
+        }
+        pthread_cond_broadcast(&h->front_changed);
+finish:
+        pthread_mutex_unlock(&h->lock);
+        return r;
+}

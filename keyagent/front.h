@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "home.h"
+
+/* The agent's side of its link to homefsd (docs/protocol.md, "Front calls").
+ * All of these are called with the home's lock held. */
+
+/* Start homefsd for the home unless one is connected, and wait until it has
+ * mounted the home path and registered. */
+int front_ensure(struct home *h);
+
+/* Hand homefsd the home directory fd: it starts serving. */
+int front_attach(struct home *h, int home_fd);
+
+/* Tell homefsd to stop serving and drop every backing fd. */
+int front_detach(struct home *h);
+
+/* Tell homefsd to unmount and exit. */
+int front_terminate(struct home *h);
+
+/* A connection said RegisterFront: take it over for the home. Called without
+ * any lock held; on success the conn belongs to the home. */
+int front_register(struct home *h, struct proto_conn *conn, const char *home_directory);

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "accounts.h"
+#include "activation.h"
+#include "agent.h"
+#include "backing.h"
+#include "front.h"
+#include "home-ops.h"
+#include "log.h"
+#include "luks.h"
+#include "registry.h"
+#include "secret.h"
+#include "size.h"
+
+#define MIB (1024ULL * 1024ULL)
+#define DISK_SIZE_MIN (64 * MIB)         /* LUKS2 header (16 MiB) + a useful ext4 */
+#define DISK_SIZE_DEFAULT_PERCENT 25U    /* of the host's free space; the image is sparse */
+
+/* One create at a time: uid allocation and name checks must not race. */
+static pthread_mutex_t create_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+/* What a create has done so far, for the rollback. */
+struct create_progress {
+        bool accounts, image, mountpoint;
+};
+
+static int host_free_bytes(const char *image_path, uint64_t *ret) {
+        char dir[PATH_MAX];
+        struct statvfs sv;
+
+        if (strlen(image_path) >= sizeof(dir))
+                return -ENAMETOOLONG;
+        strcpy(dir, image_path);
+        if (statvfs(dirname(dir), &sv) < 0)
+                return -errno;
+        *ret = (uint64_t) sv.f_bavail * sv.f_frsize;
+        return 0;
+}
+
+/* The image's nominal size: given, a percentage of the host's free space, or
+ * the default percentage. Rounded down to whole MiB. */
+static int choose_disk_size(struct user_record *r, unsigned percent, struct agent_error *e) {
+        uint64_t free_bytes, size = r->disk_size;
+        char a[32], b[32];
+        int k;
+
+        if (size == 0) {
+                k = host_free_bytes(r->image_path, &free_bytes);
+                if (k < 0)
+                        return agent_error_set(e, k, AGENT_ERROR_FAILED, "Cannot see the free space below %s: %s.",
+                                               r->image_path, strerror(-k));
+                size = free_bytes / 100 * (percent ? percent : DISK_SIZE_DEFAULT_PERCENT);
+        }
+        size = size / MIB * MIB;
+        if (size < DISK_SIZE_MIN)
+                return agent_error_set(e, -ERANGE, AGENT_ERROR_INVALID_PARAMETER,
+                                       "A home needs at least %s; %s was asked for (or is what the free space allows).",
+                                       format_size(a, sizeof(a), DISK_SIZE_MIN), format_size(b, sizeof(b), size));
+        r->disk_size = size;
+        return 0;
+}
+
+static int check_names(struct user_record *r, struct agent_error *e) {
+        struct home *h = NULL;
+        struct stat st;
+
+        if (registry_get(r->user_name, &h) == 0) {
+                home_unref(h);
+                return agent_error_set(e, -EEXIST, AGENT_ERROR_HOME_EXISTS, "A home for %s exists already.", r->user_name);
+        }
+        if (r->uid == 0) {
+                uint32_t uid;
+
+                if (accounts_allocate_uid(&uid) < 0)
+                        return agent_error_set(e, -EBUSY, AGENT_ERROR_FAILED,
+                                               "No free uid left in %u..%u; pass --uid.", HOMEFS_UID_MIN, HOMEFS_UID_MAX);
+                r->uid = uid;
+        }
+        if (r->gid == 0)
+                r->gid = r->uid;
+        if (accounts_check_free(r->user_name, r->uid, r->gid) < 0)
+                return agent_error_set(e, -EEXIST, AGENT_ERROR_USER_EXISTS,
+                                       "The user or group %s, or the uid/gid %u/%u, exists already on this system; pick another name or uid.",
+                                       r->user_name, r->uid, r->gid);
+        if (lstat(r->image_path, &st) == 0)
+                return agent_error_set(e, -EEXIST, AGENT_ERROR_HOME_EXISTS,
+                                       "%s exists already; remove it or pass another --image-path.", r->image_path);
+        if (lstat(r->home_directory, &st) == 0 && (!S_ISDIR(st.st_mode) || rmdir(r->home_directory) < 0))
+                return agent_error_set(e, -EEXIST, AGENT_ERROR_HOME_EXISTS,
+                                       "%s exists already and is not an empty directory; move it away first.", r->home_directory);
+        return 0;
+}
+
+/* Format, then activate once to make the filesystem and the home inside it. */
+static int make_image(const struct user_record *r, const char *password, struct agent_error *e) {
+        _cleanup_secret_ void *key = NULL;
+        _cleanup_close_ int fd = -1, mount_fd = -1;
+        struct activation act;
+        struct luks_geometry geo;
+        char runtime[PATH_MAX];
+        size_t key_size = 0;
+        struct home tmp = { .user_name = r->user_name };
+        int k;
+
+        fd = open(r->image_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return agent_error_set(e, -errno, AGENT_ERROR_FAILED, "Cannot create %s: %m.", r->image_path);
+        if (ftruncate(fd, (off_t) r->disk_size) < 0)
+                return agent_error_set(e, -errno, AGENT_ERROR_FAILED, "Cannot size %s: %m.", r->image_path);
+        fd = safe_close(fd);
+
+        k = luks_format(r->image_path, r, password);
+        if (k < 0)
+                return agent_error_set(e, k, AGENT_ERROR_FAILED, "LUKS2 format of %s failed: %s.", r->image_path, strerror(-k));
+        key = secret_alloc(LUKS_VOLUME_KEY_MAX);
+        if (!key)
+                return -ENOMEM;
+        k = luks_get_volume_key(r->image_path, password, key, &key_size, &geo);
+        if (k < 0)
+                return agent_error_set(e, k, AGENT_ERROR_FAILED, "Reopening the new image failed: %s.", strerror(-k));
+        k = home_runtime_dir(&tmp, runtime, sizeof(runtime));
+        if (k < 0)
+                return k;
+        k = activation_start(&act, agent_config.activation, agent_config.cryptdev, r->image_path,
+                             r->user_name, runtime, key, key_size, &geo);
+        if (k < 0)
+                return agent_error_set(e, k, AGENT_ERROR_FAILED, "Activating the new image failed: %s.", strerror(-k));
+        k = backing_mkfs(act.device, r->user_name);
+        if (k >= 0)
+                k = backing_mount(act.device, &mount_fd);
+        if (k >= 0)
+                k = backing_populate(mount_fd, r->user_name, r->uid, r->gid, agent_config.skel);
+        if (k >= 0)
+                k = backing_sync(mount_fd);
+        mount_fd = safe_close(mount_fd);
+        (void) activation_stop(&act);
+        if (k < 0)
+                return agent_error_set(e, k, AGENT_ERROR_FAILED, "Making the filesystem of the new home failed: %s.", strerror(-k));
+        return 0;
+}
+
+static void rollback(const struct user_record *r, const struct create_progress *p) {
+        if (p->image && unlink(r->image_path) < 0)
+                log_warning_errno(-errno, "rollback: removing %s: %m", r->image_path);
+        if (p->accounts)
+                (void) accounts_remove(r->user_name);
+        if (p->mountpoint)
+                (void) rmdir(r->home_directory);
+        (void) user_record_delete(registry_records_fd(), r->user_name);
+}
+
+static int create_locked(struct user_record *r, const char *password, unsigned percent, struct agent_error *e) {
+        struct create_progress p = {};
+        _cleanup_free_ char *error = NULL;
+        int k;
+
+        k = check_names(r, e);
+        if (k >= 0)
+                k = choose_disk_size(r, percent, e);
+        if (k < 0)
+                return k;
+        /* Complete now: uid, gid and size are chosen. */
+        k = user_record_validate(r, &error);
+        if (k < 0)
+                return agent_error_set(e, k, AGENT_ERROR_INVALID_RECORD, "Invalid record: %s.", error ? error : strerror(-k));
+        r->last_change_usec = r->last_password_change_usec = now_usec();
+
+        p.image = true;
+        k = make_image(r, password, e);
+        if (k < 0)
+                goto fail;
+        p.accounts = true;
+        k = accounts_add(r);
+        if (k < 0) {
+                agent_error_set(e, k, AGENT_ERROR_FAILED, "Adding the user %s to passwd/group failed; see the agent's log.", r->user_name);
+                goto fail;
+        }
+        p.mountpoint = true;
+        /* While no homefsd runs, the mountpoint is a root-owned 0000 directory:
+         * nothing can be stored in it by mistake. */
+        if (mkdir(r->home_directory, 0000) < 0 && errno != EEXIST) {
+                k = agent_error_set(e, -errno, AGENT_ERROR_FAILED, "Cannot create %s: %m.", r->home_directory);
+                goto fail;
+        }
+        k = user_record_save(registry_records_fd(), r);
+        if (k < 0) {
+                agent_error_set(e, k, AGENT_ERROR_FAILED, "Saving the record of %s failed: %s.", r->user_name, strerror(-k));
+                goto fail;
+        }
+        return 0;
+fail:
+        rollback(r, &p);
+        return k;
+}
+
+int home_create(struct json_object *record, const char *password, unsigned percent,
+                struct user_record **ret, struct agent_error *e) {
+        _cleanup_record_ struct user_record *r = NULL;
+        _cleanup_free_ char *error = NULL;
+        struct user_record *copy = NULL;
+        struct home *h = NULL;
+        int k;
+
+        k = user_record_from_json(record, "request", &r, &error);
+        if (k >= 0)
+                k = user_record_apply_defaults(r);
+        if (k < 0)
+                return agent_error_set(e, k, AGENT_ERROR_INVALID_RECORD, "Invalid record: %s.", error ? error : strerror(-k));
+
+        pthread_mutex_lock(&create_mutex);
+        k = create_locked(r, password, percent, e);
+        if (k >= 0) {
+                struct json_object *j = user_record_to_json(r);
+
+                k = j ? user_record_from_json(j, "self", &copy, NULL) : -ENOMEM;
+                json_object_put(j);
+                if (k >= 0)
+                        k = registry_add(TAKE_PTR(r), &h);
+        }
+        pthread_mutex_unlock(&create_mutex);
+        if (k < 0) {
+                user_record_free(copy);
+                return k;
+        }
+
+        pthread_mutex_lock(&h->lock);
+        if (front_ensure(h) < 0)
+                log_warning("home of %s created, but homefsd did not start; it stays inactive", h->user_name);
+        pthread_mutex_unlock(&h->lock);
+        home_unref(h);
+        *ret = copy;
+        log_info("created home of %s", copy->user_name);
+        return 0;
+}

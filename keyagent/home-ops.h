@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "agent-error.h"
+#include "home.h"
+
+/* The transitions of a home (DESIGN.md, "States of a home"). Except for
+ * create, each is called with the home's lock held; each fills e with the
+ * typed error the caller sees. */
+
+/* diskSizePercent is 0 unless the caller gave the size as a percentage. */
+int home_create(struct json_object *record, const char *password, unsigned disk_size_percent,
+                struct user_record **ret, struct agent_error *e);
+
+/* Verify the password (rate-limited) and unlock. An unlocked home is only
+ * verified, and *already is set. */
+int home_unlock(struct home *h, const char *password, bool *already, struct agent_error *e);
+
+/* Revoke and lock: front detaches, the filesystem is synced and shut down,
+ * the device torn down, the key gone. Locking a locked home succeeds. */
+int home_lock(struct home *h, struct agent_error *e);
+
+/* What home_lock does after the front has detached (or died): shut down the
+ * backing filesystem and the activation. */
+void home_teardown(struct home *h);
+
+int home_passwd(struct home *h, const char *old_password, const char *new_password, struct agent_error *e);
+
+int home_remove(struct home *h, bool force, struct agent_error *e);

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "accounts.h"
+#include "front.h"
+#include "home-ops.h"
+#include "log.h"
+#include "registry.h"
+
+#define RMDIR_TRIES 50 /* × 100 ms: homefsd unmounts after it answered Terminate */
+
+static int remove_mountpoint(const char *path) {
+        for (int i = 0; i < RMDIR_TRIES; i++) {
+                if (rmdir(path) == 0 || errno == ENOENT)
+                        return 0;
+                if (errno != EBUSY)
+                        break;
+                nanosleep(&(struct timespec) { .tv_nsec = 100 * 1000 * 1000 }, NULL);
+        }
+        return log_warning_errno(-errno, "could not remove the mountpoint %s: %m", path);
+}
+
+int home_remove(struct home *h, bool force, struct agent_error *e) {
+        char runtime[PATH_MAX];
+        int r;
+
+        if (h->unlocked && !force)
+                return agent_error_set(e, -EBUSY, AGENT_ERROR_HOME_BUSY,
+                                       "The home of %s is unlocked; lock it first, or pass --force.", h->user_name);
+        r = home_lock(h, e);
+        if (r < 0)
+                return r;
+        if (h->front)
+                (void) front_terminate(h);
+        (void) remove_mountpoint(h->record->home_directory);
+
+        if (unlink(h->record->image_path) < 0 && errno != ENOENT)
+                return agent_error_set(e, -errno, AGENT_ERROR_FAILED, "Cannot remove the image %s: %m.", h->record->image_path);
+        r = accounts_remove(h->user_name);
+        if (r < 0)
+                log_warning_errno(r, "removing the passwd/group entries of %s failed; remove them with userdel", h->user_name);
+        r = user_record_delete(registry_records_fd(), h->user_name);
+        if (r < 0 && r != -ENOENT)
+                return agent_error_set(e, r, AGENT_ERROR_FAILED, "Cannot remove the record of %s: %s.", h->user_name, strerror(-r));
+        if (home_runtime_dir(h, runtime, sizeof(runtime)) >= 0)
+                (void) rmdir(runtime);
+        registry_remove(h);
+        log_info("removed home of %s", h->user_name);
+        return 0;
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "backing.h"
+#include "front.h"
+#include "home-ops.h"
+#include "log.h"
+#include "luks.h"
+#include "registry.h"
+#include "secret.h"
+
+/* Check the account and the rate limit before any expensive work. */
+static int unlock_precheck(struct home *h, struct agent_error *e) {
+        uint64_t retry = 0;
+
+        if (h->record->locked)
+                return agent_error_set(e, -EPERM, AGENT_ERROR_ACCOUNT_LOCKED,
+                                       "The account %s is locked; an administrator can unlock it with 'homefsctl update %s --locked=no'.",
+                                       h->user_name, h->user_name);
+        if (access(h->record->image_path, F_OK) < 0)
+                return agent_error_set(e, -ENOENT, AGENT_ERROR_IMAGE_MISSING,
+                                       "The image of %s (%s) is missing; restore it from backup.",
+                                       h->user_name, h->record->image_path);
+        if (!ratelimit_check(&h->ratelimit, now_usec(), &retry)) {
+                e->retry_after_usec = retry;
+                return agent_error_set(e, -EAGAIN, AGENT_ERROR_RATE_LIMITED,
+                                       "Too many failed attempts for %s; try again in %llu s.",
+                                       h->user_name, (unsigned long long) ((retry + 999999) / 1000000));
+        }
+        return 0;
+}
+
+/* Open a keyslot with the password; counts failures for the rate limit. */
+static int unlock_get_key(struct home *h, const char *password, void *key, size_t *key_size,
+                          struct luks_geometry *geo, struct agent_error *e) {
+        int r = luks_get_volume_key(h->record->image_path, password, key, key_size, geo);
+
+        if (r == -EPERM) {
+                ratelimit_failed(&h->ratelimit, now_usec());
+                return agent_error_set(e, r, AGENT_ERROR_BAD_CREDENTIALS, "Wrong password for %s.", h->user_name);
+        }
+        if (r < 0)
+                return agent_error_set(e, r, AGENT_ERROR_FAILED,
+                                       "Cannot read the LUKS2 header of %s: %s.", h->record->image_path, strerror(-r));
+        ratelimit_succeeded(&h->ratelimit);
+        return 0;
+}
+
+/* Activate, check and mount the filesystem, and hand the home to the front. */
+static int unlock_attach(struct home *h, const void *key, size_t key_size, const struct luks_geometry *geo,
+                         struct agent_error *e) {
+        char runtime[PATH_MAX];
+        int mount_fd = -1, home_fd = -1, r;
+
+        r = home_runtime_dir(h, runtime, sizeof(runtime));
+        if (r < 0)
+                return r;
+        r = activation_start(&h->activation, agent_config.activation, agent_config.cryptdev,
+                             h->record->image_path, h->user_name, runtime, key, key_size, geo);
+        if (r < 0)
+                return agent_error_set(e, r, AGENT_ERROR_FAILED,
+                                       "Activating the image of %s failed: %s; see the agent's log.", h->user_name, strerror(-r));
+        r = backing_fsck(h->activation.device);
+        if (r >= 0)
+                r = backing_mount(h->activation.device, &mount_fd);
+        if (r >= 0)
+                r = backing_open_home(mount_fd, h->user_name, &home_fd);
+        if (r >= 0)
+                r = front_attach(h, home_fd);
+        safe_close(home_fd);
+        if (r < 0) {
+                safe_close(mount_fd);
+                (void) activation_stop(&h->activation);
+                return agent_error_set(e, r, AGENT_ERROR_FAILED,
+                                       "Mounting the home of %s failed: %s; see the agent's log.", h->user_name, strerror(-r));
+        }
+        h->mount_fd = mount_fd;
+        h->unlocked = true;
+        return 0;
+}
+
+int home_unlock(struct home *h, const char *password, bool *already, struct agent_error *e) {
+        _cleanup_secret_ void *key = NULL;
+        struct luks_geometry geo;
+        size_t key_size = 0;
+        int r;
+
+        *already = false;
+        r = unlock_precheck(h, e);
+        if (r < 0)
+                return r;
+        key = secret_alloc(LUKS_VOLUME_KEY_MAX);
+        if (!key)
+                return -ENOMEM;
+        r = unlock_get_key(h, password, key, &key_size, &geo, e);
+        if (r < 0)
+                return r;
+        if (h->unlocked) {
+                *already = true;
+                return 0;
+        }
+        r = front_ensure(h);
+        if (r < 0)
+                return agent_error_set(e, r, AGENT_ERROR_FRONT_NOT_RUNNING,
+                                       "homefsd for %s is not running and could not be started; see the agent's log.", h->user_name);
+        return unlock_attach(h, key, key_size, &geo, e);
+        /* key is wiped and freed on return: activation is done with it. */
+}
+
+void home_teardown(struct home *h) {
+        if (h->mount_fd >= 0) {
+                (void) backing_shutdown(h->mount_fd);
+                h->mount_fd = safe_close(h->mount_fd);
+        }
+        (void) activation_stop(&h->activation);
+        h->unlocked = false;
+}
+
+int home_lock(struct home *h, struct agent_error *e) {
+        int r;
+
+        if (!h->unlocked)
+                return 0;
+        r = front_detach(h);
+        if (r < 0 && r != -ENOTCONN)
+                log_warning_errno(r, "homefsd for %s did not detach cleanly; locking anyway", h->user_name);
+        home_teardown(h);
+        log_info("locked %s", h->user_name);
+        return 0;
+}
+
+int home_passwd(struct home *h, const char *old_password, const char *new_password, struct agent_error *e) {
+        int r;
+
+        r = unlock_precheck(h, e);
+        if (r < 0)
+                return r;
+        r = luks_change_password(h->record->image_path, h->record, old_password, new_password);
+        if (r == -EPERM) {
+                ratelimit_failed(&h->ratelimit, now_usec());
+                return agent_error_set(e, r, AGENT_ERROR_BAD_CREDENTIALS, "Wrong current password for %s.", h->user_name);
+        }
+        if (r < 0)
+                return agent_error_set(e, r, AGENT_ERROR_FAILED, "Changing the password of %s failed: %s.",
+                                       h->user_name, strerror(-r));
+        ratelimit_succeeded(&h->ratelimit);
+        h->record->last_password_change_usec = h->record->last_change_usec = now_usec();
+        r = user_record_save(registry_records_fd(), h->record);
+        if (r < 0)
+                log_warning_errno(r, "password of %s changed, but saving its record failed: %m", h->user_name);
+        return 0;
+}

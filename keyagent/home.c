@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "home.h"
+#include "log.h"
+#include "paths.h"
+
+const char *home_state_to_string(enum home_state s) {
+        switch (s) {
+        case HOME_ABSENT:
+                return "absent";
+        case HOME_INACTIVE:
+                return "inactive";
+        case HOME_LOCKED:
+                return "locked";
+        case HOME_UNLOCKED:
+                return "unlocked";
+        }
+        return "unknown";
+}
+
+/* A front whose connection hung up is gone (crashed or stopped). */
+static bool front_alive(struct home *h) {
+        struct pollfd p;
+
+        if (!h->front)
+                return false;
+        p = (struct pollfd) { .fd = h->front->fd, .events = POLLRDHUP };
+        if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR))) {
+                proto_conn_free(h->front);
+                h->front = NULL;
+                return false;
+        }
+        return true;
+}
+
+enum home_state home_get_state(struct home *h) {
+        if (h->unlocked)
+                return HOME_UNLOCKED;
+        if (front_alive(h))
+                return HOME_LOCKED;
+        if (access(h->record->image_path, F_OK) < 0)
+                return HOME_ABSENT;
+        return HOME_INACTIVE;
+}
+
+int home_runtime_dir(const struct home *h, char *buf, size_t size) {
+        char homes[PATH_MAX];
+
+        if ((size_t) snprintf(homes, sizeof(homes), "%s/homes", homefs_runtime_dir()) >= sizeof(homes) ||
+            (size_t) snprintf(buf, size, "%s/%s", homes, h->user_name) >= size)
+                return -ENAMETOOLONG;
+        if (mkdir(homes, 0700) < 0 && errno != EEXIST)
+                return log_error_errno(-errno, "creating %s: %m", homes);
+        if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+                return log_error_errno(-errno, "creating %s: %m", buf);
+        return 0;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "activation.h"
+#include "proto.h"
+#include "ratelimit.h"
+#include "record.h"
+
+/* One home the agent knows: its record and, while unlocked, what keeps it
+ * unlocked. Every field below `lock` is guarded by it; a transition (unlock,
+ * lock, passwd, remove) holds it from start to end, so they never interleave
+ * for one home while different homes proceed in parallel. */
+
+enum home_state {
+        HOME_ABSENT,    /* record, but no image */
+        HOME_INACTIVE,  /* image, no front mounted */
+        HOME_LOCKED,    /* front mounted, no key */
+        HOME_UNLOCKED,  /* front passes through to the decrypted filesystem */
+};
+
+const char *home_state_to_string(enum home_state s);
+
+struct home {
+        char *user_name;               /* immutable */
+        unsigned n_ref;                /* guarded by the registry's mutex */
+
+        pthread_mutex_t lock;
+        pthread_cond_t front_changed;  /* signalled when a front registers */
+        bool removed;                  /* gone from the registry; give up */
+        struct user_record *record;
+        struct proto_conn *front;      /* homefsd's connection, NULL if none */
+        bool unlocked;
+        struct activation activation;
+        int mount_fd;                  /* the detached backing mount, or -1 */
+        struct ratelimit ratelimit;
+};
+
+/* The state as seen now (checks the front is still connected). Call with the
+ * home's lock held. */
+enum home_state home_get_state(struct home *h);
+
+/* The home's private runtime directory "<runtime>/homes/<user>", made if
+ * missing (mode 0700). */
+int home_runtime_dir(const struct home *h, char *buf, size_t size);

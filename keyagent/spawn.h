@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <sys/types.h>
+
+/* Running helper programs (useradd, mkfs.ext4, e2fsck, homefsd) from the
+ * multi-threaded agent: argv is built by the caller, the environment is a fixed
+ * minimal one (never the agent's), stdin is /dev/null, and between fork and
+ * exec only async-signal-safe calls are made. */
+
+/* Run argv[0] (an absolute path) and wait. Returns its exit status (0..255),
+ * or negative errno if it could not be run or died from a signal (-EINTR). */
+int spawn_run(char *const argv[]);
+
+/* Like spawn_run, but the child's stdout is captured into buf (NUL-terminated,
+ * truncated to size-1). */
+int spawn_run_capture(char *const argv[], char *buf, size_t size);
+
+/* Start a daemon that is not our child: double fork, setsid, exec. The given
+ * environment entries (NULL-terminated, "NAME=value", paths only) are added to
+ * the minimal environment. Returns 0 once the exec has happened, or negative
+ * errno (an exec failure is reported through a CLOEXEC pipe). */
+int spawn_daemon(char *const argv[], char *const extra_env[]);
+
+/* Find a program in /usr/sbin, /usr/bin, /sbin, /bin; writes the absolute
+ * path into buf. -ENOENT if absent. */
+int find_program(const char *name, char *buf, size_t size);

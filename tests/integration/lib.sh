@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Shared by the integration tests: TAP output, an isolated agent (its own
+# state and runtime directories, homes and images in a temp dir), and a
+# cleanup that runs on every exit, even after a failure, and leaves no mount,
+# loop device, process or user behind.
+
+set -u
+
+B=${HOMEFS_BUILD_ROOT:?run through meson test, or set HOMEFS_BUILD_ROOT}
+AGENT=$B/keyagent/homefs-agent
+CTL=$B/admin/homefsctl
+HOMEFSD=$B/fs/homefsd
+CRYPTDEV=$B/keyagent/homefs-cryptdev
+
+tap_n=0
+tap_failed=0
+
+ok() {      # ok DESCRIPTION COMMAND...
+        local what=$1; shift
+        tap_n=$((tap_n + 1))
+        if "$@"; then
+                echo "ok $tap_n - $what"
+        else
+                echo "not ok $tap_n - $what"
+                tap_failed=$((tap_failed + 1))
+        fi
+}
+
+not_ok_unless() { ok "$@"; }
+
+diag() { echo "# $*"; }
+
+skip_all() {
+        echo "1..0 # SKIP $*"
+        exit 77
+}
+
+fail_now() {
+        tap_n=$((tap_n + 1))
+        echo "not ok $tap_n - $*"
+        tap_failed=$((tap_failed + 1))
+        finish
+}
+
+finish() {
+        echo "1..$tap_n"
+        [ "$tap_failed" -eq 0 ] && exit 0 || exit 1
+}
+
+need_privileges() {
+        [ "$(id -u)" -eq 0 ] || skip_all "integration tests need root"
+        [ -c /dev/fuse ] || skip_all "/dev/fuse is missing"
+        [ -e /dev/loop-control ] || skip_all "loop devices are missing (/dev/loop-control)"
+        for x in "$AGENT" "$CTL" "$HOMEFSD" "$CRYPTDEV"; do
+                [ -x "$x" ] || { echo "Bail out! $x is not built"; exit 1; }
+        done
+}
+
+T=$(mktemp -d /tmp/homefs-test.XXXXXX)
+chmod 755 "$T"
+export HOMEFS_STATE_DIR=$T/state
+export HOMEFS_RUNTIME_DIR=$T/run
+AGENT_PID=
+TEST_USERS=()
+
+# A user name unique to this run (the schema allows [a-z_][a-z0-9_-]{0,30}).
+new_user_name() {
+        local n="hf${1:-u}$$"
+        TEST_USERS+=("$n")
+        echo "$n"
+}
+
+start_agent() {
+        "$AGENT" --activation=userspace --homefsd="$HOMEFSD" --cryptdev="$CRYPTDEV" \
+                "$@" >>"$T/agent.log" 2>&1 &
+        AGENT_PID=$!
+        for _ in $(seq 100); do
+                [ -S "$HOMEFS_RUNTIME_DIR/agent.sock" ] && return 0
+                kill -0 "$AGENT_PID" 2>/dev/null || break
+                sleep 0.1
+        done
+        echo "Bail out! the agent did not start; its log:"
+        sed 's/^/# /' "$T/agent.log"
+        exit 1
+}
+
+stop_agent() {
+        [ -n "$AGENT_PID" ] || return 0
+        kill -TERM "$AGENT_PID" 2>/dev/null
+        for _ in $(seq 100); do
+                kill -0 "$AGENT_PID" 2>/dev/null || break
+                sleep 0.1
+        done
+        kill -KILL "$AGENT_PID" 2>/dev/null
+        wait "$AGENT_PID" 2>/dev/null
+        AGENT_PID=
+}
+
+# Processes started for this test run: their environment names our runtime dir.
+our_pids() {
+        local p
+        for p in /proc/[0-9]*; do
+                { tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep -qx "HOMEFS_RUNTIME_DIR=$HOMEFS_RUNTIME_DIR" &&
+                        echo "${p#/proc/}"
+        done
+}
+
+cleanup() {
+        local m l u p
+        stop_agent
+        for p in $(our_pids); do kill -KILL "$p" 2>/dev/null; done
+        # Mounts below the test dir, deepest first.
+        for m in $(awk -v t="$T" 'index($2, t) == 1 { print $2 }' /proc/self/mounts | sort -r); do
+                umount -l "$m" 2>/dev/null
+        done
+        for l in $(losetup -a 2>/dev/null | grep -F "$T" | cut -d: -f1); do
+                losetup -d "$l" 2>/dev/null
+        done
+        for u in "${TEST_USERS[@]}"; do
+                getent passwd "$u" >/dev/null && userdel "$u" 2>/dev/null
+                getent group "$u" >/dev/null && groupdel "$u" 2>/dev/null
+        done
+        if [ -s "$T/agent.log" ] && [ "$tap_failed" -gt 0 ]; then
+                echo "# agent log:"
+                sed 's/^/#   /' "$T/agent.log"
+        fi
+        rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# Create a home with cheap PBKDF in the test dir: create_home USER PASSWORD [ARGS...]
+create_home() {
+        local u=$1 pw=$2; shift 2
+        printf '%s\n' "$pw" | "$CTL" create "$u" --home-dir="$T/home/$u" --image-path="$T/$u.home" \
+                --disk-size=256M --luks-pbkdf-type=pbkdf2 --luks-pbkdf-force-iterations=1000 "$@"
+}
+
+unlock_home() { printf '%s\n' "$2" | "$CTL" unlock "$1"; }
+
+home_state() {
+        "$CTL" list --json | python3 -c 'import json,sys; print({h["userName"]: h["state"] for h in json.load(sys.stdin)["homes"]}.get(sys.argv[1], "none"))' "$1"
+}
+
+# True if the command's stderr or stdout mentions "Required key not available".
+says_enokey() { "$@" 2>&1 | grep -q "Required key not available"; }
+
+mkdir -p "$T/home"

@@ -1,0 +1,303 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# homefsd's file operations, without an agent: --attach-dir serves a plain
+# temporary directory at --mountpoint; SIGUSR1/SIGUSR2 stand in for the
+# agent's Detach/Attach. Runs as root; creates a temporary system user for
+# the unprivileged checks. Needs /dev/fuse, python3 (for renameat2, xattrs,
+# seek holes, fcntl locks), tar and diff. TAP output.
+
+set -u
+
+B=${HOMEFS_BUILD_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)/build}
+HOMEFSD=$B/fs/homefsd
+PY=/usr/bin/python3
+
+tap_n=0
+tap_failed=0
+ok() {          # ok DESCRIPTION COMMAND...
+        local what=$1; shift
+        tap_n=$((tap_n + 1))
+        if "$@"; then
+                echo "ok $tap_n - $what"
+        else
+                echo "not ok $tap_n - $what"
+                tap_failed=$((tap_failed + 1))
+        fi
+}
+diag() { echo "# $*"; }
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+
+[ -c /dev/fuse ] || { echo "1..0 # SKIP /dev/fuse is missing"; exit 77; }
+[ "$(id -u)" -eq 0 ] || { echo "Bail out! must run as root"; exit 1; }
+[ -x "$HOMEFSD" ] || { echo "Bail out! $HOMEFSD is not built"; exit 1; }
+[ -x "$PY" ] || { echo "Bail out! $PY is missing"; exit 1; }
+
+START=$(date +%s.%N)
+T=$(mktemp -d /tmp/homefs-front.XXXXXX)
+chmod 755 "$T"
+BACK=$T/back
+MNT=$T/home
+U=hffront$$
+PID=
+
+cleanup() {
+        exec 8>&- 2>/dev/null
+        if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+                kill -TERM "$PID"
+                for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+                kill -KILL "$PID" 2>/dev/null
+        fi
+        mountpoint -q "$MNT" 2>/dev/null && umount -l "$MNT"
+        id "$U" >/dev/null 2>&1 && userdel "$U" 2>/dev/null
+        rm -rf "$T"
+}
+trap cleanup EXIT
+
+useradd --system --no-create-home --shell /usr/sbin/nologin "$U" || { echo "Bail out! useradd failed"; exit 1; }
+UID_U=$(id -u "$U")
+GID_U=$(id -g "$U")
+as_user() { setpriv --reuid="$UID_U" --regid="$GID_U" --clear-groups -- "$@"; }
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
+
+mkdir -m 0755 "$BACK"
+chown "$UID_U:$GID_U" "$BACK"
+
+"$HOMEFSD" --attach-dir="$BACK" --mountpoint="$MNT" "$U" 2>"$T/homefsd.log" &
+PID=$!
+for _ in $(seq 100); do
+        [ "$(findmnt -n -o FSTYPE --mountpoint "$MNT" 2>/dev/null)" = fuse.homefs ] && break
+        sleep 0.05
+done
+ok "mounted as fuse.homefs" test "$(findmnt -n -o FSTYPE,SOURCE --mountpoint "$MNT")" = "fuse.homefs homefs:$U"
+ok "root of the attached home is the backing directory" test "$(stat -c '%a %u' "$MNT")" = "755 $UID_U"
+
+# ---- as root ----
+M=$MNT
+echo hello >"$M/f"
+ok "create and read" test "$(cat "$M/f")" = hello
+echo world >>"$M/f"
+ok "append" test "$(cat "$M/f")" = "$(printf 'hello\nworld')"
+truncate -s 3 "$M/f"
+ok "truncate" test "$(cat "$M/f")" = hel
+ok "write at an offset" sh -c "printf XY | dd of='$M/f' bs=1 seek=1 conv=notrunc status=none && test \"\$(cat '$M/f')\" = hXY"
+chmod 640 "$M/f"
+ok "chmod" test "$(stat -c %a "$M/f")" = 640
+chown "$U:$U" "$M/f"
+ok "chown by root (mount and backing)" test "$(stat -c %u:%g "$M/f") $(stat -c %u:%g "$BACK/f")" = "$UID_U:$GID_U $UID_U:$GID_U"
+touch -d @1000000000 "$M/f"
+ok "utimes" test "$(stat -c %Y "$M/f")" = 1000000000
+touch -a -d @1500000000 "$M/f"
+ok "utimes with UTIME_OMIT leaves mtime" test "$(stat -c '%X %Y' "$M/f")" = "1500000000 1000000000"
+touch -m "$M/f"
+ok "utimes with UTIME_NOW" test "$(stat -c %Y "$M/f")" -ge "$(($(date +%s) - 5))"
+ln -s "some/where" "$M/sl"
+ok "symlink and readlink" test "$(readlink "$M/sl")" = some/where
+ok "symlink on the backing dir" test "$(readlink "$BACK/sl")" = some/where
+ln "$M/f" "$M/hard"
+ok "hard link" test "$(stat -c '%h %i' "$M/hard")" = "2 $(stat -c %i "$M/f")"
+mv "$M/hard" "$M/hard2"
+ok "rename" test -e "$M/hard2" -a ! -e "$M/hard"
+echo A >"$M/xa"; echo B >"$M/xb"
+ok "rename with RENAME_EXCHANGE" "$PY" -c '
+import ctypes, sys, os
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.renameat2(-100, sys.argv[1].encode(), -100, sys.argv[2].encode(), 2)
+sys.exit(r != 0 or open(sys.argv[1]).read() != "B\n" or open(sys.argv[2]).read() != "A\n")' "$M/xa" "$M/xb"
+ok "rename with RENAME_NOREPLACE refuses to replace" "$PY" -c '
+import ctypes, sys, errno
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.renameat2(-100, sys.argv[1].encode(), -100, sys.argv[2].encode(), 1)
+sys.exit(not (r == -1 and ctypes.get_errno() == errno.EEXIST))' "$M/xa" "$M/xb"
+mkdir "$M/d"; mkdir "$M/d/e"
+ok "mkdir" test -d "$M/d/e" -a -d "$BACK/d/e"
+rmdir "$M/d/e"
+ok "rmdir" test ! -e "$M/d/e" -a ! -e "$BACK/d/e"
+rm "$M/hard2"
+ok "unlink" test ! -e "$M/hard2" -a "$(stat -c %h "$M/f")" = 1
+mkfifo "$M/fifo"
+ok "mknod fifo" test "$(stat -c %F "$M/fifo")" = fifo
+ok "fifo passes data" sh -c "(echo through >'$M/fifo' &) ; test \"\$(cat '$M/fifo')\" = through"
+ok "xattr set/get/list/remove" "$PY" -c '
+import os, sys
+p = sys.argv[1]
+os.setxattr(p, "user.homefs", b"value")
+assert os.getxattr(p, "user.homefs") == b"value"
+assert "user.homefs" in os.listxattr(p)
+os.removexattr(p, "user.homefs")
+assert "user.homefs" not in os.listxattr(p)' "$M/f"
+fallocate -l 1M "$M/falloc"
+ok "fallocate" test "$(stat -c %s "$M/falloc")" = 1048576 -a "$(stat -c %b "$BACK/falloc")" -ge 2048
+ok "fallocate punch hole" fallocate -p -o 0 -l 65536 "$M/falloc"
+ok "seek data and holes" "$PY" -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+os.ftruncate(fd, 8 << 20)
+os.pwrite(fd, b"x" * 4096, 4 << 20)
+os.fsync(fd)
+assert os.lseek(fd, 0, os.SEEK_DATA) == 4 << 20
+assert os.lseek(fd, 4 << 20, os.SEEK_HOLE) == (4 << 20) + 4096
+' "$M/sparse"
+ok "copy_file_range" "$PY" -c '
+import os, sys
+a = os.open(sys.argv[1], os.O_RDONLY); b = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT, 0o644)
+assert os.copy_file_range(a, b, 3, 0, 0) == 3
+os.close(b)
+assert open(sys.argv[2]).read() == "hXY"' "$M/f" "$M/copy"
+flock "$M/f" sleep 3 &
+LOCKER=$!
+sleep 0.5
+ok "flock excludes another holder" sh -c "! flock -n '$M/f' true"
+wait $LOCKER
+ok "flock works again after release" flock -n "$M/f" true
+ok "fcntl (POSIX) locks conflict across processes" "$PY" -c '
+import fcntl, os, sys, time
+p = sys.argv[1]
+r, w = os.pipe()
+if os.fork() == 0:
+    f = open(p, "r+"); fcntl.lockf(f, fcntl.LOCK_EX, 10, 0); os.write(w, b"1"); time.sleep(2); os._exit(0)
+os.read(r, 1)
+f = open(p, "r+")
+try:
+    fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB, 10, 0); sys.exit(1)
+except OSError:
+    pass
+fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB, 10, 20)   # other range: fine
+fcntl.lockf(f, fcntl.LOCK_EX, 10, 0)                    # waits for the child
+os.wait()' "$M/f"
+ok "statfs reports the backing filesystem" test "$(stat -f -c '%b %S' "$M")" = "$(stat -f -c '%b %S' "$BACK")"
+
+# ---- as an unprivileged user ----
+ok "user creates a file" as_user sh -c "echo mine >'$M/ufile'"
+ok "the user's file is theirs on the mount" test "$(stat -c %u:%g "$M/ufile")" = "$UID_U:$GID_U"
+ok "the user's file is theirs on the backing dir" test "$(stat -c %u:%g "$BACK/ufile")" = "$UID_U:$GID_U"
+ok "user mkdir, symlink, fifo owned by the user" as_user sh -c "mkdir '$M/udir' && ln -s x '$M/ulink' && mkfifo '$M/ufifo'"
+ok "... on the backing dir too" test "$(stat -c %u "$BACK/udir" "$BACK/ulink" "$BACK/ufifo" | sort -u)" = "$UID_U"
+mkdir -m 2777 "$M/sgid"; chgrp 65534 "$M/sgid"
+as_user touch "$M/sgid/inherit"
+ok "setgid directory passes its group on" test "$(stat -c %u:%g "$BACK/sgid/inherit")" = "$UID_U:65534"
+mkdir -m 0700 "$M/rootonly"; echo secret >"$M/rootonly/s"
+ok "user cannot list root's 0700 dir" sh -c "! setpriv --reuid=$UID_U --regid=$GID_U --clear-groups -- ls '$M/rootonly' 2>/dev/null"
+ok "user cannot read in root's 0700 dir" sh -c "! setpriv --reuid=$UID_U --regid=$GID_U --clear-groups -- cat '$M/rootonly/s' 2>/dev/null"
+as_user mkdir -m 0700 "$M/private"
+ok "another user cannot enter the user's 0700 dir" sh -c "! setpriv --reuid=65534 --regid=65534 --clear-groups -- ls '$M/private' 2>/dev/null"
+ok "user cannot give a file away" sh -c "! setpriv --reuid=$UID_U --regid=$GID_U --clear-groups -- chown 0 '$M/ufile' 2>/dev/null"
+ok "user cannot write root's file" sh -c "echo x >'$M/rootfile'; chmod 644 '$M/rootfile'; ! setpriv --reuid=$UID_U --regid=$GID_U --clear-groups -- sh -c 'echo y >>$M/rootfile' 2>/dev/null"
+ok "user can chmod and truncate their own file" as_user sh -c "chmod 600 '$M/ufile' && truncate -s 1 '$M/ufile' && test \"\$(stat -c '%a %s' '$M/ufile')\" = '600 1'"
+
+# ---- a larger tree ----
+mkdir "$M/doc"
+t0=$(date +%s.%N)
+tar -C /usr/share/doc -cf - . | tar -C "$M/doc" -xf -
+ok "tar extract of /usr/share/doc" test "${PIPESTATUS[1]}" = 0
+ok "diff -r against the original" diff -r --no-dereference /usr/share/doc "$M/doc"
+diag "tar + diff of /usr/share/doc: $(elapsed "$t0") s"
+ok "rm -r of the tree" rm -rf "$M/doc"
+
+# ---- Detach (SIGUSR1) ----
+echo "before detach" >"$M/keep"
+# The python helper holds fds across the Detach, then reports what happens.
+DETACH_OUT=$("$PY" - "$MNT" "$BACK" "$PID" <<'EOF'
+import errno, os, signal, sys, time
+mnt, back, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
+fd = os.open(mnt + "/keep", os.O_RDWR)
+dfd = os.open(mnt + "/d", os.O_RDONLY | os.O_DIRECTORY)
+os.kill(pid, signal.SIGUSR1)
+for _ in range(100):
+    st = os.stat(mnt)
+    if st.st_mode & 0o777 == 0o700:
+        break
+    time.sleep(0.05)
+def code(f):
+    try:
+        f()
+        return "ok"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+print("read=" + code(lambda: os.pread(fd, 10, 0)))
+print("write=" + code(lambda: os.pwrite(fd, b"x", 0)))
+print("fsync=" + code(lambda: os.fsync(fd)))
+print("ftruncate=" + code(lambda: os.ftruncate(fd, 0)))
+print("fstat=" + code(lambda: os.fstat(fd)))
+def getdents():
+    # getdents64 straight on the old fd (os.listdir would fstat it first,
+    # and getattr of a directory carries no handle: that gives ENOKEY).
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    buf = ctypes.create_string_buffer(4096)
+    if libc.syscall(217, dfd, buf, 4096) < 0:
+        raise OSError(ctypes.get_errno(), "getdents64")
+print("readdir=" + code(getdents))
+print("open=" + code(lambda: os.open(mnt + "/keep", os.O_RDONLY)))
+print("create=" + code(lambda: os.open(mnt + "/new", os.O_RDWR | os.O_CREAT, 0o644)))
+print("mkdir=" + code(lambda: os.mkdir(mnt + "/newdir")))
+print("stat=" + code(lambda: os.stat(mnt + "/keep")))
+print("statd=" + code(lambda: os.stat(mnt + "/d")))
+print("listroot=" + code(lambda: os.listdir(mnt)))
+print("statfs=" + code(lambda: os.statvfs(mnt)))
+held = []
+for n in os.listdir("/proc/%d/fd" % pid):
+    try:
+        t = os.readlink("/proc/%d/fd/%s" % (pid, n))
+    except OSError:
+        continue
+    if t == back or t.startswith(back + "/"):
+        held.append(t)
+print("held=" + (",".join(held) or "none"))
+print("close=" + code(lambda: os.close(fd)))
+os.close(dfd)
+EOF
+)
+diag "$(echo $DETACH_OUT)"
+has() { grep -qx "$1" <<<"$DETACH_OUT"; }
+ok "after Detach: read on an earlier fd gives EIO" has read=EIO
+ok "after Detach: write on an earlier fd gives EIO" has write=EIO
+ok "after Detach: fsync on an earlier fd gives EIO" has fsync=EIO
+ok "after Detach: ftruncate on an earlier fd gives EIO" has ftruncate=EIO
+ok "after Detach: readdir on an earlier dir fd gives EIO" has readdir=EIO
+ok "after Detach: open gives ENOKEY" has open=ENOKEY
+ok "after Detach: create gives ENOKEY" has create=ENOKEY
+ok "after Detach: mkdir gives ENOKEY" has mkdir=ENOKEY
+ok "after Detach: stat of a cached file gives ENOKEY" has stat=ENOKEY
+ok "after Detach: stat of a cached dir gives ENOKEY" has statd=ENOKEY
+ok "after Detach: listing the root gives ENOKEY" has listroot=ENOKEY
+ok "after Detach: statfs works" has statfs=ok
+ok "after Detach: homefsd holds no fd into the backing dir" has held=none
+ok "locked root: mode 0700, owned by the user" test "$(stat -c '%a %u %g %F' "$MNT")" = "700 $UID_U $GID_U directory"
+ok "locked root: ls says Required key not available" sh -c "ls '$MNT' 2>&1 | grep -q 'Required key not available'"
+ok "locked root: cat says Required key not available" sh -c "cat '$MNT/keep' 2>&1 | grep -q 'Required key not available'"
+ok "locked root: nothing can be created" sh -c "! touch '$MNT/x' 2>/dev/null && ! mkdir '$MNT/y' 2>/dev/null && test ! -e '$BACK/x' -a ! -e '$BACK/y'"
+ok "locked root: not even by the user" sh -c "! setpriv --reuid=$UID_U --regid=$GID_U --clear-groups -- touch '$MNT/x' 2>/dev/null"
+ok "the backing dir was not written while locked" test ! -e "$BACK/new" -a ! -e "$BACK/newdir" -a "$(cat "$BACK/keep")" = "before detach"
+
+# ---- Attach again (SIGUSR2) ----
+kill -USR2 "$PID"
+for _ in $(seq 100); do [ "$(stat -c %a "$MNT")" = 755 ] && break; sleep 0.05; done
+ok "after Attach: files are back" test "$(cat "$M/keep")" = "before detach"
+ok "after Attach: writes work" sh -c "echo again >>'$M/keep' && test \"\$(cat '$BACK/keep')\" = \"\$(printf 'before detach\nagain')\""
+ok "after Attach: the tree is whole" test -d "$M/d" -a -p "$M/fifo" -a "$(readlink "$M/sl")" = some/where
+ok "after Attach: the user's files are theirs" test "$(stat -c %u "$M/ufile")" = "$UID_U"
+exec 8<"$M/keep"
+kill -USR1 "$PID"
+for _ in $(seq 100); do [ "$(stat -c %a "$MNT")" = 700 ] && break; sleep 0.05; done
+kill -USR2 "$PID"
+for _ in $(seq 100); do [ "$(stat -c %a "$MNT")" = 755 ] && break; sleep 0.05; done
+ok "an fd from before a Detach stays dead after the next Attach" sh -c "! cat <&8 >/dev/null 2>&1"
+exec 8<&- 2>/dev/null
+
+# ---- Terminate ----
+kill -TERM "$PID"
+for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.05; done
+ok "SIGTERM: homefsd exits" sh -c "! kill -0 $PID 2>/dev/null"
+wait "$PID"; RC=$?
+ok "SIGTERM: exit status 0" test "$RC" = 0
+ok "SIGTERM: unmounted" sh -c "! mountpoint -q '$MNT'"
+ok "bare mountpoint is root's, mode 0000" test "$(stat -c '%a %u' "$MNT")" = "0 0"
+PID=
+
+if [ "$tap_failed" -ne 0 ]; then
+        diag "homefsd log:"
+        sed 's/^/# /' "$T/homefsd.log"
+fi
+diag "test took $(elapsed "$START") s"
+echo "1..$tap_n"
+[ "$tap_failed" -eq 0 ]

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The agent's pure policy pieces: activation choice and the unlock rate limit. */
+#include <errno.h>
+
+#include "activation.h"
+#include "ratelimit.h"
+#include "tap.h"
+
+static void test_activation_choice(void) {
+        enum activation_mode m, parsed;
+
+        tap_ok(activation_choose(ACTIVATION_AUTO, true, &m) == 0 && m == ACTIVATION_DM_CRYPT, "auto with device-mapper is dm-crypt");
+        tap_ok(activation_choose(ACTIVATION_AUTO, false, &m) == 0 && m == ACTIVATION_USERSPACE, "auto without device-mapper is userspace");
+        tap_ok(activation_choose(ACTIVATION_DM_CRYPT, false, &m) == -EOPNOTSUPP, "dm-crypt without device-mapper is refused");
+        tap_ok(activation_choose(ACTIVATION_DM_CRYPT, true, &m) == 0 && m == ACTIVATION_DM_CRYPT, "dm-crypt with device-mapper");
+        tap_ok(activation_choose(ACTIVATION_USERSPACE, true, &m) == 0 && m == ACTIVATION_USERSPACE, "userspace is honoured with device-mapper");
+        tap_ok(activation_mode_from_string("userspace", &parsed) == 0 && parsed == ACTIVATION_USERSPACE, "parse userspace");
+        tap_ok(activation_mode_from_string("dm-crypt", &parsed) == 0 && parsed == ACTIVATION_DM_CRYPT, "parse dm-crypt");
+        tap_ok(activation_mode_from_string("auto", &parsed) == 0 && parsed == ACTIVATION_AUTO, "parse auto");
+        tap_ok(activation_mode_from_string("dmcrypt", &parsed) == -EINVAL, "reject an unknown mode");
+}
+
+static void test_ratelimit(void) {
+        struct ratelimit rl = {};
+        uint64_t t = 1000000000ULL, retry = 0;
+        unsigned allowed = 0;
+
+        for (unsigned i = 0; i < 20; i++) {
+                if (!ratelimit_check(&rl, t, &retry))
+                        break;
+                allowed++;
+                ratelimit_failed(&rl, t);
+        }
+        TAP_EQ_INT(allowed, RATELIMIT_BURST, "a burst of failures is allowed, then refused");
+        tap_ok(retry > 0 && retry <= RATELIMIT_INTERVAL_USEC, "the refusal says when to retry (%llu us)", (unsigned long long) retry);
+        tap_ok(!ratelimit_check(&rl, t + RATELIMIT_INTERVAL_USEC - 1, &retry), "still refused just before the interval");
+        tap_ok(ratelimit_check(&rl, t + RATELIMIT_INTERVAL_USEC, &retry), "one attempt earned back after the interval");
+        ratelimit_failed(&rl, t + RATELIMIT_INTERVAL_USEC);
+        tap_ok(!ratelimit_check(&rl, t + RATELIMIT_INTERVAL_USEC + 1, &retry), "and spent again by a failure");
+        ratelimit_succeeded(&rl);
+        tap_ok(ratelimit_check(&rl, t + RATELIMIT_INTERVAL_USEC + 2, &retry), "a success refills the bucket");
+        tap_ok(ratelimit_check(&rl, t - 5000000ULL, &retry), "a clock going back does not lock out");
+}
+
+int main(void) {
+        test_activation_choice();
+        test_ratelimit();
+        return tap_done();
+}
