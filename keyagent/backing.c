@@ -107,7 +107,8 @@ static int copy_entry(int src_dir, int dst_dir, const char *name, uid_t uid, gid
                 d = openat(dst_dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (s < 0 || d < 0)
                         return -errno;
-                if (fchown(d, uid, gid) < 0)
+                /* fchmod: the agent's umask must not narrow the skeleton's modes. */
+                if (fchown(d, uid, gid) < 0 || fchmod(d, st.st_mode & 07777) < 0)
                         return -errno;
                 return copy_tree(s, d, uid, gid, depth + 1);
         }
@@ -121,7 +122,7 @@ static int copy_entry(int src_dir, int dst_dir, const char *name, uid_t uid, gid
                 if (d < 0)
                         return -errno;
                 r = copy_file_contents(s, d);
-                if (r == 0 && fchown(d, uid, gid) < 0)
+                if (r == 0 && (fchown(d, uid, gid) < 0 || fchmod(d, st.st_mode & 0777) < 0))
                         r = -errno;
                 return r;
         }

@@ -17,14 +17,14 @@ static char *const base_env[] = {
         NULL,
 };
 
-/* In the child: stdin from /dev/null, stdout to out_fd (or left alone). */
+/* In the child: stdin from /dev/null; stdout to out_fd, or to stderr (the
+ * agent's log) so that helpers never write to whatever the agent's stdout is. */
 static void child_setup_stdio(int out_fd) {
         int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 
         if (null_fd >= 0)
                 dup2(null_fd, STDIN_FILENO);
-        if (out_fd >= 0)
-                dup2(out_fd, STDOUT_FILENO);
+        dup2(out_fd >= 0 ? out_fd : STDERR_FILENO, STDOUT_FILENO);
 }
 
 static int wait_status(pid_t pid) {

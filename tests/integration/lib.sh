@@ -18,7 +18,8 @@ tap_failed=0
 ok() {      # ok DESCRIPTION COMMAND...
         local what=$1; shift
         tap_n=$((tap_n + 1))
-        if "$@"; then
+        # The command's own output goes to stderr: stdout is TAP only.
+        if "$@" >&2; then
                 echo "ok $tap_n - $what"
         else
                 echo "not ok $tap_n - $what"
@@ -63,11 +64,11 @@ export HOMEFS_RUNTIME_DIR=$T/run
 AGENT_PID=
 TEST_USERS=()
 
-# A user name unique to this run (the schema allows [a-z_][a-z0-9_-]{0,30}).
+# new_user_name VAR TAG: a user name unique to this run in $VAR, remembered
+# for the cleanup (not in a subshell, or the cleanup would not know it).
 new_user_name() {
-        local n="hf${1:-u}$$"
-        TEST_USERS+=("$n")
-        echo "$n"
+        printf -v "$1" 'hf%s%s' "$2" "$$"
+        TEST_USERS+=("${!1}")
 }
 
 start_agent() {
@@ -127,7 +128,7 @@ cleanup() {
         rm -rf "$T"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' INT TERM PIPE HUP
 
 # Create a home with cheap PBKDF in the test dir: create_home USER PASSWORD [ARGS...]
 create_home() {

@@ -6,8 +6,8 @@
 need_privileges
 
 start_agent
-A=$(new_user_name a)
-B=$(new_user_name b)
+new_user_name A a
+new_user_name B b
 ok "create home A" create_home "$A" pw-a
 ok "create home B" create_home "$B" pw-b
 

@@ -224,7 +224,8 @@ def getdents():
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
     buf = ctypes.create_string_buffer(4096)
-    if libc.syscall(217, dfd, buf, 4096) < 0:
+    nr = {"x86_64": 217, "aarch64": 61}[os.uname().machine]
+    if libc.syscall(nr, dfd, buf, 4096) < 0:
         raise OSError(ctypes.get_errno(), "getdents64")
 print("readdir=" + code(getdents))
 print("open=" + code(lambda: os.open(mnt + "/keep", os.O_RDONLY)))
@@ -293,6 +294,95 @@ ok "SIGTERM: exit status 0" test "$RC" = 0
 ok "SIGTERM: unmounted" sh -c "! mountpoint -q '$MNT'"
 ok "bare mountpoint is root's, mode 0000" test "$(stat -c '%a %u' "$MNT")" = "0 0"
 PID=
+
+# ---- the agent link, against a stand-in agent ----
+mkdir -m 0755 "$T/run"
+AGENT_OUT=$(HOMEFS_RUNTIME_DIR=$T/run "$PY" - "$HOMEFSD" "$U" "$BACK" "$T/home2" "$T" 2>&1 <<'EOF'
+import errno, json, os, socket, subprocess, sys, time
+homefsd, user, back, mnt, tmp = sys.argv[1:6]
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(os.environ["HOMEFS_RUNTIME_DIR"] + "/agent.sock")
+srv.listen(4)
+srv.settimeout(10)
+
+def recv(c):
+    data = b""
+    while not data.endswith(b"\0"):
+        chunk = c.recv(65536)
+        if not chunk:
+            raise EOFError("homefsd closed the connection")
+        data += chunk
+    return json.loads(data[:-1])
+
+def send(c, msg, fds=()):
+    socket.send_fds(c, [json.dumps(msg).encode() + b"\0"], list(fds))
+
+def call(c, method, fds=()):
+    send(c, {"method": method, "parameters": {}}, fds)
+    r = recv(c)
+    assert "error" not in r, r
+    print("%s: ok" % method)
+
+def register():
+    c, _ = srv.accept()
+    c.settimeout(10)
+    m = recv(c)
+    assert m["method"] == "io.homefs.Agent.RegisterFront", m
+    assert m["parameters"] == {"userName": user, "homeDirectory": mnt}, m
+    return c
+
+def locked():
+    try:
+        os.listdir(mnt)
+        return False
+    except OSError as e:
+        return e.errno == errno.ENOKEY
+
+def wait_mounted():
+    for _ in range(100):
+        if os.path.ismount(mnt):
+            return
+        time.sleep(0.05)
+    raise RuntimeError("not mounted")
+
+def attach(c):
+    d = os.open(back, os.O_RDONLY | os.O_DIRECTORY)
+    call(c, "io.homefs.Front.Attach", [d])
+    os.close(d)
+    assert "keep" in os.listdir(mnt)
+
+p = subprocess.Popen([homefsd, "--mountpoint=" + mnt, user], stderr=open(tmp + "/homefsd2.log", "w"))
+c = register()
+send(c, {"parameters": {}})
+wait_mounted()
+assert locked(), "locked before Attach"
+print("registered, locked: ok")
+attach(c)
+call(c, "io.homefs.Front.Detach")
+assert locked(), "locked after Detach"
+attach(c)
+c.close()                              # the agent goes away ...
+c = register()                         # ... homefsd locks and comes back
+assert locked(), "locked after losing the agent"
+send(c, {"parameters": {}})
+print("re-registered after the agent went away, locked: ok")
+call(c, "io.homefs.Front.Terminate")
+assert p.wait(timeout=10) == 0
+assert not os.path.ismount(mnt)
+print("terminated and unmounted: ok")
+
+# A refused registration ends homefsd with an error, unmounted.
+p = subprocess.Popen([homefsd, "--mountpoint=" + mnt, user], stderr=open(tmp + "/homefsd3.log", "w"))
+c = register()
+send(c, {"error": "io.homefs.Agent.PermissionDenied", "parameters": {"message": "no"}})
+assert p.wait(timeout=10) != 0
+assert not os.path.ismount(mnt)
+print("refused registration: exit failure, unmounted: ok")
+print("AGENT-LINK-OK")
+EOF
+)
+diag "$(echo $AGENT_OUT)"
+ok "agent link: register, Attach, Detach, reconnect, Terminate, refusal" grep -q AGENT-LINK-OK <<<"$AGENT_OUT"
 
 if [ "$tap_failed" -ne 0 ]; then
         diag "homefsd log:"

@@ -8,7 +8,7 @@ need_privileges
 command -v cryptsetup >/dev/null || skip_all "cryptsetup (cryptsetup-bin) is not installed"
 
 start_agent
-U=$(new_user_name a)
+new_user_name U a
 H=$T/home/$U
 IMG=$T/$U.home
 
@@ -48,7 +48,14 @@ ok "unlock with the password" unlock_home "$U" 'correct horse'
 t1=$(date +%s%N)
 diag "unlock took $(( (t1 - t0) / 1000000 )) ms"
 ok "list shows it unlocked" test "$(home_state "$U")" = unlocked
-ok "skeleton copied" test -e "$H/.bashrc" -o ! -e /etc/skel/.bashrc
+skel_same() { # every file of /etc/skel is in the home, same content and mode
+        local f
+        for f in $(cd /etc/skel && find . -type f); do
+                cmp -s "/etc/skel/$f" "$H/$f" || return 1
+                [ "$(stat -c %a "/etc/skel/$f")" = "$(stat -c %a "$H/$f")" ] || return 1
+        done
+}
+ok "the skeleton was copied with its modes" skel_same
 ok "the user writes a file" setpriv --reuid="$U" --regid="$U" --clear-groups sh -c "echo hello > '$H/file'"
 ok "and reads it back" test "$(setpriv --reuid="$U" --regid="$U" --clear-groups cat "$H/file")" = hello
 ok "the file is the user's" test "$(stat -c %U "$H/file")" = "$U"
