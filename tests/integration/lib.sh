@@ -43,7 +43,16 @@ fail_now() {
         finish
 }
 
+no_sanitizer_reports() {
+        ! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/agent.log" 2>/dev/null
+}
+
 finish() {
+        # The daemons' reports (sanitizers, leaks) are written when they exit.
+        if [ -n "$AGENT_PID" ]; then
+                stop_agent
+                ok "the daemons exited without sanitizer reports" no_sanitizer_reports
+        fi
         echo "1..$tap_n"
         [ "$tap_failed" -eq 0 ] && exit 0 || exit 1
 }
