@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "agent-client.h"
 #include "front.h"
 #include "log.h"
 #include "macro.h"
@@ -28,22 +29,6 @@ struct agent_link {
         char *home;
 };
 
-static int agent_connect(void) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        _cleanup_close_ int fd = -1;
-        int r;
-
-        r = homefs_agent_socket_path(sa.sun_path, sizeof(sa.sun_path));
-        if (r < 0)
-                return r;
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return negative_errno();
-        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
-                return negative_errno();
-        return TAKE_FD(fd);
-}
-
 static void log_refusal(struct json_object *reply) {
         const char *message = NULL;
 
@@ -56,11 +41,11 @@ static void log_refusal(struct json_object *reply) {
 /* Returns a registered connection, or NULL with *error: -EREMOTE when the
  * agent refused (logged), another negative errno when it is unreachable. */
 static struct proto_conn *agent_register(const struct agent_link *l, int *error) {
-        struct json_object *params, *reply = NULL;
+        struct json_object *params, *call, *reply = NULL;
         struct proto_conn *c;
         int fd, r;
 
-        fd = agent_connect();
+        fd = agent_socket_connect();
         if (fd < 0) {
                 *error = fd;
                 return NULL;
@@ -75,8 +60,9 @@ static struct proto_conn *agent_register(const struct agent_link *l, int *error)
         params = json_object_new_object();
         json_object_object_add(params, "userName", json_object_new_string(l->user));
         json_object_object_add(params, "homeDirectory", json_object_new_string(l->home));
-        r = proto_call(c, proto_call_new("io.homefs.Agent.RegisterFront", params), false,
-                       NULL, 0, &reply, NULL, NULL, REGISTER_TIMEOUT_MS);
+        call = proto_call_new("io.homefs.Agent.RegisterFront", params);
+        r = call ? proto_call(c, call, false, NULL, 0, &reply, NULL, NULL, REGISTER_TIMEOUT_MS) : -ENOMEM;
+        json_object_put(call);
         if (r == -EREMOTE)
                 log_refusal(reply);
         json_object_put(reply);

@@ -11,7 +11,9 @@
  * open/release and Detach take. Read and write on a handle take nothing but
  * the gate's read side. */
 
-#define FUSE_USE_VERSION 34
+/* 312: fuse_session_loop_mt() with the opaque fuse_loop_config (with 34 the
+ * config would be read as the old struct and max_idle_threads would be 1). */
+#define FUSE_USE_VERSION 312
 
 #include <dirent.h>
 #include <fuse_lowlevel.h>
@@ -62,6 +64,9 @@ void inval_free(struct inval *v, size_t n);
 /* Closes every fd and empties the table; the structures stay until the
  * kernel forgets them. Call with the gate held for writing. */
 void inode_table_revoke(void);
+
+/* At exit, after the session is gone: free every entry. */
+void inode_table_free(void);
 
 /* ---- handle.c: open files and directories ---- */
 

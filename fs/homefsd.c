@@ -230,6 +230,7 @@ static struct fuse_session *session_new(void) {
         char opts[256];
         const char *argv[] = { "homefsd", "-o", opts, "-d" };
         struct fuse_args args = FUSE_ARGS_INIT(arg_debug > 1 ? 4 : 3, (char **) argv);
+        struct fuse_session *se;
 
         /* fuse_opt separates with ',' and escapes with '\'. */
         if (strpbrk(arg_user, ",\\")) {
@@ -238,7 +239,9 @@ static struct fuse_session *session_new(void) {
         }
         snprintf(opts, sizeof(opts),
                  "allow_other,default_permissions,nosuid,nodev,fsname=homefs:%s,subtype=homefs", arg_user);
-        return fuse_session_new(&args, &front_ops, sizeof(front_ops), NULL);
+        se = fuse_session_new(&args, &front_ops, sizeof(front_ops), NULL);
+        fuse_opt_free_args(&args); /* the session may have copied them */
+        return se;
 }
 
 static int run_loop(struct fuse_session *se) {
@@ -306,6 +309,7 @@ static int run(void) {
         (void) front_detach();
         fuse_session_unmount(se);
         fuse_session_destroy(se);
+        inode_table_free();
         log_info("Unmounted %s.", mountpoint);
         return r;
 }

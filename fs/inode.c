@@ -27,6 +27,7 @@ struct shard {
         struct inode **buckets;
         size_t n_buckets; /* a power of two */
         size_t n_inodes;
+        struct inode *orphans; /* revoked by a Detach, still known to the kernel */
 };
 
 static struct shard shards[SHARDS];
@@ -110,6 +111,17 @@ static void shard_remove(struct shard *s, struct inode *i) {
                 }
 }
 
+/* Orphans are few (what the kernel still held at a Detach) and go away as
+ * the kernel forgets them; a list walk is fine. */
+static void orphan_remove(struct shard *s, struct inode *i) {
+        for (struct inode **p = &s->orphans; *p; p = &(*p)->next)
+                if (*p == i) {
+                        *p = i->next;
+                        i->next = NULL;
+                        return;
+                }
+}
+
 /* Called with the shard mutex held. Keeps the old name if out of memory:
  * it only serves invalidation, which then misses one dentry at worst. */
 static void inode_set_name(struct inode *i, fuse_ino_t parent, const char *name) {
@@ -181,6 +193,8 @@ void inode_unref(struct inode *i, uint64_t n) {
         gone = i->nlookup == 0;
         if (gone && i->hashed)
                 shard_remove(s, i);
+        else if (gone)
+                orphan_remove(s, i);
         pthread_mutex_unlock(&s->mutex);
 
         if (gone) {
@@ -265,13 +279,37 @@ void inode_table_revoke(void) {
                                 struct inode *next = i->next;
 
                                 i->fd = safe_close(i->fd);
-                                i->next = NULL;
                                 i->hashed = false;
+                                i->next = s->orphans;
+                                s->orphans = i;
                                 i = next;
                         }
                         s->buckets[b] = NULL;
                 }
                 s->n_inodes = 0;
                 pthread_mutex_unlock(&s->mutex);
+        }
+}
+
+static void free_chain(struct inode *i) {
+        while (i) {
+                struct inode *next = i->next;
+
+                safe_close(i->fd);
+                free(i->name);
+                free(i);
+                i = next;
+        }
+}
+
+void inode_table_free(void) {
+        for (size_t k = 0; k < SHARDS; k++) {
+                struct shard *s = &shards[k];
+
+                for (size_t b = 0; b < s->n_buckets; b++)
+                        free_chain(s->buckets[b]);
+                free_chain(s->orphans);
+                free(s->buckets);
+                *s = (struct shard) {};
         }
 }

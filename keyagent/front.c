@@ -14,13 +14,16 @@
 #define FRONT_CALL_TIMEOUT_MS (120 * 1000) /* Detach may wait for writeback */
 
 static int front_call(struct home *h, const char *method, const int *fds, size_t n_fds) {
-        struct json_object *reply = NULL;
+        struct json_object *reply = NULL, *call;
         int r;
 
         if (!h->front)
                 return -ENOTCONN;
-        r = proto_call(h->front, proto_call_new(method, NULL), false, fds, n_fds, &reply, NULL, NULL,
-                       FRONT_CALL_TIMEOUT_MS);
+        call = proto_call_new(method, NULL);
+        if (!call)
+                return -ENOMEM;
+        r = proto_call(h->front, call, false, fds, n_fds, &reply, NULL, NULL, FRONT_CALL_TIMEOUT_MS);
+        json_object_put(call);
         if (r == -EREMOTE) {
                 struct json_object *p = proto_parameters(reply);
                 const char *msg = NULL;

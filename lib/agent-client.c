@@ -97,31 +97,39 @@ static int set_reply_error(struct agent_error *e, struct json_object *reply) {
         return r;
 }
 
-int agent_connect(struct proto_conn **ret, struct agent_error *error) {
+int agent_socket_connect(void) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         _cleanup_close_ int fd = -1;
-        struct proto_conn *c;
         int r;
 
-        agent_error_clear(error);
         r = homefs_agent_socket_path(sa.sun_path, sizeof(sa.sun_path));
+        if (r < 0)
+                return r;
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return -errno;
+        return TAKE_FD(fd);
+}
+
+int agent_connect(struct proto_conn **ret, struct agent_error *error) {
+        struct proto_conn *c;
+        int fd;
+
+        agent_error_clear(error);
         if (error)
                 /* Even when too long, so the message can show (the start of) it. */
                 snprintf(error->socket_path, sizeof(error->socket_path), "%s/agent.sock",
                          homefs_runtime_dir());
-        if (r < 0)
-                return set_local(error, AGENT_ERROR_CONNECT, r);
-
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        fd = agent_socket_connect();
         if (fd < 0)
-                return set_local(error, AGENT_ERROR_CONNECT, -errno);
-        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
-                return set_local(error, AGENT_ERROR_CONNECT, -errno);
-
+                return set_local(error, AGENT_ERROR_CONNECT, fd);
         c = proto_conn_new(fd);
-        if (!c)
+        if (!c) {
+                close(fd);
                 return set_local(error, AGENT_ERROR_CONNECT, -ENOMEM);
-        TAKE_FD(fd);
+        }
         *ret = c;
         return 0;
 }

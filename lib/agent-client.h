@@ -60,6 +60,10 @@ static inline void agent_error_clearp(struct agent_error *e) {
 /* Connect to $HOMEFS_RUNTIME_DIR/agent.sock. error may be NULL. */
 int agent_connect(struct proto_conn **ret, struct agent_error *error);
 
+/* Just the connected socket (negative errno on failure): for homefsd, which
+ * turns its connection around after registering. */
+int agent_socket_connect(void);
+
 /* Call method (the full name, "io.homefs.Agent.Unlock") with params (taken
  * over; NULL for none) and wait for the reply, without a time limit. Returns 0
  * and the reply's parameters in *ret (owned by the caller; an empty object if
