@@ -111,12 +111,16 @@ static void print_size(struct json_object *o, const char *key, const char *label
 }
 
 static void print_inspect(const char *user, struct json_object *reply) {
-        struct json_object *record = NULL, *state;
+        struct json_object *record = NULL, *v;
 
+        if (!json_object_object_get_ex(reply, "record", &record) || !json_object_is_type(record, json_type_object))
+                record = NULL;
+        if (record && json_object_object_get_ex(record, "userName", &v))
+                user = json_object_get_string(v);
         print_line("User name", user);
-        if (json_object_object_get_ex(reply, "state", &state))
-                print_line("State", json_object_get_string(state));
-        if (json_object_object_get_ex(reply, "record", &record) && json_object_is_type(record, json_type_object))
+        if (json_object_object_get_ex(reply, "state", &v))
+                print_line("State", json_object_get_string(v));
+        if (record)
                 print_record(record);
         if (json_object_object_get_ex(reply, "diskSize", NULL))
                 print_size(reply, "diskSize", "Disk size", "");

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "agent-client.h"
 #include "macro.h"
@@ -269,8 +270,9 @@ static const char *format_reply(const struct agent_error *e, const char *user, c
                 return sentence(buf, size, what, "see 'homefsctl list'");
         }
         if (streq(name, "PermissionDenied"))
+                /* Root is never denied for lack of privilege, so no hint then. */
                 return sentence(buf, size, message_or(e, "Permission denied"),
-                                "only root may do this, or a user to their own home");
+                                geteuid() == 0 ? NULL : "run it as root, or act on your own home only");
         if (streq(name, "AccountLocked")) {
                 snprintf(what, sizeof(what), "The account %s is locked", user);
                 return sentence(buf, size, message_or(e, what), "ask an administrator to unlock it");
@@ -281,7 +283,7 @@ static const char *format_reply(const struct agent_error *e, const char *user, c
         }
         if (streq(name, "HomeBusy"))
                 return sentence(buf, size, message_or(e, "The home is busy"),
-                                "wait for the running operation to finish and try again");
+                                "try again in a moment");
         if (streq(name, "FrontNotRunning")) {
                 snprintf(what, sizeof(what), "homefsd is not running for the home of %s", user);
                 snprintf(hint, sizeof(hint), "start it with 'homefsd %s' or mount the home, then try again",

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -36,28 +37,123 @@ void proto_conn_free(struct proto_conn *c) {
         free(c);
 }
 
+/* A small JSON writer into a fixed buffer. json-c's own serializer grows its
+ * buffer by realloc and frees the outgrown copies unwiped; a message may hold
+ * a password, so messages are written here, into secret memory, instead. */
+struct writer {
+        char *buf;
+        size_t len, size;
+        bool overflow;
+};
+
+static void put(struct writer *w, const char *s, size_t n) {
+        if (w->overflow || n > w->size - w->len) {
+                w->overflow = true;
+                return;
+        }
+        memcpy(w->buf + w->len, s, n);
+        w->len += n;
+}
+
+static void put_str(struct writer *w, const char *s) {
+        put(w, s, strlen(s));
+}
+
+static void put_json_string(struct writer *w, const char *s, size_t n) {
+        put(w, "\"", 1);
+        for (size_t i = 0; i < n; i++) {
+                unsigned char ch = (unsigned char) s[i];
+                char esc[8];
+
+                if (ch == '"' || ch == '\\') {
+                        esc[0] = '\\';
+                        esc[1] = (char) ch;
+                        put(w, esc, 2);
+                } else if (ch < 0x20) {
+                        snprintf(esc, sizeof(esc), "\\u%04x", ch);
+                        put(w, esc, 6);
+                } else
+                        put(w, (const char *) &s[i], 1);
+        }
+        put(w, "\"", 1);
+}
+
+static void put_json(struct writer *w, struct json_object *o, unsigned depth) {
+        char num[32];
+        bool first = true;
+
+        if (depth > PROTO_DEPTH_MAX) {
+                w->overflow = true;
+                return;
+        }
+        switch (json_object_get_type(o)) {
+        case json_type_null:
+                put_str(w, "null");
+                break;
+        case json_type_boolean:
+                put_str(w, json_object_get_boolean(o) ? "true" : "false");
+                break;
+        case json_type_int:
+                if (json_object_get_int64(o) < 0)
+                        snprintf(num, sizeof(num), "%lld", (long long) json_object_get_int64(o));
+                else
+                        snprintf(num, sizeof(num), "%llu", (unsigned long long) json_object_get_uint64(o));
+                put_str(w, num);
+                break;
+        case json_type_double:
+                snprintf(num, sizeof(num), "%.17g", json_object_get_double(o));
+                put_str(w, num);
+                break;
+        case json_type_string:
+                put_json_string(w, json_object_get_string(o), (size_t) json_object_get_string_len(o));
+                break;
+        case json_type_array:
+                put(w, "[", 1);
+                for (size_t i = 0; i < json_object_array_length(o); i++) {
+                        if (i > 0)
+                                put(w, ",", 1);
+                        put_json(w, json_object_array_get_idx(o, i), depth + 1);
+                }
+                put(w, "]", 1);
+                break;
+        case json_type_object:
+                put(w, "{", 1);
+                json_object_object_foreach(o, key, val) {
+                        if (!first)
+                                put(w, ",", 1);
+                        first = false;
+                        put_json_string(w, key, strlen(key));
+                        put(w, ":", 1);
+                        put_json(w, val, depth + 1);
+                }
+                put(w, "}", 1);
+                break;
+        }
+}
+
 int proto_send(struct proto_conn *c, struct json_object *msg, const int *fds, size_t n_fds, bool secret) {
-        size_t len = 0, off = 0;
-        const char *s;
+        struct writer w = { .size = PROTO_MESSAGE_MAX };
+        size_t off = 0;
         int r = 0;
 
         if (n_fds > PROTO_FDS_MAX)
                 return -EINVAL;
-        s = json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN, &len);
-        if (!s)
+        w.buf = secret_alloc(PROTO_MESSAGE_MAX + 1);
+        if (!w.buf)
                 return -ENOMEM;
-        if (len > PROTO_MESSAGE_MAX) {
+        put_json(&w, msg, 0);
+        if (w.overflow) {
                 r = -EMSGSIZE;
                 goto finish;
         }
+        w.buf[w.len] = 0; /* the NUL terminator is part of the frame */
 
-        /* The NUL terminator is part of the frame. */
-        while (off < len + 1) {
+        while (off < w.len + 1) {
                 union {
                         struct cmsghdr h;
                         char buf[CMSG_SPACE(sizeof(int) * PROTO_FDS_MAX)];
                 } control;
-                struct iovec iov = { .iov_base = (char *) s + off, .iov_len = len + 1 - off };
+                struct iovec iov = { .iov_base = w.buf + off, .iov_len = w.len + 1 - off };
                 struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
                 ssize_t n;
 
@@ -83,8 +179,7 @@ int proto_send(struct proto_conn *c, struct json_object *msg, const int *fds, si
                 off += (size_t) n;
         }
 finish:
-        if (secret)
-                explicit_bzero((char *) s, len);
+        secret_free(w.buf); /* wiped */
         return r;
 }
 

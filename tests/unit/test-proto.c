@@ -198,7 +198,35 @@ static void test_call_reply(void) {
         json_object_put(r);
 }
 
+static void test_escaping(void) {
+        static const char tricky[] = "q\"uote back\\slash\ttab\nnl\x01ctl \xc3\xa9t\xc3\xa9 /slash";
+        struct proto_conn *a, *b;
+        struct json_object *params = json_object_new_object(), *arr = json_object_new_array(), *msg, *got = NULL;
+        const char *s = NULL;
+        unsigned long long big = 0;
+
+        pair(&a, &b);
+        json_object_object_add(params, "s", json_object_new_string(tricky));
+        json_object_object_add(params, "big", json_object_new_uint64(18446744073709551615ULL));
+        json_object_object_add(params, "neg", json_object_new_int64(-5));
+        json_object_array_add(arr, json_object_new_boolean(false));
+        json_object_array_add(arr, NULL);
+        json_object_object_add(params, "arr", arr);
+        msg = proto_call_new("a.b", params);
+        tap_ok(proto_send(a, msg, NULL, 0, true) == 0, "send strings that need escaping");
+        tap_ok(proto_recv(b, &got, NULL, NULL, 1000) == 0, "they parse back");
+        tap_ok(proto_get_string(proto_parameters(got), "s", 256, &s) == 0 && strcmp(s, tricky) == 0,
+               "quotes, backslashes, control characters and UTF-8 survive");
+        tap_ok(proto_get_u64(proto_parameters(got), "big", &big) == 0 && big == 18446744073709551615ULL, "uint64 max survives");
+        tap_ok(proto_get_u64(proto_parameters(got), "neg", &big) == -EINVAL, "a negative number is not a u64");
+        json_object_put(msg);
+        json_object_put(got);
+        proto_conn_free(a);
+        proto_conn_free(b);
+}
+
 int main(void) {
+        test_escaping();
         test_round_trip();
         test_framing();
         test_malformed();
