@@ -121,3 +121,11 @@ void print_json(const struct options *o, struct json_object *v) {
         flags |= o->json == JSON_SHORT ? JSON_C_TO_STRING_PLAIN : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED;
         puts(json_object_to_json_string_ext(v, flags));
 }
+
+struct json_object *user_params(const char *user) {
+        struct json_object *params = json_object_new_object();
+
+        if (params)
+                json_object_object_add(params, "userName", json_object_new_string(user));
+        return params;
+}

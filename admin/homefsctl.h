@@ -54,6 +54,9 @@ static inline void proto_conn_freep(struct proto_conn **c) {
 int agent_run(struct proto_conn *conn, const char *method, struct json_object *params, bool secret,
               struct json_object **ret, struct agent_error *error);
 
+/* New call parameters {"userName": user}; NULL when out of memory. */
+struct json_object *user_params(const char *user);
+
 /* Print an agent failure once, to stderr, and return its exit status. */
 int report_agent_error(const struct agent_error *e, const char *user_name);
 int exit_status_from_agent_error(const struct agent_error *e);

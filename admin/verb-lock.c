@@ -13,10 +13,9 @@ int verb_lock(const struct options *o, int argc, char **argv) {
         if (!user)
                 return EXIT_USAGE;
 
-        params = json_object_new_object();
+        params = user_params(user);
         if (!params)
                 return EXIT_FAIL;
-        json_object_object_add(params, "userName", json_object_new_string(user));
         r = agent_run(NULL, AGENT_INTERFACE ".Lock", params, false, &reply, &e);
         if (r < 0)
                 return report_agent_error(&e, user);

@@ -47,10 +47,9 @@ int verb_passwd(const struct options *o, int argc, char **argv) {
         if (r != EXIT_OK)
                 return r;
 
-        params = json_object_new_object();
+        params = user_params(user);
         if (!params)
                 return EXIT_FAIL;
-        json_object_object_add(params, "userName", json_object_new_string(user));
         json_object_object_add(params, "password", json_object_new_string(current));
         json_object_object_add(params, "newPassword", json_object_new_string(new_password));
         r = agent_run(conn, AGENT_INTERFACE ".Passwd", params, true, NULL, &e);

@@ -14,10 +14,9 @@ int verb_remove(const struct options *o, int argc, char **argv) {
         if (!user)
                 return EXIT_USAGE;
 
-        params = json_object_new_object();
+        params = user_params(user);
         if (!params)
                 return EXIT_FAIL;
-        json_object_object_add(params, "userName", json_object_new_string(user));
         json_object_object_add(params, "force", json_object_new_boolean(o->force));
         r = agent_run(NULL, AGENT_INTERFACE ".Remove", params, false, NULL, &e);
         if (r < 0) {

@@ -34,10 +34,9 @@ int verb_unlock(const struct options *o, int argc, char **argv) {
         if (r < 0)
                 return report_password_error(r, o);
 
-        params = json_object_new_object();
+        params = user_params(user);
         if (!params)
                 return EXIT_FAIL;
-        json_object_object_add(params, "userName", json_object_new_string(user));
         json_object_object_add(params, "password", json_object_new_string(password));
         r = agent_run(conn, AGENT_INTERFACE ".Unlock", params, true, &reply, &e);
         if (r < 0)

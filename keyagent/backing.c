@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "backing.h"
+#include "dir-util.h"
 #include "log.h"
 #include "macro.h"
 #include "spawn.h"
@@ -144,18 +145,13 @@ static int copy_entry(int src_dir, int dst_dir, const char *name, uid_t uid, gid
 static int copy_tree(int src_dir, int dst_dir, uid_t uid, gid_t gid, unsigned depth) {
         DIR *d;
         struct dirent *de;
-        int fd, r = 0;
+        int r = 0;
 
         if (depth > SKEL_DEPTH_MAX)
                 return -ELOOP;
-        fd = dup(src_dir);
-        if (fd < 0)
+        d = opendir_fd(src_dir);
+        if (!d)
                 return -errno;
-        d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return -errno;
-        }
         while ((de = readdir(d))) {
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;

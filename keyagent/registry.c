@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dir-util.h"
 #include "log.h"
 #include "macro.h"
 #include "paths.h"
@@ -190,20 +191,15 @@ void registry_list_free(struct home **l, size_t n) {
 }
 
 int registry_load(void) {
-        int dfd = registry_records_fd(), fd;
+        int dfd = registry_records_fd();
         struct dirent *de;
         DIR *d;
 
         if (dfd < 0)
                 return dfd;
-        fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* own position, unlike dup() */
-        if (fd < 0)
+        d = opendir_fd(dfd);
+        if (!d)
                 return -errno;
-        d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return -errno;
-        }
         while ((de = readdir(d))) {
                 size_t len = strlen(de->d_name);
                 struct user_record *r = NULL;
