@@ -91,6 +91,26 @@ ok "the old password no longer works" sh -c "! printf 'correct horse\n' | '$CTL'
 ok "the new one does" unlock_home "$U" 'battery staple'
 ok "cryptsetup agrees" sh -c "printf 'battery staple' | cryptsetup open --test-passphrase --key-file=- '$IMG'"
 
+# --- the agent restarts: homes come back locked, with a front -----------------
+ok "lock before restarting the agent" "$CTL" lock "$U"
+stop_agent
+ok "with the agent stopped, the home path is not served" sh -c "! grep -qF ' $H ' /proc/self/mounts"
+ok "and the bare mountpoint is root's, mode 0000" test "$(stat -c '%U %a' "$H")" = "root 0"
+start_agent
+ok "after restart the agent starts the front: locked" test "$(home_state "$U")" = locked
+ok "locked access still says Required key not available" says_enokey ls "$H"
+ok "unlock after the restart" unlock_home "$U" 'battery staple'
+ok "the data is there" test "$(cat "$H/file")" = hello
+
+# --- a size given as a share of the free space -------------------------------
+new_user_name P p
+free_bytes=$(( $(stat -f -c '%a * %S' "$T") ))
+ok "create with --disk-size=1%" create_home "$P" pw-p --disk-size=1%
+size=$(stat -c %s "$T/$P.home")
+diff_mib=$(( free_bytes / 100 / 1048576 - size / 1048576 ))
+ok "the image is 1% of the free space (within a MiB)" test "${diff_mib#-}" -le 1
+ok "remove it" "$CTL" remove "$P"
+
 # --- remove -----------------------------------------------------------------
 ok "remove refuses an unlocked home without --force" sh -c "! '$CTL' remove '$U' 2>/dev/null"
 ok "remove --force" "$CTL" remove --force "$U"
