@@ -5,16 +5,22 @@
 #include "homefsctl.h"
 #include "log.h"
 #include "secret.h"
+#include "unlock-flow.h"
+
+static int ask_tty(void *userdata, const char *prompt, char **ret) {
+        return password_source_read(userdata, prompt, ret);
+}
+
+static void tell(void *userdata, const char *message) {
+        fprintf(stderr, "%s\n", message);
+}
 
 int verb_unlock(const struct options *o, int argc, char **argv) {
-        _cleanup_secret_ char *password = NULL;
         _cleanup_(proto_conn_freep) struct proto_conn *conn = NULL;
         _cleanup_agent_error_ struct agent_error e = {};
         struct password_source src;
-        struct json_object *params, *reply = NULL;
-        char prompt[256];
+        struct unlock_result res;
         const char *user;
-        bool already = false;
         int r;
 
         user = verb_user(argc, argv, "unlock", false);
@@ -28,25 +34,29 @@ int verb_unlock(const struct options *o, int argc, char **argv) {
                 log_error_errno(r, "Cannot open %s: %m.", o->password_file);
                 return EXIT_FAIL;
         }
-        snprintf(prompt, sizeof(prompt), "Password for %s: ", user);
-        r = password_source_read(&src, prompt, &password);
+        /* Retry a wrong password only where a person is typing. */
+        r = unlock_flow_run(conn,
+                            &(struct unlock_request) {
+                                    .user_name = user,
+                                    .tries = password_source_is_interactive(&src) ? 3 : 1,
+                            },
+                            &(struct unlock_prompter) { .ask = ask_tty, .info = tell, .userdata = &src },
+                            &res, &e);
         password_source_close(&src);
-        if (r < 0)
+        if (r < 0 && e.origin == AGENT_ERROR_NONE) /* asking for the password failed */
                 return report_password_error(r, o);
-
-        params = user_params(user);
-        if (!params)
-                return EXIT_FAIL;
-        json_object_object_add(params, "password", json_object_new_string(password));
-        r = agent_run(conn, AGENT_INTERFACE ".Unlock", params, true, &reply, &e);
         if (r < 0)
                 return report_agent_error(&e, user);
+        secret_free(res.password);
 
-        (void) proto_get_bool(reply, "alreadyUnlocked", &already);
-        if (o->json != JSON_OFF)
+        if (o->json != JSON_OFF) {
+                struct json_object *reply = json_object_new_object();
+
+                json_object_object_add(reply, "state", json_object_new_string("unlocked"));
+                json_object_object_add(reply, "alreadyUnlocked", json_object_new_boolean(res.already_unlocked));
                 print_json(o, reply);
-        else if (!o->quiet)
-                printf(already ? "The home of %s was already unlocked.\n" : "Unlocked the home of %s.\n", user);
-        json_object_put(reply);
+                json_object_put(reply);
+        } else if (!o->quiet)
+                printf(res.already_unlocked ? "The home of %s was already unlocked.\n" : "Unlocked the home of %s.\n", user);
         return EXIT_OK;
 }

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "agent-client.h"
+
+/* The unlock conversation, shared by homefsctl, pam_homefs and the SSH stub:
+ * ask for what the agent needs, call io.homefs.Agent.Unlock, and ask again
+ * where that makes sense (a wrong password, up to the given number of tries).
+ * The front end supplies how to ask and how to tell (a terminal, a PAM
+ * conversation); the flow owns the protocol.
+ *
+ * Extension point for tokens (FIDO2, PKCS#11): the agent may answer with an
+ * error asking for more (e.g. a PIN); the flow then asks through ask() with a
+ * prompt of its own and retries with the extra parameter. Notices the agent
+ * sends while it works ("touch your security key") go to info(). */
+
+struct unlock_prompter {
+        /* Ask for a secret with echo off. Returns 0 and a string in secret
+         * memory (lib/secret.h) that the flow frees, or a negative errno
+         * (-ECANCELED when the user gave up: Ctrl-C, EOF). */
+        int (*ask)(void *userdata, const char *prompt, char **ret);
+        /* Show one line to the user (may be NULL). */
+        void (*info)(void *userdata, const char *message);
+        void *userdata;
+};
+
+struct unlock_request {
+        const char *user_name;
+        /* A password already known (PAM_AUTHTOK, --password-file); tried
+         * first, and counts as the first try. May be NULL. */
+        const char *password;
+        /* How many passwords to try in all (at least 1). */
+        unsigned tries;
+        /* Ask only for the password, never retry (non-interactive callers). */
+        bool no_ask;
+};
+
+struct unlock_result {
+        bool already_unlocked;
+        /* The password that worked, in secret memory (for PAM_AUTHTOK), or
+         * NULL; free with secret_free(). */
+        char *password;
+};
+
+/* 0 on success; otherwise the negative errno of the last failure, with
+ * error filled in (format it with agent_error_format()). */
+int unlock_flow_run(struct proto_conn *c, const struct unlock_request *req, const struct unlock_prompter *p,
+                    struct unlock_result *res, struct agent_error *error);
