@@ -45,6 +45,7 @@ int home_remove(struct home *h, bool force, struct agent_error *e) {
         r = user_record_delete(registry_records_fd(), h->user_name);
         if (r < 0 && r != -ENOENT)
                 return agent_error_set(e, r, AGENT_ERROR_FAILED, "Cannot remove the record of %s: %s.", h->user_name, strerror(-r));
+        (void) ratelimit_forget(h->user_name);
         if (home_runtime_dir(h, runtime, sizeof(runtime)) >= 0)
                 (void) rmdir(runtime);
         registry_remove(h);

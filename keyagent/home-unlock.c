@@ -12,6 +12,27 @@
 #include "registry.h"
 #include "secret.h"
 
+/* The record's limits, and the failures counted before the agent started. */
+static struct ratelimit *home_ratelimit(struct home *h) {
+        ratelimit_configure(&h->ratelimit, h->record->rate_limit_burst, h->record->rate_limit_interval_usec);
+        if (!h->ratelimit.loaded)
+                (void) ratelimit_load(&h->ratelimit, h->user_name);
+        return &h->ratelimit;
+}
+
+static void note_failure(struct home *h) {
+        ratelimit_failed(home_ratelimit(h), now_usec());
+        (void) ratelimit_save(&h->ratelimit, h->user_name);
+}
+
+static void note_success(struct home *h) {
+        bool had_failures = home_ratelimit(h)->failures > 0;
+
+        ratelimit_succeeded(&h->ratelimit);
+        if (had_failures)
+                (void) ratelimit_save(&h->ratelimit, h->user_name);
+}
+
 /* Check the account and the rate limit before any expensive work. */
 static int unlock_precheck(struct home *h, struct agent_error *e) {
         uint64_t retry = 0;
@@ -24,7 +45,7 @@ static int unlock_precheck(struct home *h, struct agent_error *e) {
                 return agent_error_set(e, -ENOENT, AGENT_ERROR_IMAGE_MISSING,
                                        "The image of %s (%s) is missing; restore it from backup.",
                                        h->user_name, h->record->image_path);
-        if (!ratelimit_check(&h->ratelimit, now_usec(), &retry)) {
+        if (!ratelimit_check(home_ratelimit(h), now_usec(), &retry)) {
                 e->retry_after_usec = retry;
                 return agent_error_set(e, -EAGAIN, AGENT_ERROR_RATE_LIMITED,
                                        "Too many failed attempts for %s; try again in %llu s.",
@@ -39,13 +60,13 @@ static int unlock_get_key(struct home *h, const char *password, void *key, size_
         int r = luks_get_volume_key(h->record->image_path, password, key, key_size, geo);
 
         if (r == -EPERM) {
-                ratelimit_failed(&h->ratelimit, now_usec());
+                note_failure(h);
                 return agent_error_set(e, r, AGENT_ERROR_BAD_CREDENTIALS, "Wrong password for %s.", h->user_name);
         }
         if (r < 0)
                 return agent_error_set(e, r, AGENT_ERROR_FAILED,
                                        "Cannot read the LUKS2 header of %s: %s.", h->record->image_path, strerror(-r));
-        ratelimit_succeeded(&h->ratelimit);
+        note_success(h);
         return 0;
 }
 
@@ -140,13 +161,13 @@ int home_passwd(struct home *h, const char *old_password, const char *new_passwo
                 return r;
         r = luks_change_password(h->record->image_path, h->record, old_password, new_password);
         if (r == -EPERM) {
-                ratelimit_failed(&h->ratelimit, now_usec());
+                note_failure(h);
                 return agent_error_set(e, r, AGENT_ERROR_BAD_CREDENTIALS, "Wrong current password for %s.", h->user_name);
         }
         if (r < 0)
                 return agent_error_set(e, r, AGENT_ERROR_FAILED, "Changing the password of %s failed: %s.",
                                        h->user_name, strerror(-r));
-        ratelimit_succeeded(&h->ratelimit);
+        note_success(h);
         h->record->last_password_change_usec = h->record->last_change_usec = now_usec();
         r = user_record_save(registry_records_fd(), h->record);
         if (r < 0)

@@ -1,46 +1,43 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "ratelimit.h"
 
-static void refill(struct ratelimit *rl, uint64_t now) {
-        uint64_t earned;
+static unsigned burst(const struct ratelimit *rl) {
+        return rl->burst ?: RATELIMIT_BURST_DEFAULT;
+}
 
-        if (!rl->initialized) {
-                rl->tokens = RATELIMIT_BURST;
-                rl->last_usec = now;
-                rl->initialized = true;
-                return;
-        }
-        if (now < rl->last_usec) /* clock went back: start the interval again */
-                rl->last_usec = now;
-        earned = (now - rl->last_usec) / RATELIMIT_INTERVAL_USEC;
-        if (earned == 0)
-                return;
-        if (rl->tokens + earned >= RATELIMIT_BURST) {
-                rl->tokens = RATELIMIT_BURST;
-                rl->last_usec = now;
-        } else {
-                rl->tokens += (unsigned) earned;
-                rl->last_usec += earned * RATELIMIT_INTERVAL_USEC;
-        }
+static uint64_t interval(const struct ratelimit *rl) {
+        return rl->interval_usec ?: RATELIMIT_INTERVAL_USEC_DEFAULT;
+}
+
+void ratelimit_configure(struct ratelimit *rl, unsigned b, uint64_t interval_usec) {
+        rl->burst = b;
+        rl->interval_usec = interval_usec;
+}
+
+/* A window that has ended (or lies in the future: the clock went back)
+ * counts nothing any more. */
+static void expire(struct ratelimit *rl, uint64_t now) {
+        if (rl->failures > 0 && (now < rl->window_usec || now - rl->window_usec >= interval(rl)))
+                rl->failures = 0;
 }
 
 bool ratelimit_check(struct ratelimit *rl, uint64_t now, uint64_t *retry_after_usec) {
-        refill(rl, now);
-        if (rl->tokens > 0)
+        expire(rl, now);
+        if (rl->failures < burst(rl))
                 return true;
-        *retry_after_usec = rl->last_usec + RATELIMIT_INTERVAL_USEC - now;
+        *retry_after_usec = rl->window_usec + interval(rl) - now;
         return false;
 }
 
 void ratelimit_failed(struct ratelimit *rl, uint64_t now) {
-        refill(rl, now);
-        if (rl->tokens == RATELIMIT_BURST)
-                rl->last_usec = now; /* the interval starts with the first spent attempt */
-        if (rl->tokens > 0)
-                rl->tokens--;
+        expire(rl, now);
+        if (rl->failures == 0)
+                rl->window_usec = now; /* the window starts with the first failure */
+        if (rl->failures < burst(rl))
+                rl->failures++;
 }
 
 void ratelimit_succeeded(struct ratelimit *rl) {
-        rl->tokens = RATELIMIT_BURST;
-        rl->initialized = true;
+        rl->failures = 0;
+        rl->window_usec = 0;
 }

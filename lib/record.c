@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "file-util.h"
 #include "log.h"
 #include "macro.h"
 #include "record.h"
@@ -44,6 +45,8 @@
         X("luksPbkdfParallelThreads", FIELD_U64,    luks_pbkdf_parallel_threads) \
         X("luksDiscard",              FIELD_BOOL,   luks_discard)             \
         X("locked",                   FIELD_BOOL,   locked)                   \
+        X("rateLimitIntervalUSec",    FIELD_U64,    rate_limit_interval_usec) \
+        X("rateLimitBurst",           FIELD_U32,    rate_limit_burst)         \
         X("lastChangeUSec",           FIELD_U64,    last_change_usec)         \
         X("lastPasswordChangeUSec",   FIELD_U64,    last_password_change_usec)
 
@@ -788,58 +791,10 @@ int user_record_load(int dir_fd, const char *user_name, struct user_record **ret
         return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len) {
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return negative_errno();
-                p += n;
-                len -= (size_t) n;
-        }
-        return 0;
-}
-
-/* Create "<name>.tmpXXXXXXXX" with a random suffix, exclusively. */
-static int open_temp(int dir_fd, const char *name, char *tmp, size_t size) {
-        for (unsigned attempt = 0; attempt < 16; attempt++) {
-                uint32_t rnd;
-                int fd, n;
-
-                if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
-                        rnd = (uint32_t) getpid() * 2654435761U + attempt;
-                n = snprintf(tmp, size, "%s.tmp%08" PRIx32, name, rnd);
-                if (n < 0 || (size_t) n >= size)
-                        return -ENAMETOOLONG;
-                fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
-                if (fd >= 0)
-                        return fd;
-                if (errno != EEXIST)
-                        return negative_errno();
-        }
-        return -EEXIST;
-}
-
-static int write_temp(int fd, const char *text) {
-        int k;
-
-        /* 0600 regardless of the umask. */
-        if (fchmod(fd, 0600) < 0)
-                return negative_errno();
-        k = write_all(fd, text, strlen(text));
-        if (k < 0)
-                return k;
-        if (fsync(fd) < 0)
-                return negative_errno();
-        return 0;
-}
-
 int user_record_save(int dir_fd, const struct user_record *r) {
         _cleanup_free_ char *text = NULL, *error = NULL;
-        char name[NAME_MAX + 1], tmp[NAME_MAX + 1];
-        int fd, k;
+        char name[NAME_MAX + 1];
+        int k;
 
         if (dir_fd < 0 || !r)
                 return -EINVAL;
@@ -853,23 +808,7 @@ int user_record_save(int dir_fd, const struct user_record *r) {
         if (k < 0)
                 return k;
 
-        fd = open_temp(dir_fd, name, tmp, sizeof(tmp));
-        if (fd < 0)
-                return fd;
-        k = write_temp(fd, text);
-        if (close(fd) < 0 && k == 0)
-                k = negative_errno();
-        if (k == 0 && renameat(dir_fd, tmp, dir_fd, name) < 0)
-                k = negative_errno();
-        if (k < 0) {
-                (void) unlinkat(dir_fd, tmp, 0);
-                return k;
-        }
-
-        /* Make the rename itself durable. */
-        if (fsync(dir_fd) < 0)
-                return negative_errno();
-        return 0;
+        return write_file_atomic_at(dir_fd, name, text, strlen(text), 0600);
 }
 
 int user_record_delete(int dir_fd, const char *user_name) {

@@ -38,6 +38,8 @@ struct user_record {
         uint64_t luks_pbkdf_parallel_threads; /* luksPbkdfParallelThreads */
         bool luks_discard;          /* luksDiscard */
         bool locked;                /* locked: the account is locked, no unlock */
+        uint64_t rate_limit_interval_usec; /* rateLimitIntervalUSec: failed-unlock window */
+        uint32_t rate_limit_burst;  /* rateLimitBurst: failed unlocks allowed per window */
         uint64_t last_change_usec;  /* lastChangeUSec, µs since the epoch */
         uint64_t last_password_change_usec; /* lastPasswordChangeUSec */
 };

@@ -20,26 +20,41 @@ static void test_activation_choice(void) {
         tap_ok(activation_mode_from_string("dmcrypt", &parsed) == -EINVAL, "reject an unknown mode");
 }
 
-static void test_ratelimit(void) {
-        struct ratelimit rl = {};
-        uint64_t t = 1000000000ULL, retry = 0;
+static unsigned spend(struct ratelimit *rl, uint64_t t, uint64_t *retry) {
         unsigned allowed = 0;
 
-        for (unsigned i = 0; i < 20; i++) {
-                if (!ratelimit_check(&rl, t, &retry))
+        for (unsigned i = 0; i < 100; i++) {
+                if (!ratelimit_check(rl, t, retry))
                         break;
                 allowed++;
-                ratelimit_failed(&rl, t);
+                ratelimit_failed(rl, t);
         }
-        TAP_EQ_INT(allowed, RATELIMIT_BURST, "a burst of failures is allowed, then refused");
-        tap_ok(retry > 0 && retry <= RATELIMIT_INTERVAL_USEC, "the refusal says when to retry (%llu us)", (unsigned long long) retry);
-        tap_ok(!ratelimit_check(&rl, t + RATELIMIT_INTERVAL_USEC - 1, &retry), "still refused just before the interval");
-        tap_ok(ratelimit_check(&rl, t + RATELIMIT_INTERVAL_USEC, &retry), "one attempt earned back after the interval");
-        ratelimit_failed(&rl, t + RATELIMIT_INTERVAL_USEC);
-        tap_ok(!ratelimit_check(&rl, t + RATELIMIT_INTERVAL_USEC + 1, &retry), "and spent again by a failure");
+        return allowed;
+}
+
+static void test_ratelimit(void) {
+        struct ratelimit rl = {};
+        const uint64_t iv = RATELIMIT_INTERVAL_USEC_DEFAULT;
+        uint64_t t = 1000000000ULL, retry = 0;
+
+        TAP_EQ_INT(spend(&rl, t, &retry), RATELIMIT_BURST_DEFAULT, "default: a burst of 10 failures, then refused");
+        TAP_EQ_INT(RATELIMIT_BURST_DEFAULT * 1000000ULL * 60 / iv, 10, "the default is 10 per minute");
+        tap_ok(retry == iv, "the refusal says when to retry (%llu us)", (unsigned long long) retry);
+        tap_ok(!ratelimit_check(&rl, t + iv - 1, &retry) && retry == 1, "still refused just before the window ends");
+        tap_ok(ratelimit_check(&rl, t + iv, &retry), "a new window after the interval");
+        TAP_EQ_INT(spend(&rl, t + iv, &retry), RATELIMIT_BURST_DEFAULT, "with a whole burst");
         ratelimit_succeeded(&rl);
-        tap_ok(ratelimit_check(&rl, t + RATELIMIT_INTERVAL_USEC + 2, &retry), "a success refills the bucket");
+        tap_ok(ratelimit_check(&rl, t + iv + 2, &retry), "a success starts afresh");
+        ratelimit_failed(&rl, t + iv + 2);
         tap_ok(ratelimit_check(&rl, t - 5000000ULL, &retry), "a clock going back does not lock out");
+
+        rl = (struct ratelimit) {};
+        ratelimit_configure(&rl, 3, 5000000ULL);
+        TAP_EQ_INT(spend(&rl, t, &retry), 3, "the record's burst (3) is honoured");
+        tap_ok(retry == 5000000ULL, "and its interval (5 s)");
+        ratelimit_failed(&rl, t + 1000);
+        tap_ok(!ratelimit_check(&rl, t + 4999999ULL, &retry), "failures beyond the burst do not extend the window");
+        tap_ok(ratelimit_check(&rl, t + 5000000ULL, &retry), "the window ends on time");
 }
 
 int main(void) {
