@@ -19,10 +19,12 @@
 #include "agent.h"
 #include "config.h"
 #include "dispatch.h"
+#include "front-watch.h"
 #include "front.h"
 #include "home-ops.h"
 #include "log.h"
 #include "paths.h"
+#include "recover.h"
 #include "registry.h"
 #include "secret.h"
 
@@ -253,6 +255,7 @@ int main(int argc, char *argv[]) {
         r = registry_load();
         if (r < 0)
                 return 1;
+        recover_at_start();
         listen_fd = listen_socket();
         if (listen_fd < 0)
                 return 1;
@@ -261,6 +264,7 @@ int main(int argc, char *argv[]) {
                 return 1;
         }
         start_fronts();
+        (void) front_watch_start();
         log_info("ready (activation: %s, state %s, runtime %s)", activation_mode_to_string(agent_config.activation),
                  homefs_state_dir(), homefs_runtime_dir());
 
@@ -269,6 +273,7 @@ int main(int argc, char *argv[]) {
         while (r == 0 && sig == SIGHUP);
 
         log_info("shutting down: locking every home");
+        front_watch_stop();
         if (homefs_agent_socket_path(sock, sizeof(sock)) >= 0)
                 (void) unlink(sock);
         shutdown_homes();

@@ -8,9 +8,11 @@
 #include "home-ops.h"
 #include "log.h"
 #include "paths.h"
+#include "recover.h"
 #include "spawn.h"
 
 #define FRONT_START_TIMEOUT_SEC 10
+#define FRONT_ADOPT_TIMEOUT_SEC 3 /* a running homefsd retries every second */
 #define FRONT_CALL_TIMEOUT_MS (120 * 1000) /* Detach may wait for writeback */
 
 static int front_call(struct home *h, const char *method, const int *fds, size_t n_fds) {
@@ -57,12 +59,42 @@ int front_terminate(struct home *h) {
         return r;
 }
 
+/* Wait (the home's lock released meanwhile) until a front registers. */
+static int wait_for_front(struct home *h, int seconds) {
+        struct timespec deadline;
+
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += seconds;
+        while (!h->front && !h->removed)
+                if (pthread_cond_timedwait(&h->front_changed, &h->lock, &deadline) == ETIMEDOUT)
+                        return -ETIMEDOUT;
+        return h->front ? 0 : -ENOENT;
+}
+
+/* A homefsd already mounted on the home path (the agent restarted) is
+ * adopted when it registers; one that does not is replaced. */
+static int adopt_running_front(struct home *h) {
+        const char *path = h->record->home_directory;
+        int r = recover_front_mount(path);
+
+        if (r <= 0)
+                return r;
+        if (wait_for_front(h, FRONT_ADOPT_TIMEOUT_SEC) == 0) {
+                log_info("adopted the running homefsd of %s", h->user_name);
+                return 1;
+        }
+        log_warning("the front mounted on %s did not register; replacing it", path);
+        (void) recover_detach_mount(path);
+        return 0;
+}
+
 int front_ensure(struct home *h) {
         char runtime_env[PATH_MAX + 32], state_env[PATH_MAX + 32];
-        struct timespec deadline;
         int r;
 
         if (home_get_state(h) >= HOME_LOCKED)
+                return 0;
+        if (adopt_running_front(h) > 0)
                 return 0;
 
         snprintf(runtime_env, sizeof(runtime_env), "HOMEFS_RUNTIME_DIR=%s", homefs_runtime_dir());
@@ -72,15 +104,11 @@ int front_ensure(struct home *h) {
         if (r < 0)
                 return log_error_errno(r, "starting %s for %s: %m", agent_config.homefsd, h->user_name);
 
-        clock_gettime(CLOCK_REALTIME, &deadline);
-        deadline.tv_sec += FRONT_START_TIMEOUT_SEC;
-        while (!h->front && !h->removed) {
-                r = pthread_cond_timedwait(&h->front_changed, &h->lock, &deadline);
-                if (r == ETIMEDOUT)
-                        return log_error_errno(-ETIMEDOUT, "homefsd for %s did not register within %d s; see its log",
-                                               h->user_name, FRONT_START_TIMEOUT_SEC);
-        }
-        return h->front ? 0 : -ENOENT;
+        r = wait_for_front(h, FRONT_START_TIMEOUT_SEC);
+        if (r == -ETIMEDOUT)
+                return log_error_errno(r, "homefsd for %s did not register within %d s; see its log",
+                                       h->user_name, FRONT_START_TIMEOUT_SEC);
+        return r;
 }
 
 int front_register(struct home *h, struct proto_conn *conn, const char *home_directory) {

@@ -26,7 +26,7 @@ static void note_failure(struct home *h) {
 }
 
 static void note_success(struct home *h) {
-        bool had_failures = home_ratelimit(h)->failures > 0;
+        bool had_failures = home_ratelimit(h)->failures > 0 || h->ratelimit.window_usec != 0;
 
         ratelimit_succeeded(&h->ratelimit);
         if (had_failures)

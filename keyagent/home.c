@@ -23,8 +23,7 @@ const char *home_state_to_string(enum home_state s) {
         return "unknown";
 }
 
-/* A front whose connection hung up is gone (crashed or stopped). */
-static bool front_alive(struct home *h) {
+bool home_front_alive(struct home *h) {
         struct pollfd p;
 
         if (!h->front)
@@ -41,7 +40,7 @@ static bool front_alive(struct home *h) {
 enum home_state home_get_state(struct home *h) {
         if (h->unlocked)
                 return HOME_UNLOCKED;
-        if (front_alive(h))
+        if (home_front_alive(h))
                 return HOME_LOCKED;
         if (access(h->record->image_path, F_OK) < 0)
                 return HOME_ABSENT;

@@ -42,6 +42,10 @@ struct home {
  * home's lock held. */
 enum home_state home_get_state(struct home *h);
 
+/* False once the front's connection has hung up (homefsd crashed or
+ * stopped); the dead connection is then dropped. Home's lock held. */
+bool home_front_alive(struct home *h);
+
 /* The home's private runtime directory "<runtime>/homes/<user>", made if
  * missing (mode 0700). */
 int home_runtime_dir(const struct home *h, char *buf, size_t size);

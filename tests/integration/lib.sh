@@ -81,6 +81,8 @@ new_user_name() {
 }
 
 start_agent() {
+        # A killed agent leaves its socket behind: wait for the new one.
+        rm -f "$HOMEFS_RUNTIME_DIR/agent.sock"
         "$AGENT" --activation=userspace --homefsd="$HOMEFSD" --cryptdev="$CRYPTDEV" \
                 "$@" >>"$T/agent.log" 2>&1 &
         AGENT_PID=$!

@@ -21,7 +21,7 @@ ok "the agent accepted the record" test "$(home_state "$U")" = locked
 wrong() { ! printf 'wrong\n' | "$CTL" unlock "$U" >"$T/out" 2>&1 && grep -qi 'wrong password' "$T/out"; }
 limited() { # limited PASSWORD: refused without trying, with a time to retry
         ! printf '%s\n' "$1" | "$CTL" unlock "$U" >"$T/out" 2>&1 &&
-                grep -Eq 'try again in [0-9]+ s' "$T/out"
+                grep -Eq 'try again in [0-9]+ s' "$T/out" || { cat "$T/out"; false; }
 }
 ok "1st wrong password: bad credentials" wrong
 ok "2nd wrong password: bad credentials" wrong

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "front-watch.h"
+#include "front.h"
+#include "home-ops.h"
+#include "log.h"
+#include "registry.h"
+
+static atomic_bool stopping;
+
+/* Dead, but not reaped: cryptdev_stop() reaps it, as for a clean stop. */
+static bool cryptdev_died(const struct home *h) {
+        siginfo_t si = {};
+        pid_t pid = h->activation.cryptdev_pid;
+
+        if (pid <= 0)
+                return false;
+        return waitid(P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT) >= 0 && si.si_pid == pid;
+}
+
+/* Called with the home's lock held. */
+static void watch_home(struct home *h) {
+        struct agent_error e = {};
+
+        if (h->removed || atomic_load(&stopping))
+                return;
+        if (h->unlocked && cryptdev_died(h)) {
+                log_error("homefs-cryptdev of %s died; locking the home (unlock again to go on; data fsynced before is safe)",
+                          h->user_name);
+                (void) home_lock(h, &e);
+        }
+        if (!h->front || home_front_alive(h))
+                return;
+        if (h->unlocked) {
+                log_error("homefsd of %s died while unlocked; locking the home and starting a new front", h->user_name);
+                home_teardown(h);
+        } else
+                log_warning("homefsd of %s died; starting a new one", h->user_name);
+        (void) front_ensure(h);
+}
+
+static void *watch_thread(void *userdata) {
+        const struct timespec interval = { 0, FRONT_WATCH_INTERVAL_MS * 1000000L };
+
+        while (!atomic_load(&stopping)) {
+                struct home **homes;
+                size_t n;
+
+                nanosleep(&interval, NULL);
+                if (registry_list(&homes, &n) < 0)
+                        continue;
+                for (size_t i = 0; i < n; i++) {
+                        /* A home in a transition is looked at next time. */
+                        if (pthread_mutex_trylock(&homes[i]->lock) != 0)
+                                continue;
+                        watch_home(homes[i]);
+                        pthread_mutex_unlock(&homes[i]->lock);
+                }
+                registry_list_free(homes, n);
+        }
+        return NULL;
+}
+
+int front_watch_start(void) {
+        pthread_t t;
+        int r = pthread_create(&t, NULL, watch_thread, NULL);
+
+        if (r != 0)
+                return log_error_errno(-r, "cannot start the front watcher: %m");
+        pthread_detach(t);
+        return 0;
+}
+
+void front_watch_stop(void) {
+        atomic_store(&stopping, true);
+}
