@@ -158,3 +158,46 @@ home_state() {
 says_enokey() { "$@" 2>&1 | grep -q "Required key not available"; }
 
 mkdir -p "$T/home"
+
+# image_fsck IMAGE PASSWORD: check the decrypted filesystem of a locked home
+# read-only (e2fsck -fn), through a cryptdev and a loop device started here
+# with the volume key cryptsetup reads from the header. 0 if clean.
+image_fsck() {
+        local img=$1 pw=$2 dir=$T/fsck.$$.$RANDOM offset size loop c="" pid rc
+        mkdir -p "$dir/mnt"
+        printf '%s' "$pw" >"$dir/pw"
+        cryptsetup luksDump --dump-volume-key --volume-key-file "$dir/vk" --key-file "$dir/pw" \
+                --batch-mode "$img" >/dev/null || return 1
+        offset=$(cryptsetup luksDump "$img" | awk '/^Data segments:/ { s = 1 } s && $1 == "offset:" { print $2; exit }')
+        size=$(( $(stat -c %s "$img") - offset ))
+        mkfifo "$dir/ready"
+        "$CRYPTDEV" --image="$img" --offset="$offset" --size="$size" --sector-size=4096 --iv-tweak=0 \
+                --key-fd=3 --ready-fd=4 "$dir/mnt" 3<"$dir/vk" 4>"$dir/ready" 2>>"$T/agent.log" &
+        pid=$!
+        read -r -t 10 -n 1 c <"$dir/ready"
+        shred -u "$dir/vk" "$dir/pw"
+        [ "$c" = 1 ] || { kill -KILL "$pid"; return 1; }
+        loop=$(losetup --direct-io=on --sector-size 4096 --show -f "$dir/mnt/volume") || rc=1
+        if [ -n "$loop" ]; then
+                e2fsck -fn "$loop" >&2; rc=$?
+                losetup -d "$loop"
+        fi
+        umount "$dir/mnt"
+        wait "$pid"
+        rm -rf "$dir"
+        return "$rc"
+}
+
+# As USER: run_as USER COMMAND...
+run_as() { local u=$1; shift; setpriv --reuid="$u" --regid="$u" --clear-groups "$@"; }
+
+# wait_for SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.
+wait_for() {
+        local n=$(( $1 * 10 )); shift
+        while [ "$n" -gt 0 ]; do
+                "$@" 2>/dev/null && return 0
+                sleep 0.1
+                n=$((n - 1))
+        done
+        return 1
+}
