@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -33,6 +34,7 @@ struct agent_config agent_config = {
         .cryptdev = HOMEFS_LIBEXECDIR "/homefs-cryptdev",
         .skel = "/etc/skel",
         .activation = ACTIVATION_AUTO,
+        .front_timeout_sec = 30,
 };
 
 uint64_t now_usec(void) {
@@ -52,6 +54,8 @@ static void help(void) {
                "     --homefsd=PATH         The front daemon (default %s)\n"
                "     --cryptdev=PATH        The userspace crypto engine (default %s)\n"
                "     --skel=DIR             Skeleton for new homes (default /etc/skel)\n"
+               "     --front-timeout=SEC    How long homefsd may take to answer a call\n"
+               "                            (default 30); then the home is locked anyway\n"
                "  -d --debug                Log debug messages\n\n"
                "Environment: HOMEFS_STATE_DIR (default /var/lib/homefs), HOMEFS_RUNTIME_DIR\n"
                "(default /run/homefs).\n",
@@ -68,7 +72,7 @@ static int copy_path(char *dst, const char *src, const char *what) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_ACTIVATION, ARG_HOMEFSD, ARG_CRYPTDEV, ARG_SKEL };
+        enum { ARG_VERSION = 0x100, ARG_ACTIVATION, ARG_HOMEFSD, ARG_CRYPTDEV, ARG_SKEL, ARG_FRONT_TIMEOUT };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -76,6 +80,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "homefsd", required_argument, NULL, ARG_HOMEFSD },
                 { "cryptdev", required_argument, NULL, ARG_CRYPTDEV },
                 { "skel", required_argument, NULL, ARG_SKEL },
+                { "front-timeout", required_argument, NULL, ARG_FRONT_TIMEOUT },
                 { "debug", no_argument, NULL, 'd' },
                 {}
         };
@@ -107,6 +112,17 @@ static int parse_argv(int argc, char *argv[]) {
                         if (copy_path(agent_config.skel, optarg, "skel") < 0)
                                 return -EINVAL;
                         break;
+                case ARG_FRONT_TIMEOUT: {
+                        char *end;
+                        unsigned long n = strtoul(optarg, &end, 10);
+
+                        if (*end || n < 1 || n > 3600) {
+                                fprintf(stderr, "homefs-agent: --front-timeout takes seconds, 1..3600\n");
+                                return -EINVAL;
+                        }
+                        agent_config.front_timeout_sec = (unsigned) n;
+                        break;
+                }
                 case 'd':
                         log_set_max_level(LOG_LEVEL_DEBUG);
                         break;

@@ -12,6 +12,7 @@ struct agent_config {
         char cryptdev[PATH_MAX];  /* the userspace crypto engine binary */
         char skel[PATH_MAX];      /* skeleton for new homes */
         enum activation_mode activation;
+        unsigned front_timeout_sec; /* how long a homefsd may take to answer */
 };
 
 extern struct agent_config agent_config;

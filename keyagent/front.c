@@ -13,7 +13,6 @@
 
 #define FRONT_START_TIMEOUT_SEC 10
 #define FRONT_ADOPT_TIMEOUT_SEC 3 /* a running homefsd retries every second */
-#define FRONT_CALL_TIMEOUT_MS (120 * 1000) /* Detach may wait for writeback */
 
 static int front_call(struct home *h, const char *method, const int *fds, size_t n_fds) {
         struct json_object *reply = NULL, *call;
@@ -24,7 +23,7 @@ static int front_call(struct home *h, const char *method, const int *fds, size_t
         call = proto_call_new(method, NULL);
         if (!call)
                 return -ENOMEM;
-        r = proto_call(h->front, call, false, fds, n_fds, &reply, NULL, NULL, FRONT_CALL_TIMEOUT_MS);
+        r = proto_call(h->front, call, false, fds, n_fds, &reply, NULL, NULL, (int) agent_config.front_timeout_sec * 1000);
         json_object_put(call);
         if (r == -EREMOTE) {
                 struct json_object *p = proto_parameters(reply);
@@ -34,7 +33,8 @@ static int front_call(struct home *h, const char *method, const int *fds, size_t
                 log_error("homefsd for %s refused %s: %s", h->user_name, method, msg ? msg : proto_error(reply));
                 r = -EIO;
         } else if (r < 0) {
-                log_error_errno(r, "homefsd for %s did not answer %s: %m", h->user_name, method);
+                log_error_errno(r, "homefsd for %s did not answer %s (within %u s): %m; going on without it",
+                                h->user_name, method, agent_config.front_timeout_sec);
                 /* The link is unusable now; the front is considered gone. */
                 proto_conn_free(h->front);
                 h->front = NULL;

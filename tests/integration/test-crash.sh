@@ -26,7 +26,8 @@ start_load() {
         run_as "$U" mkdir "$H/$1"
         : >"$T/$1.list"
         chown "$U" "$T/$1.list"
-        run_as "$U" /usr/bin/python3 "$WRITER" "$H/$1" "$T/$1.list" 2>>"$T/writer.log" &
+        setpriv --reuid="$U" --regid="$U" --clear-groups \
+                /usr/bin/python3 "$WRITER" "$H/$1" "$T/$1.list" 2>>"$T/writer.log" &
         WRITER_PID=$!
         LIST=$T/$1.list
         wait_for 20 promised 20 && sleep 1 # then kill in full flow

@@ -9,11 +9,18 @@
 #
 # sync-writer.py --verify DIR LIST: for every slot, the file holds a valid i
 # at least as new as the last i LIST promised for that slot.
+#
+# sync-writer.py --stream FILE LIST: write block i (64 KiB) at block
+# i mod RING of FILE without any fsync, and append i to LIST once write()
+# returned; --verify-stream FILE LIST: every block holds the last i LIST
+# names for it, or the next (a write that returned but was not yet listed):
+# a lock flushes everything written before it.
 import hashlib
 import os
 import sys
 
 SLOTS = 256
+RING = 512
 STREAM_MAX = 32 << 20
 
 
@@ -72,5 +79,40 @@ def verify():
     return 0 if promised and bad == 0 else 1
 
 
+def stream():
+    path, listing = sys.argv[2], sys.argv[3]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(listing, "a") as log:
+        i = 0
+        while True:
+            try:
+                os.pwrite(fd, content(i)[:65536], (i % RING) * 65536)
+            except OSError as e:
+                print("stream writer stops at %d: %s" % (i, e), file=sys.stderr)
+                return 0
+            log.write("%d\n" % i)
+            log.flush()
+            i += 1
+
+
+def verify_stream():
+    path, listing = sys.argv[2], sys.argv[3]
+    last = {}
+    n = bad = 0
+    for line in open(listing):
+        i = int(line)
+        last[i % RING] = i
+        n += 1
+    with open(path, "rb") as f:
+        for pos, i in last.items():
+            f.seek(pos * 65536)
+            if f.read(65536) not in (content(i)[:65536], content(i + RING)[:65536]):
+                bad += 1
+                print("block %d: lost (written %d)" % (pos, i), file=sys.stderr)
+    print("%d writes, %d blocks checked, %d bad" % (n, len(last), bad), file=sys.stderr)
+    return 0 if n > 0 and bad == 0 else 1
+
+
 if __name__ == "__main__":
-    sys.exit(verify() if sys.argv[1] == "--verify" else main())
+    modes = {"--verify": verify, "--stream": stream, "--verify-stream": verify_stream}
+    sys.exit(modes.get(sys.argv[1], main)())
