@@ -371,8 +371,10 @@ int main(int argc, char *argv[]) {
         clock_gettime(CLOCK_MONOTONIC, &t0);
         for (f.n = 0; f.n < ops; f.n++) {
                 step(&f);
-                if (fault_at && f.n == fault_at)
+                if (fault_at && f.n == fault_at) {
                         inject_fault(&f);
+                        check_all(&f);
+                }
                 if (check_every && f.n % check_every == check_every - 1)
                         check_all(&f);
         }
