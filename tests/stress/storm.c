@@ -39,13 +39,18 @@ static uint64_t rnd(void) {
         return rng * 2685821657736338717ULL;
 }
 
-/* "nA" or "nA/nB": one level of nesting, so that renames move entries
- * between directories and directories get emptied and removed. */
-static void rnd_name(char *buf, size_t size) {
-        if (rnd() % 3 == 0)
-                snprintf(buf, size, "n%u/n%u", (unsigned) (rnd() % arg_names), (unsigned) (rnd() % arg_names));
+/* Files are "fA" or "dB/fA", directories "dB": renames move files between
+ * directories and replace whole directories, which get emptied and removed,
+ * while the tree stays one level deep. */
+static void rnd_file(char *buf, size_t size) {
+        if (rnd() % 2 == 0)
+                snprintf(buf, size, "d%u/f%u", (unsigned) (rnd() % arg_names / 4), (unsigned) (rnd() % arg_names));
         else
-                snprintf(buf, size, "n%u", (unsigned) (rnd() % arg_names));
+                snprintf(buf, size, "f%u", (unsigned) (rnd() % arg_names));
+}
+
+static void rnd_dir(char *buf, size_t size) {
+        snprintf(buf, size, "d%u", (unsigned) (rnd() % arg_names / 4));
 }
 
 static bool expected(int e) {
@@ -107,16 +112,23 @@ static int child(unsigned long ops) {
                 const char *what;
                 int r;
 
-                rnd_name(a, sizeof(a));
-                rnd_name(b, sizeof(b));
-                switch (rnd() % 8) {
-                case 0: what = "create"; r = do_create(a, (unsigned) i); break;
-                case 1: what = "rename"; r = renameat(dir_fd, a, dir_fd, b); break;
-                case 2: what = "unlink"; r = unlinkat(dir_fd, a, 0); break;
-                case 3: what = "link"; r = linkat(dir_fd, a, dir_fd, b, 0); break;
-                case 4: what = "mkdir"; r = mkdirat(dir_fd, a, 0755); break;
-                case 5: what = "rmdir"; r = unlinkat(dir_fd, a, AT_REMOVEDIR); break;
-                case 6: what = "create"; r = do_create(a, (unsigned) i); break;
+                rnd_file(a, sizeof(a));
+                rnd_file(b, sizeof(b));
+                switch (rnd() % 10) {
+                case 0: case 1: what = "create"; r = do_create(a, (unsigned) i); break;
+                case 2: case 3: what = "rename"; r = renameat(dir_fd, a, dir_fd, b); break;
+                case 4: what = "unlink"; r = unlinkat(dir_fd, a, 0); break;
+                case 5: what = "link"; r = linkat(dir_fd, a, dir_fd, b, 0); break;
+                case 6:
+                        rnd_dir(a, sizeof(a));
+                        what = "mkdir"; r = mkdirat(dir_fd, a, 0755); break;
+                case 7:
+                        rnd_dir(a, sizeof(a));
+                        what = "rmdir"; r = unlinkat(dir_fd, a, AT_REMOVEDIR); break;
+                case 8:
+                        rnd_dir(a, sizeof(a));
+                        rnd_dir(b, sizeof(b));
+                        what = "rename directory"; r = renameat(dir_fd, a, dir_fd, b); break;
                 default: what = "read"; r = do_read(a); break;
                 }
                 if (r < 0 && !expected(errno)) {
@@ -162,7 +174,7 @@ static unsigned check_dir(int fd, const char *where, unsigned depth, unsigned *s
 
                         (*subdirs)++;
                         snprintf(path, sizeof(path), "%s/%s", where, de->d_name);
-                        if (sfd < 0 || depth > 64) {
+                        if (sfd < 0 || depth > 2) {
                                 fprintf(stderr, "storm: cannot open %s, or nested too deep\n", path);
                                 if (sfd >= 0)
                                         close(sfd);
