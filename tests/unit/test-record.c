@@ -129,8 +129,8 @@ static void test_tricky_strings(void) {
                 "# not a comment", "a #b", "- dash", "[x]", "{x}", "'single'", "\"double\"",
                 "back\\slash", "percent %", "at @home", "&anchor", "*alias", "!tag", "|", ">",
                 "Zoë Ödön 山田", "x, y", "=", "?", "a\u00a0b",
-                "a very long name that goes on and on beyond eighty columns so that a YAML "
-                "emitter with its default width would want to fold it over several lines",
+                ("a very long name that goes on and on beyond eighty columns so that a YAML "
+                 "emitter with its default width would want to fold it over several lines"),
         };
 
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
