@@ -13,6 +13,7 @@
 #include "backing.h"
 #include "front.h"
 #include "home-ops.h"
+#include "home-paths.h"
 #include "log.h"
 #include "luks.h"
 #include "registry.h"
@@ -70,6 +71,7 @@ static int choose_disk_size(struct user_record *r, unsigned percent, struct agen
 static int check_names(struct user_record *r, struct agent_error *e) {
         struct home *h = NULL;
         struct stat st;
+        int k;
 
         if (registry_get(r->user_name, &h) == 0) {
                 home_unref(h);
@@ -89,6 +91,9 @@ static int check_names(struct user_record *r, struct agent_error *e) {
                 return agent_error_set(e, -EEXIST, AGENT_ERROR_USER_EXISTS,
                                        "The user or group %s, or the uid/gid %u/%u, exists already on this system; pick another name or uid.",
                                        r->user_name, r->uid, r->gid);
+        k = home_paths_check(r, e);
+        if (k < 0)
+                return k;
         if (lstat(r->image_path, &st) == 0)
                 return agent_error_set(e, -EEXIST, AGENT_ERROR_HOME_EXISTS,
                                        "%s exists already; remove it or pass another --image-path.", r->image_path);

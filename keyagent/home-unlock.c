@@ -7,6 +7,7 @@
 #include "backing.h"
 #include "front.h"
 #include "home-ops.h"
+#include "home-paths.h"
 #include "log.h"
 #include "luks.h"
 #include "registry.h"
@@ -36,15 +37,18 @@ static void note_success(struct home *h) {
 /* Check the account and the rate limit before any expensive work. */
 static int unlock_precheck(struct home *h, struct agent_error *e) {
         uint64_t retry = 0;
+        int r;
 
         if (h->record->locked)
                 return agent_error_set(e, -EPERM, AGENT_ERROR_ACCOUNT_LOCKED,
                                        "The account %s is locked; an administrator can unlock it with 'homefsctl update %s --locked=no'.",
                                        h->user_name, h->user_name);
-        if (access(h->record->image_path, F_OK) < 0)
-                return agent_error_set(e, -ENOENT, AGENT_ERROR_IMAGE_MISSING,
-                                       "The image of %s (%s) is missing; restore it from backup.",
-                                       h->user_name, h->record->image_path);
+        r = home_paths_check(h->record, e);
+        if (r < 0)
+                return r;
+        r = home_image_check(h->record->image_path, e);
+        if (r < 0)
+                return r;
         if (!ratelimit_check(home_ratelimit(h), now_usec(), &retry)) {
                 e->retry_after_usec = retry;
                 return agent_error_set(e, -EAGAIN, AGENT_ERROR_RATE_LIMITED,
