@@ -22,6 +22,11 @@ static const struct verb {
         { "lock", verb_lock },
         { "deactivate", verb_lock },
         { "passwd", verb_passwd },
+        { "update", verb_update },
+        { "authenticate", verb_authenticate },
+        { "with", verb_with },
+        { "lock-all", verb_lock_all },
+        { "deactivate-all", verb_lock_all },
 };
 
 static void help(void) {
@@ -37,6 +42,10 @@ static void help(void) {
                "  unlock USER             Unlock a home (alias: activate)\n"
                "  lock USER               Lock a home (alias: deactivate)\n"
                "  passwd [USER]           Change a home's password\n"
+               "  update USER OPTIONS...  Change record fields (see the record options)\n"
+               "  authenticate [USER]     Check a password; nothing else changes\n"
+               "  with USER -- CMD...     Unlock, run CMD, lock again if it was locked\n"
+               "  lock-all                Lock every unlocked home (alias: deactivate-all)\n"
                "\n"
                "Options:\n"
                "  -h --help               Show this help\n"
@@ -50,7 +59,7 @@ static void help(void) {
                "                          the terminal or standard input\n"
                "     --force              remove: also remove a home that is unlocked\n"
                "\n"
-               "Options for create (the record fields they set are in homefsctl(1)):\n"
+               "Record options for create and update (the fields they set are in homefsctl(1)):\n"
                "  -c --real-name=NAME     --email-address=ADDRESS  -u --uid=UID\n"
                "  -s --shell=PATH         -d --home-dir=PATH       --image-path=PATH\n"
                "     --storage=luks       --disk-size=BYTES|PERCENT%%\n"
@@ -58,7 +67,7 @@ static void help(void) {
                "     --luks-pbkdf-hash-algorithm=ALG  --luks-pbkdf-force-iterations=N\n"
                "     --luks-pbkdf-time-cost=USEC|DURATION  --luks-pbkdf-memory-cost=BYTES\n"
                "     --luks-pbkdf-parallel-threads=N  --luks-discard=yes|no\n"
-               "     --luks-sector-size=BYTES\n"
+               "     --luks-sector-size=BYTES  --locked=yes|no\n"
                "\n"
                "Passwords are read from the terminal with echo off, or one per line from\n"
                "standard input when it is not a terminal (passwd: current, then new), or\n"
@@ -80,8 +89,8 @@ static int dispatch(const struct options *o, int argc, char **argv) {
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
                 if (!streq(argv[0], verbs[i].name))
                         continue;
-                if (o->create_option && verbs[i].run != verb_create)
-                        return usage_error("Option --%s is only valid with 'create'.", o->create_option);
+                if (o->create_option && verbs[i].run != verb_create && verbs[i].run != verb_update)
+                        return usage_error("Option --%s is only valid with 'create' and 'update'.", o->create_option);
                 return verbs[i].run(o, argc - 1, argv + 1);
         }
         return usage_error("Unknown command '%s'.", argv[0]);

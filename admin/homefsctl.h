@@ -41,6 +41,18 @@ int verb_remove(const struct options *o, int argc, char **argv);
 int verb_unlock(const struct options *o, int argc, char **argv);
 int verb_lock(const struct options *o, int argc, char **argv);
 int verb_passwd(const struct options *o, int argc, char **argv);
+int verb_update(const struct options *o, int argc, char **argv);
+int verb_authenticate(const struct options *o, int argc, char **argv);
+int verb_with(const struct options *o, int argc, char **argv);
+int verb_lock_all(const struct options *o, int argc, char **argv);
+
+/* Ask for the password (terminal, stdin or --password-file) and unlock the
+ * home over conn; *already tells whether it was unlocked before. Returns an
+ * exit status, having printed any error. */
+int unlock_interactive(const struct options *o, struct proto_conn *conn, const char *user, bool *already);
+
+/* Lock one home; returns an exit status, having printed any error. */
+int lock_home(const char *user);
 
 static inline void proto_conn_freep(struct proto_conn **c) {
         proto_conn_free(*c);
@@ -63,6 +75,11 @@ int exit_status_from_agent_error(const struct agent_error *e);
 
 /* Print a failure to read a password and return EXIT_FAIL. */
 int report_password_error(int r, const struct options *o);
+
+/* Read one password (or, with repeat_prompt, a new one typed twice) from
+ * --password-file, the terminal or stdin, into secret memory. Returns an exit
+ * status, having printed any error. */
+int ask_password(const struct options *o, const char *prompt, const char *repeat_prompt, char **ret);
 
 /* Print a usage error (with a pointer to --help) and return EXIT_USAGE. */
 int usage_error(const char *fmt, ...) _printf_(1, 2);

@@ -29,6 +29,7 @@ enum {
         ARG_LUKS_PBKDF_PARALLEL_THREADS,
         ARG_LUKS_DISCARD,
         ARG_LUKS_SECTOR_SIZE,
+        ARG_LOCKED,
 };
 
 static const struct option long_options[] = {
@@ -56,6 +57,7 @@ static const struct option long_options[] = {
         { "luks-pbkdf-parallel-threads", required_argument, NULL, ARG_LUKS_PBKDF_PARALLEL_THREADS },
         { "luks-discard", required_argument, NULL, ARG_LUKS_DISCARD },
         { "luks-sector-size", required_argument, NULL, ARG_LUKS_SECTOR_SIZE },
+        { "locked", required_argument, NULL, ARG_LOCKED },
         {}
 };
 
@@ -80,6 +82,7 @@ static const struct {
         { ARG_LUKS_PBKDF_PARALLEL_THREADS, "luksPbkdfParallelThreads" },
         { ARG_LUKS_DISCARD, "luksDiscard" },
         { ARG_LUKS_SECTOR_SIZE, "luksSectorSize" },
+        { ARG_LOCKED, "locked" },
 };
 
 static bool is_create_option(int c) {
@@ -158,6 +161,7 @@ static int record_value(struct options *o, int c, const char *value, struct json
                 *ret = json_object_new_uint64(u64);
                 return 0;
         case ARG_LUKS_DISCARD:
+        case ARG_LOCKED:
                 if (parse_boolean(value, &b) < 0)
                         return bad_value(c, value, "expected yes or no");
                 *ret = json_object_new_boolean(b);

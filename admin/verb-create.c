@@ -65,7 +65,6 @@ int verb_create(const struct options *o, int argc, char **argv) {
         _cleanup_secret_ char *password = NULL;
         _cleanup_(proto_conn_freep) struct proto_conn *conn = NULL;
         _cleanup_agent_error_ struct agent_error e = {};
-        struct password_source src;
         struct json_object *reply = NULL, *params;
         char prompt[256];
         const char *user;
@@ -77,16 +76,10 @@ int verb_create(const struct options *o, int argc, char **argv) {
         if (agent_connect(&conn, &e) < 0)
                 return report_agent_error(&e, user);
 
-        r = password_source_open(&src, o->password_file);
-        if (r < 0) {
-                log_error_errno(r, "Cannot open %s: %m.", o->password_file);
-                return EXIT_FAIL;
-        }
         snprintf(prompt, sizeof(prompt), "Password for the new home of %s: ", user);
-        r = password_source_read_new(&src, prompt, "Repeat the password: ", &password);
-        password_source_close(&src);
-        if (r < 0)
-                return report_password_error(r, o);
+        r = ask_password(o, prompt, "Repeat the password: ", &password);
+        if (r != EXIT_OK)
+                return r;
 
         params = create_params(o, user, password);
         if (!params) {

@@ -219,6 +219,36 @@ static struct json_object *method_passwd(struct call *c, int *r) {
         return *r < 0 ? NULL : json_object_new_object();
 }
 
+static struct json_object *method_authenticate(struct call *c, int *r) {
+        const char *password;
+        struct home *h;
+
+        if ((*r = get_password(c, "password", &password)) < 0)
+                return NULL;
+        WITH_HOME(c, h, *r, *r = home_authenticate(h, password, &c->error));
+        return *r < 0 ? NULL : json_object_new_object();
+}
+
+static struct json_object *method_update(struct call *c, int *r) {
+        struct json_object *changes, *reply = NULL;
+        struct home *h;
+
+        if ((*r = require_root(c)) < 0)
+                return NULL;
+        if (!json_object_object_get_ex(c->params, "changes", &changes) || !json_object_is_type(changes, json_type_object)) {
+                *r = invalid_parameter(c, "changes", -ENOENT);
+                return NULL;
+        }
+        WITH_HOME(c, h, *r, {
+                *r = home_update(h, changes, &c->error);
+                if (*r >= 0) {
+                        reply = json_object_new_object();
+                        json_object_object_add(reply, "record", user_record_to_json(h->record));
+                }
+        });
+        return reply;
+}
+
 static struct json_object *method_register_front(struct call *c, int *r) {
         const char *name, *home_dir;
         struct home *h;
@@ -260,6 +290,8 @@ static const struct {
         { "io.homefs.Agent.Unlock", method_unlock },
         { "io.homefs.Agent.Lock", method_lock },
         { "io.homefs.Agent.Passwd", method_passwd },
+        { "io.homefs.Agent.Authenticate", method_authenticate },
+        { "io.homefs.Agent.Update", method_update },
         { "io.homefs.Agent.RegisterFront", method_register_front },
 };
 

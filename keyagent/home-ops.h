@@ -18,6 +18,14 @@ int home_create(struct json_object *record, const char *password, unsigned disk_
  * verified, and *already is set. */
 int home_unlock(struct home *h, const char *password, bool *already, struct agent_error *e);
 
+/* Verify the password as unlock does (rate limit, account lock), and change
+ * nothing else. */
+int home_authenticate(struct home *h, const char *password, struct agent_error *e);
+
+/* Change record fields the schema marks changeable: changes is an object of
+ * field -> value (null unsets). All or nothing; lastChangeUSec moves. */
+int home_update(struct home *h, struct json_object *changes, struct agent_error *e);
+
 /* Revoke and lock: front detaches, the filesystem is synced and shut down,
  * the device torn down, the key gone. Locking a locked home succeeds. */
 int home_lock(struct home *h, struct agent_error *e);

@@ -82,6 +82,21 @@ static int unlock_attach(struct home *h, const void *key, size_t key_size, const
         return 0;
 }
 
+/* The credential check shared by unlock and authenticate: the account, the
+ * rate limit, then the volume key in secret memory (*key, freed by the caller). */
+static int unlock_verify(struct home *h, const char *password, void **key, size_t *key_size,
+                         struct luks_geometry *geo, struct agent_error *e) {
+        int r;
+
+        r = unlock_precheck(h, e);
+        if (r < 0)
+                return r;
+        *key = secret_alloc(LUKS_VOLUME_KEY_MAX);
+        if (!*key)
+                return -ENOMEM;
+        return unlock_get_key(h, password, *key, key_size, geo, e);
+}
+
 int home_unlock(struct home *h, const char *password, bool *already, struct agent_error *e) {
         _cleanup_secret_ void *key = NULL;
         struct luks_geometry geo;
@@ -89,13 +104,7 @@ int home_unlock(struct home *h, const char *password, bool *already, struct agen
         int r;
 
         *already = false;
-        r = unlock_precheck(h, e);
-        if (r < 0)
-                return r;
-        key = secret_alloc(LUKS_VOLUME_KEY_MAX);
-        if (!key)
-                return -ENOMEM;
-        r = unlock_get_key(h, password, key, &key_size, &geo, e);
+        r = unlock_verify(h, password, &key, &key_size, &geo, e);
         if (r < 0)
                 return r;
         if (h->unlocked) {
@@ -108,6 +117,14 @@ int home_unlock(struct home *h, const char *password, bool *already, struct agen
                                        "homefsd for %s is not running and could not be started; see the agent's log.", h->user_name);
         return unlock_attach(h, key, key_size, &geo, e);
         /* key is wiped and freed on return: activation is done with it. */
+}
+
+int home_authenticate(struct home *h, const char *password, struct agent_error *e) {
+        _cleanup_secret_ void *key = NULL;
+        struct luks_geometry geo;
+        size_t key_size = 0;
+
+        return unlock_verify(h, password, &key, &key_size, &geo, e);
 }
 
 void home_teardown(struct home *h) {
