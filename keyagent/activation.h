@@ -42,10 +42,16 @@ struct activation {
 void activation_init(struct activation *a);
 
 /* Activate image with key. runtime_dir is the home's private runtime
- * directory (for the cryptdev mountpoint). */
+ * directory (for the cryptdev mountpoint). discard: let discards through to
+ * the image (holes punched in it). */
 int activation_start(struct activation *a, enum activation_mode mode, const char *cryptdev_binary,
                      const char *image_path, const char *user_name, const char *runtime_dir,
-                     const void *key, size_t key_size, const struct luks_geometry *geo);
+                     const void *key, size_t key_size, const struct luks_geometry *geo, bool discard);
+
+/* After the image file grew: make the block device as large as the data
+ * segment now is (data_size bytes): cryptdev's volume and the loop device's
+ * capacity, or dm-crypt's table. */
+int activation_grow(struct activation *a, uint64_t data_size);
 
 /* Tear down; safe on a partly started activation. */
 int activation_stop(struct activation *a);

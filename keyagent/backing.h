@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -15,7 +16,7 @@ int backing_mkfs(const char *device, const char *label);
 int backing_fsck(const char *device);
 
 /* Mount the device detached; returns the mount's root fd. */
-int backing_mount(const char *device, int *ret_mount_fd);
+int backing_mount(const char *device, bool discard, int *ret_mount_fd);
 
 /* Make the home directory (mode 0700, owned by uid/gid) and fill it from
  * skel_dir (usually /etc/skel; a missing skel is not an error). */

@@ -129,12 +129,12 @@ static int make_image(const struct user_record *r, const char *password, struct 
         if (k < 0)
                 return k;
         k = activation_start(&act, agent_config.activation, agent_config.cryptdev, r->image_path,
-                             r->user_name, runtime, key, key_size, &geo);
+                             r->user_name, runtime, key, key_size, &geo, r->luks_discard);
         if (k < 0)
                 return agent_error_set(e, k, AGENT_ERROR_FAILED, "Activating the new image failed: %s.", strerror(-k));
         k = backing_mkfs(act.device, r->user_name);
         if (k >= 0)
-                k = backing_mount(act.device, &mount_fd);
+                k = backing_mount(act.device, false, &mount_fd);
         if (k >= 0)
                 k = backing_populate(mount_fd, r->user_name, r->uid, r->gid, agent_config.skel);
         if (k >= 0)

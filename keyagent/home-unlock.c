@@ -59,13 +59,14 @@ static int unlock_attach(struct home *h, const void *key, size_t key_size, const
         if (r < 0)
                 return r;
         r = activation_start(&h->activation, agent_config.activation, agent_config.cryptdev,
-                             h->record->image_path, h->user_name, runtime, key, key_size, geo);
+                             h->record->image_path, h->user_name, runtime, key, key_size, geo,
+                             h->record->luks_discard);
         if (r < 0)
                 return agent_error_set(e, r, AGENT_ERROR_FAILED,
                                        "Activating the image of %s failed: %s; see the agent's log.", h->user_name, strerror(-r));
         r = backing_fsck(h->activation.device);
         if (r >= 0)
-                r = backing_mount(h->activation.device, &mount_fd);
+                r = backing_mount(h->activation.device, h->record->luks_discard, &mount_fd);
         if (r >= 0)
                 r = backing_open_home(mount_fd, h->user_name, &home_fd);
         if (r >= 0)
