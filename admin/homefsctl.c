@@ -25,6 +25,7 @@ static const struct verb {
         { "update", verb_update },
         { "authenticate", verb_authenticate },
         { "with", verb_with },
+        { "resize", verb_resize },
         { "lock-all", verb_lock_all },
         { "deactivate-all", verb_lock_all },
 };
@@ -45,6 +46,7 @@ static void help(void) {
                "  update USER OPTIONS...  Change record fields (see the record options)\n"
                "  authenticate [USER]     Check a password; nothing else changes\n"
                "  with USER -- CMD...     Unlock, run CMD, lock again if it was locked\n"
+               "  resize USER SIZE|min|max Grow (online) or shrink (while locked) a home\n"
                "  lock-all                Lock every unlocked home (alias: deactivate-all)\n"
                "\n"
                "Options:\n"

@@ -44,12 +44,18 @@ int verb_passwd(const struct options *o, int argc, char **argv);
 int verb_update(const struct options *o, int argc, char **argv);
 int verb_authenticate(const struct options *o, int argc, char **argv);
 int verb_with(const struct options *o, int argc, char **argv);
+int verb_resize(const struct options *o, int argc, char **argv);
 int verb_lock_all(const struct options *o, int argc, char **argv);
 
 /* Ask for the password (terminal, stdin or --password-file) and unlock the
  * home over conn; *already tells whether it was unlocked before. Returns an
  * exit status, having printed any error. */
 int unlock_interactive(const struct options *o, struct proto_conn *conn, const char *user, bool *already);
+
+/* A progress line on stderr while a long call runs (nothing unless stderr
+ * is a terminal); progress_end() erases it. */
+void progress_begin(const char *label);
+void progress_end(void);
 
 /* Lock one home; returns an exit status, having printed any error. */
 int lock_home(const char *user);

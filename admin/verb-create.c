@@ -86,7 +86,10 @@ int verb_create(const struct options *o, int argc, char **argv) {
                 log_error("Out of memory.");
                 return EXIT_FAIL;
         }
+        if (!o->quiet && o->json == JSON_OFF)
+                progress_begin("Formatting the image (PBKDF benchmark, mkfs)");
         r = agent_run(conn, AGENT_INTERFACE ".Create", params, true, &reply, &e);
+        progress_end();
         if (r < 0)
                 return report_agent_error(&e, user);
 

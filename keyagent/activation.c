@@ -94,6 +94,7 @@ int activation_start(struct activation *a, enum activation_mode mode, const char
                 r = start_dm_crypt(a, image_path, user_name, key, key_size, discard);
         else
                 r = start_userspace(a, cryptdev_binary, image_path, runtime_dir, key, key_size, geo, discard);
+        a->data_offset = geo->data_offset;
         if (r < 0)
                 (void) activation_stop(a);
         return r;
@@ -129,11 +130,13 @@ static int grow_userspace(struct activation *a, uint64_t data_size) {
         return log_error_errno(-ETIMEDOUT, "homefs-cryptdev did not grow %s to %" PRIu64 " bytes", volume, data_size);
 }
 
-int activation_grow(struct activation *a, uint64_t data_size) {
+int activation_grow(struct activation *a, uint64_t image_size) {
+        if (image_size <= a->data_offset)
+                return -EINVAL;
         if (a->dm_name[0])
                 return grow_dm_crypt(a);
         if (a->cryptdev_dir[0] && a->loop_fd >= 0)
-                return grow_userspace(a, data_size);
+                return grow_userspace(a, image_size - a->data_offset);
         return -ENODEV;
 }
 

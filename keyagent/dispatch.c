@@ -249,6 +249,47 @@ static struct json_object *method_update(struct call *c, int *r) {
         return reply;
 }
 
+/* diskSize: bytes, or "max" (the host's free space allows), "min" (the data
+ * allows); password: needed to shrink. */
+static int get_resize_size(struct call *c, uint64_t *ret) {
+        struct json_object *v;
+        unsigned long long u;
+
+        if (json_object_object_get_ex(c->params, "diskSize", &v) && json_object_is_type(v, json_type_string)) {
+                if (streq(json_object_get_string(v), "max"))
+                        *ret = 0;
+                else if (streq(json_object_get_string(v), "min"))
+                        *ret = UINT64_MAX;
+                else
+                        return invalid_parameter(c, "diskSize", -EINVAL);
+                return 0;
+        }
+        if (proto_get_u64(c->params, "diskSize", &u) < 0 || u == 0 || u == UINT64_MAX)
+                return invalid_parameter(c, "diskSize", -EINVAL);
+        *ret = u;
+        return 0;
+}
+
+static struct json_object *method_resize(struct call *c, int *r) {
+        const char *password = NULL;
+        uint64_t size = 0, reached = 0;
+        bool pending = false;
+        struct json_object *reply;
+        struct home *h;
+
+        if ((*r = require_root(c)) < 0 || (*r = get_resize_size(c, &size)) < 0)
+                return NULL;
+        if (json_object_object_get_ex(c->params, "password", NULL) && (*r = get_password(c, "password", &password)) < 0)
+                return NULL;
+        WITH_HOME(c, h, *r, *r = home_resize(h, size, password, &reached, &pending, &c->error));
+        if (*r < 0)
+                return NULL;
+        reply = json_object_new_object();
+        json_object_object_add(reply, "diskSize", json_object_new_uint64(reached));
+        json_object_object_add(reply, "fileSystemPending", json_object_new_boolean(pending));
+        return reply;
+}
+
 static struct json_object *method_register_front(struct call *c, int *r) {
         const char *name, *home_dir;
         struct home *h;
@@ -292,6 +333,7 @@ static const struct {
         { "io.homefs.Agent.Passwd", method_passwd },
         { "io.homefs.Agent.Authenticate", method_authenticate },
         { "io.homefs.Agent.Update", method_update },
+        { "io.homefs.Agent.Resize", method_resize },
         { "io.homefs.Agent.RegisterFront", method_register_front },
 };
 

@@ -5,6 +5,7 @@
 
 #include "agent-error.h"
 #include "home.h"
+#include "luks.h"
 
 /* The transitions of a home (DESIGN.md, "States of a home"). Except for
  * create, each is called with the home's lock held; each fills e with the
@@ -17,6 +18,12 @@ int home_create(struct json_object *record, const char *password, unsigned disk_
 /* Verify the password (rate-limited) and unlock. An unlocked home is only
  * verified, and *already is set. */
 int home_unlock(struct home *h, const char *password, bool *already, struct agent_error *e);
+
+/* The credential check of unlock, authenticate and an offline resize: the
+ * account, the rate limit, then the volume key in secret memory (*key, freed
+ * by the caller with secret_free()) and the image's geometry. */
+int home_verify(struct home *h, const char *password, void **key, size_t *key_size,
+                struct luks_geometry *geo, struct agent_error *e);
 
 /* Verify the password as unlock does (rate limit, account lock), and change
  * nothing else. */
@@ -33,6 +40,14 @@ int home_lock(struct home *h, struct agent_error *e);
 /* What home_lock does after the front has detached (or died): shut down the
  * backing filesystem and the activation. */
 void home_teardown(struct home *h);
+
+/* Resize the image to new_size bytes (0: as large as the host's free space
+ * allows; UINT64_MAX: as small as the data allows). Grow works in every
+ * state (online while unlocked; otherwise the filesystem grows at the next
+ * unlock); shrink needs the home not unlocked and the password. *ret_size:
+ * the size reached; *ret_pending: the filesystem grows at the next unlock. */
+int home_resize(struct home *h, uint64_t new_size, const char *password, uint64_t *ret_size, bool *ret_pending,
+                struct agent_error *e);
 
 int home_passwd(struct home *h, const char *old_password, const char *new_password, struct agent_error *e);
 

@@ -65,6 +65,10 @@ static int unlock_attach(struct home *h, const void *key, size_t key_size, const
                 return agent_error_set(e, r, AGENT_ERROR_FAILED,
                                        "Activating the image of %s failed: %s; see the agent's log.", h->user_name, strerror(-r));
         r = backing_fsck(h->activation.device);
+        /* After a resize while locked, a shrink to "min", or an online
+         * growth the kernel refused. */
+        if (r >= 0 && backing_grow_offline(h->activation.device) < 0)
+                log_warning("the filesystem of %s could not grow to its device; it keeps its size", h->user_name);
         if (r >= 0)
                 r = backing_mount(h->activation.device, h->record->luks_discard, &mount_fd);
         if (r >= 0)
@@ -83,10 +87,8 @@ static int unlock_attach(struct home *h, const void *key, size_t key_size, const
         return 0;
 }
 
-/* The credential check shared by unlock and authenticate: the account, the
- * rate limit, then the volume key in secret memory (*key, freed by the caller). */
-static int unlock_verify(struct home *h, const char *password, void **key, size_t *key_size,
-                         struct luks_geometry *geo, struct agent_error *e) {
+int home_verify(struct home *h, const char *password, void **key, size_t *key_size,
+                struct luks_geometry *geo, struct agent_error *e) {
         int r;
 
         r = unlock_precheck(h, e);
@@ -105,7 +107,7 @@ int home_unlock(struct home *h, const char *password, bool *already, struct agen
         int r;
 
         *already = false;
-        r = unlock_verify(h, password, &key, &key_size, &geo, e);
+        r = home_verify(h, password, &key, &key_size, &geo, e);
         if (r < 0)
                 return r;
         if (h->unlocked) {
@@ -125,7 +127,7 @@ int home_authenticate(struct home *h, const char *password, struct agent_error *
         struct luks_geometry geo;
         size_t key_size = 0;
 
-        return unlock_verify(h, password, &key, &key_size, &geo, e);
+        return home_verify(h, password, &key, &key_size, &geo, e);
 }
 
 void home_teardown(struct home *h) {
