@@ -129,19 +129,6 @@ int luks_get_volume_key(const char *image_path, const char *password,
         return 0;
 }
 
-int luks_get_geometry(const char *image_path, struct luks_geometry *geo) {
-        _cleanup_crypt_ struct crypt_device *cd = NULL;
-        struct stat st;
-        int r;
-
-        r = open_image(image_path, &cd);
-        if (r < 0)
-                return r;
-        if (stat(image_path, &st) < 0)
-                return -errno;
-        return read_geometry(cd, geo, (uint64_t) st.st_size);
-}
-
 int luks_change_password(const char *image_path, const struct user_record *r,
                          const char *old_password, const char *new_password) {
         _cleanup_crypt_ struct crypt_device *cd = NULL;

@@ -32,10 +32,6 @@ int luks_format(const char *image_path, const struct user_record *r, const char 
 int luks_get_volume_key(const char *image_path, const char *password,
                         void *key, size_t *key_size, struct luks_geometry *geo);
 
-/* The geometry from the header alone (no key needed), with the data segment
- * reaching to the end of the image file as it is now. */
-int luks_get_geometry(const char *image_path, struct luks_geometry *geo);
-
 /* Replace the keyslot opened by old_password with one for new_password, with
  * the record's PBKDF settings. -EPERM for a wrong old password. */
 int luks_change_password(const char *image_path, const struct user_record *r,
