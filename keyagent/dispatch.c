@@ -119,6 +119,7 @@ static struct json_object *home_summary(struct home *h) {
         json_object_object_add(o, "homeDirectory", json_object_new_string(h->record->home_directory));
         json_object_object_add(o, "imagePath", json_object_new_string(h->record->image_path));
         json_object_object_add(o, "state", json_object_new_string(home_state_to_string(home_get_state(h))));
+        home_add_sizes(h, o);
         return o;
 }
 
@@ -150,14 +151,9 @@ static struct json_object *method_inspect(struct call *c, int *r) {
         struct home *h;
 
         WITH_HOME(c, h, *r, {
-                struct stat st;
-
                 reply = home_summary(h);
                 json_object_object_add(reply, "record", user_record_to_json(h->record));
-                if (stat(h->record->image_path, &st) == 0) {
-                        json_object_object_add(reply, "diskSize", json_object_new_uint64((uint64_t) st.st_size));
-                        json_object_object_add(reply, "imageAllocated", json_object_new_uint64((uint64_t) st.st_blocks * 512));
-                }
+                home_add_details(h, reply);
         });
         return reply;
 }

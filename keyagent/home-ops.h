@@ -49,6 +49,15 @@ void home_teardown(struct home *h);
 int home_resize(struct home *h, uint64_t new_size, const char *password, uint64_t *ret_size, bool *ret_pending,
                 struct agent_error *e);
 
+/* The processes with a cwd, root, open file or mapping at or below
+ * home_dir: an array of {pid, command} (at most 64). */
+struct json_object *home_holders(const char *home_dir);
+
+/* Inspect's details (home-inspect.c): sizes in every state, the filesystem's
+ * size and use while unlocked, credentials, activation, holders. */
+void home_add_sizes(struct home *h, struct json_object *o);
+void home_add_details(struct home *h, struct json_object *o);
+
 int home_passwd(struct home *h, const char *old_password, const char *new_password, struct agent_error *e);
 
 int home_remove(struct home *h, bool force, struct agent_error *e);

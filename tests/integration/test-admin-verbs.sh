@@ -80,6 +80,35 @@ ok "with: still unlocked" test "$(home_state "$U")" = unlocked
 printf 'wrong\n' | "$CTL" with "$U" -- touch "$T/must-not-exist" >&2; rc=$?
 ok "with: a wrong password runs nothing" test "$rc" -eq 3 -a ! -e "$T/must-not-exist"
 
+# --- list and inspect, text and JSON ---------------------------------------
+ok "unlock for inspect" unlock_home "$U" "$PW"
+setpriv --reuid="$U" --regid="$U" --clear-groups sh -c "cd '$H' && exec sleep 30" &
+holder=$!
+sleep 0.3
+ok "list --json parses" sh -c "'$CTL' list --json | python3 -m json.tool >/dev/null"
+ok "list --json has the documented fields" sh -c "'$CTL' list --json=short | python3 -c '
+import json, sys
+h = {x[\"userName\"]: x for x in json.load(sys.stdin)[\"homes\"]}[\"$U\"]
+for k in (\"userName\", \"uid\", \"homeDirectory\", \"imagePath\", \"state\", \"diskSize\", \"imageAllocated\", \"fileSystemSize\", \"fileSystemUsed\"):
+    assert k in h, k
+assert h[\"state\"] == \"unlocked\" and h[\"fileSystemUsed\"] > 0 and h[\"fileSystemSize\"] > h[\"fileSystemUsed\"]
+'"
+ok "list shows size and used" sh -c "'$CTL' list | grep '^$U ' | grep -E ' 256\.0M +[0-9.]+[KMG] '"
+ok "inspect --json parses" sh -c "'$CTL' inspect --json '$U' | python3 -m json.tool >/dev/null"
+ok "inspect --json has the documented fields" sh -c "'$CTL' inspect --json=short '$U' | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+for k in (\"record\", \"state\", \"diskSize\", \"imageAllocated\", \"fileSystemSize\", \"fileSystemUsed\", \"credentials\", \"activation\", \"holders\"):
+    assert k in r, k
+assert r[\"credentials\"] == [{\"keyslot\": 0, \"type\": \"password\"}], r[\"credentials\"]
+assert r[\"activation\"] == \"userspace\"
+assert $holder in [p[\"pid\"] for p in r[\"holders\"]], r[\"holders\"]
+'"
+ok "inspect shows the holder" sh -c "'$CTL' inspect '$U' | grep 'Held open by' | grep -q '$holder sleep'"
+ok "inspect shows the credentials" sh -c "'$CTL' inspect '$U' | grep -q 'Credentials: 0 password'"
+kill "$holder"; wait "$holder" 2>/dev/null
+ok "lock after inspect" "$CTL" lock "$U"
+
 # --- lock-all ---------------------------------------------------------------
 ok "unlock the second home" unlock_home "$V" "$PW"
 ok "lock-all" "$CTL" lock-all
