@@ -60,6 +60,9 @@ static void help(void) {
                "     --password-file=PATH Read passwords from PATH, one per line, instead of\n"
                "                          the terminal or standard input\n"
                "     --force              remove: also remove a home that is unlocked\n"
+               "     --export             inspect: print only the record, for create --identity\n"
+               "     --identity=FILE|-    create: start from an exported record; an image\n"
+               "                          already at its imagePath is taken over (a moved home)\n"
                "\n"
                "Record options for create and update (the fields they set are in homefsctl(1)):\n"
                "  -c --real-name=NAME     --email-address=ADDRESS  -u --uid=UID\n"
@@ -93,6 +96,10 @@ static int dispatch(const struct options *o, int argc, char **argv) {
                         continue;
                 if (o->create_option && verbs[i].run != verb_create && verbs[i].run != verb_update)
                         return usage_error("Option --%s is only valid with 'create' and 'update'.", o->create_option);
+                if (o->identity && verbs[i].run != verb_create)
+                        return usage_error("Option --identity is only valid with 'create'.");
+                if (o->export && verbs[i].run != verb_inspect)
+                        return usage_error("Option --export is only valid with 'inspect'.");
                 return verbs[i].run(o, argc - 1, argv + 1);
         }
         return usage_error("Unknown command '%s'.", argv[0]);

@@ -30,6 +30,8 @@ struct options {
         struct json_object *record;  /* create: the record fields from the flags */
         unsigned disk_size_percent;  /* create: --disk-size=N% (0: not given) */
         const char *create_option;   /* the first create-only option seen, for usage errors */
+        const char *identity;        /* create --identity=FILE|- */
+        bool export;                 /* inspect --export */
 };
 
 /* Each verb gets the arguments after the verb name and returns an exit status;
@@ -56,6 +58,10 @@ int unlock_interactive(const struct options *o, struct proto_conn *conn, const c
  * is a terminal); progress_end() erases it. */
 void progress_begin(const char *label);
 void progress_end(void);
+
+/* create --identity: read the record from path ("-": stdin), check it is for
+ * user. 0 and a new object, or negative errno after printing the error. */
+int identity_load(const char *path, const char *user, struct json_object **ret);
 
 /* Lock one home; returns an exit status, having printed any error. */
 int lock_home(const char *user);

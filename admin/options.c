@@ -15,6 +15,8 @@ enum {
         ARG_NO_LEGEND,
         ARG_FORCE,
         ARG_PASSWORD_FILE,
+        ARG_IDENTITY,
+        ARG_EXPORT,
         /* create only, from here on */
         ARG_CREATE_FIRST,
         ARG_EMAIL_ADDRESS = ARG_CREATE_FIRST,
@@ -41,6 +43,8 @@ static const struct option long_options[] = {
         { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
         { "force", no_argument, NULL, ARG_FORCE },
         { "password-file", required_argument, NULL, ARG_PASSWORD_FILE },
+        { "identity", required_argument, NULL, ARG_IDENTITY },
+        { "export", no_argument, NULL, ARG_EXPORT },
         { "real-name", required_argument, NULL, 'c' },
         { "email-address", required_argument, NULL, ARG_EMAIL_ADDRESS },
         { "uid", required_argument, NULL, 'u' },
@@ -224,6 +228,14 @@ static int parse_one(struct options *o, int c, bool *no_legend) {
                 return 0;
         case ARG_FORCE:
                 o->force = true;
+                return 0;
+        case ARG_IDENTITY:
+                if (optarg[0] == 0)
+                        return bad_value(c, optarg, "expected a file name or -");
+                o->identity = optarg;
+                return 0;
+        case ARG_EXPORT:
+                o->export = true;
                 return 0;
         case ARG_PASSWORD_FILE:
                 if (optarg[0] == 0)

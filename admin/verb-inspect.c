@@ -171,7 +171,12 @@ int verb_inspect(const struct options *o, int argc, char **argv) {
         if (r < 0)
                 return report_agent_error(&e, user);
 
-        if (o->json != JSON_OFF)
+        if (o->export) {
+                struct json_object *record = NULL;
+
+                json_object_object_get_ex(reply, "record", &record);
+                print_json(&(struct options) { .json = o->json == JSON_SHORT ? JSON_SHORT : JSON_PRETTY }, record);
+        } else if (o->json != JSON_OFF)
                 print_json(o, reply);
         else
                 print_inspect(user, reply);

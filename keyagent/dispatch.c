@@ -86,6 +86,7 @@ static struct json_object *method_create(struct call *c, int *r) {
         struct user_record *created = NULL;
         const char *password;
         unsigned long long percent = 0;
+        bool adopt = false;
 
         if ((*r = require_root(c)) < 0)
                 return NULL;
@@ -99,7 +100,11 @@ static struct json_object *method_create(struct call *c, int *r) {
                 *r = invalid_parameter(c, "diskSizePercent", -EINVAL);
                 return NULL;
         }
-        *r = home_create(record, password, (unsigned) percent, &created, &c->error);
+        if (proto_get_bool(c->params, "adoptImage", &adopt) == -EINVAL) {
+                *r = invalid_parameter(c, "adoptImage", -EINVAL);
+                return NULL;
+        }
+        *r = home_create(record, password, (unsigned) percent, adopt, &created, &c->error);
         if (*r < 0)
                 return NULL;
         reply = json_object_new_object();

@@ -11,8 +11,10 @@
  * create, each is called with the home's lock held; each fills e with the
  * typed error the caller sees. */
 
-/* diskSizePercent is 0 unless the caller gave the size as a percentage. */
-int home_create(struct json_object *record, const char *password, unsigned disk_size_percent,
+/* diskSizePercent is 0 unless the caller gave the size as a percentage.
+ * adopt: an image already at the record's imagePath is taken over (a home
+ * moved from another host with its record) if the password opens it. */
+int home_create(struct json_object *record, const char *password, unsigned disk_size_percent, bool adopt,
                 struct user_record **ret, struct agent_error *e);
 
 /* Verify the password (rate-limited) and unlock. An unlocked home is only
