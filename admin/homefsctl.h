@@ -66,9 +66,6 @@ int identity_load(const char *path, const char *user, struct json_object **ret);
 /* Lock one home; returns an exit status, having printed any error. */
 int lock_home(const char *user);
 
-static inline void proto_conn_freep(struct proto_conn **c) {
-        proto_conn_free(*c);
-}
 
 /* Call the agent on conn, or when conn is NULL on a connection of its own.
  * 0 and *ret (ret may be NULL if the reply is not wanted), or negative errno
