@@ -26,6 +26,8 @@ static const struct verb {
         { "authenticate", verb_authenticate },
         { "with", verb_with },
         { "resize", verb_resize },
+        { "run-when-unlocked", verb_run_when_unlocked },
+        { "queue", verb_queue },
         { "lock-all", verb_lock_all },
         { "deactivate-all", verb_lock_all },
 };
@@ -47,6 +49,9 @@ static void help(void) {
                "  authenticate [USER]     Check a password; nothing else changes\n"
                "  with USER -- CMD...     Unlock, run CMD, lock again if it was locked\n"
                "  resize USER SIZE|min|max Grow (online) or shrink (while locked) a home\n"
+               "  run-when-unlocked -- CMD...  Run CMD now if your home is unlocked, else\n"
+               "                          queue it for the next unlock (for crontabs)\n"
+               "  queue [USER]            List (or with --clear remove) the queued jobs\n"
                "  lock-all                Lock every unlocked home (alias: deactivate-all)\n"
                "\n"
                "Options:\n"
@@ -61,6 +66,8 @@ static void help(void) {
                "                          the terminal or standard input\n"
                "     --force              remove: also remove a home that is unlocked\n"
                "     --export             inspect: print only the record, for create --identity\n"
+               "     --drop-if-locked     run-when-unlocked: exit 75 instead of queuing\n"
+               "     --clear              queue: remove the queued jobs\n"
                "     --identity=FILE|-    create: start from an exported record; an image\n"
                "                          already at its imagePath is taken over (a moved home)\n"
                "\n"
@@ -100,6 +107,10 @@ static int dispatch(const struct options *o, int argc, char **argv) {
                         return usage_error("Option --identity is only valid with 'create'.");
                 if (o->export && verbs[i].run != verb_inspect)
                         return usage_error("Option --export is only valid with 'inspect'.");
+                if (o->drop_if_locked && verbs[i].run != verb_run_when_unlocked)
+                        return usage_error("Option --drop-if-locked is only valid with 'run-when-unlocked'.");
+                if (o->clear && verbs[i].run != verb_queue)
+                        return usage_error("Option --clear is only valid with 'queue'.");
                 return verbs[i].run(o, argc - 1, argv + 1);
         }
         return usage_error("Unknown command '%s'.", argv[0]);

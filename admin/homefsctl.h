@@ -32,6 +32,8 @@ struct options {
         const char *create_option;   /* the first create-only option seen, for usage errors */
         const char *identity;        /* create --identity=FILE|- */
         bool export;                 /* inspect --export */
+        bool drop_if_locked;         /* run-when-unlocked --drop-if-locked */
+        bool clear;                  /* queue --clear */
 };
 
 /* Each verb gets the arguments after the verb name and returns an exit status;
@@ -47,6 +49,8 @@ int verb_update(const struct options *o, int argc, char **argv);
 int verb_authenticate(const struct options *o, int argc, char **argv);
 int verb_with(const struct options *o, int argc, char **argv);
 int verb_resize(const struct options *o, int argc, char **argv);
+int verb_run_when_unlocked(const struct options *o, int argc, char **argv);
+int verb_queue(const struct options *o, int argc, char **argv);
 int verb_lock_all(const struct options *o, int argc, char **argv);
 
 /* Ask for the password (terminal, stdin or --password-file) and unlock the

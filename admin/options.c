@@ -17,6 +17,8 @@ enum {
         ARG_PASSWORD_FILE,
         ARG_IDENTITY,
         ARG_EXPORT,
+        ARG_DROP_IF_LOCKED,
+        ARG_CLEAR,
         /* create only, from here on */
         ARG_CREATE_FIRST,
         ARG_EMAIL_ADDRESS = ARG_CREATE_FIRST,
@@ -45,6 +47,8 @@ static const struct option long_options[] = {
         { "password-file", required_argument, NULL, ARG_PASSWORD_FILE },
         { "identity", required_argument, NULL, ARG_IDENTITY },
         { "export", no_argument, NULL, ARG_EXPORT },
+        { "drop-if-locked", no_argument, NULL, ARG_DROP_IF_LOCKED },
+        { "clear", no_argument, NULL, ARG_CLEAR },
         { "real-name", required_argument, NULL, 'c' },
         { "email-address", required_argument, NULL, ARG_EMAIL_ADDRESS },
         { "uid", required_argument, NULL, 'u' },
@@ -236,6 +240,12 @@ static int parse_one(struct options *o, int c, bool *no_legend) {
                 return 0;
         case ARG_EXPORT:
                 o->export = true;
+                return 0;
+        case ARG_DROP_IF_LOCKED:
+                o->drop_if_locked = true;
+                return 0;
+        case ARG_CLEAR:
+                o->clear = true;
                 return 0;
         case ARG_PASSWORD_FILE:
                 if (optarg[0] == 0)

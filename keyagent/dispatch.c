@@ -10,6 +10,7 @@
 #include "home-ops.h"
 #include "log.h"
 #include "registry.h"
+#include "spool.h"
 
 #define PASSWORD_MAX 1024U
 #define USER_NAME_MAX 64U
@@ -185,7 +186,11 @@ static struct json_object *method_unlock(struct call *c, int *r) {
 
         if ((*r = get_password(c, "password", &password)) < 0)
                 return NULL;
-        WITH_HOME(c, h, *r, *r = home_unlock(h, password, &already, &c->error));
+        WITH_HOME(c, h, *r, {
+                *r = home_unlock(h, password, &already, &c->error);
+                if (*r >= 0 && !already)
+                        spool_run_after_unlock(h);
+        });
         if (*r < 0)
                 return NULL;
         reply = json_object_new_object();
@@ -291,6 +296,56 @@ static struct json_object *method_resize(struct call *c, int *r) {
         return reply;
 }
 
+/* run-when-unlocked: queue argv for the next unlock. The caller checked
+ * the state; the agent queues whatever the state. */
+static struct json_object *method_enqueue(struct call *c, int *r) {
+        struct json_object *argv = NULL, *reply;
+        uint64_t id = 0;
+        struct home *h;
+
+        json_object_object_get_ex(c->params, "argv", &argv);
+        if ((*r = spool_check_argv(argv)) < 0) {
+                *r = agent_error_set(&c->error, -EINVAL, AGENT_ERROR_INVALID_PARAMETER,
+                                     "The command must be 1 to %u arguments of at most %u bytes in all.",
+                                     SPOOL_ARGS_MAX, SPOOL_JOB_MAX);
+                return NULL;
+        }
+        WITH_HOME(c, h, *r, *r = spool_add(h->user_name, argv, &id));
+        if (*r == -EDQUOT)
+                agent_error_set(&c->error, *r, AGENT_ERROR_QUEUE_FULL,
+                                "The job queue of this home is full (%u jobs); see 'homefsctl queue'.", SPOOL_JOBS_MAX);
+        if (*r < 0)
+                return NULL;
+        reply = json_object_new_object();
+        json_object_object_add(reply, "id", json_object_new_uint64(id));
+        return reply;
+}
+
+static struct json_object *method_list_queue(struct call *c, int *r) {
+        struct json_object *jobs = NULL, *reply;
+        struct home *h;
+
+        WITH_HOME(c, h, *r, *r = spool_list(h->user_name, &jobs));
+        if (*r < 0)
+                return NULL;
+        reply = json_object_new_object();
+        json_object_object_add(reply, "jobs", jobs);
+        return reply;
+}
+
+static struct json_object *method_clear_queue(struct call *c, int *r) {
+        struct json_object *reply;
+        unsigned n = 0;
+        struct home *h;
+
+        WITH_HOME(c, h, *r, *r = spool_clear(h->user_name, &n));
+        if (*r < 0)
+                return NULL;
+        reply = json_object_new_object();
+        json_object_object_add(reply, "removed", json_object_new_int((int) n));
+        return reply;
+}
+
 static struct json_object *method_register_front(struct call *c, int *r) {
         const char *name, *home_dir;
         struct home *h;
@@ -335,6 +390,9 @@ static const struct {
         { "io.homefs.Agent.Authenticate", method_authenticate },
         { "io.homefs.Agent.Update", method_update },
         { "io.homefs.Agent.Resize", method_resize },
+        { "io.homefs.Agent.Enqueue", method_enqueue },
+        { "io.homefs.Agent.ListQueue", method_list_queue },
+        { "io.homefs.Agent.ClearQueue", method_clear_queue },
         { "io.homefs.Agent.RegisterFront", method_register_front },
 };
 
