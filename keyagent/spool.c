@@ -169,80 +169,83 @@ static int read_job(int dir_fd, uint64_t id, struct json_object **ret) {
         return 0;
 }
 
-int spool_list(const char *user, struct json_object **ret) {
-        _cleanup_close_ int dir = spool_dir(user);
+/* The user's spool directory and its jobs, oldest first. */
+struct jobs {
+        int dir;
+        size_t n;
         uint64_t ids[SPOOL_JOBS_MAX * 2];
-        struct json_object *arr, *job;
-        size_t n = 0;
+};
+
+static void jobs_close(struct jobs *j) {
+        j->dir = safe_close(j->dir);
+}
+
+static int jobs_open(const char *user, struct jobs *j) {
         int r;
 
-        if (dir < 0)
-                return dir;
-        r = job_ids(dir, ids, ELEMENTSOF(ids), &n);
+        j->n = 0;
+        j->dir = spool_dir(user);
+        if (j->dir < 0)
+                return j->dir;
+        r = job_ids(j->dir, j->ids, ELEMENTSOF(j->ids), &j->n);
+        if (r < 0)
+                jobs_close(j);
+        return r;
+}
+
+/* Read each job (remove: and remove its file) into an array; unreadable
+ * ones are skipped (remove: and dropped). */
+static int jobs_collect(const char *user, bool remove, struct json_object **ret) {
+        _cleanup_(jobs_close) struct jobs j = { .dir = -1 };
+        char name[JOB_NAME_MAX];
+        struct json_object *arr, *job = NULL;
+        int r;
+
+        r = jobs_open(user, &j);
         if (r < 0)
                 return r;
         arr = json_object_new_array();
-        for (size_t i = 0; arr && i < n; i++)
-                if (read_job(dir, ids[i], &job) >= 0)
-                        json_object_array_add(arr, job);
-        if (!arr)
-                return -ENOMEM;
-        *ret = arr;
-        return 0;
-}
-
-int spool_clear(const char *user, unsigned *ret_n) {
-        _cleanup_close_ int dir = spool_dir(user);
-        uint64_t ids[SPOOL_JOBS_MAX * 2];
-        char name[JOB_NAME_MAX];
-        size_t n = 0;
-        unsigned removed = 0;
-        int r;
-
-        if (dir < 0)
-                return dir;
-        r = job_ids(dir, ids, ELEMENTSOF(ids), &n);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n; i++) {
-                job_name(ids[i], name);
-                if (unlinkat(dir, name, 0) == 0)
-                        removed++;
-        }
-        *ret_n = removed;
-        return 0;
-}
-
-/* Take every job out of the queue: read it, then remove its file, so that
- * a job runs at most once whatever happens next. */
-int spool_take_all(const char *user, struct json_object **ret) {
-        _cleanup_close_ int dir = spool_dir(user);
-        uint64_t ids[SPOOL_JOBS_MAX * 2];
-        char name[JOB_NAME_MAX];
-        struct json_object *arr, *job;
-        size_t n = 0;
-        int r;
-
-        if (dir < 0)
-                return dir;
-        r = job_ids(dir, ids, ELEMENTSOF(ids), &n);
-        if (r < 0)
-                return r;
-        arr = json_object_new_array();
-        for (size_t i = 0; arr && i < n; i++) {
-                r = read_job(dir, ids[i], &job);
-                job_name(ids[i], name);
-                if (unlinkat(dir, name, 0) < 0) {
-                        json_object_put(job);
+        for (size_t i = 0; arr && i < j.n; i++) {
+                r = read_job(j.dir, j.ids[i], &job);
+                job_name(j.ids[i], name);
+                /* Removed before it can run: at most once, whatever happens next. */
+                if (remove && unlinkat(j.dir, name, 0) < 0) {
+                        json_object_put(r >= 0 ? job : NULL);
                         continue;
                 }
                 if (r < 0)
-                        log_warning("dropped the unreadable job %s of %s", name, user);
+                        log_warning("skipped the unreadable job %s of %s", name, user);
                 else
                         json_object_array_add(arr, job);
         }
         if (!arr)
                 return -ENOMEM;
         *ret = arr;
+        return 0;
+}
+
+int spool_list(const char *user, struct json_object **ret) {
+        return jobs_collect(user, false, ret);
+}
+
+int spool_take_all(const char *user, struct json_object **ret) {
+        return jobs_collect(user, true, ret);
+}
+
+int spool_clear(const char *user, unsigned *ret_n) {
+        _cleanup_(jobs_close) struct jobs j = { .dir = -1 };
+        char name[JOB_NAME_MAX];
+        unsigned removed = 0;
+        int r;
+
+        r = jobs_open(user, &j);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < j.n; i++) {
+                job_name(j.ids[i], name);
+                if (unlinkat(j.dir, name, 0) == 0)
+                        removed++;
+        }
+        *ret_n = removed;
         return 0;
 }
