@@ -11,6 +11,9 @@ AGENT=$B/keyagent/homefs-agent
 CTL=$B/admin/homefsctl
 HOMEFSD=$B/fs/homefsd
 CRYPTDEV=$B/keyagent/homefs-cryptdev
+# The system python: tests run it as other users too (a per-user python in
+# PATH, like pyenv under /root, is not theirs to run).
+PYTHON=/usr/bin/python3
 
 tap_n=0
 tap_failed=0
