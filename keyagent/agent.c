@@ -19,6 +19,7 @@
 
 #include "agent.h"
 #include "config.h"
+#include "clients.h"
 #include "dispatch.h"
 #include "front-watch.h"
 #include "front.h"
@@ -35,6 +36,7 @@ struct agent_config agent_config = {
         .skel = "/etc/skel",
         .activation = ACTIVATION_AUTO,
         .front_timeout_sec = 30,
+        .idle_timeout_ms = 5 * 60 * 1000,
 };
 
 uint64_t now_usec(void) {
@@ -56,6 +58,8 @@ static void help(void) {
                "     --skel=DIR             Skeleton for new homes (default /etc/skel)\n"
                "     --front-timeout=SEC    How long homefsd may take to answer a call\n"
                "                            (default 30); then the home is locked anyway\n"
+               "     --idle-timeout=SEC     Close a client connection that sends no complete\n"
+               "                            message for SEC seconds (default 300)\n"
                "  -d --debug                Log debug messages\n\n"
                "Environment: HOMEFS_STATE_DIR (default /var/lib/homefs), HOMEFS_RUNTIME_DIR\n"
                "(default /run/homefs).\n",
@@ -71,8 +75,22 @@ static int copy_path(char *dst, const char *src, const char *what) {
         return 0;
 }
 
+/* A number of seconds, 1 to max, for --NAME. */
+static int parse_seconds(const char *s, unsigned long max, const char *name, unsigned long *ret) {
+        char *end;
+
+        errno = 0;
+        *ret = strtoul(s, &end, 10);
+        if (errno || end == s || *end || *ret == 0 || *ret > max) {
+                fprintf(stderr, "homefs-agent: --%s takes seconds, 1 to %lu\n", name, max);
+                return -EINVAL;
+        }
+        return 0;
+}
+
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_ACTIVATION, ARG_HOMEFSD, ARG_CRYPTDEV, ARG_SKEL, ARG_FRONT_TIMEOUT };
+        enum { ARG_VERSION = 0x100, ARG_ACTIVATION, ARG_HOMEFSD, ARG_CRYPTDEV, ARG_SKEL, ARG_FRONT_TIMEOUT,
+               ARG_IDLE_TIMEOUT };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -81,9 +99,11 @@ static int parse_argv(int argc, char *argv[]) {
                 { "cryptdev", required_argument, NULL, ARG_CRYPTDEV },
                 { "skel", required_argument, NULL, ARG_SKEL },
                 { "front-timeout", required_argument, NULL, ARG_FRONT_TIMEOUT },
+                { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
                 { "debug", no_argument, NULL, 'd' },
                 {}
         };
+        unsigned long sec;
         int c;
 
         while ((c = getopt_long(argc, argv, "hd", options, NULL)) >= 0)
@@ -112,17 +132,16 @@ static int parse_argv(int argc, char *argv[]) {
                         if (copy_path(agent_config.skel, optarg, "skel") < 0)
                                 return -EINVAL;
                         break;
-                case ARG_FRONT_TIMEOUT: {
-                        char *end;
-                        unsigned long n = strtoul(optarg, &end, 10);
-
-                        if (*end || n < 1 || n > 3600) {
-                                fprintf(stderr, "homefs-agent: --front-timeout takes seconds, 1..3600\n");
+                case ARG_FRONT_TIMEOUT:
+                        if (parse_seconds(optarg, 3600, "front-timeout", &sec) < 0)
                                 return -EINVAL;
-                        }
-                        agent_config.front_timeout_sec = (unsigned) n;
+                        agent_config.front_timeout_sec = (unsigned) sec;
                         break;
-                }
+                case ARG_IDLE_TIMEOUT:
+                        if (parse_seconds(optarg, 86400, "idle-timeout", &sec) < 0)
+                                return -EINVAL;
+                        agent_config.idle_timeout_ms = (int) sec * 1000;
+                        break;
                 case 'd':
                         log_set_max_level(LOG_LEVEL_DEBUG);
                         break;
@@ -172,7 +191,24 @@ static int listen_socket(void) {
 }
 
 static void *connection_thread(void *userdata) {
-        dispatch_connection(userdata);
+        struct proto_conn *conn = userdata;
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+        int r;
+
+        if (getsockopt(conn->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+                proto_conn_free(conn);
+                return NULL;
+        }
+        r = clients_admit(cred.uid);
+        if (r < 0) {
+                log_warning("refusing a connection from uid %u: %s", (unsigned) cred.uid,
+                            r == -EUSERS ? "it has too many open already" : "too many clients");
+                proto_conn_free(conn);
+                return NULL;
+        }
+        dispatch_connection(conn, cred.uid);
+        clients_release(cred.uid);
         return NULL;
 }
 

@@ -13,6 +13,7 @@ struct agent_config {
         char skel[PATH_MAX];      /* skeleton for new homes */
         enum activation_mode activation;
         unsigned front_timeout_sec; /* how long a homefsd may take to answer */
+        int idle_timeout_ms;      /* a client must send a whole message within this */
 };
 
 extern struct agent_config agent_config;
