@@ -5,6 +5,7 @@
 
 #include "agent.h"
 #include "backing.h"
+#include "flush-watchdog.h"
 #include "front.h"
 #include "home-ops.h"
 #include "home-paths.h"
@@ -156,8 +157,16 @@ int home_authenticate(struct home *h, const char *password, struct agent_error *
 }
 
 void home_teardown(struct home *h) {
+        struct flush_watchdog w;
+        bool armed = false;
+
         if (h->mount_fd >= 0) {
+                if (h->activation.cryptdev_pid > 0)
+                        armed = flush_watchdog_arm(&w, h->activation.cryptdev_pid, agent_config.front_timeout_sec,
+                                                   h->user_name) >= 0;
                 (void) backing_shutdown(h->mount_fd);
+                if (armed)
+                        (void) flush_watchdog_disarm(&w);
                 h->mount_fd = safe_close(h->mount_fd);
         }
         (void) activation_stop(&h->activation);

@@ -62,7 +62,29 @@ front_back() { test "$(home_state "$U")" = locked; }
 ok "the resumed homefsd registers again, locked" wait_for 10 front_back
 ok "and the home unlocks again" unlock_home "$U" "$PW"
 ok "with the data" run_as "$U" $PY "$WRITER" --verify "$H/sync" "$T/sync.list"
+
+# The crypto engine hangs (stopped) under a writer: the lock still returns.
+: >"$T/sync2.list"; chown "$U" "$T/sync2.list"
+run_as "$U" mkdir "$H/sync2"
+"${AS_U[@]}" $PY "$WRITER" "$H/sync2" "$T/sync2.list" 2>>"$T/writer.log" &
+W3=$!
+sleep 1
+cd_pid=$(pgrep -f "^$CRYPTDEV .*$HOMEFS_RUNTIME_DIR/")
+kill -STOP "$cd_pid"
+t0=$(date +%s%N)
+ok "lock with homefs-cryptdev stopped still returns" timeout 90 "$CTL" lock "$U"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+diag "lock with a stopped cryptdev took $ms ms"
+ok "in bounded time (2 × front timeout 3 s + stop grace)" test "$ms" -lt 30000
+ok "the agent log says what it had to do" grep -q "did not flush within 3 s: homefs-cryptdev (pid $cd_pid) is stuck" "$T/agent.log"
+ok "the writer got an error" wait_for 10 eval '! kill -0 $W3 2>/dev/null'
+kill -KILL "$W3" 2>/dev/null; wait "$W3" 2>/dev/null
+ok "nothing left: no loop device, no cryptdev" sh -c "! losetup -a | grep -qF '$HOMEFS_RUNTIME_DIR/' && ! kill -0 $cd_pid 2>/dev/null"
+ok "locked" wait_for 10 front_back
+ok "unlock again (e2fsck repairs what the kill cut off)" unlock_home "$U" "$PW"
+ok "what was fsynced before the hang is there" run_as "$U" $PY "$WRITER" --verify "$H/sync2" "$T/sync2.list"
 ok "lock" "$CTL" lock "$U"
+ok "the filesystem is e2fsck -fn clean" image_fsck "$T/$U.home" "$PW"
 diag "$(tr '\n' ';' <"$T/writer.log")"
 ok "remove the home" "$CTL" remove "$U"
 finish
