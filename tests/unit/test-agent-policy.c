@@ -4,6 +4,7 @@
 
 #include "activation.h"
 #include "clients.h"
+#include "home-paths.h"
 #include "ratelimit.h"
 #include "tap.h"
 
@@ -82,9 +83,19 @@ static void test_clients(void) {
         tap_ok(clients_admit(0) == 0, "root is served even then");
 }
 
+static void test_path_is_below(void) {
+        tap_ok(path_is_below("/proc", "/proc"), "/proc is below /proc");
+        tap_ok(path_is_below("/proc/self/mem", "/proc"), "/proc/self/mem is below /proc");
+        tap_ok(!path_is_below("/process/x", "/proc"), "/process/x is not below /proc");
+        tap_ok(!path_is_below("/home/proc", "/proc"), "/home/proc is not below /proc");
+        tap_ok(path_is_below("/run/homefs/x", "/run/"), "a trailing slash in the prefix is ignored");
+        tap_ok(!path_is_below("/runx", "/run/"), "/runx is not below /run/");
+}
+
 int main(void) {
         test_activation_choice();
         test_clients();
         test_ratelimit();
+        test_path_is_below();
         return tap_done();
 }
