@@ -9,6 +9,7 @@
 #include "front.h"
 #include "home-ops.h"
 #include "log.h"
+#include "recover.h"
 #include "registry.h"
 
 static atomic_bool stopping;
@@ -23,6 +24,27 @@ static bool cryptdev_died(const struct home *h) {
         return waitid(P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT) >= 0 && si.si_pid == pid;
 }
 
+/* The front hung up (noticed here, or by whoever looked at the state
+ * first). A homefsd that crashed leaves a dead mount: replace it. One that
+ * exited cleanly unmounted first (an administrator's umount): respect that.
+ * A mount that still looks alive may be a dying daemon: look again. */
+static void front_gone(struct home *h) {
+        const char *path = h->record->home_directory;
+
+        if (h->unlocked) {
+                log_error("homefsd of %s died while unlocked; locking the home", h->user_name);
+                home_teardown(h);
+        }
+        if (recover_mount_is_dead(path)) {
+                log_warning("homefsd of %s died; starting a new one", h->user_name);
+                h->front_lost = false;
+                (void) front_ensure(h);
+        } else if (recover_front_mount(path) == 0) {
+                log_info("homefsd of %s exited; %s is not served until it is started again", h->user_name, path);
+                h->front_lost = false;
+        }
+}
+
 /* Called with the home's lock held. */
 static void watch_home(struct home *h) {
         struct agent_error e = {};
@@ -34,14 +56,10 @@ static void watch_home(struct home *h) {
                           h->user_name);
                 (void) home_lock(h, &e);
         }
-        if (!h->front || home_front_alive(h))
+        if (h->front && home_front_alive(h))
                 return;
-        if (h->unlocked) {
-                log_error("homefsd of %s died while unlocked; locking the home and starting a new front", h->user_name);
-                home_teardown(h);
-        } else
-                log_warning("homefsd of %s died; starting a new one", h->user_name);
-        (void) front_ensure(h);
+        if (h->front_lost)
+                front_gone(h);
 }
 
 static void *watch_thread(void *userdata) {

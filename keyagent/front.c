@@ -133,6 +133,7 @@ int front_register(struct home *h, struct proto_conn *conn, const char *home_dir
         if (r < 0)
                 goto finish;
         h->front = conn;
+        h->front_lost = false;
         if (h->unlocked) {
                 /* The previous homefsd died while unlocked: the new one starts
                  * locked, and so must the home (DESIGN.md: never a bare dir,

@@ -33,6 +33,7 @@ bool home_front_alive(struct home *h) {
         if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR))) {
                 proto_conn_free(h->front);
                 h->front = NULL;
+                h->front_lost = true;
                 return false;
         }
         return true;

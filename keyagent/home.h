@@ -32,6 +32,7 @@ struct home {
         bool removed;                  /* gone from the registry; give up */
         struct user_record *record;
         struct proto_conn *front;      /* homefsd's connection, NULL if none */
+        bool front_lost;               /* it hung up; not yet handled (front-watch.c) */
         bool unlocked;
         struct activation activation;
         int mount_fd;                  /* the detached backing mount, or -1 */
@@ -43,7 +44,8 @@ struct home {
 enum home_state home_get_state(struct home *h);
 
 /* False once the front's connection has hung up (homefsd crashed or
- * stopped); the dead connection is then dropped. Home's lock held. */
+ * stopped); the dead connection is then dropped and front_lost set. Home's
+ * lock held. */
 bool home_front_alive(struct home *h);
 
 /* The home's private runtime directory "<runtime>/homes/<user>", made if

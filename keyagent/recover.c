@@ -167,19 +167,25 @@ void recover_at_start(void) {
         remove_cryptdev_dirs(homes);
 }
 
+bool recover_mount_is_dead(const char *path) {
+        struct statfs sfs;
+
+        /* Not stat(): attributes may come from the kernel's cache without a
+         * word to the daemon; statfs always asks it. */
+        return statfs(path, &sfs) < 0 && errno == ENOTCONN;
+}
+
 int recover_front_mount(const char *home_directory) {
         struct statx stx;
         struct statfs sfs;
 
-        if (statx(AT_FDCWD, home_directory, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0) {
-                if (errno == ENOENT)
-                        return 0;
-                if (errno != ENOTCONN)
-                        return -errno;
+        if (recover_mount_is_dead(home_directory)) {
                 /* The homefsd serving it died: nothing can use it any more. */
                 log_info("recovery: detaching the dead mount on %s", home_directory);
                 return recover_detach_mount(home_directory);
         }
+        if (statx(AT_FDCWD, home_directory, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0)
+                return errno == ENOENT ? 0 : -errno;
         if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) || !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
                 return 0;
         /* A locked front may refuse statfs; it is a front all the same. */
