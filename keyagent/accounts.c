@@ -3,6 +3,7 @@
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <sys/random.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -14,15 +15,26 @@
 static pthread_mutex_t accounts_mutex = PTHREAD_MUTEX_INITIALIZER;
 
 int accounts_allocate_uid(uint32_t *ret) {
+        const uint32_t n = HOMEFS_UID_MAX - HOMEFS_UID_MIN + 1;
+        uint32_t start;
         int r = -EBUSY;
 
+        /* From a random place in the range, as systemd-homed does: a uid is
+         * only taken by useradd after the image is made, and other agents
+         * (other hosts sharing passwd, parallel test runs) must not all race
+         * for the same first free one. */
+        if (getrandom(&start, sizeof(start), GRND_NONBLOCK) != sizeof(start))
+                start = (uint32_t) getpid();
         pthread_mutex_lock(&accounts_mutex);
-        for (uint32_t u = HOMEFS_UID_MIN; u <= HOMEFS_UID_MAX; u++)
+        for (uint32_t i = 0; i < n; i++) {
+                uint32_t u = HOMEFS_UID_MIN + (start + i) % n;
+
                 if (!getpwuid(u) && !getgrgid(u)) {
                         *ret = u;
                         r = 0;
                         break;
                 }
+        }
         pthread_mutex_unlock(&accounts_mutex);
         return r;
 }

@@ -14,8 +14,9 @@
 #define HOMEFS_UID_MIN 60001U
 #define HOMEFS_UID_MAX 60513U
 
-/* Pick the first uid in [HOMEFS_UID_MIN, HOMEFS_UID_MAX] that is neither a
- * uid nor a gid in use. -EBUSY when the range is exhausted. */
+/* Pick a free uid in [HOMEFS_UID_MIN, HOMEFS_UID_MAX], searching from a
+ * random place, that is neither a uid nor a gid in use. -EBUSY when the
+ * range is exhausted. */
 int accounts_allocate_uid(uint32_t *ret);
 
 /* -EEXIST if the name is already a user or group, or the uid/gid is taken. */
