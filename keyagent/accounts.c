@@ -46,6 +46,9 @@ static int run_tool(const char *tool, char **argv) {
                 return log_error_errno(r, "%s not found; install the 'passwd' package", tool);
         argv[0] = path;
         r = spawn_run(argv);
+        /* groupadd and useradd: 4 is "the gid or uid is in use". */
+        if (r == 4)
+                return log_error_errno(-EEXIST, "%s %s failed: the id is in use (exit status 4)", tool, argv[1]);
         if (r != 0)
                 return log_error_errno(r < 0 ? r : -EIO, "%s %s failed (exit status %d)", tool, argv[1], r);
         return 0;

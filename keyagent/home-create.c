@@ -22,6 +22,7 @@
 #define MIB (1024ULL * 1024ULL)
 #define DISK_SIZE_MIN (64 * MIB)         /* LUKS2 header (16 MiB) + a useful ext4 */
 #define DISK_SIZE_DEFAULT_PERCENT 25U    /* of the host's free space; the image is sparse */
+#define ACCOUNT_TRIES 8
 
 /* One create at a time: uid allocation and name checks must not race. */
 static pthread_mutex_t create_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -168,6 +169,25 @@ static int check_adopted_image(const struct user_record *r, const char *password
         return 0;
 }
 
+/* Another agent on this host (test runs in parallel) may take the uid
+ * chosen by check_names() before groupadd and useradd run: when the agent
+ * chose it, choose again. */
+static int add_accounts(struct user_record *r, bool auto_uid) {
+        int k = accounts_add(r);
+
+        for (int i = 0; k == -EEXIST && auto_uid && i < ACCOUNT_TRIES; i++) {
+                uint32_t uid;
+
+                if (accounts_allocate_uid(&uid) < 0)
+                        break;
+                if (r->gid == r->uid)
+                        r->gid = uid;
+                r->uid = uid;
+                k = accounts_add(r);
+        }
+        return k;
+}
+
 static void rollback(const struct user_record *r, const struct create_progress *p) {
         if (p->image && unlink(r->image_path) < 0)
                 log_warning_errno(-errno, "rollback: removing %s: %m", r->image_path);
@@ -182,6 +202,7 @@ static int create_locked(struct user_record *r, const char *password, unsigned p
                          struct agent_error *e) {
         struct create_progress p = { .adopt = adopt };
         _cleanup_free_ char *error = NULL;
+        bool auto_uid = r->uid == 0;
         int k;
 
         k = check_names(r, &p, e);
@@ -194,6 +215,13 @@ static int create_locked(struct user_record *r, const char *password, unsigned p
         if (k < 0)
                 return agent_error_set(e, k, AGENT_ERROR_INVALID_RECORD, "Invalid record: %s.", error ? error : strerror(-k));
         r->last_change_usec = now_usec();
+        /* The accounts first: the uid they end up with owns the home in the image. */
+        p.accounts = true;
+        k = add_accounts(r, auto_uid);
+        if (k < 0) {
+                agent_error_set(e, k, AGENT_ERROR_FAILED, "Adding the user %s to passwd/group failed; see the agent's log.", r->user_name);
+                goto fail;
+        }
         if (p.adopting)
                 k = check_adopted_image(r, password, e);
         else {
@@ -203,12 +231,6 @@ static int create_locked(struct user_record *r, const char *password, unsigned p
         }
         if (k < 0)
                 goto fail;
-        p.accounts = true;
-        k = accounts_add(r);
-        if (k < 0) {
-                agent_error_set(e, k, AGENT_ERROR_FAILED, "Adding the user %s to passwd/group failed; see the agent's log.", r->user_name);
-                goto fail;
-        }
         p.mountpoint = true;
         /* While no homefsd runs, the mountpoint is a root-owned 0000 directory:
          * nothing can be stored in it by mistake. */
