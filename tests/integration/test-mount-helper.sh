@@ -91,6 +91,9 @@ out=$(mount -T "$T/fstab-dir" "$T/elsewhere" 2>&1); rc=$?
 ok "a directory that is not the home fails" sh -c "[ $rc -ne 0 ] && echo '$out' | grep -q 'fix the fstab line'"
 ok "nothing was mounted" test -z "$(homefsd_pids)"
 
+setpriv --reuid=nobody --regid=nogroup --clear-groups "$HELPER" "homefs:$U" "$H" 2>"$T/err"; rc=$?
+ok "not as another user" sh -c "[ $rc -eq 32 ] && grep -q 'Only root' '$T/err'"
+
 stop_agent
 out=$("$HELPER" "$U" "$H" -o defaults 2>&1); rc=$?
 ok "no agent: exit 32" test "$rc" -eq 32
