@@ -30,6 +30,8 @@ static unsigned arg_threads = 10;
 static const char *arg_attach_dir;
 static const char *arg_mountpoint;
 static bool arg_no_agent;
+static bool arg_passthrough = true;
+static const char *arg_stats_file;
 static const char *arg_user;
 
 static pthread_t main_thread;
@@ -47,6 +49,8 @@ static void help(void) {
                "  -d --debug            Debug logging (twice: also libfuse's request trace)\n"
                "  -f --foreground       Accepted for compatibility; homefsd never forks\n"
                "     --threads=N        At most N worker threads (default 10)\n"
+               "     --no-passthrough   Serve file data in homefsd, not by kernel passthrough\n"
+               "     --stats-file=PATH  Write request counters to PATH on SIGRTMIN+1 and at exit\n"
                "\n"
                "For tests and benchmarks only:\n"
                "     --attach-dir=DIR   Serve DIR at once, without an agent\n"
@@ -58,7 +62,8 @@ static void help(void) {
 }
 
 static int parse_args(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_THREADS, ARG_ATTACH_DIR, ARG_MOUNTPOINT, ARG_NO_AGENT };
+        enum { ARG_VERSION = 0x100, ARG_THREADS, ARG_ATTACH_DIR, ARG_MOUNTPOINT, ARG_NO_AGENT,
+               ARG_NO_PASSTHROUGH, ARG_STATS_FILE };
         static const struct option options[] = {
                 { "help",       no_argument,       NULL, 'h' },
                 { "version",    no_argument,       NULL, ARG_VERSION },
@@ -68,6 +73,8 @@ static int parse_args(int argc, char *argv[]) {
                 { "attach-dir", required_argument, NULL, ARG_ATTACH_DIR },
                 { "mountpoint", required_argument, NULL, ARG_MOUNTPOINT },
                 { "no-agent",   no_argument,       NULL, ARG_NO_AGENT },
+                { "no-passthrough", no_argument,   NULL, ARG_NO_PASSTHROUGH },
+                { "stats-file", required_argument, NULL, ARG_STATS_FILE },
                 {}
         };
         int c;
@@ -104,6 +111,12 @@ static int parse_args(int argc, char *argv[]) {
                         break;
                 case ARG_NO_AGENT:
                         arg_no_agent = true;
+                        break;
+                case ARG_NO_PASSTHROUGH:
+                        arg_passthrough = false;
+                        break;
+                case ARG_STATS_FILE:
+                        arg_stats_file = optarg;
                         break;
                 default:
                         return -EINVAL;
@@ -182,6 +195,7 @@ static void control_sigset(sigset_t *set) {
         sigaddset(set, SIGHUP);
         sigaddset(set, SIGUSR1);
         sigaddset(set, SIGUSR2);
+        sigaddset(set, SIGRTMIN + 1);
 }
 
 static void *signal_thread(void *p) {
@@ -197,6 +211,10 @@ static void *signal_thread(void *p) {
                         (void) attach_dir_open();
                 else if (sig == SIGUSR2)
                         log_warning("SIGUSR2 ignored: no --attach-dir.");
+                else if (sig == SIGRTMIN + 1 && arg_stats_file)
+                        (void) stats_write(arg_stats_file);
+                else if (sig == SIGRTMIN + 1)
+                        log_warning("SIGRTMIN+1 ignored: no --stats-file.");
                 else if (sig > 0) {
                         log_info("Signal %s: unmounting.", strsignal(sig));
                         front_request_exit(EXIT_SUCCESS);
@@ -293,6 +311,11 @@ static int run(void) {
                 fuse_session_destroy(se);
                 return log_error_errno(EIO, "Cannot mount on %s.", mountpoint);
         }
+        if (passthrough_session(se, arg_passthrough) < 0) {
+                fuse_session_unmount(se);
+                fuse_session_destroy(se);
+                return -EIO;
+        }
         log_info("Mounted on %s for %s, %s.", mountpoint, arg_user,
                  arg_attach_dir ? "attached" : "locked");
 
@@ -310,6 +333,8 @@ static int run(void) {
         fuse_session_unmount(se);
         fuse_session_destroy(se);
         inode_table_free();
+        if (arg_stats_file)
+                (void) stats_write(arg_stats_file);
         log_info("Unmounted %s.", mountpoint);
         return r;
 }

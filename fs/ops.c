@@ -25,6 +25,7 @@ static void op_init(void *userdata, struct fuse_conn_info *conn) {
         /* Lookups of "." and ".." (export support) are never answered: they
          * could lead out of the attached directory. */
         conn->want &= ~FUSE_CAP_EXPORT_SUPPORT;
+        passthrough_init(conn);
 }
 
 const struct fuse_lowlevel_ops front_ops = {
