@@ -162,7 +162,7 @@ static inline bool passthrough_refusal(int err) {
 
 enum stat_counter {
         STAT_LOOKUP, STAT_GETATTR, STAT_SETATTR, STAT_GETXATTR, STAT_OPEN,
-        STAT_OPEN_PASSTHROUGH, STAT_CREATE, STAT_READ, STAT_WRITE, STAT_FLUSH,
+        STAT_OPEN_PASSTHROUGH, STAT_CREATE, STAT_READ, STAT_WRITE,
         STAT_RELEASE, STAT_FSYNC, STAT_READDIR, STAT_READDIRPLUS, STAT_FORGET,
         _STAT_MAX,
 };
@@ -210,7 +210,6 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, struct fuse_file_info *fi);
 void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
 void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv, off_t off, struct fuse_file_info *fi);
-void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
 void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length, struct fuse_file_info *fi);

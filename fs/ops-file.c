@@ -163,15 +163,6 @@ void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv, off_
         op_leave();
 }
 
-void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
-        stat_inc(STAT_FLUSH);
-        /* Nothing is buffered here; a revoked handle reports the loss. */
-        if (handle_enter(req, fi) < 0)
-                return;
-        fuse_reply_err(req, 0);
-        op_leave();
-}
-
 void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
         stat_inc(STAT_RELEASE);
         op_enter_any(req);

@@ -27,7 +27,6 @@ static const char *const names[_STAT_MAX] = {
         [STAT_CREATE] = "create",
         [STAT_READ] = "read",
         [STAT_WRITE] = "write",
-        [STAT_FLUSH] = "flush",
         [STAT_RELEASE] = "release",
         [STAT_FSYNC] = "fsync",
         [STAT_READDIR] = "readdir",
