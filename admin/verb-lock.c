@@ -1,7 +1,35 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
 #include <stdio.h>
 
 #include "homefsctl.h"
+
+/* Lock cannot take back pages a process has already mapped: name those
+ * processes. comm is chosen by each process: print it tamed. */
+static void print_mapped_by(struct json_object *reply) {
+        struct json_object *list;
+        size_t n;
+
+        if (!json_object_object_get_ex(reply, "mappedBy", &list) || !json_object_is_type(list, json_type_array))
+                return;
+        n = json_object_array_length(list);
+        if (n == 0)
+                return;
+        printf("These processes still have home files mapped into memory; pages they have\n"
+               "read stay readable to them until they exit:\n");
+        for (size_t k = 0; k < n; k++) {
+                struct json_object *o = json_object_array_get_idx(list, k), *pid, *comm;
+                char name[32] = "?";
+
+                if (!json_object_object_get_ex(o, "pid", &pid) || !json_object_object_get_ex(o, "comm", &comm))
+                        continue;
+                snprintf(name, sizeof(name), "%s", json_object_get_string(comm) ?: "?");
+                for (char *p = name; *p; p++)
+                        if (!isprint((unsigned char) *p))
+                                *p = '?';
+                printf("  %d %s\n", json_object_get_int(pid), name);
+        }
+}
 
 int verb_lock(const struct options *o, int argc, char **argv) {
         _cleanup_agent_error_ struct agent_error e = {};
@@ -22,8 +50,10 @@ int verb_lock(const struct options *o, int argc, char **argv) {
 
         if (o->json != JSON_OFF)
                 print_json(o, reply);
-        else if (!o->quiet)
+        else if (!o->quiet) {
                 printf("Locked the home of %s.\n", user);
+                print_mapped_by(reply);
+        }
         json_object_put(reply);
         return EXIT_OK;
 }
