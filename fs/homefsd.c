@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -130,6 +131,31 @@ static int parse_args(int argc, char *argv[]) {
         return 1;
 }
 
+/* Every inode the kernel has looked up holds an O_PATH fd here (fs/inode.c),
+ * so a home with many files needs as many fds: untarring 20,000 files ran
+ * into the usual limits. Raise the limit to the kernel's maximum, or where
+ * that is not allowed (no CAP_SYS_RESOURCE) to the hard limit. */
+static void fd_limit_raise(void) {
+        struct rlimit rl;
+        unsigned long max = 0;
+        FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+
+        if (f) {
+                if (fscanf(f, "%lu", &max) != 1)
+                        max = 0;
+                fclose(f);
+        }
+        if (max > 0 && setrlimit(RLIMIT_NOFILE, &(struct rlimit) { max, max }) == 0)
+                return;
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return;
+        rl.rlim_cur = rl.rlim_max;
+        (void) setrlimit(RLIMIT_NOFILE, &rl);
+        if (rl.rlim_max < 1024 * 1024)
+                log_warning("File descriptor limit %llu: homefsd can keep at most that many files in the kernel's cache.",
+                            (unsigned long long) rl.rlim_max);
+}
+
 /* Run as root with every capability, but switch fsuid/fsgid per request:
  * keep the capabilities over that switch (else the kernel drops the
  * file system capabilities as soon as fsuid is not 0), drop root's
@@ -137,6 +163,7 @@ static int parse_args(int argc, char *argv[]) {
  * sends (it has applied the caller's umask already). */
 static int process_setup(void) {
         secret_process_harden();
+        fd_limit_raise();
         umask(0);
         if (setgroups(0, NULL) < 0)
                 return log_error_errno(errno, "Cannot drop supplementary groups: %m");
