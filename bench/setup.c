@@ -74,13 +74,30 @@ static int ext4_loop(const char *name, uint64_t size, const char *mnt) {
         return 0;
 }
 
+/* The cases work in DIR/b of each configuration. */
+static int work_subdir(struct config_state *s, const char *mnt) {
+        snprintf(s->dir, sizeof(s->dir), "%s/b", mnt);
+        return mkdir(s->dir, 0755) < 0 ? -errno : 0;
+}
+
+/* Starts a FUSE daemon that mounts mnt; its CPU time counts for s. */
+static int daemon_start(struct config_state *s, char *const argv[], const char *log, const char *mnt) {
+        pid_t pid = spawn_argv(argv, NULL, log);
+        int r;
+
+        if (pid < 0)
+                return pid;
+        s->pids[s->n_pids++] = pid;
+        r = wait_mounted(mnt);
+        return r < 0 ? r : work_subdir(s, mnt);
+}
+
 static int front_start(enum config c, bool passthrough) {
         struct config_state *s = &configs[c];
         char back[200], mnt[256], home[256], log[256], homefsd[256];
         char a_attach[300], a_mnt[300], a_stats[300];
-        char *const argv[] = { homefsd, a_attach, a_mnt, a_stats,
-                               passthrough ? "--threads=16" : "--no-passthrough", "root", NULL };
-        pid_t pid;
+        char *const argv[] = { homefsd, a_attach, a_mnt, a_stats, "--threads=16", "root",
+                               passthrough ? NULL : "--no-passthrough", NULL };
         int r;
 
         snprintf(homefsd, sizeof(homefsd), "%s/fs/homefsd", opt.build_dir);
@@ -97,15 +114,7 @@ static int front_start(enum config c, bool passthrough) {
         snprintf(a_attach, sizeof(a_attach), "--attach-dir=%s", home);
         snprintf(a_mnt, sizeof(a_mnt), "--mountpoint=%s", mnt);
         snprintf(a_stats, sizeof(a_stats), "--stats-file=%s", s->stats);
-        pid = spawn_argv(argv, NULL, log);
-        if (pid < 0)
-                return pid;
-        s->pids[s->n_pids++] = pid;
-        r = wait_mounted(mnt);
-        if (r < 0)
-                return r;
-        snprintf(s->dir, sizeof(s->dir), "%s/b", mnt);
-        return mkdir(s->dir, 0755) < 0 ? -errno : 0;
+        return daemon_start(s, argv, log, mnt);
 }
 
 static int native_start(void) {
@@ -115,17 +124,13 @@ static int native_start(void) {
 
         path_of(mnt, "native");
         r = ext4_loop("native", 8ULL << 30, mnt);
-        if (r < 0)
-                return r;
-        snprintf(s->dir, sizeof(s->dir), "%s/b", mnt);
-        return mkdir(s->dir, 0755) < 0 ? -errno : 0;
+        return r < 0 ? r : work_subdir(s, mnt);
 }
 
 static int gocryptfs_start(void) {
         struct config_state *s = &configs[CFG_GOCRYPTFS];
         char back[200], cipher[256], mnt[256], pass[256], log[256];
         char *const argv[] = { "gocryptfs", "-fg", "-q", "-passfile", pass, cipher, mnt, NULL };
-        pid_t pid;
         int r;
 
         if (run_sh("command -v gocryptfs >/dev/null") != 0) {
@@ -144,15 +149,7 @@ static int gocryptfs_start(void) {
         if (run_sh("echo bench >'%s' && mkdir '%s' '%s' && gocryptfs -init -q -scryptn 10 -passfile '%s' '%s' >>'%s' 2>&1",
                    pass, cipher, mnt, pass, cipher, log) != 0)
                 return -EIO;
-        pid = spawn_argv(argv, NULL, log);
-        if (pid < 0)
-                return pid;
-        s->pids[s->n_pids++] = pid;
-        r = wait_mounted(mnt);
-        if (r < 0)
-                return r;
-        snprintf(s->dir, sizeof(s->dir), "%s/b", mnt);
-        return mkdir(s->dir, 0755) < 0 ? -errno : 0;
+        return daemon_start(s, argv, log, mnt);
 }
 
 /* homefsd and homefs-cryptdev of our agent: their environment names our
@@ -282,8 +279,7 @@ static int home_start(void) {
         if (r < 0)
                 return r;
         snprintf(mnt, sizeof(mnt), "%s/home/%s", work_dir, user);
-        snprintf(s->dir, sizeof(s->dir), "%s/b", mnt);
-        return mkdir(s->dir, 0755) < 0 ? -errno : 0;
+        return work_subdir(s, mnt);
 }
 
 long long config_counter(enum config c, const char *name) {

@@ -152,6 +152,11 @@ void passthrough_backing_close(int id);
 void passthrough_reply_with(struct fuse_file_info *fi, int id);
 void passthrough_reply_done(void);
 
+/* passthrough-backing.c, shared by both variants: */
+void passthrough_state_init(int dev_fd, bool want);
+/* Off for good; logs why, once. */
+void passthrough_refuse(const char *why);
+
 /* Errors of BACKING_OPEN that will not go away: not negotiated, not
  * allowed, unknown ioctl, a backing file that cannot be stacked. */
 static inline bool passthrough_refusal(int err) {

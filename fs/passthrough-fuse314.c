@@ -16,19 +16,15 @@
  *    on the thread that runs the handler, so the handler hands the id over
  *    in a thread-local variable.
  *
- * Backing ids come from FUSE_DEV_IOC_BACKING_OPEN on the session's device
- * fd; they belong to the connection, so the master fd serves every cloned
- * worker fd as well. The constants below are from the kernel's
- * include/uapi/linux/fuse.h (protocol 7.40), which Debian 12's headers
- * predate. With libfuse >= 3.17, meson builds passthrough-fuse317.c
+ * Backing ids: passthrough-backing.c. The constants below are from the
+ * kernel's include/uapi/linux/fuse.h (protocol 7.40), which Debian 12's
+ * headers predate. With libfuse >= 3.17, meson builds passthrough-fuse317.c
  * instead. */
 
 #include <errno.h>
 #include <stddef.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -72,20 +68,6 @@ struct k_fuse_open_out {
 };
 _Static_assert(offsetof(struct k_fuse_open_out, backing_id) == 12, "fuse_open_out layout");
 
-struct k_fuse_backing_map {
-        int32_t fd;
-        uint32_t flags;
-        uint64_t padding;
-};
-
-#define K_FUSE_DEV_IOC_MAGIC 229
-#define K_FUSE_DEV_IOC_BACKING_OPEN _IOW(K_FUSE_DEV_IOC_MAGIC, 1, struct k_fuse_backing_map)
-#define K_FUSE_DEV_IOC_BACKING_CLOSE _IOW(K_FUSE_DEV_IOC_MAGIC, 2, uint32_t)
-
-static bool wanted;   /* set before the session starts */
-static int dev_fd = -1;
-static atomic_bool refused; /* the kernel said no once: serve data ourselves */
-
 /* What the next reply written by this thread must carry. */
 static __thread bool next_is_init;
 static __thread int next_backing_id = -1;
@@ -106,7 +88,7 @@ static void patch_init(struct iovec *iov, int count) {
         struct k_fuse_init_out *o = reply_arg(iov, count, sizeof(struct k_fuse_init_out));
 
         if (!o) {
-                log_warning("Kernel FUSE passthrough not enabled: unexpected INIT reply.");
+                passthrough_refuse("unexpected INIT reply");
                 return;
         }
         o->flags |= K_FUSE_INIT_EXT;
@@ -156,48 +138,19 @@ int passthrough_session(struct fuse_session *se, bool want) {
         };
         int r;
 
-        wanted = want;
+        passthrough_state_init(fuse_session_fd(se), want);
         if (!want)
                 return 0;
-        dev_fd = fuse_session_fd(se);
         /* Same fd as fuse_session_mount() opened: only the I/O changes. */
-        r = fuse_session_custom_io(se, &io, dev_fd);
+        r = fuse_session_custom_io(se, &io, fuse_session_fd(se));
         if (r < 0)
                 return log_error_errno(-r, "Cannot install the FUSE device I/O for passthrough: %m");
         return 0;
 }
 
 void passthrough_init(struct fuse_conn_info *conn) {
-        if (wanted)
+        if (passthrough_enabled())
                 next_is_init = true;
-}
-
-bool passthrough_enabled(void) {
-        return wanted && !refused;
-}
-
-int passthrough_backing_open(int fd) {
-        struct k_fuse_backing_map map = { .fd = fd };
-        int id;
-
-        if (!passthrough_enabled())
-                return -EOPNOTSUPP;
-        id = ioctl(dev_fd, K_FUSE_DEV_IOC_BACKING_OPEN, &map);
-        if (id >= 0)
-                return id;
-        /* Not negotiated (EOPNOTSUPP), not allowed (EPERM), unknown ioctl
-         * (ENOTTY), or a backing fs that cannot be stacked (EINVAL): that
-         * will not change, so stop trying. ENOMEM and friends may. */
-        if (passthrough_refusal(errno) && !atomic_exchange(&refused, true))
-                log_warning_errno(errno, "Kernel FUSE passthrough refused (%m): homefsd serves file data itself.");
-        return negative_errno();
-}
-
-void passthrough_backing_close(int id) {
-        uint32_t i = (uint32_t) id;
-
-        if (ioctl(dev_fd, K_FUSE_DEV_IOC_BACKING_CLOSE, &i) < 0)
-                log_warning_errno(errno, "Cannot close backing id %d: %m", id);
 }
 
 void passthrough_reply_with(struct fuse_file_info *fi, int id) {
