@@ -35,6 +35,7 @@ struct config_state {
         pid_t pids[MAX_PIDS]; /* the daemons whose CPU time counts */
         size_t n_pids;
         bool ready;
+        bool absent;    /* an optional peer that is not installed */
         char skip[128]; /* why not ready */
 };
 

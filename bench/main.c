@@ -139,11 +139,14 @@ static void run_all(void) {
         results.nopt_write = config_counter(CFG_NOPASSTHROUGH, "write");
 }
 
-/* Every configuration set up, every case measured, passthrough really on. */
+/* Every configuration set up (gocryptfs: if installed), every case
+ * measured, passthrough really on. */
 static int check_complete(void) {
         int bad = 0;
 
         for (enum config c = 0; c < _CFG_MAX; c++) {
+                if (configs[c].absent)
+                        continue;
                 if (!configs[c].ready) {
                         fprintf(stderr, "homefs-bench: %s did not run: %s\n", configs[c].id, configs[c].skip);
                         bad++;
@@ -172,13 +175,14 @@ int main(int argc, char *argv[]) {
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         defaults();
+        /* In quick mode (the test suite) a missing facility is a skip (77). */
         if (geteuid() != 0) {
                 fprintf(stderr, "homefs-bench: must run as root (loop devices, mounts, a user).\n");
-                return EXIT_FAILURE;
+                return opt.quick ? 77 : EXIT_FAILURE;
         }
-        if (run_sh("command -v fio >/dev/null") != 0) {
-                fprintf(stderr, "homefs-bench: fio is missing: apt-get install fio\n");
-                return EXIT_FAILURE;
+        if (run_sh("command -v fio >/dev/null && command -v mkfs.ext4 >/dev/null && test -c /dev/fuse") != 0) {
+                fprintf(stderr, "homefs-bench: needs fio, mkfs.ext4 and /dev/fuse: apt-get install fio e2fsprogs fuse3\n");
+                return opt.quick ? 77 : EXIT_FAILURE;
         }
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);

@@ -135,6 +135,7 @@ static int gocryptfs_start(void) {
 
         if (run_sh("command -v gocryptfs >/dev/null") != 0) {
                 snprintf(s->skip, sizeof(s->skip), "gocryptfs is not installed (apt-get install gocryptfs)");
+                s->absent = true;
                 return 0;
         }
         path_of(back, "gocryptfs-back");
