@@ -22,7 +22,6 @@
 #define MIB (1024ULL * 1024ULL)
 #define DISK_SIZE_MIN (64 * MIB)         /* LUKS2 header (16 MiB) + a useful ext4 */
 #define DISK_SIZE_DEFAULT_PERCENT 25U    /* of the host's free space; the image is sparse */
-#define ACCOUNT_TRIES 8
 
 /* One create at a time: uid allocation and name checks must not race. */
 static pthread_mutex_t create_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -32,6 +31,7 @@ struct create_progress {
         bool accounts, image, mountpoint;
         bool adopt;    /* in: an existing image may be taken over (create --identity) */
         bool adopting; /* the image exists and is taken over, not made */
+        bool uid_auto; /* the uid was allocated here, not asked for */
 };
 
 static int host_free_bytes(const char *image_path, uint64_t *ret) {
@@ -85,6 +85,7 @@ static int check_names(struct user_record *r, struct create_progress *p, struct 
                         return agent_error_set(e, -EBUSY, AGENT_ERROR_FAILED,
                                                "No free uid left in %u..%u; pass --uid.", HOMEFS_UID_MIN, HOMEFS_UID_MAX);
                 r->uid = uid;
+                p->uid_auto = r->gid == 0;
         }
         if (r->gid == 0)
                 r->gid = r->uid;
@@ -169,25 +170,6 @@ static int check_adopted_image(const struct user_record *r, const char *password
         return 0;
 }
 
-/* Another agent on this host (test runs in parallel) may take the uid
- * chosen by check_names() before groupadd and useradd run: when the agent
- * chose it, choose again. */
-static int add_accounts(struct user_record *r, bool auto_uid) {
-        int k = accounts_add(r);
-
-        for (int i = 0; k == -EEXIST && auto_uid && i < ACCOUNT_TRIES; i++) {
-                uint32_t uid;
-
-                if (accounts_allocate_uid(&uid) < 0)
-                        break;
-                if (r->gid == r->uid)
-                        r->gid = uid;
-                r->uid = uid;
-                k = accounts_add(r);
-        }
-        return k;
-}
-
 static void rollback(const struct user_record *r, const struct create_progress *p) {
         if (p->image && unlink(r->image_path) < 0)
                 log_warning_errno(-errno, "rollback: removing %s: %m", r->image_path);
@@ -202,7 +184,6 @@ static int create_locked(struct user_record *r, const char *password, unsigned p
                          struct agent_error *e) {
         struct create_progress p = { .adopt = adopt };
         _cleanup_free_ char *error = NULL;
-        bool auto_uid = r->uid == 0;
         int k, lock_fd;
 
         lock_fd = accounts_lock();
@@ -217,12 +198,13 @@ static int create_locked(struct user_record *r, const char *password, unsigned p
                 return k;
         }
         r->last_change_usec = now_usec();
-        /* The accounts first: the uid they end up with owns the home in the image. */
+        /* The accounts first: they fix the uid, which owns the home inside
+         * the image. */
         p.accounts = true;
-        k = add_accounts(r, auto_uid);
+        k = accounts_add(r, p.uid_auto);
         accounts_unlock(lock_fd);
         if (k < 0) {
-                agent_error_set(e, k, AGENT_ERROR_FAILED, "Adding the user %s to passwd/group failed; see the agent's log.", r->user_name);
+                agent_error_set(e, k, AGENT_ERROR_FAILED, "Adding the user %s to passwd/group failed.", r->user_name);
                 goto fail;
         }
         if (p.adopting)
