@@ -39,6 +39,12 @@ int home_update(struct home *h, struct json_object *changes, struct agent_error 
  * the device torn down, the key gone. Locking a locked home succeeds. */
 int home_lock(struct home *h, struct agent_error *e);
 
+/* Count a failed (wrong password, PIN, token) or a good credential check
+ * for the rate limit, persistently (ratelimit.h). Every way of checking a
+ * credential must call one of them; home_unlock and home_passwd do. */
+void home_note_failed_attempt(struct home *h);
+void home_note_good_attempt(struct home *h);
+
 /* What home_lock does after the front has detached (or died): shut down the
  * backing filesystem and the activation. */
 void home_teardown(struct home *h);

@@ -22,12 +22,12 @@ static struct ratelimit *home_ratelimit(struct home *h) {
         return &h->ratelimit;
 }
 
-static void note_failure(struct home *h) {
+void home_note_failed_attempt(struct home *h) {
         ratelimit_failed(home_ratelimit(h), now_usec());
         (void) ratelimit_save(&h->ratelimit, h->user_name);
 }
 
-static void note_success(struct home *h) {
+void home_note_good_attempt(struct home *h) {
         bool had_failures = home_ratelimit(h)->failures > 0 || h->ratelimit.window_usec != 0;
 
         ratelimit_succeeded(&h->ratelimit);
@@ -65,13 +65,13 @@ static int unlock_get_key(struct home *h, const char *password, void *key, size_
         int r = luks_get_volume_key(h->record->image_path, password, key, key_size, geo);
 
         if (r == -EPERM) {
-                note_failure(h);
+                home_note_failed_attempt(h);
                 return agent_error_set(e, r, AGENT_ERROR_BAD_CREDENTIALS, "Wrong password for %s.", h->user_name);
         }
         if (r < 0)
                 return agent_error_set(e, r, AGENT_ERROR_FAILED,
                                        "Cannot read the LUKS2 header of %s: %s.", h->record->image_path, strerror(-r));
-        note_success(h);
+        home_note_good_attempt(h);
         return 0;
 }
 
@@ -194,13 +194,13 @@ int home_passwd(struct home *h, const char *old_password, const char *new_passwo
                 return r;
         r = luks_change_password(h->record->image_path, h->record, old_password, new_password);
         if (r == -EPERM) {
-                note_failure(h);
+                home_note_failed_attempt(h);
                 return agent_error_set(e, r, AGENT_ERROR_BAD_CREDENTIALS, "Wrong current password for %s.", h->user_name);
         }
         if (r < 0)
                 return agent_error_set(e, r, AGENT_ERROR_FAILED, "Changing the password of %s failed: %s.",
                                        h->user_name, strerror(-r));
-        note_success(h);
+        home_note_good_attempt(h);
         h->record->last_password_change_usec = h->record->last_change_usec = now_usec();
         r = user_record_save(registry_records_fd(), h->record);
         if (r < 0)
