@@ -39,15 +39,24 @@ for pid in sys.argv[2:]:
         start, end, perms = int(m.group(1), 16), int(m.group(2), 16), m.group(3)
         if perms[0] != "r" or "[vvar]" in line or "[vsyscall]" in line:
             continue
-        try:
-            mem.seek(start)
-            data = mem.read(end - start)
-        except (OSError, ValueError, OverflowError):
+        # Sanitizer builds reserve terabytes (shadow, allocator space): no
+        # single read can hold that, nor walk it in time. Those regions are
+        # skipped; the plain build's run of this test searches everything.
+        if end - start > (64 << 30):
             continue
-        for n in needles:
-            if n in data:
-                print("key material found in pid %s at %s" % (pid, line))
-                found = True
+        chunk, pos, tail = 64 << 20, start, b""
+        while pos < end:
+            try:
+                mem.seek(pos)
+                data = tail + mem.read(min(chunk, end - pos))
+            except (OSError, ValueError, OverflowError):
+                break
+            for n in needles:
+                if n in data:
+                    print("key material found in pid %s at %s" % (pid, line))
+                    found = True
+            tail = data[-(len(key) - 1):]   # a needle across two chunks
+            pos += chunk
 sys.exit(1 if found else 0)
 PY
 }
