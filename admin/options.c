@@ -15,6 +15,10 @@ enum {
         ARG_NO_LEGEND,
         ARG_FORCE,
         ARG_PASSWORD_FILE,
+        ARG_IDENTITY,
+        ARG_EXPORT,
+        ARG_DROP_IF_LOCKED,
+        ARG_CLEAR,
         /* create only, from here on */
         ARG_CREATE_FIRST,
         ARG_EMAIL_ADDRESS = ARG_CREATE_FIRST,
@@ -29,6 +33,7 @@ enum {
         ARG_LUKS_PBKDF_PARALLEL_THREADS,
         ARG_LUKS_DISCARD,
         ARG_LUKS_SECTOR_SIZE,
+        ARG_LOCKED,
 };
 
 static const struct option long_options[] = {
@@ -40,6 +45,10 @@ static const struct option long_options[] = {
         { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
         { "force", no_argument, NULL, ARG_FORCE },
         { "password-file", required_argument, NULL, ARG_PASSWORD_FILE },
+        { "identity", required_argument, NULL, ARG_IDENTITY },
+        { "export", no_argument, NULL, ARG_EXPORT },
+        { "drop-if-locked", no_argument, NULL, ARG_DROP_IF_LOCKED },
+        { "clear", no_argument, NULL, ARG_CLEAR },
         { "real-name", required_argument, NULL, 'c' },
         { "email-address", required_argument, NULL, ARG_EMAIL_ADDRESS },
         { "uid", required_argument, NULL, 'u' },
@@ -56,6 +65,7 @@ static const struct option long_options[] = {
         { "luks-pbkdf-parallel-threads", required_argument, NULL, ARG_LUKS_PBKDF_PARALLEL_THREADS },
         { "luks-discard", required_argument, NULL, ARG_LUKS_DISCARD },
         { "luks-sector-size", required_argument, NULL, ARG_LUKS_SECTOR_SIZE },
+        { "locked", required_argument, NULL, ARG_LOCKED },
         {}
 };
 
@@ -80,6 +90,7 @@ static const struct {
         { ARG_LUKS_PBKDF_PARALLEL_THREADS, "luksPbkdfParallelThreads" },
         { ARG_LUKS_DISCARD, "luksDiscard" },
         { ARG_LUKS_SECTOR_SIZE, "luksSectorSize" },
+        { ARG_LOCKED, "locked" },
 };
 
 static bool is_create_option(int c) {
@@ -158,6 +169,7 @@ static int record_value(struct options *o, int c, const char *value, struct json
                 *ret = json_object_new_uint64(u64);
                 return 0;
         case ARG_LUKS_DISCARD:
+        case ARG_LOCKED:
                 if (parse_boolean(value, &b) < 0)
                         return bad_value(c, value, "expected yes or no");
                 *ret = json_object_new_boolean(b);
@@ -220,6 +232,20 @@ static int parse_one(struct options *o, int c, bool *no_legend) {
                 return 0;
         case ARG_FORCE:
                 o->force = true;
+                return 0;
+        case ARG_IDENTITY:
+                if (optarg[0] == 0)
+                        return bad_value(c, optarg, "expected a file name or -");
+                o->identity = optarg;
+                return 0;
+        case ARG_EXPORT:
+                o->export = true;
+                return 0;
+        case ARG_DROP_IF_LOCKED:
+                o->drop_if_locked = true;
+                return 0;
+        case ARG_CLEAR:
+                o->clear = true;
                 return 0;
         case ARG_PASSWORD_FILE:
                 if (optarg[0] == 0)

@@ -1,59 +1,38 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <ctype.h>
 #include <stdio.h>
 
 #include "homefsctl.h"
 
-/* Lock cannot take back pages a process has already mapped: name those
- * processes. comm is chosen by each process: print it tamed. */
-static void print_mapped_by(struct json_object *reply) {
-        struct json_object *list;
-        size_t n;
+int lock_home(const char *user) {
+        _cleanup_agent_error_ struct agent_error e = {};
+        struct json_object *params;
 
-        if (!json_object_object_get_ex(reply, "mappedBy", &list) || !json_object_is_type(list, json_type_array))
-                return;
-        n = json_object_array_length(list);
-        if (n == 0)
-                return;
-        printf("These processes still have home files mapped into memory; pages they have\n"
-               "read stay readable to them until they exit:\n");
-        for (size_t k = 0; k < n; k++) {
-                struct json_object *o = json_object_array_get_idx(list, k), *pid, *comm;
-                char name[32] = "?";
-
-                if (!json_object_object_get_ex(o, "pid", &pid) || !json_object_object_get_ex(o, "comm", &comm))
-                        continue;
-                snprintf(name, sizeof(name), "%s", json_object_get_string(comm) ?: "?");
-                for (char *p = name; *p; p++)
-                        if (!isprint((unsigned char) *p))
-                                *p = '?';
-                printf("  %d %s\n", json_object_get_int(pid), name);
-        }
+        params = user_params(user);
+        if (!params)
+                return EXIT_FAIL;
+        if (agent_run(NULL, AGENT_INTERFACE ".Lock", params, false, NULL, &e) < 0)
+                return report_agent_error(&e, user);
+        return EXIT_OK;
 }
 
 int verb_lock(const struct options *o, int argc, char **argv) {
-        _cleanup_agent_error_ struct agent_error e = {};
-        struct json_object *params, *reply = NULL;
         const char *user;
         int r;
 
         user = verb_user(argc, argv, "lock", false);
         if (!user)
                 return EXIT_USAGE;
+        r = lock_home(user);
+        if (r != EXIT_OK)
+                return r;
 
-        params = user_params(user);
-        if (!params)
-                return EXIT_FAIL;
-        r = agent_run(NULL, AGENT_INTERFACE ".Lock", params, false, &reply, &e);
-        if (r < 0)
-                return report_agent_error(&e, user);
+        if (o->json != JSON_OFF) {
+                struct json_object *reply = json_object_new_object();
 
-        if (o->json != JSON_OFF)
+                json_object_object_add(reply, "state", json_object_new_string("locked"));
                 print_json(o, reply);
-        else if (!o->quiet) {
+                json_object_put(reply);
+        } else if (!o->quiet)
                 printf("Locked the home of %s.\n", user);
-                print_mapped_by(reply);
-        }
-        json_object_put(reply);
         return EXIT_OK;
 }

@@ -53,6 +53,9 @@ rec = {"userName": new_user, "homeDirectory": home_a + "-x", "imagePath": home_a
        "diskSize": 67108864, "luksPbkdfType": "pbkdf2", "luksPbkdfForceIterations": 1000}
 A = os.path.basename(home_a)
 
+# Resize grows A's image by 64 MiB (sparse; no password needed to grow).
+grown = call_as(0, "Inspect", {"userName": A}).get("parameters", {}).get("diskSize", 268435456) + 64 * 1024 * 1024
+
 # method -> [(caller, uid, params, expected)], in an order that keeps the
 # state sensible (unlock before lock, remove last).
 callers = {"root": 0, "owner": uid_a, "other": uid_b, "nobody": NOBODY}
@@ -74,6 +77,27 @@ matrix = [
     ("Passwd", "nobody", {"userName": A, "password": pw_a, "newPassword": "x1"}, "deny"),
     ("Passwd", "owner", {"userName": A, "password": pw_a, "newPassword": pw_a + "2"}, "allow"),
     ("Passwd", "root", {"userName": A, "password": pw_a + "2", "newPassword": pw_a}, "allow"),
+    ("Authenticate", "owner-unauthenticated", {"userName": A, "password": "wrong"}, "deny"),
+    ("Authenticate", "other", {"userName": A, "password": pw_a}, "deny"),
+    ("Authenticate", "nobody", {"userName": A, "password": pw_a}, "deny"),
+    ("Authenticate", "owner", {"userName": A, "password": pw_a}, "allow"),
+    ("Authenticate", "root", {"userName": A, "password": pw_a}, "allow"),
+    ("Update", "owner", {"userName": A, "changes": {"realName": "Matrix"}}, "deny"),
+    ("Update", "other", {"userName": A, "changes": {"realName": "Matrix"}}, "deny"),
+    ("Update", "nobody", {"userName": A, "changes": {"realName": "Matrix"}}, "deny"),
+    ("Update", "root", {"userName": A, "changes": {"realName": "Matrix"}}, "allow"),
+    ("Resize", "owner", {"userName": A, "diskSize": grown}, "deny"),
+    ("Resize", "other", {"userName": A, "diskSize": grown}, "deny"),
+    ("Resize", "nobody", {"userName": A, "diskSize": grown}, "deny"),
+    ("Resize", "root", {"userName": A, "diskSize": grown}, "allow"),
+    ("Enqueue", "other", {"userName": A, "argv": ["true"]}, "deny"),
+    ("Enqueue", "nobody", {"userName": A, "argv": ["true"]}, "deny"),
+    ("Enqueue", "owner", {"userName": A, "argv": ["true"]}, "allow"),
+    ("Enqueue", "root", {"userName": A, "argv": ["true"]}, "allow"),
+    ("ListQueue", "other", {"userName": A}, "deny"), ("ListQueue", "nobody", {"userName": A}, "deny"),
+    ("ListQueue", "owner", {"userName": A}, "allow"), ("ListQueue", "root", {"userName": A}, "allow"),
+    ("ClearQueue", "other", {"userName": A}, "deny"), ("ClearQueue", "nobody", {"userName": A}, "deny"),
+    ("ClearQueue", "owner", {"userName": A}, "allow"), ("ClearQueue", "root", {"userName": A}, "allow"),
     ("RegisterFront", "owner", {"userName": A, "homeDirectory": home_a}, "deny"),
     ("RegisterFront", "other", {"userName": A, "homeDirectory": home_a}, "deny"),
     ("RegisterFront", "nobody", {"userName": A, "homeDirectory": home_a}, "deny"),
