@@ -22,6 +22,7 @@ static const struct verb {
         { "lock", verb_lock },
         { "deactivate", verb_lock },
         { "passwd", verb_passwd },
+        { "ssh-authorized-keys", verb_ssh_keys },
 };
 
 static void help(void) {
@@ -37,6 +38,9 @@ static void help(void) {
                "  unlock USER             Unlock a home (alias: activate)\n"
                "  lock USER               Lock a home (alias: deactivate)\n"
                "  passwd [USER]           Change a home's password\n"
+               "  ssh-authorized-keys USER\n"
+               "                          Print USER's SSH public keys (for sshd's\n"
+               "                          AuthorizedKeysCommand; works unprivileged)\n"
                "\n"
                "Options:\n"
                "  -h --help               Show this help\n"
@@ -59,6 +63,7 @@ static void help(void) {
                "     --luks-pbkdf-time-cost=USEC|DURATION  --luks-pbkdf-memory-cost=BYTES\n"
                "     --luks-pbkdf-parallel-threads=N  --luks-discard=yes|no\n"
                "     --luks-sector-size=BYTES\n"
+               "     --ssh-authorized-keys=KEY|@FILE  (repeatable: adds keys)\n"
                "\n"
                "Passwords are read from the terminal with echo off, or one per line from\n"
                "standard input when it is not a terminal (passwd: current, then new), or\n"

@@ -41,6 +41,7 @@ int verb_remove(const struct options *o, int argc, char **argv);
 int verb_unlock(const struct options *o, int argc, char **argv);
 int verb_lock(const struct options *o, int argc, char **argv);
 int verb_passwd(const struct options *o, int argc, char **argv);
+int verb_ssh_keys(const struct options *o, int argc, char **argv);
 
 static inline void proto_conn_freep(struct proto_conn **c) {
         proto_conn_free(*c);

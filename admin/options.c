@@ -7,6 +7,7 @@
 #include "options.h"
 #include "parse-args.h"
 #include "size.h"
+#include "ssh-keys.h"
 
 enum {
         ARG_VERSION = 0x100,
@@ -29,6 +30,7 @@ enum {
         ARG_LUKS_PBKDF_PARALLEL_THREADS,
         ARG_LUKS_DISCARD,
         ARG_LUKS_SECTOR_SIZE,
+        ARG_SSH_AUTHORIZED_KEYS,
 };
 
 static const struct option long_options[] = {
@@ -56,6 +58,7 @@ static const struct option long_options[] = {
         { "luks-pbkdf-parallel-threads", required_argument, NULL, ARG_LUKS_PBKDF_PARALLEL_THREADS },
         { "luks-discard", required_argument, NULL, ARG_LUKS_DISCARD },
         { "luks-sector-size", required_argument, NULL, ARG_LUKS_SECTOR_SIZE },
+        { "ssh-authorized-keys", required_argument, NULL, ARG_SSH_AUTHORIZED_KEYS },
         {}
 };
 
@@ -191,6 +194,22 @@ static int set_record_field(struct options *o, int c, const char *value) {
         return 0;
 }
 
+/* --ssh-authorized-keys adds to the list; it does not replace it. */
+static int add_ssh_keys(struct options *o, const char *value) {
+        struct json_object *keys;
+
+        if (!o->create_option)
+                o->create_option = option_name(ARG_SSH_AUTHORIZED_KEYS);
+        if (!o->record && !(o->record = json_object_new_object()))
+                return -ENOMEM;
+        if (!json_object_object_get_ex(o->record, "sshAuthorizedKeys", &keys)) {
+                keys = json_object_new_array();
+                if (!keys || json_object_object_add(o->record, "sshAuthorizedKeys", keys) < 0)
+                        return -ENOMEM;
+        }
+        return ssh_keys_append(keys, value);
+}
+
 static int parse_json_mode(const char *value, enum json_mode *ret) {
         if (!value || streq(value, "pretty"))
                 *ret = JSON_PRETTY;
@@ -204,6 +223,8 @@ static int parse_json_mode(const char *value, enum json_mode *ret) {
 }
 
 static int parse_one(struct options *o, int c, bool *no_legend) {
+        if (c == ARG_SSH_AUTHORIZED_KEYS)
+                return add_ssh_keys(o, optarg);
         if (is_create_option(c))
                 return set_record_field(o, c, optarg);
 

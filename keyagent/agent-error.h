@@ -37,4 +37,6 @@ struct json_object *agent_error_reply(const struct agent_error *e, int r);
 #define AGENT_ERROR_IMAGE_MISSING AGENT_ERROR("ImageMissing")
 #define AGENT_ERROR_HOME_BUSY AGENT_ERROR("HomeBusy")
 #define AGENT_ERROR_FRONT_NOT_RUNNING AGENT_ERROR("FrontNotRunning")
+#define AGENT_ERROR_ACCOUNT_EXPIRED AGENT_ERROR("AccountExpired")
+#define AGENT_ERROR_HOME_LOCKED AGENT_ERROR("HomeLocked")
 #define AGENT_ERROR_FAILED AGENT_ERROR("Failed")

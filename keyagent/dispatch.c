@@ -10,6 +10,8 @@
 #include "home-ops.h"
 #include "log.h"
 #include "registry.h"
+#include "session.h"
+#include "ssh-keys.h"
 
 #define PASSWORD_MAX 1024U
 #define USER_NAME_MAX 64U
@@ -154,6 +156,7 @@ static struct json_object *method_inspect(struct call *c, int *r) {
 
                 reply = home_summary(h);
                 json_object_object_add(reply, "record", user_record_to_json(h->record));
+                json_object_object_add(reply, "sessions", json_object_new_int64(h->n_sessions));
                 if (stat(h->record->image_path, &st) == 0) {
                         json_object_object_add(reply, "diskSize", json_object_new_uint64((uint64_t) st.st_size));
                         json_object_object_add(reply, "imageAllocated", json_object_new_uint64((uint64_t) st.st_blocks * 512));
@@ -219,6 +222,69 @@ static struct json_object *method_passwd(struct call *c, int *r) {
         return *r < 0 ? NULL : json_object_new_object();
 }
 
+/* The session outlives this call: the connection is handed to session.c,
+ * which answers and holds it (with our reference on the home). */
+static struct json_object *method_acquire_session(struct call *c, int *r) {
+        struct json_object *reply;
+        const char *password = NULL;
+        bool already = false;
+        struct home *h;
+
+        *r = proto_get_string(c->params, "password", PASSWORD_MAX, &password);
+        if (*r == -ENOENT)
+                *r = 0;
+        else if (*r < 0) {
+                *r = invalid_parameter(c, "password", *r);
+                return NULL;
+        }
+        if ((*r = get_home(c, &h)) < 0)
+                return NULL;
+        pthread_mutex_lock(&h->lock);
+        if (h->removed)
+                *r = agent_error_set(&c->error, -ENOENT, AGENT_ERROR_NO_SUCH_HOME, "There is no home for %s.", h->user_name);
+        else
+                *r = session_acquire(h, password, &already, &c->error);
+        pthread_mutex_unlock(&h->lock);
+        proto_wipe_string(c->params, "password");
+        if (*r < 0) {
+                home_unref(h);
+                return NULL;
+        }
+        reply = json_object_new_object();
+        json_object_object_add(reply, "state", json_object_new_string("unlocked"));
+        json_object_object_add(reply, "alreadyUnlocked", json_object_new_boolean(already));
+        c->conn_taken = true;
+        session_hold(h, c->conn, reply);
+        return NULL;
+}
+
+/* Public keys only: any local caller may ask (sshd's AuthorizedKeysCommand
+ * runs unprivileged). */
+static struct json_object *method_get_ssh_keys(struct call *c, int *r) {
+        struct json_object *reply, *keys = NULL;
+        const char *name;
+        struct home *h;
+
+        if ((*r = proto_get_string(c->params, "userName", USER_NAME_MAX, &name)) < 0 || !user_name_is_valid(name)) {
+                *r = invalid_parameter(c, "userName", *r < 0 ? *r : -EINVAL);
+                return NULL;
+        }
+        if ((*r = registry_get(name, &h)) < 0) {
+                *r = agent_error_set(&c->error, *r, AGENT_ERROR_NO_SUCH_HOME, "There is no home for %s.", name);
+                return NULL;
+        }
+        pthread_mutex_lock(&h->lock);
+        *r = h->removed ? agent_error_set(&c->error, -ENOENT, AGENT_ERROR_NO_SUCH_HOME, "There is no home for %s.", name)
+                        : ssh_keys_get(h, &keys);
+        pthread_mutex_unlock(&h->lock);
+        home_unref(h);
+        if (*r < 0)
+                return NULL;
+        reply = json_object_new_object();
+        json_object_object_add(reply, "keys", keys);
+        return reply;
+}
+
 static struct json_object *method_register_front(struct call *c, int *r) {
         const char *name, *home_dir;
         struct home *h;
@@ -261,6 +327,8 @@ static const struct {
         { "io.homefs.Agent.Lock", method_lock },
         { "io.homefs.Agent.Passwd", method_passwd },
         { "io.homefs.Agent.RegisterFront", method_register_front },
+        { "io.homefs.Agent.AcquireSession", method_acquire_session },
+        { "io.homefs.Agent.GetSshKeys", method_get_ssh_keys },
 };
 
 static struct json_object *run_method(struct call *c, const char *method) {

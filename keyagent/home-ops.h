@@ -28,4 +28,8 @@ void home_teardown(struct home *h);
 
 int home_passwd(struct home *h, const char *old_password, const char *new_password, struct agent_error *e);
 
+/* May the account log in now (locked, notBeforeUSec, notAfterUSec)? Fills
+ * AccountLocked or AccountExpired. */
+int home_check_login(struct home *h, struct agent_error *e);
+
 int home_remove(struct home *h, bool force, struct agent_error *e);

@@ -12,14 +12,30 @@
 #include "registry.h"
 #include "secret.h"
 
-/* Check the account and the rate limit before any expensive work. */
-static int unlock_precheck(struct home *h, struct agent_error *e) {
-        uint64_t retry = 0;
-
-        if (h->record->locked)
+int home_check_login(struct home *h, struct agent_error *e) {
+        switch (user_record_check_login(h->record, now_usec())) {
+        case -EKEYREVOKED:
                 return agent_error_set(e, -EPERM, AGENT_ERROR_ACCOUNT_LOCKED,
                                        "The account %s is locked; an administrator can unlock it with 'homefsctl update %s --locked=no'.",
                                        h->user_name, h->user_name);
+        case -EKEYEXPIRED:
+                return agent_error_set(e, -EKEYEXPIRED, AGENT_ERROR_ACCOUNT_EXPIRED,
+                                       "The account %s has expired (notAfterUSec); ask an administrator.", h->user_name);
+        case -ETIME:
+                return agent_error_set(e, -EKEYEXPIRED, AGENT_ERROR_ACCOUNT_EXPIRED,
+                                       "The account %s is not valid yet (notBeforeUSec); ask an administrator.", h->user_name);
+        }
+        return 0;
+}
+
+/* Check the account and the rate limit before any expensive work. */
+static int unlock_precheck(struct home *h, struct agent_error *e) {
+        uint64_t retry = 0;
+        int r;
+
+        r = home_check_login(h, e);
+        if (r < 0)
+                return r;
         if (access(h->record->image_path, F_OK) < 0)
                 return agent_error_set(e, -ENOENT, AGENT_ERROR_IMAGE_MISSING,
                                        "The image of %s (%s) is missing; restore it from backup.",

@@ -22,6 +22,8 @@
  *   io.homefs.Agent.BadCredentials    -EPERM
  *   io.homefs.Agent.RateLimited       -EAGAIN
  *   io.homefs.Agent.AccountLocked     -EKEYREVOKED
+ *   io.homefs.Agent.AccountExpired    -EKEYEXPIRED
+ *   io.homefs.Agent.HomeLocked        -ENOKEY
  *   io.homefs.Agent.ImageMissing      -ENOMEDIUM
  *   io.homefs.Agent.HomeBusy          -EBUSY
  *   io.homefs.Agent.FrontNotRunning   -ESRCH
@@ -59,6 +61,10 @@ static inline void agent_error_clearp(struct agent_error *e) {
 
 /* Connect to $HOMEFS_RUNTIME_DIR/agent.sock. error may be NULL. */
 int agent_connect(struct proto_conn **ret, struct agent_error *error);
+/* Connect to <runtime_dir>/agent.sock, whatever the environment says: for
+ * the PAM module, which must not trust the environment of the process it is
+ * loaded into (a setuid su inherits the caller's). */
+int agent_connect_runtime_dir(const char *runtime_dir, struct proto_conn **ret, struct agent_error *error);
 
 /* Just the connected socket (negative errno on failure): for homefsd, which
  * turns its connection around after registering. */
