@@ -72,6 +72,59 @@ export HOMEFS_STATE_DIR=$T/state
 export HOMEFS_RUNTIME_DIR=$T/run
 AGENT_PID=
 TEST_USERS=()
+CLEANUP_FILES=()
+CLEANUP_CMDS=()
+
+# on_cleanup CMD...: run CMD (a string for eval) first thing in the cleanup,
+# for what a test starts beyond the agent (sshd, a tmux server).
+on_cleanup() { CLEANUP_CMDS+=("$*"); }
+
+# install_pam_service VAR TAG: a PAM service name unique to this run in $VAR;
+# its file /etc/pam.d/$VAR (written by the test from stdin) goes in the cleanup.
+install_pam_service() {
+        printf -v "$1" 'homefs-test-%s-%s' "$2" "$$"
+        CLEANUP_FILES+=("/etc/pam.d/${!1}")
+        cat >"/etc/pam.d/${!1}"
+}
+
+# new_plain_user VAR TAG: a local user homefs does not manage (useradd), for
+# the cleanup like new_user_name.
+new_plain_user() {
+        new_user_name "$1" "$2"
+        useradd -M -d / -s /bin/sh "${!1}"
+}
+
+# wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
+wait_until() {
+        local n=$(( $1 * 10 )); shift
+        while [ "$n" -gt 0 ]; do
+                "$@" 2>/dev/null && return 0
+                sleep 0.1
+                n=$((n - 1))
+        done
+        return 1
+}
+
+# The number of login sessions the agent counts for a home.
+home_sessions() {
+        "$CTL" inspect "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin).get("sessions", -1))'
+}
+
+# True if binaries of this build carry a sanitizer runtime (a setuid program
+# or another program's dlopen cannot load such a PAM module).
+build_is_sanitized() { ldd "$B/pam/pam_homefs.so" 2>/dev/null | grep -qE 'lib(a|ub)san'; }
+
+# Run a program that loads pam_homefs.so; in a sanitizer build preload the
+# runtimes it needs.
+with_pam_module() {
+        if build_is_sanitized; then
+                local pre
+                pre=$(ldd "$B/pam/pam_homefs.so" | awk '/lib(a|ub)san/ { print $3 }' | tr '\n' ' ')
+                LD_PRELOAD="$pre" ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" "$@"
+        else
+                "$@"
+        fi
+}
 
 # new_user_name VAR TAG: a user name unique to this run in $VAR, remembered
 # for the cleanup (not in a subshell, or the cleanup would not know it).
@@ -116,7 +169,9 @@ our_pids() {
 }
 
 cleanup() {
-        local m l u p
+        local m l u p c f
+        for c in "${CLEANUP_CMDS[@]}"; do eval "$c" >/dev/null 2>&1; done
+        for f in "${CLEANUP_FILES[@]}"; do rm -f "$f"; done
         stop_agent
         for p in $(our_pids); do kill -KILL "$p" 2>/dev/null; done
         # Mounts below the test dir, deepest first.
