@@ -43,9 +43,6 @@ int verb_lock(const struct options *o, int argc, char **argv);
 int verb_passwd(const struct options *o, int argc, char **argv);
 int verb_ssh_keys(const struct options *o, int argc, char **argv);
 
-static inline void proto_conn_freep(struct proto_conn **c) {
-        proto_conn_free(*c);
-}
 
 /* Call the agent on conn, or when conn is NULL on a connection of its own.
  * 0 and *ret (ret may be NULL if the reply is not wanted), or negative errno

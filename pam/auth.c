@@ -11,15 +11,11 @@
  * pam_unix does, so a password cannot be guessed at machine speed here. */
 #define FAIL_DELAY_USEC 2000000U
 
-static void conn_freep(struct proto_conn **c) {
-        proto_conn_free(*c);
-}
-
 /* Unlock the home with PAM_AUTHTOK (if an earlier module set it) or a
  * password asked through the conversation. An unlocked home is still
  * verified against a keyslot by the agent. */
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv) {
-        _cleanup_(conn_freep) struct proto_conn *c = NULL;
+        _cleanup_(proto_conn_freep) struct proto_conn *c = NULL;
         _cleanup_agent_error_ struct agent_error e = {};
         struct unlock_result res = {};
         struct unlock_prompter p;

@@ -8,10 +8,6 @@
 #include "pam-homefs.h"
 #include "secret.h"
 
-static void conn_freep(struct proto_conn **c) {
-        proto_conn_free(*c);
-}
-
 /* A password from a PAM item if an earlier module set it, else asked. The
  * result is in secret memory either way. */
 static int get_secret(struct pam_homefs *m, int item, const char *prompt, char **ret) {
@@ -51,7 +47,7 @@ static int get_new_password(struct pam_homefs *m, char **ret) {
 }
 
 static int change_password(struct pam_homefs *m, const char *old_pw, const char *new_pw) {
-        _cleanup_(conn_freep) struct proto_conn *c = NULL;
+        _cleanup_(proto_conn_freep) struct proto_conn *c = NULL;
         _cleanup_agent_error_ struct agent_error e = {};
         struct json_object *params, *reply = NULL;
         int r;

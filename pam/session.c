@@ -20,12 +20,8 @@ static void session_cleanup(pam_handle_t *pamh, void *data, int error_status) {
         proto_conn_free(data);
 }
 
-static void conn_freep(struct proto_conn **c) {
-        proto_conn_free(*c);
-}
-
 PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv) {
-        _cleanup_(conn_freep) struct proto_conn *c = NULL;
+        _cleanup_(proto_conn_freep) struct proto_conn *c = NULL;
         _cleanup_agent_error_ struct agent_error e = {};
         const void *authtok = NULL, *old = NULL;
         bool already = false;

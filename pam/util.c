@@ -10,16 +10,12 @@ static void json_putp(struct json_object **o) {
         json_object_put(*o);
 }
 
-static void conn_freep(struct proto_conn **c) {
-        proto_conn_free(*c);
-}
-
 int pam_homefs_connect(struct pam_homefs *m, struct proto_conn **ret, struct agent_error *e) {
         return agent_connect_runtime_dir(m->runtime_dir, ret, e);
 }
 
 int pam_homefs_lookup(struct pam_homefs *m, struct user_record **ret) {
-        _cleanup_(conn_freep) struct proto_conn *c = NULL;
+        _cleanup_(proto_conn_freep) struct proto_conn *c = NULL;
         _cleanup_(json_putp) struct json_object *reply = NULL;
         _cleanup_agent_error_ struct agent_error e = {};
         struct json_object *params, *record;
