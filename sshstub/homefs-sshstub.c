@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "agent-session.h"
@@ -23,6 +25,27 @@ static int keep_across_exec(struct proto_conn *c) {
         if (flags < 0 || fcntl(c->fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
                 return -errno;
         return 0;
+}
+
+/* Is sshd running the SFTP subsystem (sftp, and scp since OpenSSH 9)? */
+static bool is_sftp(void) {
+        const char *c = getenv("SSH_ORIGINAL_COMMAND");
+        const char *base = c ? strrchr(c, '/') : NULL;
+
+        return c && (streq(c, "internal-sftp") || (base && streq(base, "/sftp-server")));
+}
+
+/* No terminal: the channel carries a program's data, not a password. Say
+ * why on stderr, and to an SFTP client in its protocol. */
+static int refuse_locked(const char *user) {
+        char msg[256];
+
+        snprintf(msg, sizeof(msg), "The home of %s is locked; log in interactively with 'ssh -t', or unlock it first.",
+                 user);
+        fprintf(stderr, "%s\n", msg);
+        if (is_sftp())
+                sftp_refuse(msg);
+        return EXIT_LOCKED;
 }
 
 /* 0 with *ret holding the session, or -ENOKEY (locked), or another negative
@@ -51,13 +74,8 @@ static int run(const struct passwd *pw) {
 
         r = acquire(pw->pw_name, &session, &e);
         if (r == -ENOKEY && e.origin == AGENT_ERROR_REPLY) {
-                /* Without a terminal the channel carries the program's data
-                 * (scp, sftp, rsync): read nothing from it. */
-                if (!isatty(STDIN_FILENO)) {
-                        fprintf(stderr, "The home of %s is locked; log in interactively with 'ssh -t', or unlock it first.\n",
-                                pw->pw_name);
-                        return EXIT_LOCKED;
-                }
+                if (!isatty(STDIN_FILENO))
+                        return refuse_locked(pw->pw_name);
                 r = unlock_on_terminal(pw->pw_name);
                 if (r != 0)
                         return r;

@@ -15,3 +15,7 @@ int exec_user_shell(const struct passwd *pw);
 /* The locked-home conversation on the terminal: up to 3 passwords, then
  * unlock. 0 once the home is unlocked, else an exit status (printed). */
 int unlock_on_terminal(const char *user);
+
+/* For an SFTP subsystem on a locked home: tell the client why, in its own
+ * protocol (sshd discards a subsystem's stderr). Reads only SFTP packets. */
+void sftp_refuse(const char *message);

@@ -90,7 +90,7 @@ sftp_fails() {
         ! sftp -b - "${opts[@]}" -i "$S/client" "$U@127.0.0.1" <<<"ls" >"$T/out" 2>"$T/err" &&
                 grep -q "is locked" "$T/err" || { sed 's/^/# sftp: /' "$T/err"; return 1; }
 }
-ok "locked home, sftp fails with the reason" sftp_fails
+ok "locked home, sftp fails with the reason (in the SFTP protocol: sshd drops a subsystem's stderr)" sftp_fails
 ok "... and the home stays locked" state_is "$U" locked
 
 # Interactive: ssh -t on a tmux terminal. The pane ends with SSH-EXIT=<status>.
