@@ -632,6 +632,14 @@ static void builtin_load(void) {
                 log_error_errno(r, "Failed to load the user record schema: %m");
 }
 
+/* Free it when the library goes away: at exit, and when pam_homefs.so (which
+ * links this library in) is unloaded by pam_end(), possibly once per login
+ * in a long-running daemon. */
+__attribute__((destructor)) static void builtin_free(void) {
+        schema_free(builtin_schema);
+        builtin_schema = NULL;
+}
+
 int schema_get(const struct schema **ret) {
         if (!ret)
                 return -EINVAL;

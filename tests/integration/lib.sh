@@ -115,12 +115,14 @@ home_sessions() {
 build_is_sanitized() { ldd "$B/pam/pam_homefs.so" 2>/dev/null | grep -qE 'lib(a|ub)san'; }
 
 # Run a program that loads pam_homefs.so; in a sanitizer build preload the
-# runtimes it needs.
+# runtimes it needs, and libcrypt, whose crypt() ASan intercepts and must
+# find loaded at start (pam_unix dlopens it later).
 with_pam_module() {
         if build_is_sanitized; then
                 local pre
                 pre=$(ldd "$B/pam/pam_homefs.so" | awk '/lib(a|ub)san/ { print $3 }' | tr '\n' ' ')
-                LD_PRELOAD="$pre" ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" "$@"
+                pre+=$(ldd /usr/lib/*/security/pam_unix.so 2>/dev/null | awk '/libcrypt/ { print " " $3; exit }')
+                LD_PRELOAD="$pre" ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=1" "$@"
         else
                 "$@"
         fi
