@@ -30,6 +30,10 @@ struct options {
         struct json_object *record;  /* create: the record fields from the flags */
         unsigned disk_size_percent;  /* create: --disk-size=N% (0: not given) */
         const char *create_option;   /* the first create-only option seen, for usage errors */
+        const char *identity;        /* create --identity=FILE|- */
+        bool export;                 /* inspect --export */
+        bool drop_if_locked;         /* run-when-unlocked --drop-if-locked */
+        bool clear;                  /* queue --clear */
 };
 
 /* Each verb gets the arguments after the verb name and returns an exit status;
@@ -42,6 +46,30 @@ int verb_unlock(const struct options *o, int argc, char **argv);
 int verb_lock(const struct options *o, int argc, char **argv);
 int verb_passwd(const struct options *o, int argc, char **argv);
 int verb_ssh_keys(const struct options *o, int argc, char **argv);
+int verb_update(const struct options *o, int argc, char **argv);
+int verb_authenticate(const struct options *o, int argc, char **argv);
+int verb_with(const struct options *o, int argc, char **argv);
+int verb_resize(const struct options *o, int argc, char **argv);
+int verb_run_when_unlocked(const struct options *o, int argc, char **argv);
+int verb_queue(const struct options *o, int argc, char **argv);
+int verb_lock_all(const struct options *o, int argc, char **argv);
+
+/* Ask for the password (terminal, stdin or --password-file) and unlock the
+ * home over conn; *already tells whether it was unlocked before. Returns an
+ * exit status, having printed any error. */
+int unlock_interactive(const struct options *o, struct proto_conn *conn, const char *user, bool *already);
+
+/* A progress line on stderr while a long call runs (nothing unless stderr
+ * is a terminal); progress_end() erases it. */
+void progress_begin(const char *label);
+void progress_end(void);
+
+/* create --identity: read the record from path ("-": stdin), check it is for
+ * user. 0 and a new object, or negative errno after printing the error. */
+int identity_load(const char *path, const char *user, struct json_object **ret);
+
+/* Lock one home; returns an exit status, having printed any error. */
+int lock_home(const char *user);
 
 
 /* Call the agent on conn, or when conn is NULL on a connection of its own.
@@ -61,6 +89,11 @@ int exit_status_from_agent_error(const struct agent_error *e);
 
 /* Print a failure to read a password and return EXIT_FAIL. */
 int report_password_error(int r, const struct options *o);
+
+/* Read one password (or, with repeat_prompt, a new one typed twice) from
+ * --password-file, the terminal or stdin, into secret memory. Returns an exit
+ * status, having printed any error. */
+int ask_password(const struct options *o, const char *prompt, const char *repeat_prompt, char **ret);
 
 /* Print a usage error (with a pointer to --help) and return EXIT_USAGE. */
 int usage_error(const char *fmt, ...) _printf_(1, 2);

@@ -16,6 +16,10 @@ enum {
         ARG_NO_LEGEND,
         ARG_FORCE,
         ARG_PASSWORD_FILE,
+        ARG_IDENTITY,
+        ARG_EXPORT,
+        ARG_DROP_IF_LOCKED,
+        ARG_CLEAR,
         /* create only, from here on */
         ARG_CREATE_FIRST,
         ARG_EMAIL_ADDRESS = ARG_CREATE_FIRST,
@@ -31,6 +35,7 @@ enum {
         ARG_LUKS_DISCARD,
         ARG_LUKS_SECTOR_SIZE,
         ARG_SSH_AUTHORIZED_KEYS,
+        ARG_LOCKED,
 };
 
 static const struct option long_options[] = {
@@ -42,6 +47,10 @@ static const struct option long_options[] = {
         { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
         { "force", no_argument, NULL, ARG_FORCE },
         { "password-file", required_argument, NULL, ARG_PASSWORD_FILE },
+        { "identity", required_argument, NULL, ARG_IDENTITY },
+        { "export", no_argument, NULL, ARG_EXPORT },
+        { "drop-if-locked", no_argument, NULL, ARG_DROP_IF_LOCKED },
+        { "clear", no_argument, NULL, ARG_CLEAR },
         { "real-name", required_argument, NULL, 'c' },
         { "email-address", required_argument, NULL, ARG_EMAIL_ADDRESS },
         { "uid", required_argument, NULL, 'u' },
@@ -59,6 +68,7 @@ static const struct option long_options[] = {
         { "luks-discard", required_argument, NULL, ARG_LUKS_DISCARD },
         { "luks-sector-size", required_argument, NULL, ARG_LUKS_SECTOR_SIZE },
         { "ssh-authorized-keys", required_argument, NULL, ARG_SSH_AUTHORIZED_KEYS },
+        { "locked", required_argument, NULL, ARG_LOCKED },
         {}
 };
 
@@ -83,6 +93,7 @@ static const struct {
         { ARG_LUKS_PBKDF_PARALLEL_THREADS, "luksPbkdfParallelThreads" },
         { ARG_LUKS_DISCARD, "luksDiscard" },
         { ARG_LUKS_SECTOR_SIZE, "luksSectorSize" },
+        { ARG_LOCKED, "locked" },
 };
 
 static bool is_create_option(int c) {
@@ -161,6 +172,7 @@ static int record_value(struct options *o, int c, const char *value, struct json
                 *ret = json_object_new_uint64(u64);
                 return 0;
         case ARG_LUKS_DISCARD:
+        case ARG_LOCKED:
                 if (parse_boolean(value, &b) < 0)
                         return bad_value(c, value, "expected yes or no");
                 *ret = json_object_new_boolean(b);
@@ -194,7 +206,8 @@ static int set_record_field(struct options *o, int c, const char *value) {
         return 0;
 }
 
-/* --ssh-authorized-keys adds to the list; it does not replace it. */
+/* --ssh-authorized-keys adds to the list given on this command line (update
+ * replaces the record's list with it). */
 static int add_ssh_keys(struct options *o, const char *value) {
         struct json_object *keys;
 
@@ -202,12 +215,13 @@ static int add_ssh_keys(struct options *o, const char *value) {
                 o->create_option = option_name(ARG_SSH_AUTHORIZED_KEYS);
         if (!o->record && !(o->record = json_object_new_object()))
                 return -ENOMEM;
-        if (!json_object_object_get_ex(o->record, "sshAuthorizedKeys", &keys)) {
+        /* An empty value empties the list (update: removes every key). */
+        if (!json_object_object_get_ex(o->record, "sshAuthorizedKeys", &keys) || !value[0]) {
                 keys = json_object_new_array();
                 if (!keys || json_object_object_add(o->record, "sshAuthorizedKeys", keys) < 0)
                         return -ENOMEM;
         }
-        return ssh_keys_append(keys, value);
+        return value[0] ? ssh_keys_append(keys, value) : 0;
 }
 
 static int parse_json_mode(const char *value, enum json_mode *ret) {
@@ -241,6 +255,20 @@ static int parse_one(struct options *o, int c, bool *no_legend) {
                 return 0;
         case ARG_FORCE:
                 o->force = true;
+                return 0;
+        case ARG_IDENTITY:
+                if (optarg[0] == 0)
+                        return bad_value(c, optarg, "expected a file name or -");
+                o->identity = optarg;
+                return 0;
+        case ARG_EXPORT:
+                o->export = true;
+                return 0;
+        case ARG_DROP_IF_LOCKED:
+                o->drop_if_locked = true;
+                return 0;
+        case ARG_CLEAR:
+                o->clear = true;
                 return 0;
         case ARG_PASSWORD_FILE:
                 if (optarg[0] == 0)

@@ -41,9 +41,5 @@ static int append_file(struct json_object *keys, const char *path) {
 int ssh_keys_append(struct json_object *keys, const char *value) {
         if (value[0] == '@')
                 return append_file(keys, value + 1);
-        if (!value[0]) {
-                log_error("--ssh-authorized-keys needs a key or @FILE.");
-                return -EINVAL;
-        }
         return json_object_array_add(keys, json_object_new_string(value)) < 0 ? -ENOMEM : 0;
 }

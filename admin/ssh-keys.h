@@ -3,7 +3,7 @@
 
 #include <json-c/json.h>
 
-/* --ssh-authorized-keys=KEY|@FILE (create, and update when it lands): append
+/* --ssh-authorized-keys=KEY|@FILE (create, update): append
  * the key, or every key line of FILE (empty lines and '#' comments skipped,
  * as in authorized_keys), to the JSON array keys. Prints what went wrong and
  * returns negative errno. The agent validates the keys against the schema. */

@@ -38,21 +38,26 @@ static void print_created(const struct options *o, const char *user, struct json
                 printf("  Home directory: %s\n", string_member(record, "homeDirectory"));
 }
 
-/* The Create parameters: the record from the flags plus userName, the size
- * as a percentage if one was given, and the password. */
-static struct json_object *create_params(const struct options *o, const char *user, const char *password) {
-        struct json_object *params = json_object_new_object(), *record = NULL;
+/* The Create parameters: the record from --identity, overridden by the
+ * flags, plus userName, the size as a percentage if one was given, and the
+ * password. identity is taken over. */
+static struct json_object *create_params(const struct options *o, const char *user, struct json_object *identity,
+                                         const char *password) {
+        struct json_object *params = json_object_new_object(), *record = identity;
 
-        if (!params)
-                return NULL;
-        if (!o->record)
+        if (!record)
                 record = json_object_new_object();
-        else if (json_object_deep_copy(o->record, &record, NULL) < 0)
-                record = NULL;
-        if (!record) {
+        if (!params || !record) {
                 json_object_put(params);
+                json_object_put(record);
                 return NULL;
         }
+        if (o->record) {
+                json_object_object_foreach(o->record, key, val)
+                        json_object_object_add(record, key, json_object_get(val));
+        }
+        if (identity)
+                json_object_object_add(params, "adoptImage", json_object_new_boolean(true));
         json_object_object_add(record, "userName", json_object_new_string(user));
         json_object_object_add(params, "record", record);
         if (o->disk_size_percent > 0)
@@ -65,8 +70,7 @@ int verb_create(const struct options *o, int argc, char **argv) {
         _cleanup_secret_ char *password = NULL;
         _cleanup_(proto_conn_freep) struct proto_conn *conn = NULL;
         _cleanup_agent_error_ struct agent_error e = {};
-        struct password_source src;
-        struct json_object *reply = NULL, *params;
+        struct json_object *reply = NULL, *params, *identity = NULL;
         char prompt[256];
         const char *user;
         int r;
@@ -77,23 +81,28 @@ int verb_create(const struct options *o, int argc, char **argv) {
         if (agent_connect(&conn, &e) < 0)
                 return report_agent_error(&e, user);
 
-        r = password_source_open(&src, o->password_file);
-        if (r < 0) {
-                log_error_errno(r, "Cannot open %s: %m.", o->password_file);
+        if (o->identity && streq(o->identity, "-") && !o->password_file)
+                return usage_error("--identity=- reads standard input; give the password with --password-file.");
+        if (o->identity && identity_load(o->identity, user, &identity) < 0)
                 return EXIT_FAIL;
-        }
-        snprintf(prompt, sizeof(prompt), "Password for the new home of %s: ", user);
-        r = password_source_read_new(&src, prompt, "Repeat the password: ", &password);
-        password_source_close(&src);
-        if (r < 0)
-                return report_password_error(r, o);
 
-        params = create_params(o, user, password);
+        /* A moved image has its password already: ask once. */
+        snprintf(prompt, sizeof(prompt), identity ? "Password of the home of %s: " : "Password for the new home of %s: ", user);
+        r = ask_password(o, prompt, identity ? NULL : "Repeat the password: ", &password);
+        if (r != EXIT_OK) {
+                json_object_put(identity);
+                return r;
+        }
+
+        params = create_params(o, user, identity, password);
         if (!params) {
                 log_error("Out of memory.");
                 return EXIT_FAIL;
         }
+        if (!o->quiet && o->json == JSON_OFF)
+                progress_begin("Formatting the image (PBKDF benchmark, mkfs)");
         r = agent_run(conn, AGENT_INTERFACE ".Create", params, true, &reply, &e);
+        progress_end();
         if (r < 0)
                 return report_agent_error(&e, user);
 

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "record.h"
 
 /* LUKS2 through libcryptsetup: format, keyslots, the volume key. Works on an
@@ -31,6 +33,10 @@ int luks_format(const char *image_path, const struct user_record *r, const char 
  * password that opens no keyslot. */
 int luks_get_volume_key(const char *image_path, const char *password,
                         void *key, size_t *key_size, struct luks_geometry *geo);
+
+/* The enrolled credentials (luks-slots.c): an array of {keyslot, type},
+ * type "password" or the LUKS2 token type naming the keyslot. */
+int luks_list_credentials(const char *image_path, struct json_object **ret);
 
 /* Replace the keyslot opened by old_password with one for new_password, with
  * the record's PBKDF settings. -EPERM for a wrong old password. */
