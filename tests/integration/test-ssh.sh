@@ -163,5 +163,12 @@ ok "unlocked: ssh-authorized-keys adds the lines of ~/.ssh/authorized_keys" file
 ok "lock" "$CTL" lock "$U"
 ok "locked: only the record's keys" sh -c "test \"\$('$CTL' ssh-authorized-keys '$U')\" = \"\$(cat '$S/client.pub')\""
 
+other_locked() { ssh "${SSH_OPTS[@]}" -i "$S/other" "$U@127.0.0.1" true </dev/null 2>/dev/null; test $? = 75; }
+ok "update --ssh-authorized-keys replaces the record's keys" "$CTL" update "$U" "--ssh-authorized-keys=@$S/other.pub"
+ok "... the new key logs in (to the locked-home refusal)" other_locked
+ok "... the old key is refused now" sh -c "! ssh ${SSH_OPTS[*]@Q} -i '$S/client' '$U@127.0.0.1' true </dev/null 2>/dev/null"
+ok "update --ssh-authorized-keys= removes every key" "$CTL" update "$U" --ssh-authorized-keys=
+ok "... and prints none" test -z "$("$CTL" ssh-authorized-keys "$U")"
+
 ok "remove the home" "$CTL" remove "$U"
 finish
