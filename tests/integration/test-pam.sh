@@ -13,7 +13,7 @@ MOD=$B/pam/pam_homefs.so
 start_agent
 new_user_name U u
 new_plain_user P p
-ok "create a home" create_home "$U" pw-one
+create_home "$U" pw-one >&2 || fail_now "create a home"
 echo "$P:plain-pw" | chpasswd
 
 # A session that stays open until the test says so: pam_exec runs this after

@@ -23,7 +23,8 @@ start_agent
 new_user_name U s
 new_user_name G g
 groupadd "$G"
-ok "create a home with an SSH key in its record" create_home "$U" pw-one "--ssh-authorized-keys=@$S/client.pub"
+create_home "$U" pw-one "--ssh-authorized-keys=@$S/client.pub" >&2 || fail_now "create a home with an SSH key in its record"
+ok "the new home is locked" test "$(home_state "$U")" = locked
 usermod -aG "$G" "$U"
 
 echo "a file in the home" >"$T/note"
