@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "accounts.h"
 #include "log.h"
 #include "spawn.h"
+
+#define ACCOUNTS_LOCK "/run/homefs-accounts.lock"
 
 /* getpw*() and getgr*() keep static state: the agent serializes their use. */
 static pthread_mutex_t accounts_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -37,7 +42,9 @@ int accounts_check_free(const char *user_name, uint32_t uid, uint32_t gid) {
         return r;
 }
 
-static int run_tool(const char *tool, char **argv) {
+/* Runs a shadow tool. Returns 0, its exit status (> 0) when it failed, or a
+ * negative errno when it could not run. */
+static int run_tool_status(const char *tool, char **argv) {
         char path[64];
         int r;
 
@@ -45,13 +52,22 @@ static int run_tool(const char *tool, char **argv) {
         if (r < 0)
                 return log_error_errno(r, "%s not found; install the 'passwd' package", tool);
         argv[0] = path;
-        r = spawn_run(argv);
+        return spawn_run(argv);
+}
+
+static int run_tool(const char *tool, char **argv) {
+        int r = run_tool_status(tool, argv);
+
         if (r != 0)
                 return log_error_errno(r < 0 ? r : -EIO, "%s %s failed (exit status %d)", tool, argv[1], r);
         return 0;
 }
 
-int accounts_add(const struct user_record *r) {
+/* groupadd and useradd exit with 4 when the gid or uid is taken. */
+#define SHADOW_EXIT_ID_TAKEN 4
+#define ACCOUNTS_ADD_TRIES 8
+
+static int add_once(const struct user_record *r) {
         char uid[16], gid[16];
         int k;
 
@@ -60,19 +76,36 @@ int accounts_add(const struct user_record *r) {
 
         /* -K: homefs's uid range lies above Debian's default UID_MAX/GID_MAX;
          * say so, or the tools warn on every create. */
-        k = run_tool("groupadd", (char *[]) { NULL, "-K", "GID_MAX=60513", "-g", gid, r->user_name, NULL });
-        if (k < 0)
+        k = run_tool_status("groupadd", (char *[]) { NULL, "-K", "GID_MAX=60513", "-g", gid, r->user_name, NULL });
+        if (k != 0)
                 return k;
         /* -M: the home is made by homefs inside the image, not by useradd.
          * No -p: the shadow entry stays locked ("!"). */
-        k = run_tool("useradd", (char *[]) { NULL, "-K", "UID_MAX=60513", "-M", "-N", "-u", uid, "-g", gid,
-                                             "-d", r->home_directory, "-s", r->shell ? r->shell : "/bin/sh",
-                                             "-c", r->real_name ? r->real_name : "", r->user_name, NULL });
-        if (k < 0) {
+        k = run_tool_status("useradd", (char *[]) { NULL, "-K", "UID_MAX=60513", "-M", "-N", "-u", uid, "-g", gid,
+                                                    "-d", r->home_directory, "-s", r->shell ? r->shell : "/bin/sh",
+                                                    "-c", r->real_name ? r->real_name : "", r->user_name, NULL });
+        if (k != 0)
                 (void) run_tool("groupdel", (char *[]) { NULL, r->user_name, NULL });
-                return k;
+        return k;
+}
+
+int accounts_add(struct user_record *r, bool may_pick_another_uid) {
+        int k = 0;
+
+        for (unsigned i = 0; i < ACCOUNTS_ADD_TRIES; i++) {
+                uint32_t uid;
+
+                k = add_once(r);
+                if (k == 0)
+                        return 0;
+                /* Someone else took the id between our check and now: take
+                 * the next free one, if the uid was ours to choose. */
+                if (k != SHADOW_EXIT_ID_TAKEN || !may_pick_another_uid || accounts_allocate_uid(&uid) < 0)
+                        break;
+                log_info("uid/gid %u was taken meanwhile; trying %u", r->uid, uid);
+                r->uid = r->gid = uid;
         }
-        return 0;
+        return log_error_errno(k < 0 ? k : -EIO, "adding the user %s failed (exit status %d)", r->user_name, k);
 }
 
 int accounts_remove(const char *user_name) {
@@ -96,4 +129,24 @@ int accounts_remove(const char *user_name) {
                         r = k;
         }
         return r;
+}
+
+int accounts_lock(void) {
+        int fd = open(ACCOUNTS_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+        if (fd < 0) {
+                log_debug_errno(-errno, "cannot open %s: %m; not locking against other agents", ACCOUNTS_LOCK);
+                return -1;
+        }
+        while (flock(fd, LOCK_EX) < 0)
+                if (errno != EINTR) {
+                        close(fd);
+                        return -1;
+                }
+        return fd;
+}
+
+void accounts_unlock(int fd) {
+        if (fd >= 0)
+                close(fd); /* drops the flock */
 }

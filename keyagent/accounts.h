@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -21,8 +22,19 @@ int accounts_allocate_uid(uint32_t *ret);
 /* -EEXIST if the name is already a user or group, or the uid/gid is taken. */
 int accounts_check_free(const char *user_name, uint32_t uid, uint32_t gid);
 
-/* Add the group (gid = record->gid, name = userName) and the user. */
-int accounts_add(const struct user_record *r);
+/* Add the group (gid = record->gid, name = userName) and the user. If the
+ * uid/gid is taken meanwhile (another tool added a user) and
+ * may_pick_another_uid, the next free one is taken and stored in r. */
+int accounts_add(struct user_record *r, bool may_pick_another_uid);
+
+/* A host-wide lock (flock on /run/homefs-accounts.lock; in /run, which
+ * only root may write, so that no user can hold it) to hold from
+ * choosing a uid until its accounts exist, so that several agents on one
+ * host (test runs in parallel) never pick the same uid. Returns the lock's
+ * fd, or -1 if it cannot be had (then creates are only serialized within
+ * this agent). Release with accounts_unlock(). */
+int accounts_lock(void);
+void accounts_unlock(int fd);
 
 /* Remove the user and their group; missing entries are not an error. */
 int accounts_remove(const char *user_name);

@@ -31,6 +31,7 @@ struct create_progress {
         bool accounts, image, mountpoint;
         bool adopt;    /* in: an existing image may be taken over (create --identity) */
         bool adopting; /* the image exists and is taken over, not made */
+        bool uid_auto; /* the uid was allocated here, not asked for */
 };
 
 static int host_free_bytes(const char *image_path, uint64_t *ret) {
@@ -84,6 +85,7 @@ static int check_names(struct user_record *r, struct create_progress *p, struct 
                         return agent_error_set(e, -EBUSY, AGENT_ERROR_FAILED,
                                                "No free uid left in %u..%u; pass --uid.", HOMEFS_UID_MIN, HOMEFS_UID_MAX);
                 r->uid = uid;
+                p->uid_auto = r->gid == 0;
         }
         if (r->gid == 0)
                 r->gid = r->uid;
@@ -182,18 +184,29 @@ static int create_locked(struct user_record *r, const char *password, unsigned p
                          struct agent_error *e) {
         struct create_progress p = { .adopt = adopt };
         _cleanup_free_ char *error = NULL;
-        int k;
+        int k, lock_fd;
 
+        lock_fd = accounts_lock();
         k = check_names(r, &p, e);
         if (k >= 0 && !p.adopting)
                 k = choose_disk_size(r, percent, e);
-        if (k < 0)
-                return k;
         /* Complete now: uid, gid and size are chosen. */
-        k = user_record_validate(r, &error);
-        if (k < 0)
-                return agent_error_set(e, k, AGENT_ERROR_INVALID_RECORD, "Invalid record: %s.", error ? error : strerror(-k));
+        if (k >= 0 && (k = user_record_validate(r, &error)) < 0)
+                agent_error_set(e, k, AGENT_ERROR_INVALID_RECORD, "Invalid record: %s.", error ? error : strerror(-k));
+        if (k < 0) {
+                accounts_unlock(lock_fd);
+                return k;
+        }
         r->last_change_usec = now_usec();
+        /* The accounts first: they fix the uid, which owns the home inside
+         * the image. */
+        p.accounts = true;
+        k = accounts_add(r, p.uid_auto);
+        accounts_unlock(lock_fd);
+        if (k < 0) {
+                agent_error_set(e, k, AGENT_ERROR_FAILED, "Adding the user %s to passwd/group failed.", r->user_name);
+                goto fail;
+        }
         if (p.adopting)
                 k = check_adopted_image(r, password, e);
         else {
@@ -203,12 +216,6 @@ static int create_locked(struct user_record *r, const char *password, unsigned p
         }
         if (k < 0)
                 goto fail;
-        p.accounts = true;
-        k = accounts_add(r);
-        if (k < 0) {
-                agent_error_set(e, k, AGENT_ERROR_FAILED, "Adding the user %s to passwd/group failed; see the agent's log.", r->user_name);
-                goto fail;
-        }
         p.mountpoint = true;
         /* While no homefsd runs, the mountpoint is a root-owned 0000 directory:
          * nothing can be stored in it by mistake. */
