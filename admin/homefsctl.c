@@ -22,6 +22,8 @@ static const struct verb {
         { "lock", verb_lock },
         { "deactivate", verb_lock },
         { "passwd", verb_passwd },
+        { "update", verb_update },
+        { "remove-credential", verb_remove_credential },
 };
 
 static void help(void) {
@@ -37,6 +39,9 @@ static void help(void) {
                "  unlock USER             Unlock a home (alias: activate)\n"
                "  lock USER               Lock a home (alias: deactivate)\n"
                "  passwd [USER]           Change a home's password\n"
+               "  update [USER]           Enroll credentials (--recovery-key, --pkcs11-token-uri)\n"
+               "  remove-credential USER KEYSLOT\n"
+               "                          Remove one credential (keyslots: see inspect)\n"
                "\n"
                "Options:\n"
                "  -h --help               Show this help\n"
@@ -49,6 +54,10 @@ static void help(void) {
                "     --password-file=PATH Read passwords from PATH, one per line, instead of\n"
                "                          the terminal or standard input\n"
                "     --force              remove: also remove a home that is unlocked\n"
+               "     --recovery-key[=yes] create, update: enroll a recovery key, shown once;\n"
+               "                          unlock: ask for a recovery key instead of the password\n"
+               "     --pkcs11-token-uri=URI\n"
+               "                          create, update: enroll the PKCS#11 token key URI names\n"
                "\n"
                "Options for create (the record fields they set are in homefsctl(1)):\n"
                "  -c --real-name=NAME     --email-address=ADDRESS  -u --uid=UID\n"

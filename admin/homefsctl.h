@@ -30,6 +30,11 @@ struct options {
         struct json_object *record;  /* create: the record fields from the flags */
         unsigned disk_size_percent;  /* create: --disk-size=N% (0: not given) */
         const char *create_option;   /* the first create-only option seen, for usage errors */
+        struct {                     /* create, update: credentials to enroll */
+                bool recovery_key;
+                const char *pkcs11_uri;
+        } credentials;
+        bool ask_recovery_key;       /* unlock: --recovery-key: ask for it instead of the password */
 };
 
 /* Each verb gets the arguments after the verb name and returns an exit status;
@@ -41,6 +46,8 @@ int verb_remove(const struct options *o, int argc, char **argv);
 int verb_unlock(const struct options *o, int argc, char **argv);
 int verb_lock(const struct options *o, int argc, char **argv);
 int verb_passwd(const struct options *o, int argc, char **argv);
+int verb_update(const struct options *o, int argc, char **argv);
+int verb_remove_credential(const struct options *o, int argc, char **argv);
 
 static inline void proto_conn_freep(struct proto_conn **c) {
         proto_conn_free(*c);
@@ -60,6 +67,11 @@ struct json_object *user_params(const char *user);
 /* Print an agent failure once, to stderr, and return its exit status. */
 int report_agent_error(const struct agent_error *e, const char *user_name);
 int exit_status_from_agent_error(const struct agent_error *e);
+
+/* password_source_open() on --password-file or the terminal/stdin; prints
+ * the failure. */
+struct password_source;
+int open_password_source(const struct options *o, struct password_source *src);
 
 /* Print a failure to read a password and return EXIT_FAIL. */
 int report_password_error(int r, const struct options *o);

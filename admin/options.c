@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "credential-options.h"
 #include "log.h"
 #include "options.h"
 #include "parse-args.h"
@@ -15,6 +16,8 @@ enum {
         ARG_NO_LEGEND,
         ARG_FORCE,
         ARG_PASSWORD_FILE,
+        ARG_RECOVERY_KEY,
+        ARG_PKCS11_TOKEN_URI,
         /* create only, from here on */
         ARG_CREATE_FIRST,
         ARG_EMAIL_ADDRESS = ARG_CREATE_FIRST,
@@ -40,6 +43,8 @@ static const struct option long_options[] = {
         { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
         { "force", no_argument, NULL, ARG_FORCE },
         { "password-file", required_argument, NULL, ARG_PASSWORD_FILE },
+        { "recovery-key", optional_argument, NULL, ARG_RECOVERY_KEY },
+        { "pkcs11-token-uri", required_argument, NULL, ARG_PKCS11_TOKEN_URI },
         { "real-name", required_argument, NULL, 'c' },
         { "email-address", required_argument, NULL, ARG_EMAIL_ADDRESS },
         { "uid", required_argument, NULL, 'u' },
@@ -221,6 +226,11 @@ static int parse_one(struct options *o, int c, bool *no_legend) {
         case ARG_FORCE:
                 o->force = true;
                 return 0;
+        case ARG_RECOVERY_KEY:
+                o->ask_recovery_key = true; /* for unlock; create and update enroll */
+                return credential_option_recovery_key(o, optarg) < 0 ? -EINVAL : 0;
+        case ARG_PKCS11_TOKEN_URI:
+                return credential_option_pkcs11(o, optarg) < 0 ? -EINVAL : 0;
         case ARG_PASSWORD_FILE:
                 if (optarg[0] == 0)
                         return bad_value(c, optarg, "expected a file name");

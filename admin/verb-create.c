@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "ask-password.h"
+#include "credential-options.h"
 #include "homefsctl.h"
 #include "log.h"
 #include "secret.h"
@@ -77,11 +78,8 @@ int verb_create(const struct options *o, int argc, char **argv) {
         if (agent_connect(&conn, &e) < 0)
                 return report_agent_error(&e, user);
 
-        r = password_source_open(&src, o->password_file);
-        if (r < 0) {
-                log_error_errno(r, "Cannot open %s: %m.", o->password_file);
+        if (open_password_source(o, &src) < 0)
                 return EXIT_FAIL;
-        }
         snprintf(prompt, sizeof(prompt), "Password for the new home of %s: ", user);
         r = password_source_read_new(&src, prompt, "Repeat the password: ", &password);
         password_source_close(&src);
@@ -102,5 +100,11 @@ int verb_create(const struct options *o, int argc, char **argv) {
         else if (!o->quiet)
                 print_created(o, user, reply);
         json_object_put(reply);
-        return EXIT_OK;
+        if (!credential_options_any(o))
+                return EXIT_OK;
+        r = credential_options_enroll(conn, o, user, password, NULL);
+        if (r != EXIT_OK)
+                log_error("The home of %s was created with its password only; enroll again with 'homefsctl update %s'.",
+                          user, user);
+        return r;
 }

@@ -110,6 +110,29 @@ static void print_size(struct json_object *o, const char *key, const char *label
         print_line(label, line);
 }
 
+/* "Credentials: keyslot 0: password", one line each; the PKCS#11 URI or
+ * FIDO2 relying party tells tokens apart. */
+static void print_credentials(struct json_object *reply) {
+        struct json_object *list, *c, *v;
+        char line[1024];
+
+        if (!json_object_object_get_ex(reply, "credentials", &list) || !json_object_is_type(list, json_type_array))
+                return;
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
+                const char *type = "?", *detail = NULL;
+
+                c = json_object_array_get_idx(list, i);
+                if (json_object_object_get_ex(c, "type", &v))
+                        type = json_object_get_string(v);
+                if (json_object_object_get_ex(c, "pkcs11-uri", &v) || json_object_object_get_ex(c, "fido2-rp", &v))
+                        detail = json_object_get_string(v);
+                snprintf(line, sizeof(line), "keyslot %d: %s%s%s",
+                         json_object_object_get_ex(c, "keyslot", &v) ? json_object_get_int(v) : -1,
+                         type, detail ? " " : "", detail ? detail : "");
+                print_line(i == 0 ? "Credentials" : "", line);
+        }
+}
+
 static void print_inspect(const char *user, struct json_object *reply) {
         struct json_object *record = NULL, *v;
 
@@ -127,6 +150,7 @@ static void print_inspect(const char *user, struct json_object *reply) {
         else if (record)
                 print_size(record, "diskSize", "Disk size", "");
         print_size(reply, "imageAllocated", "Allocated", " on the host");
+        print_credentials(reply);
 }
 
 int verb_inspect(const struct options *o, int argc, char **argv) {

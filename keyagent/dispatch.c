@@ -10,6 +10,7 @@
 #include "home-ops.h"
 #include "log.h"
 #include "registry.h"
+#include "secret.h"
 
 #define PASSWORD_MAX 1024U
 #define USER_NAME_MAX 64U
@@ -20,6 +21,7 @@ struct call {
         struct json_object *params;
         struct agent_error error;
         bool conn_taken; /* RegisterFront: the conn now belongs to a home */
+        bool secret_reply; /* the reply carries a secret (a new recovery key) */
 };
 
 typedef struct json_object *(*method_fn)(struct call *c, int *r);
@@ -63,6 +65,17 @@ static int require_root(struct call *c) {
 static int get_password(struct call *c, const char *key, const char **ret) {
         int r = proto_get_string(c->params, key, PASSWORD_MAX, ret);
 
+        return r < 0 ? invalid_parameter(c, key, r) : 0;
+}
+
+/* An optional secret: NULL if absent or empty. */
+static int get_optional_secret(struct call *c, const char *key, const char **ret) {
+        int r = proto_get_string(c->params, key, PASSWORD_MAX, ret);
+
+        if (r == -ENOENT || (r >= 0 && (*ret)[0] == 0)) {
+                *ret = NULL;
+                return 0;
+        }
         return r < 0 ? invalid_parameter(c, key, r) : 0;
 }
 
@@ -154,10 +167,15 @@ static struct json_object *method_inspect(struct call *c, int *r) {
 
                 reply = home_summary(h);
                 json_object_object_add(reply, "record", user_record_to_json(h->record));
+                struct json_object *creds = NULL;
+
                 if (stat(h->record->image_path, &st) == 0) {
                         json_object_object_add(reply, "diskSize", json_object_new_uint64((uint64_t) st.st_size));
                         json_object_object_add(reply, "imageAllocated", json_object_new_uint64((uint64_t) st.st_blocks * 512));
                 }
+                if (home_list_credentials(h, &creds, &c->error) >= 0)
+                        json_object_object_add(reply, "credentials", creds);
+                c->error = (struct agent_error) {}; /* a missing image is no failure here */
         });
         return reply;
 }
@@ -177,14 +195,15 @@ static struct json_object *method_remove(struct call *c, int *r) {
 }
 
 static struct json_object *method_unlock(struct call *c, int *r) {
+        struct unlock_secrets secrets = {};
         struct json_object *reply;
-        const char *password;
         bool already = false;
         struct home *h;
 
-        if ((*r = get_password(c, "password", &password)) < 0)
+        if ((*r = get_optional_secret(c, "password", &secrets.password)) < 0 ||
+            (*r = get_optional_secret(c, "pin", &secrets.pin)) < 0)
                 return NULL;
-        WITH_HOME(c, h, *r, *r = home_unlock(h, password, &already, &c->error));
+        WITH_HOME(c, h, *r, *r = home_unlock(h, &secrets, &already, &c->error));
         if (*r < 0)
                 return NULL;
         reply = json_object_new_object();
@@ -216,6 +235,70 @@ static struct json_object *method_passwd(struct call *c, int *r) {
                 return NULL;
         }
         WITH_HOME(c, h, *r, *r = home_passwd(h, old_pw, new_pw, &c->error));
+        return *r < 0 ? NULL : json_object_new_object();
+}
+
+static struct json_object *method_list_credentials(struct call *c, int *r) {
+        struct json_object *reply = NULL, *list = NULL;
+        struct home *h;
+
+        WITH_HOME(c, h, *r, *r = home_list_credentials(h, &list, &c->error));
+        if (*r < 0)
+                return NULL;
+        reply = json_object_new_object();
+        json_object_object_add(reply, "credentials", list);
+        return reply;
+}
+
+static int get_credential_spec(struct call *c, struct credential_spec *spec) {
+        int r;
+
+        *spec = (struct credential_spec) {};
+        if (proto_get_bool(c->params, "recoveryKey", &spec->recovery_key) == -EINVAL)
+                return invalid_parameter(c, "recoveryKey", -EINVAL);
+        r = proto_get_string(c->params, "pkcs11TokenUri", PATH_MAX, &spec->pkcs11_uri);
+        if (r < 0 && r != -ENOENT)
+                return invalid_parameter(c, "pkcs11TokenUri", r);
+        r = get_optional_secret(c, "pin", &spec->pin);
+        if (r < 0)
+                return r;
+        if (!spec->recovery_key && !spec->pkcs11_uri)
+                return agent_error_set(&c->error, -EINVAL, AGENT_ERROR_INVALID_PARAMETER, "No credential to add was given.");
+        return 0;
+}
+
+/* Root, or the owner proving themselves with the password. */
+static struct json_object *method_add_credentials(struct call *c, int *r) {
+        _cleanup_secret_ char *recovery = NULL;
+        struct credential_spec spec;
+        struct json_object *reply;
+        const char *password;
+        struct home *h;
+
+        if ((*r = get_password(c, "password", &password)) < 0 || (*r = get_credential_spec(c, &spec)) < 0)
+                return NULL;
+        WITH_HOME(c, h, *r, *r = home_add_credentials(h, password, &spec, &recovery, &c->error));
+        if (*r < 0)
+                return NULL;
+        reply = json_object_new_object();
+        if (recovery) {
+                json_object_object_add(reply, "recoveryKey", json_object_new_string(recovery));
+                c->secret_reply = true;
+        }
+        return reply;
+}
+
+static struct json_object *method_remove_credential(struct call *c, int *r) {
+        unsigned long long slot;
+        struct home *h;
+
+        if ((*r = require_root(c)) < 0)
+                return NULL;
+        if (proto_get_u64(c->params, "keyslot", &slot) < 0 || slot > 1000) {
+                *r = invalid_parameter(c, "keyslot", -EINVAL);
+                return NULL;
+        }
+        WITH_HOME(c, h, *r, *r = home_remove_credential(h, (int) slot, &c->error));
         return *r < 0 ? NULL : json_object_new_object();
 }
 
@@ -260,6 +343,9 @@ static const struct {
         { "io.homefs.Agent.Unlock", method_unlock },
         { "io.homefs.Agent.Lock", method_lock },
         { "io.homefs.Agent.Passwd", method_passwd },
+        { "io.homefs.Agent.ListCredentials", method_list_credentials },
+        { "io.homefs.Agent.AddCredentials", method_add_credentials },
+        { "io.homefs.Agent.RemoveCredential", method_remove_credential },
         { "io.homefs.Agent.RegisterFront", method_register_front },
 };
 
@@ -308,11 +394,14 @@ void dispatch_connection(struct proto_conn *conn) {
                 reply = run_method(&c, method);
                 proto_wipe_string(c.params, "password");
                 proto_wipe_string(c.params, "newPassword");
+                proto_wipe_string(c.params, "pin");
                 json_object_put(msg);
                 if (c.conn_taken)
                         return;
                 if (reply) {
-                        r = proto_send(conn, reply, NULL, 0, false);
+                        r = proto_send(conn, reply, NULL, 0, c.secret_reply);
+                        if (c.secret_reply)
+                                proto_wipe_string(proto_parameters(reply), "recoveryKey");
                         json_object_put(reply);
                         if (r < 0)
                                 break;

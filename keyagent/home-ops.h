@@ -14,9 +14,28 @@
 int home_create(struct json_object *record, const char *password, unsigned disk_size_percent,
                 struct user_record **ret, struct agent_error *e);
 
-/* Verify the password (rate-limited) and unlock. An unlocked home is only
- * verified, and *already is set. */
-int home_unlock(struct home *h, const char *password, bool *already, struct agent_error *e);
+/* What a caller may offer to unlock with; NULL for what was not given. */
+struct unlock_secrets {
+        const char *password;   /* a password or recovery key */
+        const char *pin;        /* a security token's PIN */
+};
+
+/* Verify the secrets (rate-limited) and unlock. An unlocked home is only
+ * verified, and *already is set. Without any secret, the error says what is
+ * needed: PinNeeded when a security token is present, else PasswordNeeded. */
+int home_unlock(struct home *h, const struct unlock_secrets *secrets, bool *already, struct agent_error *e);
+
+/* Credentials (keyslots): list them, add some with an existing password,
+ * remove one (never the last). */
+struct credential_spec {
+        bool recovery_key;
+        const char *pkcs11_uri; /* or NULL */
+        const char *pin;        /* the token's PIN, if it wants one at enrollment */
+};
+int home_list_credentials(struct home *h, struct json_object **ret, struct agent_error *e);
+int home_add_credentials(struct home *h, const char *password, const struct credential_spec *spec,
+                         char **ret_recovery_key, struct agent_error *e);
+int home_remove_credential(struct home *h, int keyslot, struct agent_error *e);
 
 /* Revoke and lock: front detaches, the filesystem is synced and shut down,
  * the device torn down, the key gone. Locking a locked home succeeds. */

@@ -27,6 +27,13 @@ static const struct {
         { "HomeBusy", EBUSY },
         { "FrontNotRunning", ESRCH },
         { "Failed", EIO },
+        { "PasswordNeeded", ENOKEY },
+        { "PinNeeded", ENOANO },
+        { "BadPin", EBADE },
+        { "PinLocked", ENOLCK },
+        { "TokenAbsent", ENXIO },
+        { "NoSuchCredential", ENODATA },
+        { "LastCredential", ENOTEMPTY },
 };
 
 void agent_error_clear(struct agent_error *e) {
@@ -152,6 +159,7 @@ int agent_call(struct proto_conn *c, const char *method, struct json_object *par
         if (secret) {
                 proto_wipe_string(params, "password");
                 proto_wipe_string(params, "newPassword");
+                proto_wipe_string(params, "pin");
         }
         json_object_put(call);
         json_object_put(params);
@@ -300,6 +308,11 @@ static const char *format_reply(const struct agent_error *e, const char *user, c
                                 "choose another");
         if (streq(name, "InvalidParameter") || streq(name, "InvalidRecord"))
                 return sentence(buf, size, message_or(e, "Invalid request"), NULL);
+        if (streq(name, "BadPin") || streq(name, "PinLocked") || streq(name, "TokenAbsent") ||
+            streq(name, "PinNeeded") || streq(name, "PasswordNeeded") || streq(name, "NoSuchCredential"))
+                return sentence(buf, size, message_or(e, name), NULL);
+        if (streq(name, "LastCredential"))
+                return sentence(buf, size, message_or(e, "That is the last credential"), "add another one first");
         if (streq(name, "Failed"))
                 return sentence(buf, size, message_or(e, strerror(-e->errnum)),
                                 "see the log of homefs-agent for details");

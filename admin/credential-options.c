@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "credential-options.h"
+#include "log.h"
+#include "parse-args.h"
+#include "secret.h"
+
+int credential_option_recovery_key(struct options *o, const char *value) {
+        bool b = true;
+
+        if (value && parse_boolean(value, &b) < 0)
+                return usage_error("Invalid value '%s' for --recovery-key: expected yes or no.", value);
+        o->credentials.recovery_key = b;
+        return 0;
+}
+
+int credential_option_pkcs11(struct options *o, const char *value) {
+        if (strncmp(value, "pkcs11:", 7) != 0)
+                return usage_error("Invalid value '%s' for --pkcs11-token-uri: expected a pkcs11: URI (RFC 7512).", value);
+        o->credentials.pkcs11_uri = value;
+        return 0;
+}
+
+bool credential_options_any(const struct options *o) {
+        return o->credentials.recovery_key || o->credentials.pkcs11_uri;
+}
+
+static struct json_object *add_params(const struct options *o, const char *user, const char *password, const char *pin) {
+        struct json_object *p = user_params(user);
+
+        if (!p)
+                return NULL;
+        json_object_object_add(p, "password", json_object_new_string(password));
+        if (o->credentials.recovery_key)
+                json_object_object_add(p, "recoveryKey", json_object_new_boolean(true));
+        if (o->credentials.pkcs11_uri)
+                json_object_object_add(p, "pkcs11TokenUri", json_object_new_string(o->credentials.pkcs11_uri));
+        if (pin)
+                json_object_object_add(p, "pin", json_object_new_string(pin));
+        return p;
+}
+
+static void print_recovery_key(const char *user, const char *key) {
+        if (isatty(STDOUT_FILENO))
+                printf("A recovery key for %s (shown only this once; write it down and keep it safe):\n\n"
+                       "        %s\n\n", user, key);
+        else
+                printf("%s\n", key);
+}
+
+int credential_options_enroll(struct proto_conn *conn, const struct options *o, const char *user,
+                              const char *password, struct password_source *src) {
+        _cleanup_agent_error_ struct agent_error e = {};
+        _cleanup_secret_ char *pin = NULL;
+        struct json_object *reply = NULL, *params;
+        const char *key;
+        int r;
+
+        for (;;) {
+                params = add_params(o, user, password, pin);
+                if (!params) {
+                        log_error("Out of memory.");
+                        return EXIT_FAIL;
+                }
+                r = agent_run(conn, AGENT_INTERFACE ".AddCredentials", params, true, &reply, &e);
+                if (r != -ENOANO || pin || !src)
+                        break;
+                /* The token shows its keys only after login. */
+                r = password_source_read(src, "Security token PIN: ", &pin);
+                if (r < 0)
+                        return report_password_error(r, o);
+                agent_error_clear(&e);
+        }
+        if (r < 0)
+                return report_agent_error(&e, user);
+        if (proto_get_string(reply, "recoveryKey", PROTO_MESSAGE_MAX, &key) == 0) {
+                print_recovery_key(user, key);
+                proto_wipe_string(reply, "recoveryKey");
+        }
+        json_object_put(reply);
+        return EXIT_OK;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "ask-password.h"
+#include "homefsctl.h"
+
+/* The enrollment options shared by create and update: --recovery-key=yes,
+ * --pkcs11-token-uri=URI. Parsed into struct options' credentials member;
+ * enrolled with io.homefs.Agent.AddCredentials after the home exists. */
+
+/* Set from one option (value may be NULL for --recovery-key alone). */
+int credential_option_recovery_key(struct options *o, const char *value);
+int credential_option_pkcs11(struct options *o, const char *value);
+
+bool credential_options_any(const struct options *o);
+
+/* Enroll what the options ask for, proving ownership with password. Asks
+ * src for the token's PIN if the token wants one. Prints a new recovery key
+ * once on stdout. Returns an exit status, having printed any error. */
+int credential_options_enroll(struct proto_conn *conn, const struct options *o, const char *user,
+                              const char *password, struct password_source *src);
