@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -18,6 +19,7 @@
 
 #include "agent.h"
 #include "config.h"
+#include "clients.h"
 #include "dispatch.h"
 #include "front.h"
 #include "home-ops.h"
@@ -31,6 +33,7 @@ struct agent_config agent_config = {
         .cryptdev = HOMEFS_LIBEXECDIR "/homefs-cryptdev",
         .skel = "/etc/skel",
         .activation = ACTIVATION_AUTO,
+        .idle_timeout_ms = 5 * 60 * 1000,
 };
 
 uint64_t now_usec(void) {
@@ -50,6 +53,8 @@ static void help(void) {
                "     --homefsd=PATH         The front daemon (default %s)\n"
                "     --cryptdev=PATH        The userspace crypto engine (default %s)\n"
                "     --skel=DIR             Skeleton for new homes (default /etc/skel)\n"
+               "     --idle-timeout=SEC     Close a client connection that sends no complete\n"
+               "                            message for SEC seconds (default 300)\n"
                "  -d --debug                Log debug messages\n\n"
                "Environment: HOMEFS_STATE_DIR (default /var/lib/homefs), HOMEFS_RUNTIME_DIR\n"
                "(default /run/homefs).\n",
@@ -66,7 +71,7 @@ static int copy_path(char *dst, const char *src, const char *what) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_ACTIVATION, ARG_HOMEFSD, ARG_CRYPTDEV, ARG_SKEL };
+        enum { ARG_VERSION = 0x100, ARG_ACTIVATION, ARG_HOMEFSD, ARG_CRYPTDEV, ARG_SKEL, ARG_IDLE_TIMEOUT };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -74,6 +79,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "homefsd", required_argument, NULL, ARG_HOMEFSD },
                 { "cryptdev", required_argument, NULL, ARG_CRYPTDEV },
                 { "skel", required_argument, NULL, ARG_SKEL },
+                { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
                 { "debug", no_argument, NULL, 'd' },
                 {}
         };
@@ -105,6 +111,19 @@ static int parse_argv(int argc, char *argv[]) {
                         if (copy_path(agent_config.skel, optarg, "skel") < 0)
                                 return -EINVAL;
                         break;
+                case ARG_IDLE_TIMEOUT: {
+                        char *end;
+                        unsigned long sec;
+
+                        errno = 0;
+                        sec = strtoul(optarg, &end, 10);
+                        if (errno || end == optarg || *end || sec == 0 || sec > 86400) {
+                                fprintf(stderr, "homefs-agent: --idle-timeout takes seconds, 1 to 86400\n");
+                                return -EINVAL;
+                        }
+                        agent_config.idle_timeout_ms = (int) sec * 1000;
+                        break;
+                }
                 case 'd':
                         log_set_max_level(LOG_LEVEL_DEBUG);
                         break;
@@ -154,7 +173,24 @@ static int listen_socket(void) {
 }
 
 static void *connection_thread(void *userdata) {
-        dispatch_connection(userdata);
+        struct proto_conn *conn = userdata;
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+        int r;
+
+        if (getsockopt(conn->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+                proto_conn_free(conn);
+                return NULL;
+        }
+        r = clients_admit(cred.uid);
+        if (r < 0) {
+                log_warning("refusing a connection from uid %u: %s", (unsigned) cred.uid,
+                            r == -EUSERS ? "it has too many open already" : "too many clients");
+                proto_conn_free(conn);
+                return NULL;
+        }
+        dispatch_connection(conn, cred.uid);
+        clients_release(cred.uid);
         return NULL;
 }
 

@@ -12,6 +12,7 @@ struct agent_config {
         char cryptdev[PATH_MAX];  /* the userspace crypto engine binary */
         char skel[PATH_MAX];      /* skeleton for new homes */
         enum activation_mode activation;
+        int idle_timeout_ms;      /* a client must send a whole message within this */
 };
 
 extern struct agent_config agent_config;

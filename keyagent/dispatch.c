@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "agent-error.h"
+#include "agent.h"
 #include "dispatch.h"
 #include "front.h"
 #include "home-ops.h"
@@ -365,24 +366,17 @@ static struct json_object *run_method(struct call *c, const char *method) {
         return proto_error_new("io.homefs.Agent.MethodNotFound", NULL);
 }
 
-void dispatch_connection(struct proto_conn *conn) {
-        struct ucred cred;
-        socklen_t len = sizeof(cred);
-
-        if (getsockopt(conn->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-                proto_conn_free(conn);
-                return;
-        }
+void dispatch_connection(struct proto_conn *conn, uid_t peer_uid) {
         for (;;) {
                 struct json_object *msg = NULL, *reply;
-                struct call c = { .conn = conn, .peer_uid = cred.uid };
+                struct call c = { .conn = conn, .peer_uid = peer_uid };
                 const char *method;
                 int r;
 
-                r = proto_recv(conn, &msg, NULL, NULL, -1);
+                r = proto_recv(conn, &msg, NULL, NULL, agent_config.idle_timeout_ms);
                 if (r < 0) {
                         if (r != -ECONNRESET)
-                                log_debug_errno(r, "closing a client connection (uid %u): %m", (unsigned) cred.uid);
+                                log_debug_errno(r, "closing a client connection (uid %u): %m", (unsigned) peer_uid);
                         break;
                 }
                 method = proto_method(msg);

@@ -11,6 +11,9 @@ AGENT=$B/keyagent/homefs-agent
 CTL=$B/admin/homefsctl
 HOMEFSD=$B/fs/homefsd
 CRYPTDEV=$B/keyagent/homefs-cryptdev
+# The system python: tests run it as other users too (a per-user python in
+# PATH, like pyenv under /root, is not theirs to run).
+PYTHON=/usr/bin/python3
 
 tap_n=0
 tap_failed=0
@@ -47,11 +50,24 @@ no_sanitizer_reports() {
         ! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/agent.log" 2>/dev/null
 }
 
+# Every password a test uses; none may ever appear in the daemons' log.
+TEST_SECRETS=()
+remember_secret() { TEST_SECRETS+=("$1"); }
+
+no_secret_in_log() {
+        local s
+        for s in "${TEST_SECRETS[@]}"; do
+                grep -qF -- "$s" "$T/agent.log" 2>/dev/null && { echo "# a password is in the log"; return 1; }
+        done
+        return 0
+}
+
 finish() {
         # The daemons' reports (sanitizers, leaks) are written when they exit.
         if [ -n "$AGENT_PID" ]; then
                 stop_agent
                 ok "the daemons exited without sanitizer reports" no_sanitizer_reports
+                [ ${#TEST_SECRETS[@]} -eq 0 ] || ok "no password of this test reached the daemons' log" no_secret_in_log
         fi
         echo "1..$tap_n"
         [ "$tap_failed" -eq 0 ] && exit 0 || exit 1
@@ -142,11 +158,12 @@ trap 'exit 1' INT TERM PIPE HUP
 # Create a home with cheap PBKDF in the test dir: create_home USER PASSWORD [ARGS...]
 create_home() {
         local u=$1 pw=$2; shift 2
+        remember_secret "$pw"
         printf '%s\n' "$pw" | "$CTL" create "$u" --home-dir="$T/home/$u" --image-path="$T/$u.home" \
                 --disk-size=256M --luks-pbkdf-type=pbkdf2 --luks-pbkdf-force-iterations=1000 "$@"
 }
 
-unlock_home() { printf '%s\n' "$2" | "$CTL" unlock "$1"; }
+unlock_home() { remember_secret "$2"; printf '%s\n' "$2" | "$CTL" unlock "$1"; }
 
 home_state() {
         "$CTL" list --json | python3 -c 'import json,sys; print({h["userName"]: h["state"] for h in json.load(sys.stdin)["homes"]}.get(sys.argv[1], "none"))' "$1"

@@ -16,9 +16,11 @@ export SOFTHSM2_CONF=$T/softhsm2.conf
 mkdir -p "$T/tokens"
 printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' "$T/tokens" >"$SOFTHSM2_CONF"
 LABEL=hf$$
-p11() { pkcs11-tool --module "$SOFTHSM_MODULE" --login --pin 1234 "$@" >&2 2>&1; }
+PIN=pin4Token$$ BADPIN=wrongPin$$ PW=pw1-$$
+remember_secret "$PIN"; remember_secret "$BADPIN"; remember_secret "$PW"
+p11() { pkcs11-tool --module "$SOFTHSM_MODULE" --login --pin "$PIN" "$@" >&2 2>&1; }
 make_token() {
-        softhsm2-util --init-token --free --label "$LABEL" --pin 1234 --so-pin 5678 &&
+        softhsm2-util --init-token --free --label "$LABEL" --pin "$PIN" --so-pin "so$PIN" &&
         openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/rsa.pem" -out "$T/rsa.crt" -subj "/CN=$LABEL" -days 2 2>/dev/null &&
         openssl pkey -in "$T/rsa.pem" -outform DER -out "$T/rsa.der" &&
         openssl x509 -in "$T/rsa.crt" -outform DER -out "$T/rsa.crt.der" &&
@@ -59,29 +61,31 @@ print(ts[0]["pkcs11-key"])' | base64 -d | openssl pkeyutl -decrypt -inkey "$T/rs
 }
 
 # --- create with a recovery key and the RSA key --------------------------------
-out=$(printf 'pw1\n' | "$CTL" create "$U" --home-dir="$T/home/$U" --image-path="$IMG" --disk-size=256M \
+out=$(printf '%s\n' "$PW" | "$CTL" create "$U" --home-dir="$T/home/$U" --image-path="$IMG" --disk-size=256M \
         --luks-pbkdf-type=pbkdf2 --luks-pbkdf-force-iterations=1000 --recovery-key=yes --pkcs11-token-uri="$RSA_URI" 2>&1)
 ok "create with --recovery-key=yes --pkcs11-token-uri (RSA)" test $? -eq 0
 RK=$(echo "$out" | grep -E '^[cbdefghijklnrtuv]{8}(-[cbdefghijklnrtuv]{8}){7}$')
 ok "the recovery key is printed once, in modhex groups" test -n "$RK"
 [ -n "$RK" ] || fail_now "no recovery key: $out"
+remember_secret "$RK"
 ok "luksDump: a systemd-recovery token with systemd's fields" test "$(token_field_sets systemd-recovery)" = "keyslots,type"
 ok "luksDump: a systemd-pkcs11 token with systemd's fields" test "$(token_field_sets systemd-pkcs11)" = "keyslots,pkcs11-key,pkcs11-uri,type"
 ok "cryptsetup opens the recovery keyslot with the key" sh -c "printf %s '$RK' | cryptsetup open --test-passphrase --key-slot=$(keyslot_of systemd-recovery) --key-file=- '$IMG'"
 SECRET=$(pkcs11_secret)
+remember_secret "$SECRET"
 ok "the RSA secret is half the modulus (128 bytes)" test "$(printf %s "$SECRET" | base64 -d | wc -c)" -eq 128
 ok "cryptsetup opens the PKCS#11 keyslot with base64(secret)" sh -c "printf %s '$SECRET' | cryptsetup open --test-passphrase --key-slot=$(keyslot_of systemd-pkcs11) --key-file=- '$IMG'"
 ok "inspect lists password, recovery and PKCS#11 credentials" sh -c "'$CTL' inspect '$U' | grep -q 'keyslot 0: password' && '$CTL' inspect '$U' | grep -q 'systemd-recovery' && '$CTL' inspect '$U' | grep -q 'systemd-pkcs11 pkcs11:'"
 
 # --- unlock with the PIN --------------------------------------------------------
-ok "unlock asks for the PIN (token present) and opens with it" sh -c "printf '1234\n' | '$CTL' unlock '$U'"
+ok "unlock asks for the PIN (token present) and opens with it" sh -c "printf '%s\n' '$PIN' | '$CTL' unlock '$U'"
 ok "unlocked" test "$(home_state "$U")" = unlocked
 ok "lock" "$CTL" lock "$U"
-out=$(printf '0000\n' | "$CTL" unlock "$U" 2>&1); rc=$?
+out=$(printf '%s\n' "$BADPIN" | "$CTL" unlock "$U" 2>&1); rc=$?
 ok "wrong PIN: fails with exit status 3" test "$rc" -eq 3
 ok "wrong PIN: the BadPin message" sh -c "echo '$out' | grep -qi 'wrong PIN'"
 ok "wrong PIN: still locked" test "$(home_state "$U")" = locked
-ok "an empty PIN falls back to the password" sh -c "printf '\npw1\n' | '$CTL' unlock '$U'"
+ok "an empty PIN falls back to the password" sh -c "printf '\n$PW\n' | '$CTL' unlock '$U'"
 ok "lock" "$CTL" lock "$U"
 
 # --- the recovery key -----------------------------------------------------------
@@ -93,13 +97,13 @@ ok "lock" "$CTL" lock "$U"
 
 # --- EC through p11-kit's proxy ---------------------------------------------------
 if [ -e /usr/lib/x86_64-linux-gnu/p11-kit-proxy.so ] || [ -e /usr/lib/p11-kit-proxy.so ]; then
-        ok "update --pkcs11-token-uri (EC P-256)" sh -c "printf 'pw1\n' | '$CTL' update '$U' --pkcs11-token-uri='$EC_URI'"
+        ok "update --pkcs11-token-uri (EC P-256)" sh -c "printf '$PW\n' | '$CTL' update '$U' --pkcs11-token-uri='$EC_URI'"
         ok "two systemd-pkcs11 tokens now" test "$(token_field_sets systemd-pkcs11 | wc -l)" -eq 2
         # Remove the RSA credential so that only the EC token can open it.
         RSA_SLOT=$(keyslot_of systemd-pkcs11 0)
         ok "remove the RSA credential" "$CTL" remove-credential "$U" "$RSA_SLOT"
         ok "its keyslot and token are gone" sh -c "! cryptsetup luksDump --dump-json-metadata '$IMG' | grep -q '%01' && ! cryptsetup luksDump '$IMG' | grep -q '^  $RSA_SLOT: luks2'"
-        ok "unlock with the PIN (EC: ECDH on the token)" sh -c "printf '1234\n' | '$CTL' unlock '$U'"
+        ok "unlock with the PIN (EC: ECDH on the token)" sh -c "printf '%s\n' '$PIN' | '$CTL' unlock '$U'"
         ok "the agent used the token" grep -q "$U: opened by PKCS#11 token" "$T/agent.log"
         ok "lock" "$CTL" lock "$U"
 else
@@ -107,14 +111,14 @@ else
 fi
 
 # --- removal ----------------------------------------------------------------------
-ok "the password still works" sh -c "printf '\npw1\n' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
+ok "the password still works" sh -c "printf '\n$PW\n' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
 ok "the recovery key still works" sh -c "printf '%s\n' '$RK' | '$CTL' unlock --recovery-key '$U' && '$CTL' lock '$U'"
 for s in $( "$CTL" inspect --json=short "$U" | python3 -c 'import json,sys; print(" ".join(str(c["keyslot"]) for c in json.load(sys.stdin)["credentials"] if c["type"] != "password"))'); do
         "$CTL" remove-credential "$U" "$s" >&2
 done
 out=$("$CTL" remove-credential "$U" 0 2>&1); rc=$?
 ok "removing the last credential is refused" sh -c "test $rc -ne 0 && echo '$out' | grep -qi 'last credential'"
-ok "the password still works after all that" sh -c "printf 'pw1\n' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
+ok "the password still works after all that" sh -c "printf '$PW\n' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
 
 ok "remove the home" "$CTL" remove "$U"
 finish

@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include "activation.h"
+#include "clients.h"
 #include "ratelimit.h"
 #include "tap.h"
 
@@ -42,8 +43,33 @@ static void test_ratelimit(void) {
         tap_ok(ratelimit_check(&rl, t - 5000000ULL, &retry), "a clock going back does not lock out");
 }
 
+static void test_clients(void) {
+        unsigned admitted = 0;
+
+        for (unsigned i = 0; i < CLIENTS_PER_UID_MAX + 5; i++)
+                if (clients_admit(1000) == 0)
+                        admitted++;
+        TAP_EQ_INT(admitted, CLIENTS_PER_UID_MAX, "one uid gets at most CLIENTS_PER_UID_MAX connections");
+        tap_ok(clients_admit(1000) == -EUSERS, "the next is refused with EUSERS");
+        tap_ok(clients_admit(1001) == 0, "another uid is still served");
+        tap_ok(clients_admit(0) == 0, "root is never refused");
+        clients_release(1000);
+        tap_ok(clients_admit(1000) == 0, "a released slot can be used again");
+        for (unsigned i = 0; i < CLIENTS_PER_UID_MAX; i++)
+                clients_release(1000);
+        clients_release(1001);
+
+        admitted = 0;
+        for (uid_t u = 2000; u < 2000 + CLIENTS_MAX + 10; u++)
+                if (clients_admit(u) == 0)
+                        admitted++;
+        TAP_EQ_INT(admitted, CLIENTS_MAX, "at most CLIENTS_MAX connections from users in all");
+        tap_ok(clients_admit(0) == 0, "root is served even then");
+}
+
 int main(void) {
         test_activation_choice();
+        test_clients();
         test_ratelimit();
         return tap_done();
 }

@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Resource bounds of the agent: idle and slow clients are cut off, one user
+# cannot hold more than its share of connections, garbage is cut off at the
+# message limit, and none of it keeps other clients from being served.
+. "$(dirname "$0")/lib.sh"
+need_privileges
+
+start_agent --idle-timeout=2
+
+probe() { # probe CASE: a python client as user nobody; prints what happened
+        setpriv --reuid=nobody --regid=nogroup --clear-groups "$PYTHON" - "$HOMEFS_RUNTIME_DIR/agent.sock" "$1" <<'PY'
+import socket, sys, time
+path, case = sys.argv[1], sys.argv[2]
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    return s
+def closed_within(s, seconds):
+    s.settimeout(seconds)
+    try:
+        return s.recv(1) == b""
+    except socket.timeout:
+        return False
+    except ConnectionResetError:
+        return True
+if case == "idle":
+    s = conn(); t = time.monotonic()
+    ok = closed_within(s, 6)
+    took = time.monotonic() - t
+    print("idle closed after %.1f s" % took)
+    sys.exit(0 if ok and 1.5 <= took <= 5 else 1)
+if case == "slow":
+    s = conn(); t = time.monotonic(); s.sendall(b"{")
+    try:
+        for _ in range(20):
+            time.sleep(0.5); s.sendall(b" ")
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    took = time.monotonic() - t
+    print("slow client cut off after %.1f s" % took)
+    sys.exit(0 if took < 6 else 1)
+if case == "greedy":
+    held = [conn() for _ in range(16)]
+    extra = conn()
+    ok = closed_within(extra, 2)
+    # the 16 held ones are still open (the agent has not closed them yet)
+    held[0].settimeout(0.2)
+    try:
+        still = held[0].recv(1) != b""
+    except socket.timeout:
+        still = True
+    print("17th connection closed: %s, first still open: %s" % (ok, still))
+    sys.exit(0 if ok and still else 1)
+if case == "garbage":
+    s = conn(); sent = 0
+    try:
+        while sent < 10 * 1024 * 1024:
+            s.sendall(b"x" * 4096); sent += 4096
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    print("garbage cut off after %d bytes" % sent)
+    sys.exit(0 if sent < 1024 * 1024 else 1)
+PY
+}
+
+ok "an idle client is closed after the idle timeout" probe idle
+ok "a client trickling one message is cut off by the same deadline" probe slow
+ok "garbage without end is cut off at the message limit" probe garbage
+
+setpriv --reuid=nobody --regid=nogroup --clear-groups "$PYTHON" -c '
+import socket, sys, time
+s = [socket.socket(socket.AF_UNIX) for _ in range(16)]
+[x.connect(sys.argv[1]) for x in s]
+time.sleep(1.5)' "$HOMEFS_RUNTIME_DIR/agent.sock" &
+hog=$!
+sleep 0.3
+ok "while one user holds its 16 connections, root is served" "$CTL" list
+ok "and another user too" setpriv --reuid=daemon --regid=daemon --clear-groups "$CTL" list
+wait $hog
+ok "a user's 17th connection is refused, the 16 stay" probe greedy
+ok "the agent still answers" "$CTL" list
+finish
