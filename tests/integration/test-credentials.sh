@@ -120,5 +120,17 @@ out=$("$CTL" remove-credential "$U" 0 2>&1); rc=$?
 ok "removing the last credential is refused" sh -c "test $rc -ne 0 && echo '$out' | grep -qi 'last credential'"
 ok "the password still works after all that" sh -c "printf '$PW\n' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
 
+# --- systemd-cryptenroll's recovery key opens the home -----------------------------
+if command -v systemd-cryptenroll >/dev/null; then
+        # PASSWORD is how systemd-cryptenroll 252 takes the existing passphrase.
+        SD_RK=$(PASSWORD=$PW timeout 60 systemd-cryptenroll --recovery-key "$IMG" 2>/dev/null |
+                grep -E '^[cbdefghijklnrtuv]{8}(-[cbdefghijklnrtuv]{8}){7}$')
+        remember_secret "${SD_RK:-none}"
+        ok "systemd-cryptenroll enrolled a recovery key into the home's image" test -n "$SD_RK"
+        ok "homefsctl unlocks with systemd's recovery key" sh -c "printf '%s\n' '$SD_RK' | '$CTL' unlock --recovery-key '$U' && '$CTL' lock '$U'"
+else
+        diag "systemd-cryptenroll missing: no cross-check with systemd's enrollment"
+fi
+
 ok "remove the home" "$CTL" remove "$U"
 finish
