@@ -24,8 +24,24 @@ int credential_option_pkcs11(struct options *o, const char *value) {
         return 0;
 }
 
+int credential_option_fido2_device(struct options *o, const char *value) {
+        if (!streq(value, "auto") && value[0] != '/' && strncmp(value, "unix:/", 6) != 0)
+                return usage_error("Invalid value '%s' for --fido2-device: expected auto, a /dev/hidraw path or unix:/SOCKET.", value);
+        o->credentials.fido2_device = value;
+        return 0;
+}
+
+int credential_option_fido2_with(struct options *o, int which, const char *name, const char *value) {
+        bool b;
+
+        if (parse_boolean(value, &b) < 0)
+                return usage_error("Invalid value '%s' for --%s: expected yes or no.", value, name);
+        o->credentials.fido2_with[which] = b;
+        return 0;
+}
+
 bool credential_options_any(const struct options *o) {
-        return o->credentials.recovery_key || o->credentials.pkcs11_uri;
+        return o->credentials.recovery_key || o->credentials.pkcs11_uri || o->credentials.fido2_device;
 }
 
 static struct json_object *add_params(const struct options *o, const char *user, const char *password, const char *pin) {
@@ -38,6 +54,14 @@ static struct json_object *add_params(const struct options *o, const char *user,
                 json_object_object_add(p, "recoveryKey", json_object_new_boolean(true));
         if (o->credentials.pkcs11_uri)
                 json_object_object_add(p, "pkcs11TokenUri", json_object_new_string(o->credentials.pkcs11_uri));
+        if (o->credentials.fido2_device) {
+                static const char *const with[3] = { "fido2WithClientPin", "fido2WithUserPresence", "fido2WithUserVerification" };
+
+                json_object_object_add(p, "fido2Device", json_object_new_string(o->credentials.fido2_device));
+                for (int i = 0; i < 3; i++)
+                        if (o->credentials.fido2_with[i] >= 0)
+                                json_object_object_add(p, with[i], json_object_new_boolean(o->credentials.fido2_with[i]));
+        }
         if (pin)
                 json_object_object_add(p, "pin", json_object_new_string(pin));
         return p;
@@ -69,6 +93,8 @@ int credential_options_enroll(struct proto_conn *conn, const struct options *o, 
                 if (r != -ENOANO || pin || !src)
                         break;
                 /* The token shows its keys only after login. */
+                if (o->credentials.fido2_device)
+                        fprintf(stderr, "Touch your security key when it blinks, after the PIN.\n");
                 r = password_source_read(src, "Security token PIN: ", &pin);
                 if (r < 0)
                         return report_password_error(r, o);

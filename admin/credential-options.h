@@ -12,6 +12,12 @@
 int credential_option_recovery_key(struct options *o, const char *value);
 int credential_option_pkcs11(struct options *o, const char *value);
 
+/* --fido2-device=PATH|auto (PATH: /dev/hidrawN or unix:/SOCKET) and
+ * --fido2-with-{client-pin,user-presence,user-verification}=yes|no (which:
+ * 0, 1, 2 in that order). */
+int credential_option_fido2_device(struct options *o, const char *value);
+int credential_option_fido2_with(struct options *o, int which, const char *name, const char *value);
+
 bool credential_options_any(const struct options *o);
 
 /* Enroll what the options ask for, proving ownership with password. Asks

@@ -58,6 +58,12 @@ static void help(void) {
                "                          unlock: ask for a recovery key instead of the password\n"
                "     --pkcs11-token-uri=URI\n"
                "                          create, update: enroll the PKCS#11 token key URI names\n"
+               "     --fido2-device=PATH|auto\n"
+               "                          create, update: enroll a FIDO2 security key (hmac-secret);\n"
+               "                          PATH is /dev/hidrawN or unix:/SOCKET\n"
+               "     --fido2-with-client-pin=yes|no  --fido2-with-user-presence=yes|no\n"
+               "     --fido2-with-user-verification=yes|no\n"
+               "                          what unlocking with the key will require (yes, yes, no)\n"
                "\n"
                "Options for create (the record fields they set are in homefsctl(1)):\n"
                "  -c --real-name=NAME     --email-address=ADDRESS  -u --uid=UID\n"
@@ -97,7 +103,7 @@ static int dispatch(const struct options *o, int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-        struct options o = { .legend = true };
+        struct options o = { .legend = true, .credentials.fido2_with = { -1, -1, -1 } };
         enum action action;
         int status;
 

@@ -33,6 +33,8 @@ struct options {
         struct {                     /* create, update: credentials to enroll */
                 bool recovery_key;
                 const char *pkcs11_uri;
+                const char *fido2_device;
+                int fido2_with[3];   /* client PIN, presence, verification: -1 default, 0, 1 */
         } credentials;
         bool ask_recovery_key;       /* unlock: --recovery-key: ask for it instead of the password */
 };

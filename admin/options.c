@@ -18,6 +18,10 @@ enum {
         ARG_PASSWORD_FILE,
         ARG_RECOVERY_KEY,
         ARG_PKCS11_TOKEN_URI,
+        ARG_FIDO2_DEVICE,
+        ARG_FIDO2_WITH_CLIENT_PIN,
+        ARG_FIDO2_WITH_USER_PRESENCE,
+        ARG_FIDO2_WITH_USER_VERIFICATION,
         /* create only, from here on */
         ARG_CREATE_FIRST,
         ARG_EMAIL_ADDRESS = ARG_CREATE_FIRST,
@@ -45,6 +49,10 @@ static const struct option long_options[] = {
         { "password-file", required_argument, NULL, ARG_PASSWORD_FILE },
         { "recovery-key", optional_argument, NULL, ARG_RECOVERY_KEY },
         { "pkcs11-token-uri", required_argument, NULL, ARG_PKCS11_TOKEN_URI },
+        { "fido2-device", required_argument, NULL, ARG_FIDO2_DEVICE },
+        { "fido2-with-client-pin", required_argument, NULL, ARG_FIDO2_WITH_CLIENT_PIN },
+        { "fido2-with-user-presence", required_argument, NULL, ARG_FIDO2_WITH_USER_PRESENCE },
+        { "fido2-with-user-verification", required_argument, NULL, ARG_FIDO2_WITH_USER_VERIFICATION },
         { "real-name", required_argument, NULL, 'c' },
         { "email-address", required_argument, NULL, ARG_EMAIL_ADDRESS },
         { "uid", required_argument, NULL, 'u' },
@@ -231,6 +239,12 @@ static int parse_one(struct options *o, int c, bool *no_legend) {
                 return credential_option_recovery_key(o, optarg) < 0 ? -EINVAL : 0;
         case ARG_PKCS11_TOKEN_URI:
                 return credential_option_pkcs11(o, optarg) < 0 ? -EINVAL : 0;
+        case ARG_FIDO2_DEVICE:
+                return credential_option_fido2_device(o, optarg) < 0 ? -EINVAL : 0;
+        case ARG_FIDO2_WITH_CLIENT_PIN:
+        case ARG_FIDO2_WITH_USER_PRESENCE:
+        case ARG_FIDO2_WITH_USER_VERIFICATION:
+                return credential_option_fido2_with(o, c - ARG_FIDO2_WITH_CLIENT_PIN, option_name(c), optarg) < 0 ? -EINVAL : 0;
         case ARG_PASSWORD_FILE:
                 if (optarg[0] == 0)
                         return bad_value(c, optarg, "expected a file name");

@@ -82,27 +82,31 @@ int verb_create(const struct options *o, int argc, char **argv) {
                 return EXIT_FAIL;
         snprintf(prompt, sizeof(prompt), "Password for the new home of %s: ", user);
         r = password_source_read_new(&src, prompt, "Repeat the password: ", &password);
-        password_source_close(&src);
-        if (r < 0)
+        if (r < 0) {
+                password_source_close(&src);
                 return report_password_error(r, o);
+        }
 
         params = create_params(o, user, password);
         if (!params) {
+                password_source_close(&src);
                 log_error("Out of memory.");
                 return EXIT_FAIL;
         }
         r = agent_run(conn, AGENT_INTERFACE ".Create", params, true, &reply, &e);
-        if (r < 0)
+        if (r < 0) {
+                password_source_close(&src);
                 return report_agent_error(&e, user);
+        }
 
         if (o->json != JSON_OFF)
                 print_json(o, reply);
         else if (!o->quiet)
                 print_created(o, user, reply);
         json_object_put(reply);
-        if (!credential_options_any(o))
-                return EXIT_OK;
-        r = credential_options_enroll(conn, o, user, password, NULL);
+        /* The source stays open for a token PIN. */
+        r = credential_options_any(o) ? credential_options_enroll(conn, o, user, password, &src) : EXIT_OK;
+        password_source_close(&src);
         if (r != EXIT_OK)
                 log_error("The home of %s was created with its password only; enroll again with 'homefsctl update %s'.",
                           user, user);

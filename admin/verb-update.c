@@ -21,7 +21,7 @@ int verb_update(const struct options *o, int argc, char **argv) {
         if (!user)
                 return EXIT_USAGE;
         if (!credential_options_any(o))
-                return usage_error("Nothing to update: give --recovery-key=yes or --pkcs11-token-uri=URI.");
+                return usage_error("Nothing to update: give --recovery-key=yes, --pkcs11-token-uri=URI or --fido2-device=PATH.");
         if (agent_connect(&conn, &e) < 0)
                 return report_agent_error(&e, user);
         if (open_password_source(o, &src) < 0)

@@ -18,6 +18,7 @@ struct agent_error {
         const char *token_type;        /* PinNeeded, BadPin, PinLocked, TokenAbsent: "pkcs11", "fido2" */
         int retries_left;              /* BadPin: PIN tries left, if known (> 0) */
         bool final_try;                /* BadPin: the token says one try is left */
+        bool user_presence;            /* PinNeeded: a touch will be needed too */
         int error;                     /* negative errno */
 };
 
@@ -47,5 +48,7 @@ struct json_object *agent_error_reply(const struct agent_error *e, int r);
 #define AGENT_ERROR_BAD_PIN AGENT_ERROR("BadPin")
 #define AGENT_ERROR_PIN_LOCKED AGENT_ERROR("PinLocked")
 #define AGENT_ERROR_TOKEN_ABSENT AGENT_ERROR("TokenAbsent")
+#define AGENT_ERROR_PRESENCE_NEEDED AGENT_ERROR("UserPresenceNeeded")
+#define AGENT_ERROR_PRESENCE_REFUSED AGENT_ERROR("UserPresenceRefused")
 #define AGENT_ERROR_NO_CREDENTIAL AGENT_ERROR("NoSuchCredential")
 #define AGENT_ERROR_LAST_CREDENTIAL AGENT_ERROR("LastCredential")

@@ -204,6 +204,10 @@ static struct json_object *method_unlock(struct call *c, int *r) {
         if ((*r = get_optional_secret(c, "password", &secrets.password)) < 0 ||
             (*r = get_optional_secret(c, "pin", &secrets.pin)) < 0)
                 return NULL;
+        if (proto_get_bool(c->params, "tokenUserPresence", &secrets.presence_told) == -EINVAL) {
+                *r = invalid_parameter(c, "tokenUserPresence", -EINVAL);
+                return NULL;
+        }
         WITH_HOME(c, h, *r, *r = home_unlock(h, &secrets, &already, &c->error));
         if (*r < 0)
                 return NULL;
@@ -263,7 +267,17 @@ static int get_credential_spec(struct call *c, struct credential_spec *spec) {
         r = get_optional_secret(c, "pin", &spec->pin);
         if (r < 0)
                 return r;
-        if (!spec->recovery_key && !spec->pkcs11_uri)
+        r = proto_get_string(c->params, "fido2Device", PATH_MAX, &spec->fido2_device);
+        if (r < 0 && r != -ENOENT)
+                return invalid_parameter(c, "fido2Device", r);
+        spec->fido2_with_client_pin = spec->fido2_with_up = true;
+        if (proto_get_bool(c->params, "fido2WithClientPin", &spec->fido2_with_client_pin) == -EINVAL)
+                return invalid_parameter(c, "fido2WithClientPin", -EINVAL);
+        if (proto_get_bool(c->params, "fido2WithUserPresence", &spec->fido2_with_up) == -EINVAL)
+                return invalid_parameter(c, "fido2WithUserPresence", -EINVAL);
+        if (proto_get_bool(c->params, "fido2WithUserVerification", &spec->fido2_with_uv) == -EINVAL)
+                return invalid_parameter(c, "fido2WithUserVerification", -EINVAL);
+        if (!spec->recovery_key && !spec->pkcs11_uri && !spec->fido2_device)
                 return agent_error_set(&c->error, -EINVAL, AGENT_ERROR_INVALID_PARAMETER, "No credential to add was given.");
         return 0;
 }

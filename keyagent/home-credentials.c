@@ -8,6 +8,7 @@
 #include "luks-token.h"
 #include "luks.h"
 #include "secret.h"
+#include "token-fido2.h"
 #include "token.h"
 
 int home_list_credentials(struct home *h, struct json_object **ret, struct agent_error *e) {
@@ -55,6 +56,20 @@ int home_add_credentials(struct home *h, const char *password, const struct cred
                 if (r < 0)
                         return r;
                 log_info("%s: enrolled the PKCS#11 token %s", h->user_name, spec->pkcs11_uri);
+        }
+        if (spec->fido2_device) {
+                struct fido2_options fo = {
+                        .device = spec->fido2_device,
+                        .with_client_pin = spec->fido2_with_client_pin,
+                        .with_up = spec->fido2_with_up,
+                        .with_uv = spec->fido2_with_uv,
+                        .pin = spec->pin,
+                };
+
+                r = token_fido2_enroll(h->record->image_path, h->user_name, &fo, key, key_size, e);
+                if (r < 0)
+                        return r;
+                log_info("%s: enrolled a FIDO2 security key", h->user_name);
         }
         if (spec->recovery_key) {
                 r = token_recovery_enroll(h->record->image_path, h->record, key, key_size, ret_recovery_key, e);

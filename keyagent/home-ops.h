@@ -18,6 +18,7 @@ int home_create(struct json_object *record, const char *password, unsigned disk_
 struct unlock_secrets {
         const char *password;   /* a password or recovery key */
         const char *pin;        /* a security token's PIN */
+        bool presence_told;     /* the caller told the user to touch the security key */
 };
 
 /* Verify the secrets (rate-limited) and unlock. An unlocked home is only
@@ -31,6 +32,8 @@ struct credential_spec {
         bool recovery_key;
         const char *pkcs11_uri; /* or NULL */
         const char *pin;        /* the token's PIN, if it wants one at enrollment */
+        const char *fido2_device; /* a FIDO2 device path or "auto", or NULL */
+        bool fido2_with_client_pin, fido2_with_up, fido2_with_uv;
 };
 int home_list_credentials(struct home *h, struct json_object **ret, struct agent_error *e);
 int home_add_credentials(struct home *h, const char *password, const struct credential_spec *spec,

@@ -13,6 +13,7 @@
 #include "recovery-key.h"
 #include "registry.h"
 #include "secret.h"
+#include "token-fido2.h"
 #include "token.h"
 
 /* Check the account and the rate limit before any expensive work. */
@@ -118,10 +119,54 @@ static int method_pkcs11(struct home *h, const struct unlock_secrets *s, void *k
         return r;
 }
 
+/* Without the PIN or the go-ahead for a touch, say what the token needs. */
+static int fido2_ask(struct home *h, struct json_object *t, const struct unlock_secrets *s, struct agent_error *e) {
+        struct fido2_probe probe;
+
+        if (token_fido2_probe(t, &probe) < 0)
+                return -ENOKEY; /* not plugged in */
+        e->token_type = "fido2";
+        if (probe.needs_pin && !s->pin) {
+                e->user_presence = probe.needs_presence;
+                return agent_error_set(e, -ENOANO, AGENT_ERROR_PIN_NEEDED, "The security key of %s needs its PIN.", h->user_name);
+        }
+        return agent_error_set(e, -ENOMSG, AGENT_ERROR_PRESENCE_NEEDED,
+                               "The security key of %s will need a touch; call again once the user knows.", h->user_name);
+}
+
+/* systemd-fido2 tokens: hmac-secret from the key holding the credential. */
+static int method_fido2(struct home *h, const struct unlock_secrets *s, void *key, size_t *key_size,
+                        struct luks_geometry *geo, struct agent_error *e) {
+        _cleanup_json_ struct json_object *tokens = NULL;
+        int r = -ENOKEY;
+
+        if (s->password || luks_tokens_list(h->record->image_path, &tokens) < 0)
+                return -ENOKEY;
+        for (size_t i = 0; i < json_object_array_length(tokens) && r == -ENOKEY; i++) {
+                struct json_object *t = json_object_array_get_idx(tokens, i);
+                _cleanup_secret_ char *pass = NULL;
+                int slot = luks_token_keyslot(t);
+
+                if (!streq(token_type(t), "systemd-fido2") || slot < 0)
+                        continue;
+                if (!s->pin && !s->presence_told) {
+                        r = fido2_ask(h, t, s, e);
+                        continue;
+                }
+                r = token_fido2_passphrase(t, s->pin, &pass, e);
+                if (r == -ENXIO)
+                        r = -ENOKEY; /* not on a device that is here */
+                else if (r >= 0)
+                        r = key_from_passphrase(h, slot, pass, key, key_size, geo, e);
+        }
+        return r;
+}
+
 static const struct unlock_method unlock_methods[] = {
         { "password", method_password },
         { "recovery key", method_recovery_key },
         { "PKCS#11 token", method_pkcs11 },
+        { "FIDO2 security key", method_fido2 },
 };
 
 /* Try the methods; counts failures for the rate limit. */

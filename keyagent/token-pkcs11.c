@@ -110,24 +110,17 @@ static int write_token(const char *image_path, const char *uri, const unsigned c
                        struct agent_error *e) {
         _cleanup_secret_ char *pass = base64_encode_secret(secret, secret_size);
         _cleanup_secret_ char *key = base64_encode_secret(blob, blob_size); /* not secret; sized alike */
-        struct json_object *t;
-        int slot, k;
+        struct json_object *f = json_object_new_object();
+        int r;
 
-        if (!pass || !key)
+        if (!pass || !key || !f) {
+                json_object_put(f);
                 return -ENOMEM;
-        slot = luks_keyslot_add(image_path, vk, vk_size, pass, NULL);
-        if (slot < 0)
-                return agent_error_set(e, slot, AGENT_ERROR_FAILED, "Adding the token's keyslot failed: %s.", strerror(-slot));
-        t = token_new("systemd-pkcs11", slot);
-        json_object_object_add(t, "pkcs11-uri", json_object_new_string(uri));
-        json_object_object_add(t, "pkcs11-key", json_object_new_string(key));
-        k = luks_token_add(image_path, t);
-        json_object_put(t);
-        if (k < 0) {
-                (void) luks_credential_remove(image_path, slot);
-                return agent_error_set(e, k, AGENT_ERROR_FAILED, "Adding the PKCS#11 token failed: %s.", strerror(-k));
         }
-        return 0;
+        json_object_object_add(f, "pkcs11-uri", json_object_new_string(uri));
+        json_object_object_add(f, "pkcs11-key", json_object_new_string(key));
+        r = token_enroll(image_path, vk, vk_size, pass, NULL, "systemd-pkcs11", f, e);
+        return r < 0 ? r : 0;
 }
 
 static int login_error(int r, struct pkcs11_handle *h, struct agent_error *e) {

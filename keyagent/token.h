@@ -38,5 +38,13 @@ static inline void json_putp(struct json_object **o) {
 /* {"type": type, "keyslots": ["N"]}: the fields every systemd token has. */
 struct json_object *token_new(const char *type, int keyslot);
 
+/* Add a keyslot for passphrase (PBKDF from the record, or PBKDF2-SHA512 at
+ * 1000 iterations for token secrets when NULL) and the token of type naming
+ * it, with the members of fields (taken over; may be NULL). Without the
+ * token, the keyslot is removed again. Returns the keyslot. */
+int token_enroll(const char *image_path, const void *vk, size_t vk_size, const char *passphrase,
+                 const struct user_record *pbkdf_from, const char *type, struct json_object *fields,
+                 struct agent_error *e);
+
 /* The "type" of a token, or "". */
 const char *token_type(struct json_object *token);

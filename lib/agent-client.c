@@ -32,6 +32,8 @@ static const struct {
         { "BadPin", EBADE },
         { "PinLocked", ENOLCK },
         { "TokenAbsent", ENXIO },
+        { "UserPresenceNeeded", ENOMSG },
+        { "UserPresenceRefused", ETIME },
         { "NoSuchCredential", ENODATA },
         { "LastCredential", ENOTEMPTY },
 };
@@ -309,7 +311,8 @@ static const char *format_reply(const struct agent_error *e, const char *user, c
         if (streq(name, "InvalidParameter") || streq(name, "InvalidRecord"))
                 return sentence(buf, size, message_or(e, "Invalid request"), NULL);
         if (streq(name, "BadPin") || streq(name, "PinLocked") || streq(name, "TokenAbsent") ||
-            streq(name, "PinNeeded") || streq(name, "PasswordNeeded") || streq(name, "NoSuchCredential"))
+            streq(name, "PinNeeded") || streq(name, "PasswordNeeded") || streq(name, "NoSuchCredential") ||
+            streq(name, "UserPresenceNeeded") || streq(name, "UserPresenceRefused"))
                 return sentence(buf, size, message_or(e, name), NULL);
         if (streq(name, "LastCredential"))
                 return sentence(buf, size, message_or(e, "That is the last credential"), "add another one first");

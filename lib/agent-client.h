@@ -30,6 +30,8 @@
  *   io.homefs.Agent.BadPin            -EBADE
  *   io.homefs.Agent.PinLocked         -ENOLCK
  *   io.homefs.Agent.TokenAbsent       -ENXIO
+ *   io.homefs.Agent.UserPresenceNeeded  -ENOMSG
+ *   io.homefs.Agent.UserPresenceRefused -ETIME
  *   io.homefs.Agent.NoSuchCredential  -ENODATA
  *   io.homefs.Agent.LastCredential    -ENOTEMPTY
  *   io.homefs.Agent.Failed            -(its "errno" parameter), or -EIO

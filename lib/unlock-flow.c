@@ -10,8 +10,10 @@
 /* What one round asks for: the password (or recovery key), or a token PIN. */
 enum secret_kind { ASK_PASSWORD, ASK_RECOVERY_KEY, ASK_PIN };
 
+#define TOUCH_NOTICE "Touch your security key now."
+
 static int call_unlock(struct proto_conn *c, const char *user, enum secret_kind kind, const char *secret,
-                       bool *already, struct agent_error *error) {
+                       bool presence_told, bool *already, struct agent_error *error) {
         struct json_object *params = json_object_new_object(), *reply = NULL;
         int r;
 
@@ -20,6 +22,8 @@ static int call_unlock(struct proto_conn *c, const char *user, enum secret_kind 
         json_object_object_add(params, "userName", json_object_new_string(user));
         if (secret)
                 json_object_object_add(params, kind == ASK_PIN ? "pin" : "password", json_object_new_string(secret));
+        if (presence_told)
+                json_object_object_add(params, "tokenUserPresence", json_object_new_boolean(true));
         r = agent_call(c, AGENT_INTERFACE ".Unlock", params, true, &reply, error);
         if (r >= 0)
                 (void) proto_get_bool(reply, "alreadyUnlocked", already);
@@ -53,7 +57,8 @@ static bool retryable(int r, const struct agent_error *error, enum secret_kind k
  * secret (first) counts as a try. -ENOKEY from a PIN round means the user
  * left the PIN empty to use the password instead. */
 static int ask_loop(struct proto_conn *c, const struct unlock_request *req, const struct unlock_prompter *p,
-                    enum secret_kind kind, const char *given, struct unlock_result *res, struct agent_error *error) {
+                    enum secret_kind kind, const char *given, bool touch, struct unlock_result *res,
+                    struct agent_error *error) {
         unsigned tries = req->tries ? req->tries : 1;
         char prompt[256];
         int r = -EINVAL;
@@ -75,7 +80,9 @@ static int ask_loop(struct proto_conn *c, const struct unlock_request *req, cons
                                 return -ENOKEY;
                         secret = asked;
                 }
-                r = call_unlock(c, req->user_name, kind, secret, &res->already_unlocked, error);
+                if (touch)
+                        say(p, TOUCH_NOTICE);
+                r = call_unlock(c, req->user_name, kind, secret, touch, &res->already_unlocked, error);
                 if (r >= 0) {
                         if (kind != ASK_PIN)
                                 res->password = secret_strdup(secret);
@@ -96,20 +103,29 @@ int unlock_flow_run(struct proto_conn *c, const struct unlock_request *req, cons
 
         *res = (struct unlock_result) {};
         if (req->password || req->no_ask || req->recovery_key)
-                return ask_loop(c, req, p, kind, req->password, res, error);
+                return ask_loop(c, req, p, kind, req->password, false, res, error);
 
         /* Nothing known yet: let the agent say what it needs. A present
-         * security token wants its PIN; otherwise, the password. */
-        r = call_unlock(c, req->user_name, ASK_PASSWORD, NULL, &res->already_unlocked, error);
+         * security token wants its PIN (and maybe a touch), a FIDO2 key
+         * without PIN just a touch; otherwise, the password. */
+        r = call_unlock(c, req->user_name, ASK_PASSWORD, NULL, false, &res->already_unlocked, error);
         if (r >= 0)
                 return 0;
-        if (r == -ENOANO && error->origin == AGENT_ERROR_REPLY) {
+        if (error->origin != AGENT_ERROR_REPLY)
+                return r;
+        if (r == -ENOANO) {
+                bool touch = false;
+
+                (void) proto_get_bool(error->parameters, "userPresence", &touch);
                 say(p, "Unlocking with the security token.");
-                r = ask_loop(c, req, p, ASK_PIN, NULL, res, error);
+                r = ask_loop(c, req, p, ASK_PIN, NULL, touch, res, error);
                 if (r != -ENOKEY)
                         return r;
-        } else if (r != -ENOKEY || error->origin != AGENT_ERROR_REPLY)
+        } else if (r == -ENOMSG) {
+                say(p, TOUCH_NOTICE);
+                return call_unlock(c, req->user_name, ASK_PIN, NULL, true, &res->already_unlocked, error);
+        } else if (r != -ENOKEY)
                 return r;
         agent_error_clear(error);
-        return ask_loop(c, req, p, ASK_PASSWORD, NULL, res, error);
+        return ask_loop(c, req, p, ASK_PASSWORD, NULL, false, res, error);
 }
