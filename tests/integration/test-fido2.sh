@@ -80,7 +80,7 @@ ok "the keyslot is PBKDF2-SHA512, 1000 iterations" sh -c "cryptsetup luksDump --
 # --- unlock with PIN and touch ---------------------------------------------------
 out=$(printf '%s\n' "$PIN" | "$CTL" unlock "$U" 2>&1); rc=$?
 ok "unlock with the PIN" test "$rc" -eq 0
-ok "the user was told to touch the key" sh -c "echo '$out' | grep -q 'Touch your security key'"
+ok "the user was told to touch the key" grep -q "Touch your security key" <<<"$out"
 ok "unlocked" test "$(home_state "$U")" = unlocked
 ok "the agent used the key" grep -q "$U: opened by FIDO2 security key" "$T/agent.log"
 ok "lock" "$CTL" lock "$U"
@@ -88,13 +88,13 @@ ok "lock" "$CTL" lock "$U"
 # --- wrong PIN, refused presence ---------------------------------------------------
 out=$(printf '%s\n' "$BADPIN" | "$CTL" unlock "$U" 2>&1); rc=$?
 ok "wrong PIN: exit status 3" test "$rc" -eq 3
-ok "wrong PIN: BadPin with the retries left (7)" sh -c "echo '$out' | grep -q 'Wrong PIN.*7 tries left'"
+ok "wrong PIN: BadPin with the retries left (7)" grep -q "Wrong PIN.*7 tries left" <<<"$out"
 ok "wrong PIN: still locked" test "$(home_state "$U")" = locked
 touch "$T/fido.deny"
 out=$(printf '%s\n' "$PIN" | "$CTL" unlock "$U" 2>&1); rc=$?
 rm -f "$T/fido.deny"
 ok "presence refused: fails" test "$rc" -ne 0
-ok "presence refused: says the key was not touched" sh -c "echo '$out' | grep -q 'not touched'"
+ok "presence refused: says the key was not touched" grep -q "not touched" <<<"$out"
 ok "presence refused: still locked" test "$(home_state "$U")" = locked
 ok "the right PIN resets the retries (unlock again)" sh -c "printf '%s\n' '$PIN' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
 ok "the authenticator's retry counter is back at 8" grep -qx "retries 8" "$T/fido.state"
