@@ -255,6 +255,20 @@ static struct json_object *method_list_credentials(struct call *c, int *r) {
         return reply;
 }
 
+/* A user enrolling into their own home picks neither the code the agent
+ * loads (a PKCS#11 module-path) nor the socket it connects to: only p11-kit's
+ * registered modules, and "auto" or a device the agent was configured with. */
+static bool device_choice_allowed(const struct credential_spec *spec) {
+        if (spec->pkcs11_uri && (strstr(spec->pkcs11_uri, "module-path") || strstr(spec->pkcs11_uri, "module-name")))
+                return false;
+        if (!spec->fido2_device || streq(spec->fido2_device, "auto"))
+                return true;
+        for (unsigned i = 0; i < agent_config.n_fido2_devices; i++)
+                if (streq(spec->fido2_device, agent_config.fido2_devices[i]))
+                        return true;
+        return false;
+}
+
 static int get_credential_spec(struct call *c, struct credential_spec *spec) {
         int r;
 
@@ -277,6 +291,10 @@ static int get_credential_spec(struct call *c, struct credential_spec *spec) {
                 return invalid_parameter(c, "fido2WithUserPresence", -EINVAL);
         if (proto_get_bool(c->params, "fido2WithUserVerification", &spec->fido2_with_uv) == -EINVAL)
                 return invalid_parameter(c, "fido2WithUserVerification", -EINVAL);
+        if (c->peer_uid != 0 && !device_choice_allowed(spec))
+                return agent_error_set(&c->error, -EPERM, AGENT_ERROR_PERMISSION,
+                                       "Only root may name a PKCS#11 module or a FIDO2 device path; use --fido2-device=auto "
+                                       "or ask an administrator.");
         if (!spec->recovery_key && !spec->pkcs11_uri && !spec->fido2_device)
                 return agent_error_set(&c->error, -EINVAL, AGENT_ERROR_INVALID_PARAMETER, "No credential to add was given.");
         return 0;

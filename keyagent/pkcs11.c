@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "macro.h"
@@ -28,6 +29,29 @@ static bool token_matches(P11KitUri *uri, const PKCS11_TOKEN *t) {
         return p11_kit_uri_match_token_info(uri, &info) == 1;
 }
 
+/* The agent runs as root: a module it loads must be one only root could have
+ * put there (root's file in root's directory, neither writable by others),
+ * whoever wrote the URI into a request or an image. */
+static int owned_by_root_only(const char *path) {
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return -errno;
+        return st.st_uid == 0 && !(st.st_mode & (S_IWGRP | S_IWOTH)) ? 0 : -EPERM;
+}
+
+static int module_trusted(const char *path) {
+        char dir[PATH_MAX];
+        int r;
+
+        if (path[0] != '/' || strlen(path) >= sizeof(dir))
+                return -EPERM;
+        strcpy(dir, path);
+        *strrchr(dir, '/') = 0;
+        r = owned_by_root_only(path);
+        return r < 0 ? r : owned_by_root_only(dir[0] ? dir : "/");
+}
+
 int pkcs11_open(struct pkcs11_handle *h, const char *uri) {
         const char *module;
 
@@ -38,6 +62,10 @@ int pkcs11_open(struct pkcs11_handle *h, const char *uri) {
         if (strncmp(uri, "pkcs11:", 7) != 0 || p11_kit_uri_parse(uri, P11_KIT_URI_FOR_ANY, h->uri) != P11_KIT_URI_OK)
                 return -EINVAL;
         module = p11_kit_uri_get_module_path(h->uri);
+        if (module && module_trusted(module) < 0) {
+                log_error("refusing the PKCS#11 module %s: not a root-owned file in a root-owned directory", module);
+                return -ENOPKG;
+        }
         if (!module)
                 module = PKCS11_DEFAULT_MODULE;
         pthread_mutex_lock(&pkcs11_mutex);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <libp11.h>
+#include <limits.h>
 #include <p11-kit/uri.h>
 #include <stdbool.h>
 

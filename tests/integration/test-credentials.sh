@@ -110,6 +110,16 @@ else
         diag "p11-kit-proxy.so missing: EC enrollment not tested"
 fi
 
+# --- what the agent (root) may be made to load -------------------------------------
+out=$(printf '%s\n' "$PW" | setpriv --reuid="$U" --regid="$U" --clear-groups "$CTL" update "$U" \
+        --pkcs11-token-uri="$RSA_URI" 2>&1); rc=$?
+ok "the owner may not name a PKCS#11 module-path" test "$rc" -ne 0
+ok "PermissionDenied says so" grep -q "Only root may name a PKCS#11 module" <<<"$out"
+cp "$SOFTHSM_MODULE" "$T/evil.so" && chmod 666 "$T/evil.so"
+out=$(printf '%s\n' "$PW" | "$CTL" update "$U" --pkcs11-token-uri="pkcs11:token=$LABEL;id=%01?module-path=$T/evil.so" 2>&1); rc=$?
+ok "root's request for a world-writable module is refused too" test "$rc" -ne 0
+ok "the agent logs why" grep -q "refusing the PKCS#11 module $T/evil.so" "$T/agent.log"
+
 # --- removal ----------------------------------------------------------------------
 ok "the password still works" sh -c "printf '\n$PW\n' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
 ok "the recovery key still works" sh -c "printf '%s\n' '$RK' | '$CTL' unlock --recovery-key '$U' && '$CTL' lock '$U'"

@@ -106,6 +106,12 @@ ok "unlock with the PIN over protocol 1" sh -c "printf '%s\n' '$PIN' | '$CTL' un
 stop_soft
 ok "and again with protocol 2 only" start_soft --pin-protocols 2
 
+# --- the owner may not point the agent at another socket ------------------------------
+out=$(printf '%s\n' "$PW" | setpriv --reuid="$U" --regid="$U" --clear-groups "$CTL" update "$U" \
+        --fido2-device="unix:$T/elsewhere.sock" 2>&1); rc=$?
+ok "the owner may not name an unconfigured FIDO2 device" test "$rc" -ne 0
+ok "PermissionDenied says so" grep -q "Only root may name" <<<"$out"
+
 # --- the password alongside; removal ------------------------------------------------
 ok "an empty PIN falls back to the password" sh -c "printf '\n%s\n' '$PW' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
 ok "inspect lists the FIDO2 credential" sh -c "'$CTL' inspect '$U' | grep -q 'keyslot $SLOT: systemd-fido2 io.systemd.cryptsetup'"
