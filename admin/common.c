@@ -86,6 +86,23 @@ int report_password_error(int r, const struct options *o) {
         return EXIT_FAIL;
 }
 
+int ask_password(const struct options *o, const char *prompt, const char *repeat_prompt, char **ret) {
+        struct password_source src;
+        int r;
+
+        r = password_source_open(&src, o->password_file);
+        if (r < 0) {
+                log_error_errno(r, "Cannot open %s: %m.", o->password_file);
+                return EXIT_FAIL;
+        }
+        if (repeat_prompt)
+                r = password_source_read_new(&src, prompt, repeat_prompt, ret);
+        else
+                r = password_source_read(&src, prompt, ret);
+        password_source_close(&src);
+        return r < 0 ? report_password_error(r, o) : EXIT_OK;
+}
+
 int usage_error(const char *fmt, ...) {
         char buf[512];
         va_list ap;

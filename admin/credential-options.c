@@ -75,8 +75,24 @@ static void print_recovery_key(const char *user, const char *key) {
                 printf("%s\n", key);
 }
 
+/* A token's PIN, from the terminal or standard input (never from
+ * --password-file, which holds passwords). */
+static int ask_pin(const struct options *o, char **ret) {
+        struct password_source src;
+        int r;
+
+        r = password_source_open(&src, NULL);
+        if (r >= 0) {
+                if (o->credentials.fido2_device)
+                        fprintf(stderr, "Touch your security key when it blinks, after the PIN.\n");
+                r = password_source_read(&src, "Security token PIN: ", ret);
+                password_source_close(&src);
+        }
+        return r < 0 ? report_password_error(r, o) : EXIT_OK;
+}
+
 int credential_options_enroll(struct proto_conn *conn, const struct options *o, const char *user,
-                              const char *password, struct password_source *src) {
+                              const char *password) {
         _cleanup_agent_error_ struct agent_error e = {};
         _cleanup_secret_ char *pin = NULL;
         struct json_object *reply = NULL, *params;
@@ -90,14 +106,11 @@ int credential_options_enroll(struct proto_conn *conn, const struct options *o, 
                         return EXIT_FAIL;
                 }
                 r = agent_run(conn, AGENT_INTERFACE ".AddCredentials", params, true, &reply, &e);
-                if (r != -ENOANO || pin || !src)
+                if (r != -ENOANO || pin)
                         break;
-                /* The token shows its keys only after login. */
-                if (o->credentials.fido2_device)
-                        fprintf(stderr, "Touch your security key when it blinks, after the PIN.\n");
-                r = password_source_read(src, "Security token PIN: ", &pin);
-                if (r < 0)
-                        return report_password_error(r, o);
+                /* The token wants its PIN to enroll. */
+                if (ask_pin(o, &pin) != EXIT_OK)
+                        return EXIT_FAIL;
                 agent_error_clear(&e);
         }
         if (r < 0)

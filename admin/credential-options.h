@@ -21,7 +21,8 @@ int credential_option_fido2_with(struct options *o, int which, const char *name,
 bool credential_options_any(const struct options *o);
 
 /* Enroll what the options ask for, proving ownership with password. Asks
- * src for the token's PIN if the token wants one. Prints a new recovery key
- * once on stdout. Returns an exit status, having printed any error. */
+ * for the token's PIN (terminal or stdin) if the token wants one. Prints a
+ * new recovery key once on stdout. Returns an exit status, having printed
+ * any error. */
 int credential_options_enroll(struct proto_conn *conn, const struct options *o, const char *user,
-                              const char *password, struct password_source *src);
+                              const char *password);

@@ -24,6 +24,13 @@ static const struct verb {
         { "passwd", verb_passwd },
         { "update", verb_update },
         { "remove-credential", verb_remove_credential },
+        { "authenticate", verb_authenticate },
+        { "with", verb_with },
+        { "resize", verb_resize },
+        { "run-when-unlocked", verb_run_when_unlocked },
+        { "queue", verb_queue },
+        { "lock-all", verb_lock_all },
+        { "deactivate-all", verb_lock_all },
 };
 
 static void help(void) {
@@ -39,7 +46,15 @@ static void help(void) {
                "  unlock USER             Unlock a home (alias: activate)\n"
                "  lock USER               Lock a home (alias: deactivate)\n"
                "  passwd [USER]           Change a home's password\n"
-               "  update [USER]           Enroll credentials (--recovery-key, --pkcs11-token-uri)\n"
+               "  update USER OPTIONS...  Change record fields (see the record options)\n"
+               "  authenticate [USER]     Check a password; nothing else changes\n"
+               "  with USER -- CMD...     Unlock, run CMD, lock again if it was locked\n"
+               "  resize USER SIZE|min|max Grow (online) or shrink (while locked) a home\n"
+               "  run-when-unlocked -- CMD...  Run CMD now if your home is unlocked, else\n"
+               "                          queue it for the next unlock (for crontabs)\n"
+               "  queue [USER]            List (or with --clear remove) the queued jobs\n"
+               "  lock-all                Lock every unlocked home (alias: deactivate-all)\n"
+               "                          (--recovery-key, --pkcs11-token-uri, --fido2-device enroll)\n"
                "  remove-credential USER KEYSLOT\n"
                "                          Remove one credential (keyslots: see inspect)\n"
                "\n"
@@ -64,8 +79,13 @@ static void help(void) {
                "     --fido2-with-client-pin=yes|no  --fido2-with-user-presence=yes|no\n"
                "     --fido2-with-user-verification=yes|no\n"
                "                          what unlocking with the key will require (yes, yes, no)\n"
+               "     --export             inspect: print only the record, for create --identity\n"
+               "     --drop-if-locked     run-when-unlocked: exit 75 instead of queuing\n"
+               "     --clear              queue: remove the queued jobs\n"
+               "     --identity=FILE|-    create: start from an exported record; an image\n"
+               "                          already at its imagePath is taken over (a moved home)\n"
                "\n"
-               "Options for create (the record fields they set are in homefsctl(1)):\n"
+               "Record options for create and update (the fields they set are in homefsctl(1)):\n"
                "  -c --real-name=NAME     --email-address=ADDRESS  -u --uid=UID\n"
                "  -s --shell=PATH         -d --home-dir=PATH       --image-path=PATH\n"
                "     --storage=luks       --disk-size=BYTES|PERCENT%%\n"
@@ -73,7 +93,7 @@ static void help(void) {
                "     --luks-pbkdf-hash-algorithm=ALG  --luks-pbkdf-force-iterations=N\n"
                "     --luks-pbkdf-time-cost=USEC|DURATION  --luks-pbkdf-memory-cost=BYTES\n"
                "     --luks-pbkdf-parallel-threads=N  --luks-discard=yes|no\n"
-               "     --luks-sector-size=BYTES\n"
+               "     --luks-sector-size=BYTES  --locked=yes|no\n"
                "\n"
                "Passwords are read from the terminal with echo off, or one per line from\n"
                "standard input when it is not a terminal (passwd: current, then new), or\n"
@@ -95,8 +115,16 @@ static int dispatch(const struct options *o, int argc, char **argv) {
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
                 if (!streq(argv[0], verbs[i].name))
                         continue;
-                if (o->create_option && verbs[i].run != verb_create)
-                        return usage_error("Option --%s is only valid with 'create'.", o->create_option);
+                if (o->create_option && verbs[i].run != verb_create && verbs[i].run != verb_update)
+                        return usage_error("Option --%s is only valid with 'create' and 'update'.", o->create_option);
+                if (o->identity && verbs[i].run != verb_create)
+                        return usage_error("Option --identity is only valid with 'create'.");
+                if (o->export && verbs[i].run != verb_inspect)
+                        return usage_error("Option --export is only valid with 'inspect'.");
+                if (o->drop_if_locked && verbs[i].run != verb_run_when_unlocked)
+                        return usage_error("Option --drop-if-locked is only valid with 'run-when-unlocked'.");
+                if (o->clear && verbs[i].run != verb_queue)
+                        return usage_error("Option --clear is only valid with 'queue'.");
                 return verbs[i].run(o, argc - 1, argv + 1);
         }
         return usage_error("Unknown command '%s'.", argv[0]);

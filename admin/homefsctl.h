@@ -37,6 +37,10 @@ struct options {
                 int fido2_with[3];   /* client PIN, presence, verification: -1 default, 0, 1 */
         } credentials;
         bool ask_recovery_key;       /* unlock: --recovery-key: ask for it instead of the password */
+        const char *identity;        /* create --identity=FILE|- */
+        bool export;                 /* inspect --export */
+        bool drop_if_locked;         /* run-when-unlocked --drop-if-locked */
+        bool clear;                  /* queue --clear */
 };
 
 /* Each verb gets the arguments after the verb name and returns an exit status;
@@ -50,10 +54,30 @@ int verb_lock(const struct options *o, int argc, char **argv);
 int verb_passwd(const struct options *o, int argc, char **argv);
 int verb_update(const struct options *o, int argc, char **argv);
 int verb_remove_credential(const struct options *o, int argc, char **argv);
+int verb_authenticate(const struct options *o, int argc, char **argv);
+int verb_with(const struct options *o, int argc, char **argv);
+int verb_resize(const struct options *o, int argc, char **argv);
+int verb_run_when_unlocked(const struct options *o, int argc, char **argv);
+int verb_queue(const struct options *o, int argc, char **argv);
+int verb_lock_all(const struct options *o, int argc, char **argv);
 
-static inline void proto_conn_freep(struct proto_conn **c) {
-        proto_conn_free(*c);
-}
+/* Ask for the password (terminal, stdin or --password-file) and unlock the
+ * home over conn; *already tells whether it was unlocked before. Returns an
+ * exit status, having printed any error. */
+int unlock_interactive(const struct options *o, struct proto_conn *conn, const char *user, bool *already);
+
+/* A progress line on stderr while a long call runs (nothing unless stderr
+ * is a terminal); progress_end() erases it. */
+void progress_begin(const char *label);
+void progress_end(void);
+
+/* create --identity: read the record from path ("-": stdin), check it is for
+ * user. 0 and a new object, or negative errno after printing the error. */
+int identity_load(const char *path, const char *user, struct json_object **ret);
+
+/* Lock one home; returns an exit status, having printed any error. */
+int lock_home(const char *user);
+
 
 /* Call the agent on conn, or when conn is NULL on a connection of its own.
  * 0 and *ret (ret may be NULL if the reply is not wanted), or negative errno
@@ -77,6 +101,11 @@ int open_password_source(const struct options *o, struct password_source *src);
 
 /* Print a failure to read a password and return EXIT_FAIL. */
 int report_password_error(int r, const struct options *o);
+
+/* Read one password (or, with repeat_prompt, a new one typed twice) from
+ * --password-file, the terminal or stdin, into secret memory. Returns an exit
+ * status, having printed any error. */
+int ask_password(const struct options *o, const char *prompt, const char *repeat_prompt, char **ret);
 
 /* Print a usage error (with a pointer to --help) and return EXIT_USAGE. */
 int usage_error(const char *fmt, ...) _printf_(1, 2);

@@ -22,6 +22,10 @@ enum {
         ARG_FIDO2_WITH_CLIENT_PIN,
         ARG_FIDO2_WITH_USER_PRESENCE,
         ARG_FIDO2_WITH_USER_VERIFICATION,
+        ARG_IDENTITY,
+        ARG_EXPORT,
+        ARG_DROP_IF_LOCKED,
+        ARG_CLEAR,
         /* create only, from here on */
         ARG_CREATE_FIRST,
         ARG_EMAIL_ADDRESS = ARG_CREATE_FIRST,
@@ -36,6 +40,7 @@ enum {
         ARG_LUKS_PBKDF_PARALLEL_THREADS,
         ARG_LUKS_DISCARD,
         ARG_LUKS_SECTOR_SIZE,
+        ARG_LOCKED,
 };
 
 static const struct option long_options[] = {
@@ -53,6 +58,10 @@ static const struct option long_options[] = {
         { "fido2-with-client-pin", required_argument, NULL, ARG_FIDO2_WITH_CLIENT_PIN },
         { "fido2-with-user-presence", required_argument, NULL, ARG_FIDO2_WITH_USER_PRESENCE },
         { "fido2-with-user-verification", required_argument, NULL, ARG_FIDO2_WITH_USER_VERIFICATION },
+        { "identity", required_argument, NULL, ARG_IDENTITY },
+        { "export", no_argument, NULL, ARG_EXPORT },
+        { "drop-if-locked", no_argument, NULL, ARG_DROP_IF_LOCKED },
+        { "clear", no_argument, NULL, ARG_CLEAR },
         { "real-name", required_argument, NULL, 'c' },
         { "email-address", required_argument, NULL, ARG_EMAIL_ADDRESS },
         { "uid", required_argument, NULL, 'u' },
@@ -69,6 +78,7 @@ static const struct option long_options[] = {
         { "luks-pbkdf-parallel-threads", required_argument, NULL, ARG_LUKS_PBKDF_PARALLEL_THREADS },
         { "luks-discard", required_argument, NULL, ARG_LUKS_DISCARD },
         { "luks-sector-size", required_argument, NULL, ARG_LUKS_SECTOR_SIZE },
+        { "locked", required_argument, NULL, ARG_LOCKED },
         {}
 };
 
@@ -93,6 +103,7 @@ static const struct {
         { ARG_LUKS_PBKDF_PARALLEL_THREADS, "luksPbkdfParallelThreads" },
         { ARG_LUKS_DISCARD, "luksDiscard" },
         { ARG_LUKS_SECTOR_SIZE, "luksSectorSize" },
+        { ARG_LOCKED, "locked" },
 };
 
 static bool is_create_option(int c) {
@@ -171,6 +182,7 @@ static int record_value(struct options *o, int c, const char *value, struct json
                 *ret = json_object_new_uint64(u64);
                 return 0;
         case ARG_LUKS_DISCARD:
+        case ARG_LOCKED:
                 if (parse_boolean(value, &b) < 0)
                         return bad_value(c, value, "expected yes or no");
                 *ret = json_object_new_boolean(b);
@@ -245,6 +257,20 @@ static int parse_one(struct options *o, int c, bool *no_legend) {
         case ARG_FIDO2_WITH_USER_PRESENCE:
         case ARG_FIDO2_WITH_USER_VERIFICATION:
                 return credential_option_fido2_with(o, c - ARG_FIDO2_WITH_CLIENT_PIN, option_name(c), optarg) < 0 ? -EINVAL : 0;
+        case ARG_IDENTITY:
+                if (optarg[0] == 0)
+                        return bad_value(c, optarg, "expected a file name or -");
+                o->identity = optarg;
+                return 0;
+        case ARG_EXPORT:
+                o->export = true;
+                return 0;
+        case ARG_DROP_IF_LOCKED:
+                o->drop_if_locked = true;
+                return 0;
+        case ARG_CLEAR:
+                o->clear = true;
+                return 0;
         case ARG_PASSWORD_FILE:
                 if (optarg[0] == 0)
                         return bad_value(c, optarg, "expected a file name");

@@ -39,21 +39,26 @@ static void print_created(const struct options *o, const char *user, struct json
                 printf("  Home directory: %s\n", string_member(record, "homeDirectory"));
 }
 
-/* The Create parameters: the record from the flags plus userName, the size
- * as a percentage if one was given, and the password. */
-static struct json_object *create_params(const struct options *o, const char *user, const char *password) {
-        struct json_object *params = json_object_new_object(), *record = NULL;
+/* The Create parameters: the record from --identity, overridden by the
+ * flags, plus userName, the size as a percentage if one was given, and the
+ * password. identity is taken over. */
+static struct json_object *create_params(const struct options *o, const char *user, struct json_object *identity,
+                                         const char *password) {
+        struct json_object *params = json_object_new_object(), *record = identity;
 
-        if (!params)
-                return NULL;
-        if (!o->record)
+        if (!record)
                 record = json_object_new_object();
-        else if (json_object_deep_copy(o->record, &record, NULL) < 0)
-                record = NULL;
-        if (!record) {
+        if (!params || !record) {
                 json_object_put(params);
+                json_object_put(record);
                 return NULL;
         }
+        if (o->record) {
+                json_object_object_foreach(o->record, key, val)
+                        json_object_object_add(record, key, json_object_get(val));
+        }
+        if (identity)
+                json_object_object_add(params, "adoptImage", json_object_new_boolean(true));
         json_object_object_add(record, "userName", json_object_new_string(user));
         json_object_object_add(params, "record", record);
         if (o->disk_size_percent > 0)
@@ -66,8 +71,7 @@ int verb_create(const struct options *o, int argc, char **argv) {
         _cleanup_secret_ char *password = NULL;
         _cleanup_(proto_conn_freep) struct proto_conn *conn = NULL;
         _cleanup_agent_error_ struct agent_error e = {};
-        struct password_source src;
-        struct json_object *reply = NULL, *params;
+        struct json_object *reply = NULL, *params, *identity = NULL;
         char prompt[256];
         const char *user;
         int r;
@@ -78,35 +82,37 @@ int verb_create(const struct options *o, int argc, char **argv) {
         if (agent_connect(&conn, &e) < 0)
                 return report_agent_error(&e, user);
 
-        if (open_password_source(o, &src) < 0)
+        if (o->identity && streq(o->identity, "-") && !o->password_file)
+                return usage_error("--identity=- reads standard input; give the password with --password-file.");
+        if (o->identity && identity_load(o->identity, user, &identity) < 0)
                 return EXIT_FAIL;
-        snprintf(prompt, sizeof(prompt), "Password for the new home of %s: ", user);
-        r = password_source_read_new(&src, prompt, "Repeat the password: ", &password);
-        if (r < 0) {
-                password_source_close(&src);
-                return report_password_error(r, o);
+
+        /* A moved image has its password already: ask once. */
+        snprintf(prompt, sizeof(prompt), identity ? "Password of the home of %s: " : "Password for the new home of %s: ", user);
+        r = ask_password(o, prompt, identity ? NULL : "Repeat the password: ", &password);
+        if (r != EXIT_OK) {
+                json_object_put(identity);
+                return r;
         }
 
-        params = create_params(o, user, password);
+        params = create_params(o, user, identity, password);
         if (!params) {
-                password_source_close(&src);
                 log_error("Out of memory.");
                 return EXIT_FAIL;
         }
+        if (!o->quiet && o->json == JSON_OFF)
+                progress_begin("Formatting the image (PBKDF benchmark, mkfs)");
         r = agent_run(conn, AGENT_INTERFACE ".Create", params, true, &reply, &e);
-        if (r < 0) {
-                password_source_close(&src);
+        progress_end();
+        if (r < 0)
                 return report_agent_error(&e, user);
-        }
 
         if (o->json != JSON_OFF)
                 print_json(o, reply);
         else if (!o->quiet)
                 print_created(o, user, reply);
         json_object_put(reply);
-        /* The source stays open for a token PIN. */
-        r = credential_options_any(o) ? credential_options_enroll(conn, o, user, password, &src) : EXIT_OK;
-        password_source_close(&src);
+        r = credential_options_any(o) ? credential_options_enroll(conn, o, user, password) : EXIT_OK;
         if (r != EXIT_OK)
                 log_error("The home of %s was created with its password only; enroll again with 'homefsctl update %s'.",
                           user, user);

@@ -110,8 +110,8 @@ static void print_size(struct json_object *o, const char *key, const char *label
         print_line(label, line);
 }
 
-/* "Credentials: keyslot 0: password", one line each; the PKCS#11 URI or
- * FIDO2 relying party tells tokens apart. */
+/* "Credentials: 0 password", then one line for each further keyslot; the
+ * PKCS#11 URI or FIDO2 relying party tells tokens apart. */
 static void print_credentials(struct json_object *reply) {
         struct json_object *list, *c, *v;
         char line[1024];
@@ -126,11 +126,33 @@ static void print_credentials(struct json_object *reply) {
                         type = json_object_get_string(v);
                 if (json_object_object_get_ex(c, "pkcs11-uri", &v) || json_object_object_get_ex(c, "fido2-rp", &v))
                         detail = json_object_get_string(v);
-                snprintf(line, sizeof(line), "keyslot %d: %s%s%s",
+                snprintf(line, sizeof(line), "%d %s%s%s",
                          json_object_object_get_ex(c, "keyslot", &v) ? json_object_get_int(v) : -1,
                          type, detail ? " " : "", detail ? detail : "");
-                print_line(i == 0 ? "Credentials" : "", line);
+                if (i == 0)
+                        print_line("Credentials", line);
+                else
+                        printf("%*s  %s\n", LABEL_WIDTH, "", line);
         }
+}
+
+/* An array of objects as "A B, A B, ..." (or "none"). */
+static void print_list(struct json_object *reply, const char *key, const char *label, const char *a, const char *b) {
+        struct json_object *arr, *x, *y;
+        char line[1024] = "";
+        size_t n = 0;
+
+        if (!json_object_object_get_ex(reply, key, &arr) || !json_object_is_type(arr, json_type_array))
+                return;
+        for (size_t i = 0; i < json_object_array_length(arr) && n < sizeof(line); i++) {
+                struct json_object *e = json_object_array_get_idx(arr, i);
+
+                if (!json_object_object_get_ex(e, a, &x) || !json_object_object_get_ex(e, b, &y))
+                        continue;
+                n += (size_t) snprintf(line + n, sizeof(line) - n, "%s%s %s", n ? ", " : "",
+                                       json_object_get_string(x), json_object_get_string(y));
+        }
+        print_line(label, n ? line : "none");
 }
 
 static void print_inspect(const char *user, struct json_object *reply) {
@@ -150,7 +172,12 @@ static void print_inspect(const char *user, struct json_object *reply) {
         else if (record)
                 print_size(record, "diskSize", "Disk size", "");
         print_size(reply, "imageAllocated", "Allocated", " on the host");
+        print_size(reply, "fileSystemSize", "FS size", "");
+        print_size(reply, "fileSystemUsed", "FS used", "");
+        if (json_object_object_get_ex(reply, "activation", &v))
+                print_line("Activation", json_object_get_string(v));
         print_credentials(reply);
+        print_list(reply, "holders", "Held open by", "pid", "command");
 }
 
 int verb_inspect(const struct options *o, int argc, char **argv) {
@@ -170,7 +197,12 @@ int verb_inspect(const struct options *o, int argc, char **argv) {
         if (r < 0)
                 return report_agent_error(&e, user);
 
-        if (o->json != JSON_OFF)
+        if (o->export) {
+                struct json_object *record = NULL;
+
+                json_object_object_get_ex(reply, "record", &record);
+                print_json(&(struct options) { .json = o->json == JSON_SHORT ? JSON_SHORT : JSON_PRETTY }, record);
+        } else if (o->json != JSON_OFF)
                 print_json(o, reply);
         else
                 print_inspect(user, reply);

@@ -3,6 +3,7 @@
 
 #include "homefsctl.h"
 #include "log.h"
+#include "size.h"
 #include "table.h"
 
 static const char *member_text(struct json_object *o, const char *key) {
@@ -13,8 +14,18 @@ static const char *member_text(struct json_object *o, const char *key) {
         return json_object_get_string(v);
 }
 
+/* A size member as "1.5G", or "-" when the agent did not send it (used is
+ * known only while unlocked). */
+static const char *member_size(struct json_object *o, const char *key, char *buf, size_t size) {
+        unsigned long long u;
+
+        if (proto_get_u64(o, key, &u) < 0)
+                return "-";
+        return format_size(buf, size, u);
+}
+
 static int print_table(const struct options *o, struct json_object *homes) {
-        static const char *const headers[] = { "NAME", "UID", "STATE", "HOME" };
+        static const char *const headers[] = { "NAME", "UID", "STATE", "SIZE", "USED", "HOME", "IMAGE" };
         _cleanup_table_ struct table *t = table_new(ELEMENTSOF(headers), headers);
         size_t n;
 
@@ -23,11 +34,15 @@ static int print_table(const struct options *o, struct json_object *homes) {
         n = json_object_array_length(homes);
         for (size_t i = 0; i < n; i++) {
                 struct json_object *h = json_object_array_get_idx(homes, i);
+                char size[32], used[32];
                 const char *cells[] = {
                         member_text(h, "userName"),
                         member_text(h, "uid"),
                         member_text(h, "state"),
+                        member_size(h, "diskSize", size, sizeof(size)),
+                        member_size(h, "fileSystemUsed", used, sizeof(used)),
                         member_text(h, "homeDirectory"),
+                        member_text(h, "imagePath"),
                 };
                 int r;
 

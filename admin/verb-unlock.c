@@ -15,19 +15,11 @@ static void tell(void *userdata, const char *message) {
         fprintf(stderr, "%s\n", message);
 }
 
-int verb_unlock(const struct options *o, int argc, char **argv) {
-        _cleanup_(proto_conn_freep) struct proto_conn *conn = NULL;
+int unlock_interactive(const struct options *o, struct proto_conn *conn, const char *user, bool *already) {
         _cleanup_agent_error_ struct agent_error e = {};
         struct password_source src;
         struct unlock_result res;
-        const char *user;
         int r;
-
-        user = verb_user(argc, argv, "unlock", false);
-        if (!user)
-                return EXIT_USAGE;
-        if (agent_connect(&conn, &e) < 0)
-                return report_agent_error(&e, user);
 
         if (open_password_source(o, &src) < 0)
                 return EXIT_FAIL;
@@ -46,15 +38,34 @@ int verb_unlock(const struct options *o, int argc, char **argv) {
         if (r < 0)
                 return report_agent_error(&e, user);
         secret_free(res.password);
+        *already = res.already_unlocked;
+        return EXIT_OK;
+}
+
+int verb_unlock(const struct options *o, int argc, char **argv) {
+        _cleanup_(proto_conn_freep) struct proto_conn *conn = NULL;
+        _cleanup_agent_error_ struct agent_error e = {};
+        bool already = false;
+        const char *user;
+        int r;
+
+        user = verb_user(argc, argv, "unlock", false);
+        if (!user)
+                return EXIT_USAGE;
+        if (agent_connect(&conn, &e) < 0)
+                return report_agent_error(&e, user);
+        r = unlock_interactive(o, conn, user, &already);
+        if (r != EXIT_OK)
+                return r;
 
         if (o->json != JSON_OFF) {
                 struct json_object *reply = json_object_new_object();
 
                 json_object_object_add(reply, "state", json_object_new_string("unlocked"));
-                json_object_object_add(reply, "alreadyUnlocked", json_object_new_boolean(res.already_unlocked));
+                json_object_object_add(reply, "alreadyUnlocked", json_object_new_boolean(already));
                 print_json(o, reply);
                 json_object_put(reply);
         } else if (!o->quiet)
-                printf(res.already_unlocked ? "The home of %s was already unlocked.\n" : "Unlocked the home of %s.\n", user);
+                printf(already ? "The home of %s was already unlocked.\n" : "Unlocked the home of %s.\n", user);
         return EXIT_OK;
 }

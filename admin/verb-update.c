@@ -2,38 +2,75 @@
 #include <stdio.h>
 
 #include "credential-options.h"
+#include "homefsctl.h"
 #include "log.h"
 #include "secret.h"
 
-/* update USER --recovery-key=yes | --pkcs11-token-uri=URI: enroll credentials
- * into an existing home, proving ownership with its password. (Only the
- * credential options for now; record changes are another verb's part.) */
-int verb_update(const struct options *o, int argc, char **argv) {
+/* The size of a home changes with 'resize', which does more than edit the
+ * record; say so rather than let the agent call the field read-only. */
+static bool wants_resize(const struct options *o) {
+        return o->disk_size_percent > 0 || (o->record && json_object_object_get_ex(o->record, "diskSize", NULL));
+}
+
+static int update_record(const struct options *o, const char *user) {
+        _cleanup_agent_error_ struct agent_error e = {};
+        struct json_object *params, *changes = NULL, *reply = NULL;
+        int r;
+
+        params = user_params(user);
+        if (!params || json_object_deep_copy(o->record, &changes, NULL) < 0) {
+                json_object_put(params);
+                log_error("Out of memory.");
+                return EXIT_FAIL;
+        }
+        json_object_object_add(params, "changes", changes);
+        r = agent_run(NULL, AGENT_INTERFACE ".Update", params, false, &reply, &e);
+        if (r < 0)
+                return report_agent_error(&e, user);
+
+        if (o->json != JSON_OFF)
+                print_json(o, reply);
+        else if (!o->quiet)
+                printf("Updated the record of %s.\n", user);
+        json_object_put(reply);
+        return EXIT_OK;
+}
+
+/* --recovery-key, --pkcs11-token-uri, --fido2-device: enroll into the image,
+ * proving ownership with the home's password. */
+static int update_credentials(const struct options *o, const char *user) {
         _cleanup_(proto_conn_freep) struct proto_conn *conn = NULL;
         _cleanup_agent_error_ struct agent_error e = {};
         _cleanup_secret_ char *password = NULL;
-        struct password_source src;
         char prompt[256];
-        const char *user;
         int r;
 
-        user = verb_user(argc, argv, "update", true);
-        if (!user)
-                return EXIT_USAGE;
-        if (!credential_options_any(o))
-                return usage_error("Nothing to update: give --recovery-key=yes, --pkcs11-token-uri=URI or --fido2-device=PATH.");
         if (agent_connect(&conn, &e) < 0)
                 return report_agent_error(&e, user);
-        if (open_password_source(o, &src) < 0)
-                return EXIT_FAIL;
         snprintf(prompt, sizeof(prompt), "Password for %s: ", user);
-        r = password_source_read(&src, prompt, &password);
-        if (r >= 0)
-                r = credential_options_enroll(conn, o, user, password, &src);
-        else
-                r = report_password_error(r, o);
-        password_source_close(&src);
+        r = ask_password(o, prompt, NULL, &password);
+        if (r != EXIT_OK)
+                return r;
+        r = credential_options_enroll(conn, o, user, password);
         if (r == EXIT_OK && !o->quiet)
                 fprintf(stderr, "Updated the credentials of %s.\n", user);
         return r;
+}
+
+int verb_update(const struct options *o, int argc, char **argv) {
+        bool record = o->record && json_object_object_length(o->record) > 0;
+        const char *user;
+        int r;
+
+        user = verb_user(argc, argv, "update", false);
+        if (!user)
+                return EXIT_USAGE;
+        if (wants_resize(o))
+                return usage_error("The disk size is changed with 'homefsctl resize %s SIZE'.", user);
+        if (!record && !credential_options_any(o))
+                return usage_error("'update' needs at least one record option, e.g. --real-name=NAME, or a credential "
+                                   "option: --recovery-key=yes, --pkcs11-token-uri=URI, --fido2-device=PATH.");
+        if (record && (r = update_record(o, user)) != EXIT_OK)
+                return r;
+        return credential_options_any(o) ? update_credentials(o, user) : EXIT_OK;
 }

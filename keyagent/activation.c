@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <libcryptsetup.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +14,9 @@
 #include "log.h"
 #include "loop.h"
 #include "macro.h"
+
+#define GROW_WAIT_STEPS 500
+#define GROW_WAIT_STEP_USEC 10000
 
 bool activation_have_device_mapper(void) {
         int fd = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
@@ -26,7 +33,7 @@ void activation_init(struct activation *a) {
 }
 
 static int start_dm_crypt(struct activation *a, const char *image_path, const char *user_name,
-                          const void *key, size_t key_size) {
+                          const void *key, size_t key_size, bool discard) {
         struct crypt_device *cd;
         int r;
 
@@ -36,7 +43,8 @@ static int start_dm_crypt(struct activation *a, const char *image_path, const ch
                 return log_error_errno(r, "cannot open %s: %m", image_path);
         r = crypt_load(cd, CRYPT_LUKS2, NULL);
         if (r >= 0)
-                r = crypt_activate_by_volume_key(cd, a->dm_name, key, key_size, 0);
+                r = crypt_activate_by_volume_key(cd, a->dm_name, key, key_size,
+                                                 discard ? CRYPT_ACTIVATE_ALLOW_DISCARDS : 0);
         crypt_free(cd);
         if (r < 0) {
                 a->dm_name[0] = 0;
@@ -49,7 +57,7 @@ static int start_dm_crypt(struct activation *a, const char *image_path, const ch
 
 static int start_userspace(struct activation *a, const char *cryptdev_binary, const char *image_path,
                            const char *runtime_dir, const void *key, size_t key_size,
-                           const struct luks_geometry *geo) {
+                           const struct luks_geometry *geo, bool discard) {
         char volume[PATH_MAX + 16];
         int r;
 
@@ -60,7 +68,7 @@ static int start_userspace(struct activation *a, const char *cryptdev_binary, co
                 return -ENAMETOOLONG;
         a->mode = ACTIVATION_USERSPACE;
         r = cryptdev_start(cryptdev_binary, image_path, geo->data_offset, geo->data_size, geo->sector_size,
-                           geo->iv_tweak, key, key_size, a->cryptdev_dir, &a->cryptdev_pid);
+                           geo->iv_tweak, key, key_size, discard, a->cryptdev_dir, &a->cryptdev_pid);
         if (r < 0) {
                 a->cryptdev_dir[0] = 0;
                 return r;
@@ -74,7 +82,7 @@ static int start_userspace(struct activation *a, const char *cryptdev_binary, co
 
 int activation_start(struct activation *a, enum activation_mode mode, const char *cryptdev_binary,
                      const char *image_path, const char *user_name, const char *runtime_dir,
-                     const void *key, size_t key_size, const struct luks_geometry *geo) {
+                     const void *key, size_t key_size, const struct luks_geometry *geo, bool discard) {
         enum activation_mode m;
         int r;
 
@@ -83,12 +91,53 @@ int activation_start(struct activation *a, enum activation_mode mode, const char
         if (r < 0)
                 return log_error_errno(r, "dm-crypt activation requested, but this kernel has no device-mapper; use --activation=userspace or auto");
         if (m == ACTIVATION_DM_CRYPT)
-                r = start_dm_crypt(a, image_path, user_name, key, key_size);
+                r = start_dm_crypt(a, image_path, user_name, key, key_size, discard);
         else
-                r = start_userspace(a, cryptdev_binary, image_path, runtime_dir, key, key_size, geo);
+                r = start_userspace(a, cryptdev_binary, image_path, runtime_dir, key, key_size, geo, discard);
+        a->data_offset = geo->data_offset;
         if (r < 0)
                 (void) activation_stop(a);
         return r;
+}
+
+static int grow_dm_crypt(struct activation *a) {
+        struct crypt_device *cd = NULL;
+        int r;
+
+        r = crypt_init_by_name(&cd, a->dm_name);
+        if (r >= 0)
+                r = crypt_resize(cd, a->dm_name, 0); /* 0: up to the end of the image */
+        crypt_free(cd);
+        return r < 0 ? log_error_errno(r, "resizing %s: %m", a->dm_name) : 0;
+}
+
+/* cryptdev picks the new size up on SIGUSR1 and drops the kernel's cached
+ * attributes; wait until the volume shows it, then tell the loop device. */
+static int grow_userspace(struct activation *a, uint64_t data_size) {
+        char volume[PATH_MAX + 16];
+        struct stat st;
+
+        snprintf(volume, sizeof(volume), "%s/volume", a->cryptdev_dir);
+        if (kill(a->cryptdev_pid, SIGUSR1) < 0)
+                return log_error_errno(-errno, "signalling homefs-cryptdev: %m");
+        for (int i = 0; i < GROW_WAIT_STEPS; i++) {
+                if (stat(volume, &st) < 0)
+                        return log_error_errno(-errno, "stat %s: %m", volume);
+                if ((uint64_t) st.st_size >= data_size)
+                        return loop_set_capacity(a->loop_fd);
+                usleep(GROW_WAIT_STEP_USEC);
+        }
+        return log_error_errno(-ETIMEDOUT, "homefs-cryptdev did not grow %s to %" PRIu64 " bytes", volume, data_size);
+}
+
+int activation_grow(struct activation *a, uint64_t image_size) {
+        if (image_size <= a->data_offset)
+                return -EINVAL;
+        if (a->dm_name[0])
+                return grow_dm_crypt(a);
+        if (a->cryptdev_dir[0] && a->loop_fd >= 0)
+                return grow_userspace(a, image_size - a->data_offset);
+        return -ENODEV;
 }
 
 int activation_stop(struct activation *a) {

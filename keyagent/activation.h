@@ -37,15 +37,22 @@ struct activation {
         char cryptdev_dir[PATH_MAX];     /* userspace: cryptdev mountpoint */
         pid_t cryptdev_pid;
         int loop_fd;
+        uint64_t data_offset;            /* bytes, for activation_grow() */
 };
 
 void activation_init(struct activation *a);
 
 /* Activate image with key. runtime_dir is the home's private runtime
- * directory (for the cryptdev mountpoint). */
+ * directory (for the cryptdev mountpoint). discard: let discards through to
+ * the image (holes punched in it). */
 int activation_start(struct activation *a, enum activation_mode mode, const char *cryptdev_binary,
                      const char *image_path, const char *user_name, const char *runtime_dir,
-                     const void *key, size_t key_size, const struct luks_geometry *geo);
+                     const void *key, size_t key_size, const struct luks_geometry *geo, bool discard);
+
+/* After the image file grew to image_size bytes: make the block device as
+ * large as the data segment now is: cryptdev's volume and the loop device's
+ * capacity, or dm-crypt's table. */
+int activation_grow(struct activation *a, uint64_t image_size);
 
 /* Tear down; safe on a partly started activation. */
 int activation_stop(struct activation *a);

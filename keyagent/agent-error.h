@@ -42,6 +42,7 @@ struct json_object *agent_error_reply(const struct agent_error *e, int r);
 #define AGENT_ERROR_IMAGE_MISSING AGENT_ERROR("ImageMissing")
 #define AGENT_ERROR_HOME_BUSY AGENT_ERROR("HomeBusy")
 #define AGENT_ERROR_FRONT_NOT_RUNNING AGENT_ERROR("FrontNotRunning")
+#define AGENT_ERROR_QUEUE_FULL AGENT_ERROR("QueueFull")
 #define AGENT_ERROR_FAILED AGENT_ERROR("Failed")
 #define AGENT_ERROR_PASSWORD_NEEDED AGENT_ERROR("PasswordNeeded")
 #define AGENT_ERROR_PIN_NEEDED AGENT_ERROR("PinNeeded")

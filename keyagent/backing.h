@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -14,8 +15,19 @@ int backing_mkfs(const char *device, const char *label);
  * needs a human. */
 int backing_fsck(const char *device);
 
+/* Grow the mounted filesystem to fill its device (backing-resize.c). */
+int backing_grow(int mount_fd, const char *device);
+
+/* Grow the unmounted filesystem on device to fill it, if it is smaller. */
+int backing_grow_offline(const char *device);
+
+/* Shrink the unmounted filesystem on device to size bytes (a multiple of
+ * 4096; 0: its minimum) after a forced e2fsck. *ret_min: the smallest size
+ * it can have; -ENOSPC if size is below it. */
+int backing_shrink(const char *device, uint64_t size, uint64_t *ret_min);
+
 /* Mount the device detached; returns the mount's root fd. */
-int backing_mount(const char *device, int *ret_mount_fd);
+int backing_mount(const char *device, bool discard, int *ret_mount_fd);
 
 /* Make the home directory (mode 0700, owned by uid/gid) and fill it from
  * skel_dir (usually /etc/skel; a missing skel is not an error). */

@@ -5,6 +5,7 @@
  * with that worker's preallocated buffer and XTS context. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -53,17 +54,39 @@ static int image_pwrite(int fd, const void *buf, size_t len, uint64_t pos) {
         return 0;
 }
 
+/* The volume's size: fixed at start, grown by SIGUSR1 (volume_grow()) while
+ * workers run, hence atomic. */
+uint64_t volume_size(const struct cryptdev *d) {
+        return __atomic_load_n(&d->opt.size, __ATOMIC_ACQUIRE);
+}
+
+void volume_grow(struct cryptdev *d) {
+        uint64_t ss = d->opt.sector_size, old = volume_size(d), size;
+        struct stat st;
+
+        if (fstat(d->image_fd, &st) < 0 || (uint64_t) st.st_size <= d->opt.offset) {
+                log_error_errno(errno, "Cannot stat the image to grow the volume: %m");
+                return;
+        }
+        size = ((uint64_t) st.st_size - d->opt.offset) / ss * ss;
+        if (size <= old || size > (uint64_t) INT64_MAX - d->opt.offset)
+                return;
+        __atomic_store_n(&d->opt.size, size, __ATOMIC_RELEASE);
+        fuse_lowlevel_notify_inval_inode(d->se, INO_VOLUME, -1, 0);
+        log_info("Volume grown from %" PRIu64 " to %" PRIu64 " bytes.", old, size);
+}
+
 /* Check a request against the volume: sector-aligned, at most IO_MAX, inside
  * the volume. Reads at or past the end are shortened like a file's. */
 static int io_range(const struct cryptdev *d, off_t off, size_t *size, bool is_read) {
-        uint64_t ss = d->opt.sector_size, pos = (uint64_t) off;
+        uint64_t ss = d->opt.sector_size, pos = (uint64_t) off, vsize = volume_size(d);
 
         if (off < 0 || pos % ss != 0 || *size % ss != 0 || *size > IO_MAX)
                 return -EINVAL;
-        if (pos >= d->opt.size || *size > d->opt.size - pos) {
+        if (pos >= vsize || *size > vsize - pos) {
                 if (!is_read)
                         return -ENOSPC;
-                *size = pos >= d->opt.size ? 0 : d->opt.size - pos;
+                *size = pos >= vsize ? 0 : vsize - pos;
         }
         return 0;
 }
@@ -71,6 +94,36 @@ static int io_range(const struct cryptdev *d, off_t off, size_t *size, bool is_r
 /* plain64 counts 512-byte units from the start of the data segment. */
 static uint64_t iv_for(const struct cryptdev *d, off_t off) {
         return d->opt.iv_tweak + (uint64_t) off / 512;
+}
+
+static bool all_zero(const uint8_t *p, size_t n) {
+        return p[0] == 0 && memcmp(p, p + 1, n - 1) == 0;
+}
+
+/* Decrypt what was read, except sectors whose ciphertext is all zeros: those
+ * are holes (never written, or discarded by fallocate(PUNCH_HOLE)) and read
+ * as zeros, as a discarded or write-zeroed block must. A real ciphertext
+ * sector is all zeros with probability 2^-(8*sector size). */
+static int decrypt_data(const struct cryptdev *d, struct worker *w, size_t size, off_t off) {
+        size_t ss = d->opt.sector_size, run = 0;
+        int r;
+
+        for (size_t i = 0; i <= size; i += ss) {
+                bool hole = i < size && all_zero(w->io + i, ss);
+
+                if (i < size && !hole) {
+                        run += ss;
+                        continue;
+                }
+                if (run > 0) {
+                        r = xts_decrypt(w->xts, w->io + i - run, w->io + i - run, run, d->opt.sector_size,
+                                        iv_for(d, off + (off_t) (i - run)));
+                        if (r < 0)
+                                return r;
+                        run = 0;
+                }
+        }
+        return 0;
 }
 
 /* ---- FUSE operations ---- */
@@ -86,8 +139,8 @@ static void volume_stat(const struct cryptdev *d, fuse_ino_t ino, struct stat *s
         } else {
                 st->st_mode = S_IFREG | 0600;
                 st->st_nlink = 1;
-                st->st_size = (off_t) d->opt.size;
-                st->st_blocks = (blkcnt_t) (d->opt.size / 512);
+                st->st_size = (off_t) volume_size(d);
+                st->st_blocks = (blkcnt_t) (volume_size(d) / 512);
                 st->st_blksize = (blksize_t) d->opt.sector_size;
         }
 }
@@ -181,7 +234,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
         if (r >= 0 && size > 0)
                 r = image_pread(d->image_fd, w->io, size, d->opt.offset + (uint64_t) off);
         if (r >= 0 && size > 0)
-                r = xts_decrypt(w->xts, w->io, w->io, size, d->opt.sector_size, iv_for(d, off));
+                r = decrypt_data(d, w, size, off);
         if (r < 0) {
                 if (r != -EINVAL)
                         log_error_errno(r, "Read of %zu bytes at %jd failed: %m", size, (intmax_t) off);
@@ -232,6 +285,54 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) 
         fuse_reply_err(req, 0);
 }
 
+/* Encrypted zeros over a range, for FALLOC_FL_ZERO_RANGE (the loop device's
+ * write-zeroes that must keep the blocks allocated). */
+static int write_zeros(struct cryptdev *d, struct worker *w, uint64_t pos, uint64_t len) {
+        int r = 0;
+
+        while (len > 0 && r >= 0) {
+                size_t n = len < IO_MAX ? (size_t) len : IO_MAX;
+
+                memset(w->io, 0, n);
+                r = xts_encrypt(w->xts, w->io, w->io, n, d->opt.sector_size, iv_for(d, (off_t) pos));
+                if (r >= 0)
+                        r = image_pwrite(d->image_fd, w->io, n, d->opt.offset + pos);
+                pos += n;
+                len -= n;
+        }
+        return r;
+}
+
+/* Discard (the loop device turns DISCARD and WRITE_ZEROES into fallocate on
+ * the volume): punch the range out of the image, so the host gets the space
+ * back; holes read as zeros (decrypt_data()). Only with --discard=yes: a
+ * punched image shows which blocks are in use, which some do not want. */
+static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t length,
+                         struct fuse_file_info *fi) {
+        struct cryptdev *d = fuse_req_userdata(req);
+        uint64_t ss = d->opt.sector_size, pos = (uint64_t) off, len = (uint64_t) length, vsize = volume_size(d);
+        int r;
+
+        if (!d->opt.discard || !(mode & FALLOC_FL_KEEP_SIZE) ||
+            (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) ||
+            !(mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))) {
+                fuse_reply_err(req, EOPNOTSUPP);
+                return;
+        }
+        if (off < 0 || length <= 0 || pos % ss != 0 || len % ss != 0 || pos >= vsize || len > vsize - pos) {
+                fuse_reply_err(req, EINVAL);
+                return;
+        }
+        if (mode & FALLOC_FL_ZERO_RANGE)
+                r = write_zeros(d, current_worker, pos, len);
+        else
+                r = fallocate(d->image_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                              (off_t) (d->opt.offset + pos), (off_t) len) < 0 ? negative_errno() : 0;
+        if (r < 0)
+                log_error_errno(r, "Discard of %" PRIu64 " bytes at %" PRIu64 " failed: %m", len, pos);
+        fuse_reply_err(req, -r);
+}
+
 const struct fuse_lowlevel_ops cryptdev_ops = {
         .init = op_init,
         .lookup = op_lookup,
@@ -242,4 +343,5 @@ const struct fuse_lowlevel_ops cryptdev_ops = {
         .write = op_write,
         .flush = op_flush,
         .fsync = op_fsync,
+        .fallocate = op_fallocate,
 };

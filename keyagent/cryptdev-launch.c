@@ -27,7 +27,7 @@
 #define STOP_GRACE_MS 5000
 
 enum { ARG_BINARY, ARG_IMAGE, ARG_OFFSET, ARG_SIZE, ARG_SECTOR, ARG_TWEAK, ARG_KEYFD, ARG_READYFD,
-       ARG_MOUNTPOINT, ARG_COUNT };
+       ARG_DISCARD, ARG_MOUNTPOINT, ARG_COUNT };
 
 static uint64_t now_ms(void) {
         struct timespec ts;
@@ -60,7 +60,7 @@ static int format(char **ret, const char *fmt, ...) {
 /* All of argv is built before fork(): the child may only call
  * async-signal-safe functions, and malloc() is not one. */
 static int argv_build(char *argv[ARG_COUNT + 1], const char *binary, const char *image, uint64_t offset,
-                      uint64_t size, uint32_t sector_size, uint64_t iv_tweak, const char *mountpoint) {
+                      uint64_t size, uint32_t sector_size, uint64_t iv_tweak, bool discard, const char *mountpoint) {
         int r = 0;
 
         memset(argv, 0, sizeof(char *) * (ARG_COUNT + 1));
@@ -72,6 +72,7 @@ static int argv_build(char *argv[ARG_COUNT + 1], const char *binary, const char 
         r |= format(&argv[ARG_TWEAK], "--iv-tweak=%" PRIu64, iv_tweak);
         r |= format(&argv[ARG_KEYFD], "--key-fd=%d", CHILD_KEY_FD);
         r |= format(&argv[ARG_READYFD], "--ready-fd=%d", CHILD_READY_FD);
+        r |= format(&argv[ARG_DISCARD], "--discard=%s", discard ? "yes" : "no");
         r |= format(&argv[ARG_MOUNTPOINT], "%s", mountpoint);
         if (r != 0) {
                 argv_free(argv);
@@ -191,7 +192,7 @@ static void kill_and_reap(pid_t pid) {
 
 int cryptdev_start(const char *cryptdev_binary, const char *image_path,
                    uint64_t offset_bytes, uint64_t size_bytes, uint32_t sector_size,
-                   uint64_t iv_tweak, const void *key, size_t key_size,
+                   uint64_t iv_tweak, const void *key, size_t key_size, bool discard,
                    const char *mountpoint_dir, pid_t *ret_pid) {
         _cleanup_close_ int key_parent = -1, key_child = -1, ready_read = -1, ready_write = -1;
         char *argv[ARG_COUNT + 1];
@@ -207,7 +208,7 @@ int cryptdev_start(const char *cryptdev_binary, const char *image_path,
         if (r < 0)
                 return r;
         r = argv_build(argv, cryptdev_binary, image_path, offset_bytes, size_bytes, sector_size,
-                       iv_tweak, mountpoint_dir);
+                       iv_tweak, discard, mountpoint_dir);
         if (r < 0)
                 goto fail_dir;
 

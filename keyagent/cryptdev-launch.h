@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -12,14 +13,15 @@
  * crypt_get_data_offset() counts 512-byte sectors); iv_tweak is the segment's
  * IV offset in 512-byte units (normally 0); key is the 64-byte volume key,
  * handed to the child through a socket on its fd 3, never argv or the
- * environment; the caller still owns and wipes it.
+ * environment; the caller still owns and wipes it. discard: punch discarded
+ * ranges out of the image (the record's luksDiscard).
  *
  * mountpoint_dir is created (mode 0700) if missing. The child gets only fds
  * 0-4 (stdout and stderr are shared for logging). On failure the child is
  * killed and reaped. Returns 0 and the child's pid, or a negative errno. */
 int cryptdev_start(const char *cryptdev_binary, const char *image_path,
                    uint64_t offset_bytes, uint64_t size_bytes, uint32_t sector_size,
-                   uint64_t iv_tweak, const void *key, size_t key_size,
+                   uint64_t iv_tweak, const void *key, size_t key_size, bool discard,
                    const char *mountpoint_dir, pid_t *ret_pid);
 
 /* Unmount mountpoint_dir (lazily if busy), wait for the daemon to exit

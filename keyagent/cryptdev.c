@@ -54,10 +54,13 @@
 static void help(void) {
         printf("Usage: homefs-cryptdev --image=PATH --offset=BYTES --size=BYTES\n"
                "                       --sector-size=BYTES --iv-tweak=N [--key-fd=FD]\n"
-               "                       [--ready-fd=FD] [--threads=N] MOUNTPOINT\n\n"
+               "                       [--ready-fd=FD] [--threads=N] [--discard=yes|no]\n"
+               "                       MOUNTPOINT\n\n"
                "Serves the decrypted aes-xts-plain64 data segment of a LUKS2 image as\n"
                "MOUNTPOINT/volume. The 64-byte volume key is read from FD (default 3)\n"
-               "until end of file; one byte is written to the ready FD once serving.\n");
+               "until end of file; one byte is written to the ready FD once serving.\n"
+               "--discard=yes punches discarded ranges out of the image. SIGUSR1 grows\n"
+               "the volume to the end of the image after the image file has grown.\n");
 }
 
 /* Strict decimal: no sign, no blanks, no trailing garbage, no overflow. */
@@ -104,7 +107,8 @@ static int options_check(const struct options *o) {
 }
 
 static int parse_args(int argc, char **argv, struct options *o) {
-        enum { ARG_IMAGE = 0x100, ARG_OFFSET, ARG_SIZE, ARG_SECTOR, ARG_TWEAK, ARG_KEYFD, ARG_READYFD, ARG_THREADS };
+        enum { ARG_IMAGE = 0x100, ARG_OFFSET, ARG_SIZE, ARG_SECTOR, ARG_TWEAK, ARG_KEYFD, ARG_READYFD, ARG_THREADS,
+               ARG_DISCARD };
         static const struct option longopts[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "image", required_argument, NULL, ARG_IMAGE },
@@ -115,6 +119,7 @@ static int parse_args(int argc, char **argv, struct options *o) {
                 { "key-fd", required_argument, NULL, ARG_KEYFD },
                 { "ready-fd", required_argument, NULL, ARG_READYFD },
                 { "threads", required_argument, NULL, ARG_THREADS },
+                { "discard", required_argument, NULL, ARG_DISCARD },
                 {}
         };
         uint64_t v = 0;
@@ -151,6 +156,10 @@ static int parse_args(int argc, char **argv, struct options *o) {
                 case ARG_THREADS:
                         r = parse_u64(optarg, &v);
                         o->threads = v <= THREADS_MAX ? (unsigned) v : 0;
+                        break;
+                case ARG_DISCARD:
+                        o->discard = streq(optarg, "yes");
+                        r = o->discard || streq(optarg, "no") ? 0 : -EINVAL;
                         break;
                 default:
                         return -EINVAL;
@@ -392,6 +401,10 @@ static void serve(struct cryptdev *d, int sig_fd) {
                         return;
                 if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
                         continue;
+                if (si.ssi_signo == SIGUSR1) {
+                        volume_grow(d);
+                        continue;
+                }
                 if (unmounting) {
                         log_warning("Second signal: aborting the connection.");
                         return;
@@ -430,6 +443,7 @@ static int signals_block(int *ret_fd) {
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGUSR1);
         /* Before any thread exists, so that all of them inherit the mask. */
         if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0)
                 return log_error_errno(EINVAL, "Cannot block signals.");

@@ -26,6 +26,7 @@ struct options {
         int key_fd;
         int ready_fd;
         unsigned threads;
+        bool discard;              /* --discard=yes: fallocate punches holes */
         const char *mountpoint;
 };
 
@@ -56,4 +57,12 @@ struct cryptdev {
 extern __thread struct worker *current_worker;
 
 extern const struct fuse_lowlevel_ops cryptdev_ops;
+
+/* The volume's current size in bytes. */
+uint64_t volume_size(const struct cryptdev *d);
+
+/* After the image file grew (homefsctl resize): extend the volume to the
+ * end of the image and make the kernel drop the cached size, so that the
+ * loop device's LOOP_SET_CAPACITY sees it. Never shrinks. */
+void volume_grow(struct cryptdev *d);
 

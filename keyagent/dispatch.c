@@ -12,6 +12,7 @@
 #include "log.h"
 #include "registry.h"
 #include "secret.h"
+#include "spool.h"
 
 #define PASSWORD_MAX 1024U
 #define USER_NAME_MAX 64U
@@ -100,6 +101,7 @@ static struct json_object *method_create(struct call *c, int *r) {
         struct user_record *created = NULL;
         const char *password;
         unsigned long long percent = 0;
+        bool adopt = false;
 
         if ((*r = require_root(c)) < 0)
                 return NULL;
@@ -113,7 +115,11 @@ static struct json_object *method_create(struct call *c, int *r) {
                 *r = invalid_parameter(c, "diskSizePercent", -EINVAL);
                 return NULL;
         }
-        *r = home_create(record, password, (unsigned) percent, &created, &c->error);
+        if (proto_get_bool(c->params, "adoptImage", &adopt) == -EINVAL) {
+                *r = invalid_parameter(c, "adoptImage", -EINVAL);
+                return NULL;
+        }
+        *r = home_create(record, password, (unsigned) percent, adopt, &created, &c->error);
         if (*r < 0)
                 return NULL;
         reply = json_object_new_object();
@@ -133,6 +139,7 @@ static struct json_object *home_summary(struct home *h) {
         json_object_object_add(o, "homeDirectory", json_object_new_string(h->record->home_directory));
         json_object_object_add(o, "imagePath", json_object_new_string(h->record->image_path));
         json_object_object_add(o, "state", json_object_new_string(home_state_to_string(home_get_state(h))));
+        home_add_sizes(h, o);
         return o;
 }
 
@@ -164,19 +171,9 @@ static struct json_object *method_inspect(struct call *c, int *r) {
         struct home *h;
 
         WITH_HOME(c, h, *r, {
-                struct stat st;
-
                 reply = home_summary(h);
                 json_object_object_add(reply, "record", user_record_to_json(h->record));
-                struct json_object *creds = NULL;
-
-                if (stat(h->record->image_path, &st) == 0) {
-                        json_object_object_add(reply, "diskSize", json_object_new_uint64((uint64_t) st.st_size));
-                        json_object_object_add(reply, "imageAllocated", json_object_new_uint64((uint64_t) st.st_blocks * 512));
-                }
-                if (home_list_credentials(h, &creds, &c->error) >= 0)
-                        json_object_object_add(reply, "credentials", creds);
-                c->error = (struct agent_error) {}; /* a missing image is no failure here */
+                home_add_details(h, reply);
         });
         return reply;
 }
@@ -208,7 +205,11 @@ static struct json_object *method_unlock(struct call *c, int *r) {
                 *r = invalid_parameter(c, "tokenUserPresence", -EINVAL);
                 return NULL;
         }
-        WITH_HOME(c, h, *r, *r = home_unlock(h, &secrets, &already, &c->error));
+        WITH_HOME(c, h, *r, {
+                *r = home_unlock(h, &secrets, &already, &c->error);
+                if (*r >= 0 && !already)
+                        spool_run_after_unlock(h);
+        });
         if (*r < 0)
                 return NULL;
         reply = json_object_new_object();
@@ -241,6 +242,127 @@ static struct json_object *method_passwd(struct call *c, int *r) {
         }
         WITH_HOME(c, h, *r, *r = home_passwd(h, old_pw, new_pw, &c->error));
         return *r < 0 ? NULL : json_object_new_object();
+}
+
+static struct json_object *method_authenticate(struct call *c, int *r) {
+        const char *password;
+        struct home *h;
+
+        if ((*r = get_password(c, "password", &password)) < 0)
+                return NULL;
+        WITH_HOME(c, h, *r, *r = home_authenticate(h, password, &c->error));
+        return *r < 0 ? NULL : json_object_new_object();
+}
+
+static struct json_object *method_update(struct call *c, int *r) {
+        struct json_object *changes, *reply = NULL;
+        struct home *h;
+
+        if ((*r = require_root(c)) < 0)
+                return NULL;
+        if (!json_object_object_get_ex(c->params, "changes", &changes) || !json_object_is_type(changes, json_type_object)) {
+                *r = invalid_parameter(c, "changes", -ENOENT);
+                return NULL;
+        }
+        WITH_HOME(c, h, *r, {
+                *r = home_update(h, changes, &c->error);
+                if (*r >= 0) {
+                        reply = json_object_new_object();
+                        json_object_object_add(reply, "record", user_record_to_json(h->record));
+                }
+        });
+        return reply;
+}
+
+/* diskSize: bytes, or "max" (the host's free space allows), "min" (the data
+ * allows); password: needed to shrink. */
+static int get_resize_size(struct call *c, uint64_t *ret) {
+        struct json_object *v;
+        unsigned long long u;
+
+        if (json_object_object_get_ex(c->params, "diskSize", &v) && json_object_is_type(v, json_type_string)) {
+                if (streq(json_object_get_string(v), "max"))
+                        *ret = 0;
+                else if (streq(json_object_get_string(v), "min"))
+                        *ret = UINT64_MAX;
+                else
+                        return invalid_parameter(c, "diskSize", -EINVAL);
+                return 0;
+        }
+        if (proto_get_u64(c->params, "diskSize", &u) < 0 || u == 0 || u == UINT64_MAX)
+                return invalid_parameter(c, "diskSize", -EINVAL);
+        *ret = u;
+        return 0;
+}
+
+static struct json_object *method_resize(struct call *c, int *r) {
+        const char *password = NULL;
+        uint64_t size = 0, reached = 0;
+        bool pending = false;
+        struct json_object *reply;
+        struct home *h;
+
+        if ((*r = require_root(c)) < 0 || (*r = get_resize_size(c, &size)) < 0)
+                return NULL;
+        if (json_object_object_get_ex(c->params, "password", NULL) && (*r = get_password(c, "password", &password)) < 0)
+                return NULL;
+        WITH_HOME(c, h, *r, *r = home_resize(h, size, password, &reached, &pending, &c->error));
+        if (*r < 0)
+                return NULL;
+        reply = json_object_new_object();
+        json_object_object_add(reply, "diskSize", json_object_new_uint64(reached));
+        json_object_object_add(reply, "fileSystemPending", json_object_new_boolean(pending));
+        return reply;
+}
+
+/* run-when-unlocked: queue argv for the next unlock. The caller checked
+ * the state; the agent queues whatever the state. */
+static struct json_object *method_enqueue(struct call *c, int *r) {
+        struct json_object *argv = NULL, *reply;
+        uint64_t id = 0;
+        struct home *h;
+
+        json_object_object_get_ex(c->params, "argv", &argv);
+        if ((*r = spool_check_argv(argv)) < 0) {
+                *r = agent_error_set(&c->error, -EINVAL, AGENT_ERROR_INVALID_PARAMETER,
+                                     "The command must be 1 to %u arguments of at most %u bytes in all.",
+                                     SPOOL_ARGS_MAX, SPOOL_JOB_MAX);
+                return NULL;
+        }
+        WITH_HOME(c, h, *r, *r = spool_add(h->user_name, argv, &id));
+        if (*r == -EDQUOT)
+                agent_error_set(&c->error, *r, AGENT_ERROR_QUEUE_FULL,
+                                "The job queue of this home is full (%u jobs); see 'homefsctl queue'.", SPOOL_JOBS_MAX);
+        if (*r < 0)
+                return NULL;
+        reply = json_object_new_object();
+        json_object_object_add(reply, "id", json_object_new_uint64(id));
+        return reply;
+}
+
+static struct json_object *method_list_queue(struct call *c, int *r) {
+        struct json_object *jobs = NULL, *reply;
+        struct home *h;
+
+        WITH_HOME(c, h, *r, *r = spool_list(h->user_name, &jobs));
+        if (*r < 0)
+                return NULL;
+        reply = json_object_new_object();
+        json_object_object_add(reply, "jobs", jobs);
+        return reply;
+}
+
+static struct json_object *method_clear_queue(struct call *c, int *r) {
+        struct json_object *reply;
+        unsigned n = 0;
+        struct home *h;
+
+        WITH_HOME(c, h, *r, *r = spool_clear(h->user_name, &n));
+        if (*r < 0)
+                return NULL;
+        reply = json_object_new_object();
+        json_object_object_add(reply, "removed", json_object_new_int((int) n));
+        return reply;
 }
 
 static struct json_object *method_list_credentials(struct call *c, int *r) {
@@ -376,6 +498,12 @@ static const struct {
         { "io.homefs.Agent.Unlock", method_unlock },
         { "io.homefs.Agent.Lock", method_lock },
         { "io.homefs.Agent.Passwd", method_passwd },
+        { "io.homefs.Agent.Authenticate", method_authenticate },
+        { "io.homefs.Agent.Update", method_update },
+        { "io.homefs.Agent.Resize", method_resize },
+        { "io.homefs.Agent.Enqueue", method_enqueue },
+        { "io.homefs.Agent.ListQueue", method_list_queue },
+        { "io.homefs.Agent.ClearQueue", method_clear_queue },
         { "io.homefs.Agent.ListCredentials", method_list_credentials },
         { "io.homefs.Agent.AddCredentials", method_add_credentials },
         { "io.homefs.Agent.RemoveCredential", method_remove_credential },

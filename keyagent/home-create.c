@@ -29,6 +29,8 @@ static pthread_mutex_t create_mutex = PTHREAD_MUTEX_INITIALIZER;
 /* What a create has done so far, for the rollback. */
 struct create_progress {
         bool accounts, image, mountpoint;
+        bool adopt;    /* in: an existing image may be taken over (create --identity) */
+        bool adopting; /* the image exists and is taken over, not made */
 };
 
 static int host_free_bytes(const char *image_path, uint64_t *ret) {
@@ -67,7 +69,7 @@ static int choose_disk_size(struct user_record *r, unsigned percent, struct agen
         return 0;
 }
 
-static int check_names(struct user_record *r, struct agent_error *e) {
+static int check_names(struct user_record *r, struct create_progress *p, struct agent_error *e) {
         struct home *h = NULL;
         struct stat st;
 
@@ -89,7 +91,10 @@ static int check_names(struct user_record *r, struct agent_error *e) {
                 return agent_error_set(e, -EEXIST, AGENT_ERROR_USER_EXISTS,
                                        "The user or group %s, or the uid/gid %u/%u, exists already on this system; pick another name or uid.",
                                        r->user_name, r->uid, r->gid);
-        if (lstat(r->image_path, &st) == 0)
+        if (lstat(r->image_path, &st) == 0 && p->adopt && S_ISREG(st.st_mode)) {
+                p->adopting = true; /* moved here with its record */
+                r->disk_size = (uint64_t) st.st_size;
+        } else if (lstat(r->image_path, &st) == 0)
                 return agent_error_set(e, -EEXIST, AGENT_ERROR_HOME_EXISTS,
                                        "%s exists already; remove it or pass another --image-path.", r->image_path);
         if (lstat(r->home_directory, &st) == 0 && (!S_ISDIR(st.st_mode) || rmdir(r->home_directory) < 0))
@@ -129,12 +134,12 @@ static int make_image(const struct user_record *r, const char *password, struct 
         if (k < 0)
                 return k;
         k = activation_start(&act, agent_config.activation, agent_config.cryptdev, r->image_path,
-                             r->user_name, runtime, key, key_size, &geo);
+                             r->user_name, runtime, key, key_size, &geo, r->luks_discard);
         if (k < 0)
                 return agent_error_set(e, k, AGENT_ERROR_FAILED, "Activating the new image failed: %s.", strerror(-k));
         k = backing_mkfs(act.device, r->user_name);
         if (k >= 0)
-                k = backing_mount(act.device, &mount_fd);
+                k = backing_mount(act.device, false, &mount_fd);
         if (k >= 0)
                 k = backing_populate(mount_fd, r->user_name, r->uid, r->gid, agent_config.skel);
         if (k >= 0)
@@ -143,6 +148,23 @@ static int make_image(const struct user_record *r, const char *password, struct 
         (void) activation_stop(&act);
         if (k < 0)
                 return agent_error_set(e, k, AGENT_ERROR_FAILED, "Making the filesystem of the new home failed: %s.", strerror(-k));
+        return 0;
+}
+
+/* An image moved here: the password must open it. */
+static int check_adopted_image(const struct user_record *r, const char *password, struct agent_error *e) {
+        _cleanup_secret_ void *key = secret_alloc(LUKS_VOLUME_KEY_MAX);
+        size_t key_size = 0;
+        int k;
+
+        if (!key)
+                return -ENOMEM;
+        k = luks_get_volume_key(r->image_path, password, key, &key_size, NULL);
+        if (k == -EPERM)
+                return agent_error_set(e, k, AGENT_ERROR_BAD_CREDENTIALS, "The password does not open %s.", r->image_path);
+        if (k < 0)
+                return agent_error_set(e, k, AGENT_ERROR_FAILED, "%s is not a LUKS2 image homefs can open: %s.",
+                                       r->image_path, strerror(-k));
         return 0;
 }
 
@@ -156,13 +178,14 @@ static void rollback(const struct user_record *r, const struct create_progress *
         (void) user_record_delete(registry_records_fd(), r->user_name);
 }
 
-static int create_locked(struct user_record *r, const char *password, unsigned percent, struct agent_error *e) {
-        struct create_progress p = {};
+static int create_locked(struct user_record *r, const char *password, unsigned percent, bool adopt,
+                         struct agent_error *e) {
+        struct create_progress p = { .adopt = adopt };
         _cleanup_free_ char *error = NULL;
         int k;
 
-        k = check_names(r, e);
-        if (k >= 0)
+        k = check_names(r, &p, e);
+        if (k >= 0 && !p.adopting)
                 k = choose_disk_size(r, percent, e);
         if (k < 0)
                 return k;
@@ -170,10 +193,14 @@ static int create_locked(struct user_record *r, const char *password, unsigned p
         k = user_record_validate(r, &error);
         if (k < 0)
                 return agent_error_set(e, k, AGENT_ERROR_INVALID_RECORD, "Invalid record: %s.", error ? error : strerror(-k));
-        r->last_change_usec = r->last_password_change_usec = now_usec();
-
-        p.image = true;
-        k = make_image(r, password, e);
+        r->last_change_usec = now_usec();
+        if (p.adopting)
+                k = check_adopted_image(r, password, e);
+        else {
+                r->last_password_change_usec = r->last_change_usec;
+                p.image = true;
+                k = make_image(r, password, e);
+        }
         if (k < 0)
                 goto fail;
         p.accounts = true;
@@ -200,7 +227,7 @@ fail:
         return k;
 }
 
-int home_create(struct json_object *record, const char *password, unsigned percent,
+int home_create(struct json_object *record, const char *password, unsigned percent, bool adopt,
                 struct user_record **ret, struct agent_error *e) {
         _cleanup_record_ struct user_record *r = NULL;
         _cleanup_free_ char *error = NULL;
@@ -215,7 +242,7 @@ int home_create(struct json_object *record, const char *password, unsigned perce
                 return agent_error_set(e, k, AGENT_ERROR_INVALID_RECORD, "Invalid record: %s.", error ? error : strerror(-k));
 
         pthread_mutex_lock(&create_mutex);
-        k = create_locked(r, password, percent, e);
+        k = create_locked(r, password, percent, adopt, e);
         if (k >= 0) {
                 struct json_object *j = user_record_to_json(r);
 

@@ -12,7 +12,7 @@
 #include "token.h"
 
 int home_list_credentials(struct home *h, struct json_object **ret, struct agent_error *e) {
-        int r = luks_credentials_list(h->record->image_path, ret);
+        int r = luks_list_credentials(h->record->image_path, ret);
 
         if (r < 0)
                 return agent_error_set(e, r, AGENT_ERROR_FAILED, "Cannot read the LUKS2 header of %s: %s.",

@@ -5,13 +5,16 @@
 
 #include "agent-error.h"
 #include "home.h"
+#include "luks.h"
 
 /* The transitions of a home (DESIGN.md, "States of a home"). Except for
  * create, each is called with the home's lock held; each fills e with the
  * typed error the caller sees. */
 
-/* diskSizePercent is 0 unless the caller gave the size as a percentage. */
-int home_create(struct json_object *record, const char *password, unsigned disk_size_percent,
+/* diskSizePercent is 0 unless the caller gave the size as a percentage.
+ * adopt: an image already at the record's imagePath is taken over (a home
+ * moved from another host with its record) if the password opens it. */
+int home_create(struct json_object *record, const char *password, unsigned disk_size_percent, bool adopt,
                 struct user_record **ret, struct agent_error *e);
 
 /* What a caller may offer to unlock with; NULL for what was not given. */
@@ -40,6 +43,24 @@ int home_add_credentials(struct home *h, const char *password, const struct cred
                          char **ret_recovery_key, struct agent_error *e);
 int home_remove_credential(struct home *h, int keyslot, struct agent_error *e);
 
+/* The credential check of unlock, authenticate and an offline resize: the
+ * account, the rate limit, then the volume key in secret memory (*key, freed
+ * by the caller with secret_free()) and the image's geometry. */
+int home_verify(struct home *h, const char *password, void **key, size_t *key_size,
+                struct luks_geometry *geo, struct agent_error *e);
+
+/* The same with whatever the caller offered (home_unlock's methods). */
+int home_verify_secrets(struct home *h, const struct unlock_secrets *secrets, void **key, size_t *key_size,
+                        struct luks_geometry *geo, struct agent_error *e);
+
+/* Verify the password as unlock does (rate limit, account lock), and change
+ * nothing else. */
+int home_authenticate(struct home *h, const char *password, struct agent_error *e);
+
+/* Change record fields the schema marks changeable: changes is an object of
+ * field -> value (null unsets). All or nothing; lastChangeUSec moves. */
+int home_update(struct home *h, struct json_object *changes, struct agent_error *e);
+
 /* Revoke and lock: front detaches, the filesystem is synced and shut down,
  * the device torn down, the key gone. Locking a locked home succeeds. */
 int home_lock(struct home *h, struct agent_error *e);
@@ -47,6 +68,23 @@ int home_lock(struct home *h, struct agent_error *e);
 /* What home_lock does after the front has detached (or died): shut down the
  * backing filesystem and the activation. */
 void home_teardown(struct home *h);
+
+/* Resize the image to new_size bytes (0: as large as the host's free space
+ * allows; UINT64_MAX: as small as the data allows). Grow works in every
+ * state (online while unlocked; otherwise the filesystem grows at the next
+ * unlock); shrink needs the home not unlocked and the password. *ret_size:
+ * the size reached; *ret_pending: the filesystem grows at the next unlock. */
+int home_resize(struct home *h, uint64_t new_size, const char *password, uint64_t *ret_size, bool *ret_pending,
+                struct agent_error *e);
+
+/* The processes with a cwd, root, open file or mapping at or below
+ * home_dir: an array of {pid, command} (at most 64). */
+struct json_object *home_holders(const char *home_dir);
+
+/* Inspect's details (home-inspect.c): sizes in every state, the filesystem's
+ * size and use while unlocked, credentials, activation, holders. */
+void home_add_sizes(struct home *h, struct json_object *o);
+void home_add_details(struct home *h, struct json_object *o);
 
 int home_passwd(struct home *h, const char *old_password, const char *new_password, struct agent_error *e);
 

@@ -208,13 +208,18 @@ static int unlock_attach(struct home *h, const void *key, size_t key_size, const
         if (r < 0)
                 return r;
         r = activation_start(&h->activation, agent_config.activation, agent_config.cryptdev,
-                             h->record->image_path, h->user_name, runtime, key, key_size, geo);
+                             h->record->image_path, h->user_name, runtime, key, key_size, geo,
+                             h->record->luks_discard);
         if (r < 0)
                 return agent_error_set(e, r, AGENT_ERROR_FAILED,
                                        "Activating the image of %s failed: %s; see the agent's log.", h->user_name, strerror(-r));
         r = backing_fsck(h->activation.device);
+        /* After a resize while locked, a shrink to "min", or an online
+         * growth the kernel refused. */
+        if (r >= 0 && backing_grow_offline(h->activation.device) < 0)
+                log_warning("the filesystem of %s could not grow to its device; it keeps its size", h->user_name);
         if (r >= 0)
-                r = backing_mount(h->activation.device, &mount_fd);
+                r = backing_mount(h->activation.device, h->record->luks_discard, &mount_fd);
         if (r >= 0)
                 r = backing_open_home(mount_fd, h->user_name, &home_fd);
         if (r >= 0)
@@ -231,6 +236,24 @@ static int unlock_attach(struct home *h, const void *key, size_t key_size, const
         return 0;
 }
 
+int home_verify_secrets(struct home *h, const struct unlock_secrets *secrets, void **key, size_t *key_size,
+                        struct luks_geometry *geo, struct agent_error *e) {
+        int r;
+
+        r = unlock_precheck(h, e);
+        if (r < 0)
+                return r;
+        *key = secret_alloc(LUKS_VOLUME_KEY_MAX);
+        if (!*key)
+                return -ENOMEM;
+        return unlock_get_key(h, secrets, *key, key_size, geo, e);
+}
+
+int home_verify(struct home *h, const char *password, void **key, size_t *key_size,
+                struct luks_geometry *geo, struct agent_error *e) {
+        return home_verify_secrets(h, &(struct unlock_secrets) { .password = password }, key, key_size, geo, e);
+}
+
 int home_unlock(struct home *h, const struct unlock_secrets *secrets, bool *already, struct agent_error *e) {
         _cleanup_secret_ void *key = NULL;
         struct luks_geometry geo;
@@ -238,13 +261,7 @@ int home_unlock(struct home *h, const struct unlock_secrets *secrets, bool *alre
         int r;
 
         *already = false;
-        r = unlock_precheck(h, e);
-        if (r < 0)
-                return r;
-        key = secret_alloc(LUKS_VOLUME_KEY_MAX);
-        if (!key)
-                return -ENOMEM;
-        r = unlock_get_key(h, secrets, key, &key_size, &geo, e);
+        r = home_verify_secrets(h, secrets, &key, &key_size, &geo, e);
         if (r < 0)
                 return r;
         if (h->unlocked) {
@@ -257,6 +274,14 @@ int home_unlock(struct home *h, const struct unlock_secrets *secrets, bool *alre
                                        "homefsd for %s is not running and could not be started; see the agent's log.", h->user_name);
         return unlock_attach(h, key, key_size, &geo, e);
         /* key is wiped and freed on return: activation is done with it. */
+}
+
+int home_authenticate(struct home *h, const char *password, struct agent_error *e) {
+        _cleanup_secret_ void *key = NULL;
+        struct luks_geometry geo;
+        size_t key_size = 0;
+
+        return home_verify(h, password, &key, &key_size, &geo, e);
 }
 
 void home_teardown(struct home *h) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "home.h"
+#include "home-ops.h"
 #include "log.h"
 #include "paths.h"
 
@@ -39,9 +40,17 @@ static bool front_alive(struct home *h) {
 }
 
 enum home_state home_get_state(struct home *h) {
+        bool alive = front_alive(h);
+
+        /* Unlocked, but homefsd is gone (a plain umount, a crash): nothing
+         * reaches the data any more, so the key must not stay in use. */
+        if (h->unlocked && !alive) {
+                log_warning("homefsd for %s is gone while unlocked; locking the home", h->user_name);
+                home_teardown(h);
+        }
         if (h->unlocked)
                 return HOME_UNLOCKED;
-        if (front_alive(h))
+        if (alive)
                 return HOME_LOCKED;
         if (access(h->record->image_path, F_OK) < 0)
                 return HOME_ABSENT;

@@ -107,3 +107,9 @@ int loop_detach(int loop_fd) {
         safe_close(loop_fd);
         return r;
 }
+
+int loop_set_capacity(int loop_fd) {
+        if (ioctl(loop_fd, LOOP_SET_CAPACITY, 0) < 0)
+                return log_error_errno(errno, "LOOP_SET_CAPACITY failed: %m");
+        return 0;
+}

@@ -23,3 +23,6 @@ int loop_attach(const char *file, uint32_t block_size, bool direct_io,
  * it) and close loop_fd. Returns 0 or a negative errno; the fd is closed in
  * every case. */
 int loop_detach(int loop_fd);
+
+/* Re-read the size of the backing file (after it grew). */
+int loop_set_capacity(int loop_fd);

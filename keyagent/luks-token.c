@@ -140,7 +140,7 @@ static void add_display_fields(struct json_object *entry, struct json_object *to
                         json_object_object_add(entry, shown[i], json_object_get(v));
 }
 
-int luks_credentials_list(const char *image_path, struct json_object **ret) {
+int luks_list_credentials(const char *image_path, struct json_object **ret) {
         _cleanup_crypt_ struct crypt_device *cd = NULL;
         struct json_object *tokens = NULL, *arr;
         int k;

@@ -28,7 +28,7 @@ int luks_tokens_list(const char *image_path, struct json_object **ret);
 /* The image's keyslots and what they are: [{"keyslot": N, "type":
  * "password"|"systemd-recovery"|"systemd-pkcs11"|..., "token": id, plus the
  * token's display fields}]. */
-int luks_credentials_list(const char *image_path, struct json_object **ret);
+int luks_list_credentials(const char *image_path, struct json_object **ret);
 
 /* Destroy keyslot and every token that names it. -ENOENT if it is not in
  * use; -EBUSY if it is the last keyslot. */

@@ -27,6 +27,9 @@ struct proto_conn {
 /* A conn takes ownership of fd. */
 struct proto_conn *proto_conn_new(int fd);
 void proto_conn_free(struct proto_conn *c);
+static inline void proto_conn_freep(struct proto_conn **c) {
+        proto_conn_free(*c);
+}
 
 /* Send one message. If secret is true the serialized form is wiped after
  * sending (use it for anything that carries a password). */

@@ -88,6 +88,10 @@ export HOMEFS_STATE_DIR=$T/state
 export HOMEFS_RUNTIME_DIR=$T/run
 AGENT_PID=
 TEST_USERS=()
+CLEANUP_PATHS=()
+
+# cleanup_path PATH: remove PATH (a file or symlink outside $T) at exit.
+cleanup_path() { CLEANUP_PATHS+=("$1"); }
 
 # new_user_name VAR TAG: a user name unique to this run in $VAR, remembered
 # for the cleanup (not in a subshell, or the cleanup would not know it).
@@ -142,6 +146,7 @@ cleanup() {
         for l in $(losetup -a 2>/dev/null | grep -F "$T" | cut -d: -f1); do
                 losetup -d "$l" 2>/dev/null
         done
+        for p in "${CLEANUP_PATHS[@]}"; do rm -f -- "$p"; done
         for u in "${TEST_USERS[@]}"; do
                 getent passwd "$u" >/dev/null && userdel "$u" 2>/dev/null
                 getent group "$u" >/dev/null && groupdel "$u" 2>/dev/null

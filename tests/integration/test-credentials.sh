@@ -75,7 +75,7 @@ SECRET=$(pkcs11_secret)
 remember_secret "$SECRET"
 ok "the RSA secret is half the modulus (128 bytes)" test "$(printf %s "$SECRET" | base64 -d | wc -c)" -eq 128
 ok "cryptsetup opens the PKCS#11 keyslot with base64(secret)" sh -c "printf %s '$SECRET' | cryptsetup open --test-passphrase --key-slot=$(keyslot_of systemd-pkcs11) --key-file=- '$IMG'"
-ok "inspect lists password, recovery and PKCS#11 credentials" sh -c "'$CTL' inspect '$U' | grep -q 'keyslot 0: password' && '$CTL' inspect '$U' | grep -q 'systemd-recovery' && '$CTL' inspect '$U' | grep -q 'systemd-pkcs11 pkcs11:'"
+ok "inspect lists password, recovery and PKCS#11 credentials" sh -c "'$CTL' inspect '$U' | grep -q 'Credentials: 0 password' && '$CTL' inspect '$U' | grep -q 'systemd-recovery' && '$CTL' inspect '$U' | grep -q 'systemd-pkcs11 pkcs11:'"
 
 # --- unlock with the PIN --------------------------------------------------------
 ok "unlock asks for the PIN (token present) and opens with it" sh -c "printf '%s\n' '$PIN' | '$CTL' unlock '$U'"

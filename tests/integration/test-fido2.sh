@@ -114,7 +114,7 @@ ok "PermissionDenied says so" grep -q "Only root may name" <<<"$out"
 
 # --- the password alongside; removal ------------------------------------------------
 ok "an empty PIN falls back to the password" sh -c "printf '\n%s\n' '$PW' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
-ok "inspect lists the FIDO2 credential" sh -c "'$CTL' inspect '$U' | grep -q 'keyslot $SLOT: systemd-fido2 io.systemd.cryptsetup'"
+ok "inspect lists the FIDO2 credential" sh -c "'$CTL' inspect '$U' | grep -q ' $SLOT systemd-fido2 io.systemd.cryptsetup'"
 ok "remove the FIDO2 credential" "$CTL" remove-credential "$U" "$SLOT"
 ok "its keyslot and token are gone" sh -c "! cryptsetup luksDump '$IMG' | grep -q 'systemd-fido2' && ! cryptsetup luksDump '$IMG' | grep -q '^  $SLOT: luks2'"
 ok "unlock now asks for the password only" sh -c "printf '%s\n' '$PW' | '$CTL' unlock '$U' && '$CTL' lock '$U'"

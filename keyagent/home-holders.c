@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Which processes hold a home open: a working directory, root, open file or
+ * mapping at or below the home directory. For inspect, and what a lock
+ * reports (mapped pages stay readable in those processes). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "home-ops.h"
+#include "log.h"
+#include "macro.h"
+
+#define HOLDERS_MAX 64
+
+static bool below(const char *path, const char *dir, size_t n) {
+        return strncmp(path, dir, n) == 0 && (path[n] == 0 || path[n] == '/' || dir[n - 1] == '/');
+}
+
+static bool link_below(int proc_fd, const char *name, const char *dir, size_t n) {
+        char target[PATH_MAX];
+        ssize_t k = readlinkat(proc_fd, name, target, sizeof(target) - 1);
+
+        if (k <= 0)
+                return false;
+        target[k] = 0;
+        return below(target, dir, n);
+}
+
+static bool fds_below(int proc_fd, const char *dir, size_t n) {
+        int fd = openat(proc_fd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        struct dirent *de;
+        bool found = false;
+
+        if (!d) {
+                safe_close(fd);
+                return false;
+        }
+        while (!found && (de = readdir(d)))
+                found = de->d_name[0] != '.' && link_below(dirfd(d), de->d_name, dir, n);
+        closedir(d);
+        return found;
+}
+
+static bool maps_below(int proc_fd, const char *dir, size_t n) {
+        int fd = openat(proc_fd, "maps", O_RDONLY | O_CLOEXEC);
+        FILE *f = fd >= 0 ? fdopen(fd, "re") : NULL;
+        char line[PATH_MAX + 128];
+        bool found = false;
+
+        if (!f) {
+                safe_close(fd);
+                return false;
+        }
+        while (!found && fgets(line, sizeof(line), f)) {
+                char *path = strchr(line, '/');
+
+                if (path) {
+                        path[strcspn(path, "\n")] = 0;
+                        found = below(path, dir, n);
+                }
+        }
+        fclose(f);
+        return found;
+}
+
+static void add_holder(struct json_object *arr, int proc_fd, const char *pid) {
+        char comm[64] = "";
+        struct json_object *o = json_object_new_object();
+        int fd = openat(proc_fd, "comm", O_RDONLY | O_CLOEXEC);
+        ssize_t k = fd >= 0 ? read(fd, comm, sizeof(comm) - 1) : -1;
+
+        safe_close(fd);
+        comm[k > 0 ? k : 0] = 0;
+        comm[strcspn(comm, "\n")] = 0;
+        json_object_object_add(o, "pid", json_object_new_int(atoi(pid)));
+        json_object_object_add(o, "command", json_object_new_string(comm));
+        json_object_array_add(arr, o);
+}
+
+struct json_object *home_holders(const char *home_dir) {
+        struct json_object *arr = json_object_new_array();
+        size_t n = strlen(home_dir);
+        DIR *proc = opendir("/proc");
+        struct dirent *de;
+
+        if (!arr || !proc || n == 0) {
+                if (proc)
+                        closedir(proc);
+                return arr;
+        }
+        while ((de = readdir(proc)) && json_object_array_length(arr) < HOLDERS_MAX) {
+                int fd;
+
+                if (de->d_name[0] < '1' || de->d_name[0] > '9' || atoi(de->d_name) == getpid())
+                        continue;
+                fd = openat(dirfd(proc), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                if (link_below(fd, "cwd", home_dir, n) || link_below(fd, "root", home_dir, n) ||
+                    fds_below(fd, home_dir, n) || maps_below(fd, home_dir, n))
+                        add_holder(arr, fd, de->d_name);
+                close(fd);
+        }
+        closedir(proc);
+        return arr;
+}

@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Cron jobs of a locked user: run-when-unlocked queues a job that runs
+# exactly once after the next unlock, as the user, in the home, its output
+# and exit status in the agent's log; --drop-if-locked exits 75; the queue
+# is bounded, listed and cleared; the spool is root's, outside the home.
+. "$(dirname "$0")/lib.sh"
+need_privileges
+
+start_agent
+new_user_name U c
+new_user_name V o
+PW=cron-pw
+H=$T/home/$U
+ok "create a home" create_home "$U" "$PW"
+ok "create another" create_home "$V" "$PW"
+[ "$tap_failed" -eq 0 ] || fail_now "cannot go on without homes"
+as_u() { setpriv --reuid="$U" --regid="$U" --clear-groups "$@"; }
+queued() { "$CTL" queue --json=short "$U" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["jobs"]))'; }
+
+ok "a locked home fails at once with ENOKEY" says_enokey as_u sh -c "echo x > '$H/cron-out'"
+out=$(as_u "$CTL" run-when-unlocked -- sh -c 'echo "ran as $(id -un) in $(pwd)"; echo x >> "$HOME/count"; exit 3' 2>&1); rc=$?
+ok "run-when-unlocked while locked queues (exit 0)" test "$rc" -eq 0
+ok "and says so" sh -c "echo '$out' | grep -q 'queued sh as job'"
+ok "the queue holds it" test "$(queued)" -eq 1
+ok "the user lists their queue" sh -c "setpriv --reuid='$U' --regid='$U' --clear-groups '$CTL' queue | grep -q 'echo x'"
+ok "another user may not" sh -c "! setpriv --reuid='$V' --regid='$V' --clear-groups '$CTL' queue '$U' 2>/dev/null"
+as_u "$CTL" run-when-unlocked --drop-if-locked -- touch "$H/dropped" 2>&1; rc=$?
+ok "--drop-if-locked exits 75" test "$rc" -eq 75
+ok "--drop-if-locked queues nothing" test "$(queued)" -eq 1
+SPOOL=$HOMEFS_STATE_DIR/spool/$U
+ok "the spool is root's, mode 0700, outside the home" test "$(stat -c '%U %a' "$SPOOL")" = "root 700"
+ok "the user cannot read the spool" sh -c "! setpriv --reuid='$U' --regid='$U' --clear-groups ls '$SPOOL' 2>/dev/null"
+
+ok "unlock" unlock_home "$U" "$PW"
+for _ in $(seq 100); do grep -q "exited with status" "$T/agent.log" && break; sleep 0.1; done
+ok "the job ran once" test "$(cat "$H/count" 2>/dev/null)" = x
+ok "as the user" test "$(stat -c %U "$H/count")" = "$U"
+ok "its output is in the log" grep -q "of $U: ran as $U in $H" "$T/agent.log"
+ok "its exit status is in the log" grep -q "of $U: exited with status 3" "$T/agent.log"
+ok "the queue is empty" test "$(queued)" -eq 0
+ok "lock" "$CTL" lock "$U"
+ok "unlock again" unlock_home "$U" "$PW"
+sleep 0.5
+ok "the job did not run again" test "$(wc -l < "$H/count")" -eq 1
+out=$(as_u "$CTL" run-when-unlocked -- sh -c "echo now > '$H/now'; exit 4" 2>&1); rc=$?
+ok "while unlocked it runs at once, status passed through" test "$rc" -eq 4 -a "$(cat "$H/now")" = now
+ok "lock" "$CTL" lock "$U"
+
+for i in $(seq 32); do as_u "$CTL" -q run-when-unlocked -- true "$i" || break; done
+ok "32 jobs fit" test "$(queued)" -eq 32
+as_u "$CTL" run-when-unlocked -- true 33 2>"$T/err"; rc=$?
+ok "the 33rd is refused" test "$rc" -ne 0
+ok "with a clear message" grep -q "queue of this home is full (32 jobs)" "$T/err"
+ok "an oversized command is refused" sh -c "! setpriv --reuid='$U' --regid='$U' --clear-groups '$CTL' run-when-unlocked -- echo $(head -c 5000 /dev/zero | tr '\\0' x) 2>/dev/null"
+ok "queue --clear" sh -c "'$CTL' queue --clear '$U' | grep -q 'Removed 32 queued jobs'"
+ok "the queue is empty after --clear" test "$(queued)" -eq 0
+ok "--drop-if-locked only with run-when-unlocked" sh -c "'$CTL' list --drop-if-locked; [ \$? -eq 2 ]"
+
+finish
