@@ -18,14 +18,14 @@ int credential_option_recovery_key(struct options *o, const char *value) {
 }
 
 int credential_option_pkcs11(struct options *o, const char *value) {
-        if (strncmp(value, "pkcs11:", 7) != 0)
-                return usage_error("Invalid value '%s' for --pkcs11-token-uri: expected a pkcs11: URI (RFC 7512).", value);
+        if (strncmp(value, "pkcs11:", 7) != 0 && !streq(value, "auto") && !streq(value, "list"))
+                return usage_error("Invalid value '%s' for --pkcs11-token-uri: expected a pkcs11: URI (RFC 7512), auto or list.", value);
         o->credentials.pkcs11_uri = value;
         return 0;
 }
 
 int credential_option_fido2_device(struct options *o, const char *value) {
-        if (!streq(value, "auto") && value[0] != '/' && strncmp(value, "unix:/", 6) != 0)
+        if (!streq(value, "auto") && !streq(value, "list") && value[0] != '/' && strncmp(value, "unix:/", 6) != 0)
                 return usage_error("Invalid value '%s' for --fido2-device: expected auto, a /dev/hidraw path or unix:/SOCKET.", value);
         o->credentials.fido2_device = value;
         return 0;
@@ -38,6 +38,47 @@ int credential_option_fido2_with(struct options *o, int which, const char *name,
                 return usage_error("Invalid value '%s' for --%s: expected yes or no.", value, name);
         o->credentials.fido2_with[which] = b;
         return 0;
+}
+
+bool credential_options_list_requested(const struct options *o) {
+        return (o->credentials.pkcs11_uri && streq(o->credentials.pkcs11_uri, "list")) ||
+               (o->credentials.fido2_device && streq(o->credentials.fido2_device, "list"));
+}
+
+static void print_tokens(const struct options *o, struct json_object *reply, const char *kind, const char *field) {
+        struct json_object *arr;
+
+        if (!json_object_object_get_ex(reply, kind, &arr) || !json_object_is_type(arr, json_type_array))
+                return;
+        if (json_object_array_length(arr) == 0 && !o->quiet)
+                fprintf(stderr, "No %s security token found.\n", streq(kind, "pkcs11") ? "PKCS#11" : "FIDO2");
+        for (size_t i = 0; i < json_object_array_length(arr); i++) {
+                struct json_object *e = json_object_array_get_idx(arr, i), *v;
+
+                if (json_object_object_get_ex(e, field, &v))
+                        printf("%s", json_object_get_string(v));
+                if (json_object_object_get_ex(e, "keyType", &v))
+                        printf("  (%s)", json_object_get_string(v));
+                printf("\n");
+        }
+}
+
+int credential_options_list(const struct options *o) {
+        _cleanup_agent_error_ struct agent_error e = {};
+        struct json_object *reply = NULL;
+
+        if (agent_run(NULL, AGENT_INTERFACE ".ListSecurityTokens", NULL, false, &reply, &e) < 0)
+                return report_agent_error(&e, NULL);
+        if (o->json != JSON_OFF)
+                print_json(o, reply);
+        else {
+                if (o->credentials.pkcs11_uri && streq(o->credentials.pkcs11_uri, "list"))
+                        print_tokens(o, reply, "pkcs11", "uri");
+                if (o->credentials.fido2_device && streq(o->credentials.fido2_device, "list"))
+                        print_tokens(o, reply, "fido2", "path");
+        }
+        json_object_put(reply);
+        return EXIT_OK;
 }
 
 bool credential_options_any(const struct options *o) {

@@ -20,6 +20,11 @@ int credential_option_fido2_with(struct options *o, int which, const char *name,
 
 bool credential_options_any(const struct options *o);
 
+/* --pkcs11-token-uri=list or --fido2-device=list: print what the agent can
+ * enroll and return an exit status. */
+bool credential_options_list_requested(const struct options *o);
+int credential_options_list(const struct options *o);
+
 /* Enroll what the options ask for, proving ownership with password. Asks
  * for the token's PIN (terminal or stdin) if the token wants one. Prints a
  * new recovery key once on stdout. Returns an exit status, having printed

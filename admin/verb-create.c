@@ -76,6 +76,8 @@ int verb_create(const struct options *o, int argc, char **argv) {
         const char *user;
         int r;
 
+        if (credential_options_list_requested(o))
+                return credential_options_list(o);
         user = verb_user(argc, argv, "create", false);
         if (!user)
                 return EXIT_USAGE;

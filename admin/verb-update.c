@@ -62,6 +62,8 @@ int verb_update(const struct options *o, int argc, char **argv) {
         const char *user;
         int r;
 
+        if (credential_options_list_requested(o))
+                return credential_options_list(o);
         user = verb_user(argc, argv, "update", false);
         if (!user)
                 return EXIT_USAGE;

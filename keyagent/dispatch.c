@@ -13,6 +13,7 @@
 #include "registry.h"
 #include "secret.h"
 #include "spool.h"
+#include "token-list.h"
 
 #define PASSWORD_MAX 1024U
 #define USER_NAME_MAX 64U
@@ -457,6 +458,12 @@ static struct json_object *method_remove_credential(struct call *c, int *r) {
         return *r < 0 ? NULL : json_object_new_object();
 }
 
+/* Anyone may see which keys could be enrolled: token labels and URIs, no
+ * secrets. */
+static struct json_object *method_list_security_tokens(struct call *c, int *r) {
+        return security_tokens_list();
+}
+
 static struct json_object *method_register_front(struct call *c, int *r) {
         const char *name, *home_dir;
         struct home *h;
@@ -507,6 +514,7 @@ static const struct {
         { "io.homefs.Agent.ListCredentials", method_list_credentials },
         { "io.homefs.Agent.AddCredentials", method_add_credentials },
         { "io.homefs.Agent.RemoveCredential", method_remove_credential },
+        { "io.homefs.Agent.ListSecurityTokens", method_list_security_tokens },
         { "io.homefs.Agent.RegisterFront", method_register_front },
 };
 

@@ -4,6 +4,7 @@
 #include <libp11.h>
 #include <limits.h>
 #include <p11-kit/uri.h>
+#include <json-c/json.h>
 #include <stdbool.h>
 
 /* Reaching a key on a PKCS#11 token named by an RFC 7512 URI, with libp11.
@@ -34,6 +35,10 @@ int pkcs11_login(struct pkcs11_handle *h, const char *pin);
 /* The public key of the key pair the URI names (certificate or public key
  * object; the caller frees it), or NULL: -ENOKEY. */
 int pkcs11_public_key(struct pkcs11_handle *h, EVP_PKEY **ret);
+
+/* The RSA and EC keys on every token p11-kit's proxy offers, without login:
+ * an array of {uri, keyType ("rsa"/"ec"), token, label?}. */
+int pkcs11_list_keys(struct json_object **ret);
 
 /* The private key (after login; freed with the handle's context: free it
  * before pkcs11_close()). */

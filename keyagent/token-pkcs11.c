@@ -156,8 +156,8 @@ static int enroll_public_key(struct pkcs11_handle *h, const char *uri, const cha
         return r < 0 ? token_error(r, uri, e) : 0;
 }
 
-int token_pkcs11_enroll(const char *image_path, const char *uri, const char *pin,
-                        const void *volume_key, size_t volume_key_size, struct agent_error *e) {
+static int enroll_uri(const char *image_path, const char *uri, const char *pin,
+                      const void *volume_key, size_t volume_key_size, struct agent_error *e) {
         _cleanup_secret_ unsigned char *secret = secret_alloc(SECRET_MAX);
         _cleanup_(evp_pkey_freep) EVP_PKEY *pub = NULL;
         _cleanup_free_ unsigned char *blob = NULL;
@@ -187,6 +187,42 @@ int token_pkcs11_enroll(const char *image_path, const char *uri, const char *pin
         if (r < 0)
                 return agent_error_set(e, r, AGENT_ERROR_FAILED, "Making the token's secret failed: %s.", strerror(-r));
         return write_token(image_path, uri, secret, secret_size, blob, blob_size, volume_key, volume_key_size, e);
+}
+
+/* "auto": the one key p11-kit's tokens offer; its URI in *ret (free()). */
+static int auto_uri(char **ret, struct agent_error *e) {
+        struct json_object *keys = NULL;
+        size_t n;
+        int r = pkcs11_list_keys(&keys);
+
+        e->token_type = "pkcs11";
+        if (r < 0)
+                return agent_error_set(e, r, AGENT_ERROR_FAILED, "Listing the PKCS#11 tokens failed: %s.", strerror(-r));
+        n = json_object_array_length(keys);
+        if (n == 1)
+                *ret = strdup(json_object_get_string(json_object_object_get(json_object_array_get_idx(keys, 0), "uri")));
+        json_object_put(keys);
+        if (n == 0)
+                return agent_error_set(e, -ENXIO, AGENT_ERROR_TOKEN_ABSENT, "No PKCS#11 token with a key is present; insert one.");
+        if (n > 1)
+                return agent_error_set(e, -EINVAL, AGENT_ERROR_INVALID_PARAMETER,
+                                       "Several PKCS#11 keys are present; pick one from --pkcs11-token-uri=list.");
+        return *ret ? 0 : -ENOMEM;
+}
+
+int token_pkcs11_enroll(const char *image_path, const char *uri, const char *pin,
+                        const void *volume_key, size_t volume_key_size, struct agent_error *e) {
+        _cleanup_free_ char *found = NULL;
+        int r;
+
+        if (streq(uri, "auto")) {
+                r = auto_uri(&found, e);
+                if (r < 0)
+                        return r;
+                *e = (struct agent_error) {};
+                uri = found;
+        }
+        return enroll_uri(image_path, uri, pin, volume_key, volume_key_size, e);
 }
 
 

@@ -98,6 +98,8 @@ matrix = [
     ("ListQueue", "owner", {"userName": A}, "allow"), ("ListQueue", "root", {"userName": A}, "allow"),
     ("ClearQueue", "other", {"userName": A}, "deny"), ("ClearQueue", "nobody", {"userName": A}, "deny"),
     ("ClearQueue", "owner", {"userName": A}, "allow"), ("ClearQueue", "root", {"userName": A}, "allow"),
+    ("ListSecurityTokens", "root", {}, "allow"), ("ListSecurityTokens", "owner", {}, "allow"),
+    ("ListSecurityTokens", "other", {}, "allow"), ("ListSecurityTokens", "nobody", {}, "allow"),
     ("ListCredentials", "other", {"userName": A}, "deny"), ("ListCredentials", "nobody", {"userName": A}, "deny"),
     ("ListCredentials", "owner", {"userName": A}, "allow"), ("ListCredentials", "root", {"userName": A}, "allow"),
     ("AddCredentials", "owner-unauthenticated", {"userName": A, "password": "wrong", "recoveryKey": True}, "deny"),

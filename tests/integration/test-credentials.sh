@@ -120,6 +120,14 @@ out=$(printf '%s\n' "$PW" | "$CTL" update "$U" --pkcs11-token-uri="pkcs11:token=
 ok "root's request for a world-writable module is refused too" test "$rc" -ne 0
 ok "the agent logs why" grep -q "refusing the PKCS#11 module $T/evil.so" "$T/agent.log"
 
+# --- list and auto ----------------------------------------------------------------
+out=$("$CTL" update --pkcs11-token-uri=list 2>&1)
+ok "--pkcs11-token-uri=list shows the RSA key's URI" grep -q "^pkcs11:.*token=$LABEL.*id=%01.*(rsa)" <<<"$out"
+ok "and the EC key's" grep -q "^pkcs11:.*token=$LABEL.*id=%02.*(ec)" <<<"$out"
+out=$(printf '%s\n' "$PW" | "$CTL" update "$U" --pkcs11-token-uri=auto 2>&1); rc=$?
+ok "auto with two keys present fails" test "$rc" -ne 0
+ok "and refuses to guess" grep -q "Several PKCS#11 keys" <<<"$out"
+
 # --- removal ----------------------------------------------------------------------
 ok "the password still works" sh -c "printf '\n$PW\n' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
 ok "the recovery key still works" sh -c "printf '%s\n' '$RK' | '$CTL' unlock --recovery-key '$U' && '$CTL' lock '$U'"

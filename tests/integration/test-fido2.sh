@@ -106,6 +106,8 @@ ok "unlock with the PIN over protocol 1" sh -c "printf '%s\n' '$PIN' | '$CTL' un
 stop_soft
 ok "and again with protocol 2 only" start_soft --pin-protocols 2
 
+ok "--fido2-device=list shows the configured device" sh -c "'$CTL' update --fido2-device=list | grep -qx 'unix:$SOCK'"
+
 # --- the owner may not point the agent at another socket ------------------------------
 out=$(printf '%s\n' "$PW" | setpriv --reuid="$U" --regid="$U" --clear-groups "$CTL" update "$U" \
         --fido2-device="unix:$T/elsewhere.sock" 2>&1); rc=$?
