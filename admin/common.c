@@ -90,11 +90,8 @@ int ask_password(const struct options *o, const char *prompt, const char *repeat
         struct password_source src;
         int r;
 
-        r = password_source_open(&src, o->password_file);
-        if (r < 0) {
-                log_error_errno(r, "Cannot open %s: %m.", o->password_file);
+        if (open_password_source(o, &src) < 0)
                 return EXIT_FAIL;
-        }
         if (repeat_prompt)
                 r = password_source_read_new(&src, prompt, repeat_prompt, ret);
         else
