@@ -78,7 +78,9 @@ ok "cryptsetup opens the PKCS#11 keyslot with base64(secret)" sh -c "printf %s '
 ok "inspect lists password, recovery and PKCS#11 credentials" sh -c "'$CTL' inspect '$U' | grep -q 'Credentials: 0 password' && '$CTL' inspect '$U' | grep -q 'systemd-recovery' && '$CTL' inspect '$U' | grep -q 'systemd-pkcs11 pkcs11:'"
 
 # --- unlock with the PIN --------------------------------------------------------
+t0=$(date +%s%N)
 ok "unlock asks for the PIN (token present) and opens with it" sh -c "printf '%s\n' '$PIN' | '$CTL' unlock '$U'"
+diag "unlock with the RSA token (SoftHSM2) took $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 ok "unlocked" test "$(home_state "$U")" = unlocked
 ok "lock" "$CTL" lock "$U"
 out=$(printf '%s\n' "$BADPIN" | "$CTL" unlock "$U" 2>&1); rc=$?

@@ -78,7 +78,9 @@ ok "cryptsetup opens the keyslot with base64(hmac-secret) recomputed from the sp
 ok "the keyslot is PBKDF2-SHA512, 1000 iterations" sh -c "cryptsetup luksDump --dump-json-metadata '$IMG' | python3 -c 'import json,sys; k=json.load(sys.stdin)[\"keyslots\"][\"$SLOT\"][\"kdf\"]; assert (k[\"type\"], k[\"hash\"], k[\"iterations\"]) == (\"pbkdf2\", \"sha512\", 1000), k'"
 
 # --- unlock with PIN and touch ---------------------------------------------------
+t0=$(date +%s%N)
 out=$(printf '%s\n' "$PIN" | "$CTL" unlock "$U" 2>&1); rc=$?
+diag "unlock with the FIDO2 key and PIN took $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 ok "unlock with the PIN" test "$rc" -eq 0
 ok "the user was told to touch the key" grep -q "Touch your security key" <<<"$out"
 ok "unlocked" test "$(home_state "$U")" = unlocked
