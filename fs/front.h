@@ -16,6 +16,7 @@
 #define FUSE_USE_VERSION 312
 
 #include <dirent.h>
+#include <errno.h>
 #include <fuse_lowlevel.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -41,6 +42,10 @@ struct inode {
         bool hashed; /* in the table (current generation) */
         fuse_ino_t parent; /* parent and name of the last lookup, for */
         char *name;        /* invalidating the kernel's dentry on Detach */
+        /* Kernel passthrough: one backing id per inode while any open
+         * uses it (the kernel fails a second id for an open inode). */
+        int backing_id;    /* 0: none */
+        unsigned backing_users;
 };
 
 /* One dentry or inode to invalidate on Detach. */
@@ -65,6 +70,11 @@ void inval_free(struct inval *v, size_t n);
  * kernel forgets them. Call with the gate held for writing. */
 void inode_table_revoke(void);
 
+/* Passthrough for an open of i: returns the inode's backing id (made
+ * from fd on first use) with a reference, or a negative errno. */
+int inode_backing_get(struct inode *i, int fd);
+void inode_backing_put(struct inode *i);
+
 /* At exit, after the session is gone: free every entry. */
 void inode_table_free(void);
 
@@ -76,6 +86,8 @@ struct handle {
         DIR *dir;    /* directories: owns fd */
         struct dirent *entry; /* readdir position (kernel serializes readdir per file) */
         off_t offset;
+        struct inode *inode; /* files served by kernel passthrough: */
+        bool passthrough;    /* holds a backing id reference of inode */
 };
 
 /* Both consume fd, also on failure (NULL, errno set). */
@@ -125,6 +137,45 @@ static inline struct inode *inode_of(fuse_ino_t ino) {
 int front_attach(int dirfd);
 int front_detach(void);
 
+/* ---- passthrough-fuse3XX.c: kernel FUSE passthrough (meson picks the
+ * file for the libfuse version) ---- */
+
+/* After mounting: prepare the session (want: false for --no-passthrough). */
+int passthrough_session(struct fuse_session *se, bool want);
+/* From the INIT handler. */
+void passthrough_init(struct fuse_conn_info *conn);
+/* False once the kernel refused (logged once) or when not wanted. */
+bool passthrough_enabled(void);
+int passthrough_backing_open(int fd);
+void passthrough_backing_close(int id);
+/* Around fuse_reply_open/create: make that reply a passthrough open. */
+void passthrough_reply_with(struct fuse_file_info *fi, int id);
+void passthrough_reply_done(void);
+
+/* passthrough-backing.c, shared by both variants: */
+void passthrough_state_init(int dev_fd, bool want);
+/* Off for good; logs why, once. */
+void passthrough_refuse(const char *why);
+
+/* Errors of BACKING_OPEN that will not go away: not negotiated, not
+ * allowed, unknown ioctl, a backing file that cannot be stacked. */
+static inline bool passthrough_refusal(int err) {
+        return err == EOPNOTSUPP || err == EPERM || err == ENOTTY || err == EINVAL;
+}
+
+/* ---- stats.c: request counters (proof that passthrough bypasses us) ---- */
+
+enum stat_counter {
+        STAT_LOOKUP, STAT_GETATTR, STAT_SETATTR, STAT_GETXATTR, STAT_OPEN,
+        STAT_OPEN_PASSTHROUGH, STAT_CREATE, STAT_READ, STAT_WRITE,
+        STAT_RELEASE, STAT_FSYNC, STAT_READDIR, STAT_READDIRPLUS, STAT_FORGET,
+        _STAT_MAX,
+};
+
+void stat_inc(enum stat_counter c);
+/* Writes "name value" lines to path (atomically: temporary file, rename). */
+int stats_write(const char *path);
+
 /* ---- ops-*.c: request handlers ---- */
 
 extern const struct fuse_lowlevel_ops front_ops;
@@ -164,7 +215,6 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, struct fuse_file_info *fi);
 void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
 void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv, off_t off, struct fuse_file_info *fi);
-void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
 void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length, struct fuse_file_info *fi);

@@ -74,6 +74,8 @@ void handle_free(struct handle *h) {
         h->prev->next = h->next;
         h->next->prev = h->prev;
         pthread_mutex_unlock(&handles_mutex);
+        if (h->passthrough)
+                inode_backing_put(h->inode);
         handle_close(h);
         free(h);
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +31,8 @@ static unsigned arg_threads = 10;
 static const char *arg_attach_dir;
 static const char *arg_mountpoint;
 static bool arg_no_agent;
+static bool arg_passthrough = true;
+static const char *arg_stats_file;
 static const char *arg_user;
 
 static pthread_t main_thread;
@@ -47,6 +50,8 @@ static void help(void) {
                "  -d --debug            Debug logging (twice: also libfuse's request trace)\n"
                "  -f --foreground       Accepted for compatibility; homefsd never forks\n"
                "     --threads=N        At most N worker threads (default 10)\n"
+               "     --no-passthrough   Serve file data in homefsd, not by kernel passthrough\n"
+               "     --stats-file=PATH  Write request counters to PATH on SIGRTMIN+1 and at exit\n"
                "\n"
                "For tests and benchmarks only:\n"
                "     --attach-dir=DIR   Serve DIR at once, without an agent\n"
@@ -58,7 +63,8 @@ static void help(void) {
 }
 
 static int parse_args(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_THREADS, ARG_ATTACH_DIR, ARG_MOUNTPOINT, ARG_NO_AGENT };
+        enum { ARG_VERSION = 0x100, ARG_THREADS, ARG_ATTACH_DIR, ARG_MOUNTPOINT, ARG_NO_AGENT,
+               ARG_NO_PASSTHROUGH, ARG_STATS_FILE };
         static const struct option options[] = {
                 { "help",       no_argument,       NULL, 'h' },
                 { "version",    no_argument,       NULL, ARG_VERSION },
@@ -68,6 +74,8 @@ static int parse_args(int argc, char *argv[]) {
                 { "attach-dir", required_argument, NULL, ARG_ATTACH_DIR },
                 { "mountpoint", required_argument, NULL, ARG_MOUNTPOINT },
                 { "no-agent",   no_argument,       NULL, ARG_NO_AGENT },
+                { "no-passthrough", no_argument,   NULL, ARG_NO_PASSTHROUGH },
+                { "stats-file", required_argument, NULL, ARG_STATS_FILE },
                 {}
         };
         int c;
@@ -105,6 +113,12 @@ static int parse_args(int argc, char *argv[]) {
                 case ARG_NO_AGENT:
                         arg_no_agent = true;
                         break;
+                case ARG_NO_PASSTHROUGH:
+                        arg_passthrough = false;
+                        break;
+                case ARG_STATS_FILE:
+                        arg_stats_file = optarg;
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -117,6 +131,31 @@ static int parse_args(int argc, char *argv[]) {
         return 1;
 }
 
+/* Every inode the kernel has looked up holds an O_PATH fd here (fs/inode.c),
+ * so a home with many files needs as many fds: untarring 20,000 files ran
+ * into the usual limits. Raise the limit to the kernel's maximum, or where
+ * that is not allowed (no CAP_SYS_RESOURCE) to the hard limit. */
+static void fd_limit_raise(void) {
+        struct rlimit rl;
+        unsigned long max = 0;
+        FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+
+        if (f) {
+                if (fscanf(f, "%lu", &max) != 1)
+                        max = 0;
+                fclose(f);
+        }
+        if (max > 0 && setrlimit(RLIMIT_NOFILE, &(struct rlimit) { max, max }) == 0)
+                return;
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return;
+        rl.rlim_cur = rl.rlim_max;
+        (void) setrlimit(RLIMIT_NOFILE, &rl);
+        if (rl.rlim_max < 1024 * 1024)
+                log_warning("File descriptor limit %llu: homefsd can keep at most that many files in the kernel's cache.",
+                            (unsigned long long) rl.rlim_max);
+}
+
 /* Run as root with every capability, but switch fsuid/fsgid per request:
  * keep the capabilities over that switch (else the kernel drops the
  * file system capabilities as soon as fsuid is not 0), drop root's
@@ -124,6 +163,7 @@ static int parse_args(int argc, char *argv[]) {
  * sends (it has applied the caller's umask already). */
 static int process_setup(void) {
         secret_process_harden();
+        fd_limit_raise();
         umask(0);
         if (setgroups(0, NULL) < 0)
                 return log_error_errno(errno, "Cannot drop supplementary groups: %m");
@@ -182,6 +222,7 @@ static void control_sigset(sigset_t *set) {
         sigaddset(set, SIGHUP);
         sigaddset(set, SIGUSR1);
         sigaddset(set, SIGUSR2);
+        sigaddset(set, SIGRTMIN + 1);
 }
 
 static void *signal_thread(void *p) {
@@ -197,6 +238,10 @@ static void *signal_thread(void *p) {
                         (void) attach_dir_open();
                 else if (sig == SIGUSR2)
                         log_warning("SIGUSR2 ignored: no --attach-dir.");
+                else if (sig == SIGRTMIN + 1 && arg_stats_file)
+                        (void) stats_write(arg_stats_file);
+                else if (sig == SIGRTMIN + 1)
+                        log_warning("SIGRTMIN+1 ignored: no --stats-file.");
                 else if (sig > 0) {
                         log_info("Signal %s: unmounting.", strsignal(sig));
                         front_request_exit(EXIT_SUCCESS);
@@ -293,6 +338,11 @@ static int run(void) {
                 fuse_session_destroy(se);
                 return log_error_errno(EIO, "Cannot mount on %s.", mountpoint);
         }
+        if (passthrough_session(se, arg_passthrough) < 0) {
+                fuse_session_unmount(se);
+                fuse_session_destroy(se);
+                return -EIO;
+        }
         log_info("Mounted on %s for %s, %s.", mountpoint, arg_user,
                  arg_attach_dir ? "attached" : "locked");
 
@@ -310,6 +360,8 @@ static int run(void) {
         fuse_session_unmount(se);
         fuse_session_destroy(se);
         inode_table_free();
+        if (arg_stats_file)
+                (void) stats_write(arg_stats_file);
         log_info("Unmounted %s.", mountpoint);
         return r;
 }

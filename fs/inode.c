@@ -267,6 +267,43 @@ int inode_table_snapshot(struct inval **ret, size_t *ret_n) {
         return 0;
 }
 
+int inode_backing_get(struct inode *i, int fd) {
+        struct shard *s = shard_of(i->dev, i->ino);
+        int id;
+
+        pthread_mutex_lock(&s->mutex);
+        if (i->backing_id <= 0) {
+                id = passthrough_backing_open(fd);
+                if (id > 0)
+                        i->backing_id = id;
+        }
+        id = i->backing_id;
+        if (id > 0)
+                i->backing_users++;
+        pthread_mutex_unlock(&s->mutex);
+        return id > 0 ? id : -EOPNOTSUPP;
+}
+
+void inode_backing_put(struct inode *i) {
+        struct shard *s = shard_of(i->dev, i->ino);
+
+        pthread_mutex_lock(&s->mutex);
+        if (i->backing_users > 0 && --i->backing_users == 0 && i->backing_id > 0) {
+                passthrough_backing_close(i->backing_id);
+                i->backing_id = 0;
+        }
+        pthread_mutex_unlock(&s->mutex);
+}
+
+/* Detach: files already open keep their passthrough until the agent shuts
+ * the backing filesystem down; closing the ids releases the backing files
+ * the kernel holds for us. Their handles then release without an id. */
+static void backing_revoke(struct inode *i) {
+        if (i->backing_id > 0)
+                passthrough_backing_close(i->backing_id);
+        i->backing_id = 0;
+}
+
 void inode_table_revoke(void) {
         for (size_t k = 0; k < SHARDS; k++) {
                 struct shard *s = &shards[k];
@@ -279,6 +316,7 @@ void inode_table_revoke(void) {
                                 struct inode *next = i->next;
 
                                 i->fd = safe_close(i->fd);
+                                backing_revoke(i);
                                 i->hashed = false;
                                 i->next = s->orphans;
                                 s->orphans = i;

@@ -47,6 +47,7 @@ static void reply_stat(fuse_req_t req, int fd) {
 }
 
 void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+        stat_inc(STAT_GETATTR);
         int fd;
 
         op_enter_any(req);
@@ -133,6 +134,7 @@ static int setattr_do(fuse_ino_t ino, const struct stat *attr, int valid, struct
 }
 
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid, struct fuse_file_info *fi) {
+        stat_inc(STAT_SETATTR);
         int r;
 
         op_enter_any(req);

@@ -127,10 +127,12 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 }
 
 void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
+        stat_inc(STAT_READDIR);
         readdir_common(req, ino, size, off, fi, false);
 }
 
 void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
+        stat_inc(STAT_READDIRPLUS);
         readdir_common(req, ino, size, off, fi, true);
 }
 

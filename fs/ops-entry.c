@@ -47,6 +47,7 @@ int entry_lookup(fuse_ino_t parent, const char *name, struct fuse_entry_param *e
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
+        stat_inc(STAT_LOOKUP);
         struct fuse_entry_param e;
         int r;
 
@@ -72,6 +73,7 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
 }
 
 void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
+        stat_inc(STAT_FORGET);
         /* No gate: the kernel sends no other request for an inode it has
          * forgotten, and the table's own locking covers Detach. */
         inode_unref(inode_of(ino), nlookup);
@@ -79,6 +81,7 @@ void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
 }
 
 void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets) {
+        stat_inc(STAT_FORGET);
         for (size_t k = 0; k < count; k++)
                 inode_unref(inode_of(forgets[k].ino), forgets[k].nlookup);
         fuse_reply_none(req);

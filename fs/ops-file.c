@@ -29,27 +29,47 @@ static int handle_enter(fuse_req_t req, struct fuse_file_info *fi) {
         return fd;
 }
 
-/* Answer an open/create with a new handle for fd (consumed). */
-static void reply_opened(fuse_req_t req, int fd, struct fuse_file_info *fi, const struct fuse_entry_param *e) {
+/* Serve the handle by kernel passthrough if the kernel lets us. */
+static void handle_passthrough(struct handle *h, struct inode *i, struct fuse_file_info *fi) {
+        int id;
+
+        if (!passthrough_enabled())
+                return;
+        id = inode_backing_get(i, h->fd);
+        if (id <= 0)
+                return;
+        h->inode = i;
+        h->passthrough = true;
+        passthrough_reply_with(fi, id);
+        stat_inc(STAT_OPEN_PASSTHROUGH);
+}
+
+/* Answer an open/create of i with a new handle for fd (consumed). */
+static void reply_opened(fuse_req_t req, struct inode *i, int fd, struct fuse_file_info *fi,
+                         const struct fuse_entry_param *e) {
         struct handle *h = handle_new_file(fd);
         int r;
 
         if (!h) {
                 if (e)
-                        inode_unref(inode_of(e->ino), 1);
+                        inode_unref(i, 1);
                 fuse_reply_err(req, errno);
                 return;
         }
         fi->fh = (uint64_t) (uintptr_t) h;
+        handle_passthrough(h, i, fi);
         /* homefsd is the only writer: pages cached by an earlier open are
-         * still good. (Kernel passthrough will have to turn this off.) */
-        fi->keep_cache = 1;
+         * still good. With passthrough the kernel caches in the backing
+         * file instead, and fails KEEP_CACHE opens with EIO. */
+        fi->keep_cache = !h->passthrough;
         r = e ? fuse_reply_create(req, e, fi) : fuse_reply_open(req, fi);
+        passthrough_reply_done();
         if (r < 0) /* the open was interrupted: no release will come */
                 handle_free(h);
 }
 
 void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+        stat_inc(STAT_OPEN);
         char p[PROC_FD_PATH_MAX];
         int r, fd, ifd;
 
@@ -72,12 +92,13 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
                 if (fd < 0)
                         fuse_reply_err(req, errno);
                 else
-                        reply_opened(req, fd, fi, NULL);
+                        reply_opened(req, inode_of(ino), fd, fi, NULL);
         }
         op_leave();
 }
 
 void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, struct fuse_file_info *fi) {
+        stat_inc(STAT_CREATE);
         struct fuse_entry_param e;
         int r, fd = -1, pfd;
 
@@ -104,11 +125,12 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
                 safe_close(fd);
                 fuse_reply_err(req, -r);
         } else
-                reply_opened(req, fd, fi, &e);
+                reply_opened(req, inode_of(e.ino), fd, fi, &e);
         op_leave();
 }
 
 void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
+        stat_inc(STAT_READ);
         struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
         int fd = handle_enter(req, fi);
 
@@ -123,6 +145,7 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse
 }
 
 void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv, off_t off, struct fuse_file_info *fi) {
+        stat_inc(STAT_WRITE);
         struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(bufv));
         int fd = handle_enter(req, fi);
         ssize_t n;
@@ -140,15 +163,8 @@ void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv, off_
         op_leave();
 }
 
-void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
-        /* Nothing is buffered here; a revoked handle reports the loss. */
-        if (handle_enter(req, fi) < 0)
-                return;
-        fuse_reply_err(req, 0);
-        op_leave();
-}
-
 void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+        stat_inc(STAT_RELEASE);
         op_enter_any(req);
         handle_free(handle_of(fi));
         fuse_reply_err(req, 0);
@@ -156,6 +172,7 @@ void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
 }
 
 void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi) {
+        stat_inc(STAT_FSYNC);
         int fd = handle_enter(req, fi);
 
         if (fd < 0)

@@ -41,6 +41,7 @@ static void reply_sized(fuse_req_t req, ssize_t n, const char *buf, size_t size)
 }
 
 void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size) {
+        stat_inc(STAT_GETXATTR);
         char p[PROC_FD_PATH_MAX];
         _cleanup_free_ char *buf = NULL;
         ssize_t n;

@@ -8,7 +8,10 @@
  * owner semantics (per process, released on any close) and deadlock
  * detection that OFD locks on per-open backing fds would get wrong, and a
  * blocking lock waits in the kernel instead of pinning a worker thread
- * (which would also hold the gate and so block Detach forever). */
+ * (which would also hold the gate and so block Detach forever).
+ *
+ * No flush either: nothing is buffered here, and the kernel stops sending
+ * FLUSH after the first ENOSYS, which saves a round trip on every close(). */
 
 #include "front.h"
 
@@ -25,6 +28,7 @@ static void op_init(void *userdata, struct fuse_conn_info *conn) {
         /* Lookups of "." and ".." (export support) are never answered: they
          * could lead out of the attached directory. */
         conn->want &= ~FUSE_CAP_EXPORT_SUPPORT;
+        passthrough_init(conn);
 }
 
 const struct fuse_lowlevel_ops front_ops = {
@@ -46,7 +50,6 @@ const struct fuse_lowlevel_ops front_ops = {
         .create = op_create,
         .read = op_read,
         .write_buf = op_write_buf,
-        .flush = op_flush,
         .release = op_release,
         .fsync = op_fsync,
         .opendir = op_opendir,

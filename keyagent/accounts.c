@@ -37,7 +37,9 @@ int accounts_check_free(const char *user_name, uint32_t uid, uint32_t gid) {
         return r;
 }
 
-static int run_tool(const char *tool, char **argv) {
+/* Runs a shadow tool. Returns 0, its exit status (> 0) when it failed, or a
+ * negative errno when it could not run. */
+static int run_tool_status(const char *tool, char **argv) {
         char path[64];
         int r;
 
@@ -45,13 +47,22 @@ static int run_tool(const char *tool, char **argv) {
         if (r < 0)
                 return log_error_errno(r, "%s not found; install the 'passwd' package", tool);
         argv[0] = path;
-        r = spawn_run(argv);
+        return spawn_run(argv);
+}
+
+static int run_tool(const char *tool, char **argv) {
+        int r = run_tool_status(tool, argv);
+
         if (r != 0)
                 return log_error_errno(r < 0 ? r : -EIO, "%s %s failed (exit status %d)", tool, argv[1], r);
         return 0;
 }
 
-int accounts_add(const struct user_record *r) {
+/* groupadd and useradd exit with 4 when the gid or uid is taken. */
+#define SHADOW_EXIT_ID_TAKEN 4
+#define ACCOUNTS_ADD_TRIES 8
+
+static int add_once(const struct user_record *r) {
         char uid[16], gid[16];
         int k;
 
@@ -60,19 +71,36 @@ int accounts_add(const struct user_record *r) {
 
         /* -K: homefs's uid range lies above Debian's default UID_MAX/GID_MAX;
          * say so, or the tools warn on every create. */
-        k = run_tool("groupadd", (char *[]) { NULL, "-K", "GID_MAX=60513", "-g", gid, r->user_name, NULL });
-        if (k < 0)
+        k = run_tool_status("groupadd", (char *[]) { NULL, "-K", "GID_MAX=60513", "-g", gid, r->user_name, NULL });
+        if (k != 0)
                 return k;
         /* -M: the home is made by homefs inside the image, not by useradd.
          * No -p: the shadow entry stays locked ("!"). */
-        k = run_tool("useradd", (char *[]) { NULL, "-K", "UID_MAX=60513", "-M", "-N", "-u", uid, "-g", gid,
-                                             "-d", r->home_directory, "-s", r->shell ? r->shell : "/bin/sh",
-                                             "-c", r->real_name ? r->real_name : "", r->user_name, NULL });
-        if (k < 0) {
+        k = run_tool_status("useradd", (char *[]) { NULL, "-K", "UID_MAX=60513", "-M", "-N", "-u", uid, "-g", gid,
+                                                    "-d", r->home_directory, "-s", r->shell ? r->shell : "/bin/sh",
+                                                    "-c", r->real_name ? r->real_name : "", r->user_name, NULL });
+        if (k != 0)
                 (void) run_tool("groupdel", (char *[]) { NULL, r->user_name, NULL });
-                return k;
+        return k;
+}
+
+int accounts_add(struct user_record *r, bool may_pick_another_uid) {
+        int k = 0;
+
+        for (unsigned i = 0; i < ACCOUNTS_ADD_TRIES; i++) {
+                uint32_t uid;
+
+                k = add_once(r);
+                if (k == 0)
+                        return 0;
+                /* Someone else took the id between our check and now: take
+                 * the next free one, if the uid was ours to choose. */
+                if (k != SHADOW_EXIT_ID_TAKEN || !may_pick_another_uid || accounts_allocate_uid(&uid) < 0)
+                        break;
+                log_info("uid/gid %u was taken meanwhile; trying %u", r->uid, uid);
+                r->uid = r->gid = uid;
         }
-        return 0;
+        return log_error_errno(k < 0 ? k : -EIO, "adding the user %s failed (exit status %d)", r->user_name, k);
 }
 
 int accounts_remove(const char *user_name) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -21,8 +22,10 @@ int accounts_allocate_uid(uint32_t *ret);
 /* -EEXIST if the name is already a user or group, or the uid/gid is taken. */
 int accounts_check_free(const char *user_name, uint32_t uid, uint32_t gid);
 
-/* Add the group (gid = record->gid, name = userName) and the user. */
-int accounts_add(const struct user_record *r);
+/* Add the group (gid = record->gid, name = userName) and the user. If the
+ * uid/gid is taken meanwhile (another tool added a user) and
+ * may_pick_another_uid, the next free one is taken and stored in r. */
+int accounts_add(struct user_record *r, bool may_pick_another_uid);
 
 /* Remove the user and their group; missing entries are not an error. */
 int accounts_remove(const char *user_name);

@@ -275,8 +275,16 @@ int cryptdev_stop(const char *mountpoint_dir, pid_t pid) {
         /* EINVAL: not mounted (any more); the daemon then exits on its own
          * or by the signals below. */
         if (umount2(mountpoint_dir, UMOUNT_NOFOLLOW) < 0 && errno == EBUSY) {
-                log_warning("%s is busy, detaching lazily.", mountpoint_dir);
+                /* The volume is still held: by a filesystem that the caller
+                 * has shut down (files kept open through kernel passthrough
+                 * keep its superblock alive). It does no more I/O, so waiting
+                 * gains nothing: the engine goes now, and the key with it. */
+                log_info("%s is still held by the shut-down filesystem; stopping the engine now.", mountpoint_dir);
                 (void) umount2(mountpoint_dir, MNT_DETACH | UMOUNT_NOFOLLOW);
+                kill_and_reap(pid);
+                if (rmdir(mountpoint_dir) < 0 && errno != ENOENT)
+                        log_warning_errno(errno, "Cannot remove %s: %m", mountpoint_dir);
+                return 0;
         }
 
         r = reap_within(pid, STOP_GRACE_MS, &status);

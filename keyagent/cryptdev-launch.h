@@ -24,10 +24,11 @@ int cryptdev_start(const char *cryptdev_binary, const char *image_path,
                    uint64_t iv_tweak, const void *key, size_t key_size, bool discard,
                    const char *mountpoint_dir, pid_t *ret_pid);
 
-/* Unmount mountpoint_dir (lazily if busy), wait for the daemon to exit
- * (SIGTERM after 5 s, SIGKILL after 10 s), reap it and remove the mount
- * point directory. Detach the loop device first: while it holds the volume
- * open, the daemon keeps serving it. Returns 0 if the daemon exited cleanly,
+/* Unmount mountpoint_dir, wait for the daemon to exit (SIGTERM after 5 s,
+ * SIGKILL after 10 s), reap it and remove the mount point directory. Detach
+ * the loop device first. If the volume is still busy, only a filesystem that
+ * was shut down can hold it (the caller's guarantee): then the mount is
+ * detached lazily and the daemon killed at once. Returns 0 if the daemon exited cleanly,
  * -ETIMEDOUT if it had to be killed, -EIO if it failed, other negative
  * errnos on bad arguments; cleans up as much as it can in every case. */
 int cryptdev_stop(const char *mountpoint_dir, pid_t pid);

@@ -10,6 +10,7 @@
 #include "front.h"
 #include "home-ops.h"
 #include "log.h"
+#include "mapped.h"
 #include "registry.h"
 #include "secret.h"
 #include "spool.h"
@@ -220,14 +221,19 @@ static struct json_object *method_unlock(struct call *c, int *r) {
 }
 
 static struct json_object *method_lock(struct call *c, int *r) {
-        struct json_object *reply;
+        struct json_object *reply, *mapped = NULL;
         struct home *h;
 
-        WITH_HOME(c, h, *r, *r = home_lock(h, &c->error));
-        if (*r < 0)
+        /* Who maps home files: asked while the home is still mounted. */
+        WITH_HOME(c, h, *r, (mapped = h->unlocked ? mapped_by(h->record->home_directory) : NULL,
+                             *r = home_lock(h, &c->error)));
+        if (*r < 0) {
+                json_object_put(mapped);
                 return NULL;
+        }
         reply = json_object_new_object();
         json_object_object_add(reply, "state", json_object_new_string("locked"));
+        json_object_object_add(reply, "mappedBy", mapped ?: json_object_new_array());
         return reply;
 }
 

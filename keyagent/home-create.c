@@ -31,6 +31,7 @@ struct create_progress {
         bool accounts, image, mountpoint;
         bool adopt;    /* in: an existing image may be taken over (create --identity) */
         bool adopting; /* the image exists and is taken over, not made */
+        bool uid_auto; /* the uid was allocated here, not asked for */
 };
 
 static int host_free_bytes(const char *image_path, uint64_t *ret) {
@@ -84,6 +85,7 @@ static int check_names(struct user_record *r, struct create_progress *p, struct 
                         return agent_error_set(e, -EBUSY, AGENT_ERROR_FAILED,
                                                "No free uid left in %u..%u; pass --uid.", HOMEFS_UID_MIN, HOMEFS_UID_MAX);
                 r->uid = uid;
+                p->uid_auto = r->gid == 0;
         }
         if (r->gid == 0)
                 r->gid = r->uid;
@@ -194,6 +196,14 @@ static int create_locked(struct user_record *r, const char *password, unsigned p
         if (k < 0)
                 return agent_error_set(e, k, AGENT_ERROR_INVALID_RECORD, "Invalid record: %s.", error ? error : strerror(-k));
         r->last_change_usec = now_usec();
+        /* The accounts first: they fix the uid, which owns the home inside
+         * the image. */
+        p.accounts = true;
+        k = accounts_add(r, p.uid_auto);
+        if (k < 0) {
+                agent_error_set(e, k, AGENT_ERROR_FAILED, "Adding the user %s to passwd/group failed.", r->user_name);
+                goto fail;
+        }
         if (p.adopting)
                 k = check_adopted_image(r, password, e);
         else {
@@ -203,12 +213,6 @@ static int create_locked(struct user_record *r, const char *password, unsigned p
         }
         if (k < 0)
                 goto fail;
-        p.accounts = true;
-        k = accounts_add(r);
-        if (k < 0) {
-                agent_error_set(e, k, AGENT_ERROR_FAILED, "Adding the user %s to passwd/group failed; see the agent's log.", r->user_name);
-                goto fail;
-        }
         p.mountpoint = true;
         /* While no homefsd runs, the mountpoint is a root-owned 0000 directory:
          * nothing can be stored in it by mistake. */

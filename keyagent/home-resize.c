@@ -104,7 +104,7 @@ static int resize_shrink(struct home *h, uint64_t *size, const char *password, s
                                        "Cannot shrink the home of %s to %s: its data needs at least %s.", h->user_name,
                                        format_size(want, sizeof(want), *size), format_size(need, sizeof(need), geo.data_offset + min));
         if (r < 0)
-                return agent_error_set(e, r, AGENT_ERROR_FAILED, "Shrinking the filesystem of %s failed: %s; see the agent's log.",
+                return agent_error_set(e, r, AGENT_ERROR_FAILED, "Shrinking the filesystem of %s failed: %s.",
                                        h->user_name, strerror(-r));
         if (*size == 0) /* the next unlock grows the filesystem into the rounding */
                 *size = (geo.data_offset + min + SIZE_ALIGN - 1) / SIZE_ALIGN * SIZE_ALIGN;

@@ -212,7 +212,7 @@ static int unlock_attach(struct home *h, const void *key, size_t key_size, const
                              h->record->luks_discard);
         if (r < 0)
                 return agent_error_set(e, r, AGENT_ERROR_FAILED,
-                                       "Activating the image of %s failed: %s; see the agent's log.", h->user_name, strerror(-r));
+                                       "Activating the image of %s failed: %s.", h->user_name, strerror(-r));
         r = backing_fsck(h->activation.device);
         /* After a resize while locked, a shrink to "min", or an online
          * growth the kernel refused. */
@@ -229,7 +229,7 @@ static int unlock_attach(struct home *h, const void *key, size_t key_size, const
                 safe_close(mount_fd);
                 (void) activation_stop(&h->activation);
                 return agent_error_set(e, r, AGENT_ERROR_FAILED,
-                                       "Mounting the home of %s failed: %s; see the agent's log.", h->user_name, strerror(-r));
+                                       "Mounting the home of %s failed: %s.", h->user_name, strerror(-r));
         }
         h->mount_fd = mount_fd;
         h->unlocked = true;

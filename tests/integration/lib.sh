@@ -174,6 +174,17 @@ home_state() {
         "$CTL" list --json | python3 -c 'import json,sys; print({h["userName"]: h["state"] for h in json.load(sys.stdin)["homes"]}.get(sys.argv[1], "none"))' "$1"
 }
 
+# wait_state USER STATE: the agent starts fronts right after it starts
+# listening, so give a fresh agent a moment (5 s at most).
+wait_state() {
+        local i
+        for i in $(seq 50); do
+                [ "$(home_state "$1")" = "$2" ] && return 0
+                sleep 0.1
+        done
+        return 1
+}
+
 # True if the command's stderr or stdout mentions "Required key not available".
 says_enokey() { "$@" 2>&1 | grep -q "Required key not available"; }
 
