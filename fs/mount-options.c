@@ -73,7 +73,7 @@ static void unescape(char *s) {
 }
 
 /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS" */
-static bool line_matches(char *line, const char *dir, char *user, size_t size) {
+bool mountinfo_line_user(char *line, const char *dir, char *user, size_t size) {
         char *f[5], *save = NULL, *dash, *type, *source;
 
         for (int i = 0; i < 5; i++)
@@ -100,7 +100,7 @@ int mount_find_homefs_user(const char *dir, char *user, size_t size) {
                 return -errno;
         /* The last match is the top of the stack of mounts at dir. */
         while (fgets(line, sizeof(line), f))
-                if (line_matches(line, dir, user, size))
+                if (mountinfo_line_user(line, dir, user, size))
                         r = 0;
         fclose(f);
         return r;

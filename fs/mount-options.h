@@ -19,6 +19,10 @@ struct mount_options {
  * always mounts nosuid and nodev. "ro" and unknown options are errors (printed). */
 int mount_options_parse(const char *s, struct mount_options *mo);
 
+/* One line of mountinfo (modified in place): true and the user if it is a
+ * homefs mount at dir. */
+bool mountinfo_line_user(char *line, const char *dir, char *user, size_t size);
+
 /* The user whose home is mounted at dir, from /proc/self/mountinfo (type
  * fuse.homefs, source homefs:USER). -ENOENT if none is. */
 #define USER_NAME_BUF 65

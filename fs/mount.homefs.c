@@ -252,6 +252,10 @@ int main(int argc, char **argv) {
                 help(name);
                 return 0;
         }
+        if (geteuid() != 0) {
+                log_error("Only root may mount or unmount homefs homes.");
+                return EXIT_MOUNT_FAILURE;
+        }
         /* mount(8) passes the two positional arguments first. */
         if (argc < 1 + positional) {
                 help(name);

@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "accounts.h"
 #include "log.h"
 #include "spawn.h"
+
+#define ACCOUNTS_LOCK "/run/homefs-accounts.lock"
 
 /* getpw*() and getgr*() keep static state: the agent serializes their use. */
 static pthread_mutex_t accounts_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -124,4 +129,24 @@ int accounts_remove(const char *user_name) {
                         r = k;
         }
         return r;
+}
+
+int accounts_lock(void) {
+        int fd = open(ACCOUNTS_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+        if (fd < 0) {
+                log_debug_errno(-errno, "cannot open %s: %m; not locking against other agents", ACCOUNTS_LOCK);
+                return -1;
+        }
+        while (flock(fd, LOCK_EX) < 0)
+                if (errno != EINTR) {
+                        close(fd);
+                        return -1;
+                }
+        return fd;
+}
+
+void accounts_unlock(int fd) {
+        if (fd >= 0)
+                close(fd); /* drops the flock */
 }

@@ -27,5 +27,14 @@ int accounts_check_free(const char *user_name, uint32_t uid, uint32_t gid);
  * may_pick_another_uid, the next free one is taken and stored in r. */
 int accounts_add(struct user_record *r, bool may_pick_another_uid);
 
+/* A host-wide lock (flock on /run/homefs-accounts.lock; in /run, which
+ * only root may write, so that no user can hold it) to hold from
+ * choosing a uid until its accounts exist, so that several agents on one
+ * host (test runs in parallel) never pick the same uid. Returns the lock's
+ * fd, or -1 if it cannot be had (then creates are only serialized within
+ * this agent). Release with accounts_unlock(). */
+int accounts_lock(void);
+void accounts_unlock(int fd);
+
 /* Remove the user and their group; missing entries are not an error. */
 int accounts_remove(const char *user_name);

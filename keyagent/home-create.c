@@ -184,22 +184,25 @@ static int create_locked(struct user_record *r, const char *password, unsigned p
                          struct agent_error *e) {
         struct create_progress p = { .adopt = adopt };
         _cleanup_free_ char *error = NULL;
-        int k;
+        int k, lock_fd;
 
+        lock_fd = accounts_lock();
         k = check_names(r, &p, e);
         if (k >= 0 && !p.adopting)
                 k = choose_disk_size(r, percent, e);
-        if (k < 0)
-                return k;
         /* Complete now: uid, gid and size are chosen. */
-        k = user_record_validate(r, &error);
-        if (k < 0)
-                return agent_error_set(e, k, AGENT_ERROR_INVALID_RECORD, "Invalid record: %s.", error ? error : strerror(-k));
+        if (k >= 0 && (k = user_record_validate(r, &error)) < 0)
+                agent_error_set(e, k, AGENT_ERROR_INVALID_RECORD, "Invalid record: %s.", error ? error : strerror(-k));
+        if (k < 0) {
+                accounts_unlock(lock_fd);
+                return k;
+        }
         r->last_change_usec = now_usec();
         /* The accounts first: they fix the uid, which owns the home inside
          * the image. */
         p.accounts = true;
         k = accounts_add(r, p.uid_auto);
+        accounts_unlock(lock_fd);
         if (k < 0) {
                 agent_error_set(e, k, AGENT_ERROR_FAILED, "Adding the user %s to passwd/group failed.", r->user_name);
                 goto fail;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,6 +58,10 @@ static _Noreturn void child(const struct runner *r, const char *path, char **arg
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
         if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0)
+                _exit(125);
+        /* Nothing of the agent's may reach the user's job (mount fds of
+         * other homes, client sockets), CLOEXEC or not. */
+        if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
                 _exit(125);
         if (setgroups((size_t) r->n_groups, r->groups) < 0 || setresgid(r->gid, r->gid, r->gid) < 0 ||
             setresuid(r->uid, r->uid, r->uid) < 0)

@@ -171,6 +171,10 @@ int agent_call(struct proto_conn *c, const char *method, struct json_object *par
         if (r < 0)
                 return set_local(error, AGENT_ERROR_TRANSPORT, r);
 
+        if (!ret) { /* the caller does not want the reply */
+                json_object_put(reply);
+                return 0;
+        }
         p = proto_parameters(reply);
         *ret = p ? json_object_get(p) : json_object_new_object();
         json_object_put(reply);

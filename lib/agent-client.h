@@ -76,7 +76,7 @@ int agent_socket_connect(void);
 /* Call method (the full name, "io.homefs.Agent.Unlock") with params (taken
  * over; NULL for none) and wait for the reply, without a time limit. Returns 0
  * and the reply's parameters in *ret (owned by the caller; an empty object if
- * the reply had none), or a negative errno as above with error filled in.
+ * the reply had none; ret may be NULL), or a negative errno as above with error filled in.
  * error may be NULL. With secret set, the serialized call is wiped after
  * sending and the string members "password", "newPassword" and "pin" of params are
  * wiped before they are freed. */

@@ -84,7 +84,7 @@ ok "with: a wrong password runs nothing" test "$rc" -eq 3 -a ! -e "$T/must-not-e
 ok "unlock for inspect" unlock_home "$U" "$PW"
 setpriv --reuid="$U" --regid="$U" --clear-groups sh -c "cd '$H' && exec sleep 30" &
 holder=$!
-sleep 0.3
+for _ in $(seq 50); do [ "$(readlink /proc/$holder/cwd)" = "$H" ] && break; sleep 0.1; done
 ok "list --json parses" sh -c "'$CTL' list --json | python3 -m json.tool >/dev/null"
 ok "list --json has the documented fields" sh -c "'$CTL' list --json=short | python3 -c '
 import json, sys

@@ -35,10 +35,13 @@ homefsd_pids() { # homefsd processes serving $U
                 tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "homefsd .*$U" && echo "$p"
         done
 }
+# After a plain umount, homefsd notices and exits a moment later.
+wait_inactive() { for _ in $(seq 50); do [ "$(home_state "$U")" = inactive ] && return; sleep 0.1; done; }
 is_homefs_mount() { awk -v d="$1" '$5 == d && / - fuse.homefs / { f = 1 } END { exit !f }' /proc/self/mountinfo; }
 
 ok "the agent started homefsd: locked" test "$(home_state "$U")" = locked
 ok "umount the agent's front (no helper: plain umount)" umount "$H"
+wait_inactive
 ok "umount: the home is inactive" test "$(home_state "$U")" = inactive
 ok "umount: no homefsd is left" test -z "$(homefsd_pids)"
 ok "umount: nothing mounted" sh -c "! awk -v d='$H' '\$5 == d' /proc/self/mountinfo | grep -q ."
@@ -78,6 +81,7 @@ ok "options reach homefsd" mount -T "$T/fstab-debug" "$H"
 ok "homefsd runs with --debug --threads=3" sh -c "tr '\\0' ' ' < /proc/$(homefsd_pids | head -1)/cmdline | grep -q -- '--debug --threads=3'"
 ok "unlock it" unlock_home "$U" "$PW"
 ok "a plain umount (no helper) of an unlocked home" umount "$H"
+wait_inactive
 ok "the agent locks it when homefsd goes" test "$(home_state "$U")" = inactive
 ok "and says so" grep -q "homefsd for $U is gone while unlocked; locking" "$T/agent.log"
 ok "no homefsd after the plain umount" test -z "$(homefsd_pids)"
@@ -90,6 +94,9 @@ printf '%s  %s  homefs  defaults  0 0\n' "$U" "$T/elsewhere" >"$T/fstab-dir"; mk
 out=$(mount -T "$T/fstab-dir" "$T/elsewhere" 2>&1); rc=$?
 ok "a directory that is not the home fails" sh -c "[ $rc -ne 0 ] && echo '$out' | grep -q 'fix the fstab line'"
 ok "nothing was mounted" test -z "$(homefsd_pids)"
+
+setpriv --reuid=nobody --regid=nogroup --clear-groups "$HELPER" "homefs:$U" "$H" 2>"$T/err"; rc=$?
+ok "not as another user" sh -c "[ $rc -eq 32 ] && grep -q 'Only root' '$T/err'"
 
 stop_agent
 out=$("$HELPER" "$U" "$H" -o defaults 2>&1); rc=$?
