@@ -10,7 +10,6 @@
 #include "front.h"
 #include "home-ops.h"
 #include "log.h"
-#include "mapped.h"
 #include "registry.h"
 #include "secret.h"
 #include "spool.h"
@@ -225,7 +224,7 @@ static struct json_object *method_lock(struct call *c, int *r) {
         struct home *h;
 
         /* Who maps home files: asked while the home is still mounted. */
-        WITH_HOME(c, h, *r, (mapped = h->unlocked ? mapped_by(h->record->home_directory) : NULL,
+        WITH_HOME(c, h, *r, (mapped = h->unlocked ? home_mapped_by(h->record->home_directory) : NULL,
                              *r = home_lock(h, &c->error)));
         if (*r < 0) {
                 json_object_put(mapped);

@@ -80,6 +80,9 @@ int home_resize(struct home *h, uint64_t new_size, const char *password, uint64_
 /* The processes with a cwd, root, open file or mapping at or below
  * home_dir: an array of {pid, command} (at most 64). */
 struct json_object *home_holders(const char *home_dir);
+/* Only the processes that have home files memory-mapped (what Lock reports:
+ * their mapped pages stay readable to them). */
+struct json_object *home_mapped_by(const char *home_dir);
 
 /* Inspect's details (home-inspect.c): sizes in every state, the filesystem's
  * size and use while unlocked, credentials, activation, holders. */
