@@ -24,6 +24,7 @@ static const struct verb {
         { "passwd", verb_passwd },
         { "ssh-authorized-keys", verb_ssh_keys },
         { "update", verb_update },
+        { "remove-credential", verb_remove_credential },
         { "authenticate", verb_authenticate },
         { "with", verb_with },
         { "resize", verb_resize },
@@ -57,6 +58,9 @@ static void help(void) {
                "                          queue it for the next unlock (for crontabs)\n"
                "  queue [USER]            List (or with --clear remove) the queued jobs\n"
                "  lock-all                Lock every unlocked home (alias: deactivate-all)\n"
+               "                          (--recovery-key, --pkcs11-token-uri, --fido2-device enroll)\n"
+               "  remove-credential USER KEYSLOT\n"
+               "                          Remove one credential (keyslots: see inspect)\n"
                "\n"
                "Options:\n"
                "  -h --help               Show this help\n"
@@ -69,6 +73,16 @@ static void help(void) {
                "     --password-file=PATH Read passwords from PATH, one per line, instead of\n"
                "                          the terminal or standard input\n"
                "     --force              remove: also remove a home that is unlocked\n"
+               "     --recovery-key[=yes] create, update: enroll a recovery key, shown once;\n"
+               "                          unlock: ask for a recovery key instead of the password\n"
+               "     --pkcs11-token-uri=URI|auto|list\n"
+               "                          create, update: enroll the PKCS#11 token key URI names\n"
+               "     --fido2-device=PATH|auto|list\n"
+               "                          create, update: enroll a FIDO2 security key (hmac-secret);\n"
+               "                          PATH is /dev/hidrawN or unix:/SOCKET\n"
+               "     --fido2-with-client-pin=yes|no  --fido2-with-user-presence=yes|no\n"
+               "     --fido2-with-user-verification=yes|no\n"
+               "                          what unlocking with the key will require (yes, yes, no)\n"
                "     --export             inspect: print only the record, for create --identity\n"
                "     --drop-if-locked     run-when-unlocked: exit 75 instead of queuing\n"
                "     --clear              queue: remove the queued jobs\n"
@@ -122,7 +136,7 @@ static int dispatch(const struct options *o, int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-        struct options o = { .legend = true };
+        struct options o = { .legend = true, .credentials.fido2_with = { -1, -1, -1 } };
         enum action action;
         int status;
 

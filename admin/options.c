@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "credential-options.h"
 #include "log.h"
 #include "options.h"
 #include "parse-args.h"
@@ -16,6 +17,12 @@ enum {
         ARG_NO_LEGEND,
         ARG_FORCE,
         ARG_PASSWORD_FILE,
+        ARG_RECOVERY_KEY,
+        ARG_PKCS11_TOKEN_URI,
+        ARG_FIDO2_DEVICE,
+        ARG_FIDO2_WITH_CLIENT_PIN,
+        ARG_FIDO2_WITH_USER_PRESENCE,
+        ARG_FIDO2_WITH_USER_VERIFICATION,
         ARG_IDENTITY,
         ARG_EXPORT,
         ARG_DROP_IF_LOCKED,
@@ -47,6 +54,12 @@ static const struct option long_options[] = {
         { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
         { "force", no_argument, NULL, ARG_FORCE },
         { "password-file", required_argument, NULL, ARG_PASSWORD_FILE },
+        { "recovery-key", optional_argument, NULL, ARG_RECOVERY_KEY },
+        { "pkcs11-token-uri", required_argument, NULL, ARG_PKCS11_TOKEN_URI },
+        { "fido2-device", required_argument, NULL, ARG_FIDO2_DEVICE },
+        { "fido2-with-client-pin", required_argument, NULL, ARG_FIDO2_WITH_CLIENT_PIN },
+        { "fido2-with-user-presence", required_argument, NULL, ARG_FIDO2_WITH_USER_PRESENCE },
+        { "fido2-with-user-verification", required_argument, NULL, ARG_FIDO2_WITH_USER_VERIFICATION },
         { "identity", required_argument, NULL, ARG_IDENTITY },
         { "export", no_argument, NULL, ARG_EXPORT },
         { "drop-if-locked", no_argument, NULL, ARG_DROP_IF_LOCKED },
@@ -256,6 +269,17 @@ static int parse_one(struct options *o, int c, bool *no_legend) {
         case ARG_FORCE:
                 o->force = true;
                 return 0;
+        case ARG_RECOVERY_KEY:
+                o->ask_recovery_key = true; /* for unlock; create and update enroll */
+                return credential_option_recovery_key(o, optarg) < 0 ? -EINVAL : 0;
+        case ARG_PKCS11_TOKEN_URI:
+                return credential_option_pkcs11(o, optarg) < 0 ? -EINVAL : 0;
+        case ARG_FIDO2_DEVICE:
+                return credential_option_fido2_device(o, optarg) < 0 ? -EINVAL : 0;
+        case ARG_FIDO2_WITH_CLIENT_PIN:
+        case ARG_FIDO2_WITH_USER_PRESENCE:
+        case ARG_FIDO2_WITH_USER_VERIFICATION:
+                return credential_option_fido2_with(o, c - ARG_FIDO2_WITH_CLIENT_PIN, option_name(c), optarg) < 0 ? -EINVAL : 0;
         case ARG_IDENTITY:
                 if (optarg[0] == 0)
                         return bad_value(c, optarg, "expected a file name or -");

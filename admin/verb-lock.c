@@ -5,7 +5,7 @@
 #include "homefsctl.h"
 
 /* Lock cannot take back pages a process has already mapped: name those
- * processes. comm is chosen by each process: print it tamed. */
+ * processes. The command name is chosen by each process: print it tamed. */
 static void print_mapped_by(struct json_object *reply) {
         struct json_object *list;
         size_t n;
@@ -21,7 +21,7 @@ static void print_mapped_by(struct json_object *reply) {
                 struct json_object *o = json_object_array_get_idx(list, k), *pid, *comm;
                 char name[32] = "?";
 
-                if (!json_object_object_get_ex(o, "pid", &pid) || !json_object_object_get_ex(o, "comm", &comm))
+                if (!json_object_object_get_ex(o, "pid", &pid) || !json_object_object_get_ex(o, "command", &comm))
                         continue;
                 snprintf(name, sizeof(name), "%s", json_object_get_string(comm) ?: "?");
                 for (char *p = name; *p; p++)

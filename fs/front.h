@@ -7,8 +7,8 @@
  * read lock, see gate.c) and leaves it after replying. Attach and Detach take
  * the gate for writing, so no handler ever sees a backing fd being closed
  * under it. Inode lookup counts and names are protected by the inode table's
- * shard mutexes (inode.c); open handles by a list mutex (handle.c) that only
- * open/release and Detach take. Read and write on a handle take nothing but
+ * shard mutexes (inode.c); open handles by list mutexes (handle.c, several
+ * lists) that only open/release and Detach take. Read and write on a handle take nothing but
  * the gate's read side. */
 
 /* 312: fuse_session_loop_mt() with the opaque fuse_loop_config (with 34 the

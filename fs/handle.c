@@ -3,27 +3,53 @@
  * per-open-file state such as O_APPEND and flock() ownership matches the
  * kernel's view), wrapped in a handle whose address is the FUSE fh.
  *
- * All handles are on one list so that Detach can close their fds. The
- * handle itself stays allocated until the kernel releases it: after Detach
- * its fd is -1 and every operation on it answers EIO. */
+ * All handles are on lists so that Detach can close their fds: several
+ * lists, each with its own mutex, so that opens and releases on different
+ * threads do not contend on one lock. The handle itself stays allocated
+ * until the kernel releases it: after Detach its fd is -1 and every
+ * operation on it answers EIO. */
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "front.h"
 #include "macro.h"
 
-static pthread_mutex_t handles_mutex = PTHREAD_MUTEX_INITIALIZER;
-static struct handle handles = { .prev = &handles, .next = &handles, .fd = -1 };
+#define LISTS 16U
+
+struct handle_list {
+        pthread_mutex_t mutex;
+        struct handle head;
+};
+
+static struct handle_list lists[LISTS];
+static pthread_once_t lists_once = PTHREAD_ONCE_INIT;
+
+static void lists_init(void) {
+        for (size_t k = 0; k < LISTS; k++) {
+                pthread_mutex_init(&lists[k].mutex, NULL);
+                lists[k].head = (struct handle) { .prev = &lists[k].head, .next = &lists[k].head, .fd = -1 };
+        }
+}
+
+static struct handle_list *list_of(const struct handle *h) {
+        /* Allocations are 16-byte aligned: skip the bits that never vary. */
+        return &lists[((uintptr_t) h >> 4) % LISTS];
+}
 
 static struct handle *handle_add(struct handle *h) {
-        pthread_mutex_lock(&handles_mutex);
-        h->next = handles.next;
-        h->prev = &handles;
-        handles.next->prev = h;
-        handles.next = h;
-        pthread_mutex_unlock(&handles_mutex);
+        struct handle_list *l;
+
+        pthread_once(&lists_once, lists_init);
+        l = list_of(h);
+        pthread_mutex_lock(&l->mutex);
+        h->next = l->head.next;
+        h->prev = &l->head;
+        l->head.next->prev = h;
+        l->head.next = h;
+        pthread_mutex_unlock(&l->mutex);
         return h;
 }
 
@@ -68,12 +94,15 @@ static void handle_close(struct handle *h) {
 }
 
 void handle_free(struct handle *h) {
+        struct handle_list *l;
+
         if (!h)
                 return;
-        pthread_mutex_lock(&handles_mutex);
+        l = list_of(h);
+        pthread_mutex_lock(&l->mutex);
         h->prev->next = h->next;
         h->next->prev = h->prev;
-        pthread_mutex_unlock(&handles_mutex);
+        pthread_mutex_unlock(&l->mutex);
         if (h->passthrough)
                 inode_backing_put(h->inode);
         handle_close(h);
@@ -81,8 +110,13 @@ void handle_free(struct handle *h) {
 }
 
 void handles_revoke(void) {
-        pthread_mutex_lock(&handles_mutex);
-        for (struct handle *h = handles.next; h != &handles; h = h->next)
-                handle_close(h);
-        pthread_mutex_unlock(&handles_mutex);
+        pthread_once(&lists_once, lists_init);
+        for (size_t k = 0; k < LISTS; k++) {
+                struct handle_list *l = &lists[k];
+
+                pthread_mutex_lock(&l->mutex);
+                for (struct handle *h = l->head.next; h != &l->head; h = h->next)
+                        handle_close(h);
+                pthread_mutex_unlock(&l->mutex);
+        }
 }

@@ -55,6 +55,9 @@ static void help(void) {
                "     --skel=DIR             Skeleton for new homes (default /etc/skel)\n"
                "     --idle-timeout=SEC     Close a client connection that sends no complete\n"
                "                            message for SEC seconds (default 300)\n"
+               "     --fido2-device=PATH    Also look for FIDO2 security keys at PATH: a\n"
+               "                            hidraw device, or unix:/SOCKET for CTAPHID over a\n"
+               "                            Unix seqpacket socket (repeatable, up to 8)\n"
                "  -d --debug                Log debug messages\n\n"
                "Environment: HOMEFS_STATE_DIR (default /var/lib/homefs), HOMEFS_RUNTIME_DIR\n"
                "(default /run/homefs).\n",
@@ -71,7 +74,7 @@ static int copy_path(char *dst, const char *src, const char *what) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_ACTIVATION, ARG_HOMEFSD, ARG_CRYPTDEV, ARG_SKEL, ARG_IDLE_TIMEOUT };
+        enum { ARG_VERSION = 0x100, ARG_ACTIVATION, ARG_HOMEFSD, ARG_CRYPTDEV, ARG_SKEL, ARG_IDLE_TIMEOUT, ARG_FIDO2_DEVICE };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -80,6 +83,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "cryptdev", required_argument, NULL, ARG_CRYPTDEV },
                 { "skel", required_argument, NULL, ARG_SKEL },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
+                { "fido2-device", required_argument, NULL, ARG_FIDO2_DEVICE },
                 { "debug", no_argument, NULL, 'd' },
                 {}
         };
@@ -124,6 +128,15 @@ static int parse_argv(int argc, char *argv[]) {
                         agent_config.idle_timeout_ms = (int) sec * 1000;
                         break;
                 }
+                case ARG_FIDO2_DEVICE:
+                        if (agent_config.n_fido2_devices >= AGENT_FIDO2_DEVICES_MAX ||
+                            copy_path(agent_config.fido2_devices[agent_config.n_fido2_devices],
+                                      strncmp(optarg, "unix:", 5) == 0 ? optarg + 5 : optarg, "fido2-device") < 0)
+                                return -EINVAL;
+                        if (strncmp(optarg, "unix:", 5) == 0) /* keep the prefix: it names the transport */
+                                snprintf(agent_config.fido2_devices[agent_config.n_fido2_devices], PATH_MAX, "%s", optarg);
+                        agent_config.n_fido2_devices++;
+                        break;
                 case 'd':
                         log_set_max_level(LOG_LEVEL_DEBUG);
                         break;

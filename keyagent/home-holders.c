@@ -82,7 +82,15 @@ static void add_holder(struct json_object *arr, int proc_fd, const char *pid) {
         json_object_array_add(arr, o);
 }
 
-struct json_object *home_holders(const char *home_dir) {
+typedef bool (*holds_fn)(int proc_fd, const char *dir, size_t n);
+
+static bool holds_any(int proc_fd, const char *dir, size_t n) {
+        return link_below(proc_fd, "cwd", dir, n) || link_below(proc_fd, "root", dir, n) ||
+               fds_below(proc_fd, dir, n) || maps_below(proc_fd, dir, n);
+}
+
+/* Every process (but us) for which holds() says yes, at most HOLDERS_MAX. */
+static struct json_object *scan(const char *home_dir, holds_fn holds) {
         struct json_object *arr = json_object_new_array();
         size_t n = strlen(home_dir);
         DIR *proc = opendir("/proc");
@@ -101,11 +109,20 @@ struct json_object *home_holders(const char *home_dir) {
                 fd = openat(dirfd(proc), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (fd < 0)
                         continue;
-                if (link_below(fd, "cwd", home_dir, n) || link_below(fd, "root", home_dir, n) ||
-                    fds_below(fd, home_dir, n) || maps_below(fd, home_dir, n))
+                if (holds(fd, home_dir, n))
                         add_holder(arr, fd, de->d_name);
                 close(fd);
         }
         closedir(proc);
         return arr;
+}
+
+struct json_object *home_holders(const char *home_dir) {
+        return scan(home_dir, holds_any);
+}
+
+/* Mappings show the user-visible path also when kernel passthrough maps the
+ * backing file. */
+struct json_object *home_mapped_by(const char *home_dir) {
+        return scan(home_dir, maps_below);
 }

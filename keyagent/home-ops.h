@@ -17,15 +17,41 @@
 int home_create(struct json_object *record, const char *password, unsigned disk_size_percent, bool adopt,
                 struct user_record **ret, struct agent_error *e);
 
-/* Verify the password (rate-limited) and unlock. An unlocked home is only
- * verified, and *already is set. */
-int home_unlock(struct home *h, const char *password, bool *already, struct agent_error *e);
+/* What a caller may offer to unlock with; NULL for what was not given. */
+struct unlock_secrets {
+        const char *password;   /* a password or recovery key */
+        const char *pin;        /* a security token's PIN */
+        bool presence_told;     /* the caller told the user to touch the security key */
+};
+
+/* Verify the secrets (rate-limited) and unlock. An unlocked home is only
+ * verified, and *already is set. Without any secret, the error says what is
+ * needed: PinNeeded when a security token is present, else PasswordNeeded. */
+int home_unlock(struct home *h, const struct unlock_secrets *secrets, bool *already, struct agent_error *e);
+
+/* Credentials (keyslots): list them, add some with an existing password,
+ * remove one (never the last). */
+struct credential_spec {
+        bool recovery_key;
+        const char *pkcs11_uri; /* or NULL */
+        const char *pin;        /* the token's PIN, if it wants one at enrollment */
+        const char *fido2_device; /* a FIDO2 device path or "auto", or NULL */
+        bool fido2_with_client_pin, fido2_with_up, fido2_with_uv;
+};
+int home_list_credentials(struct home *h, struct json_object **ret, struct agent_error *e);
+int home_add_credentials(struct home *h, const char *password, const struct credential_spec *spec,
+                         char **ret_recovery_key, struct agent_error *e);
+int home_remove_credential(struct home *h, int keyslot, struct agent_error *e);
 
 /* The credential check of unlock, authenticate and an offline resize: the
  * account, the rate limit, then the volume key in secret memory (*key, freed
  * by the caller with secret_free()) and the image's geometry. */
 int home_verify(struct home *h, const char *password, void **key, size_t *key_size,
                 struct luks_geometry *geo, struct agent_error *e);
+
+/* The same with whatever the caller offered (home_unlock's methods). */
+int home_verify_secrets(struct home *h, const struct unlock_secrets *secrets, void **key, size_t *key_size,
+                        struct luks_geometry *geo, struct agent_error *e);
 
 /* Verify the password as unlock does (rate limit, account lock), and change
  * nothing else. */
@@ -54,6 +80,9 @@ int home_resize(struct home *h, uint64_t new_size, const char *password, uint64_
 /* The processes with a cwd, root, open file or mapping at or below
  * home_dir: an array of {pid, command} (at most 64). */
 struct json_object *home_holders(const char *home_dir);
+/* Only the processes that have home files memory-mapped (what Lock reports:
+ * their mapped pages stay readable to them). */
+struct json_object *home_mapped_by(const char *home_dir);
 
 /* Inspect's details (home-inspect.c): sizes in every state, the filesystem's
  * size and use while unlocked, credentials, activation, holders. */

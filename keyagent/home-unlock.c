@@ -11,6 +11,7 @@
 #include "luks.h"
 #include "registry.h"
 #include "secret.h"
+#include "unlock-methods.h"
 
 int home_check_login(struct home *h, struct agent_error *e) {
         switch (user_record_check_login(h->record, now_usec())) {
@@ -46,22 +47,6 @@ static int unlock_precheck(struct home *h, struct agent_error *e) {
                                        "Too many failed attempts for %s; try again in %llu s.",
                                        h->user_name, (unsigned long long) ((retry + 999999) / 1000000));
         }
-        return 0;
-}
-
-/* Open a keyslot with the password; counts failures for the rate limit. */
-static int unlock_get_key(struct home *h, const char *password, void *key, size_t *key_size,
-                          struct luks_geometry *geo, struct agent_error *e) {
-        int r = luks_get_volume_key(h->record->image_path, password, key, key_size, geo);
-
-        if (r == -EPERM) {
-                ratelimit_failed(&h->ratelimit, now_usec());
-                return agent_error_set(e, r, AGENT_ERROR_BAD_CREDENTIALS, "Wrong password for %s.", h->user_name);
-        }
-        if (r < 0)
-                return agent_error_set(e, r, AGENT_ERROR_FAILED,
-                                       "Cannot read the LUKS2 header of %s: %s.", h->record->image_path, strerror(-r));
-        ratelimit_succeeded(&h->ratelimit);
         return 0;
 }
 
@@ -103,8 +88,8 @@ static int unlock_attach(struct home *h, const void *key, size_t key_size, const
         return 0;
 }
 
-int home_verify(struct home *h, const char *password, void **key, size_t *key_size,
-                struct luks_geometry *geo, struct agent_error *e) {
+int home_verify_secrets(struct home *h, const struct unlock_secrets *secrets, void **key, size_t *key_size,
+                        struct luks_geometry *geo, struct agent_error *e) {
         int r;
 
         r = unlock_precheck(h, e);
@@ -113,17 +98,22 @@ int home_verify(struct home *h, const char *password, void **key, size_t *key_si
         *key = secret_alloc(LUKS_VOLUME_KEY_MAX);
         if (!*key)
                 return -ENOMEM;
-        return unlock_get_key(h, password, *key, key_size, geo, e);
+        return unlock_methods_get_key(h, secrets, *key, key_size, geo, e);
 }
 
-int home_unlock(struct home *h, const char *password, bool *already, struct agent_error *e) {
+int home_verify(struct home *h, const char *password, void **key, size_t *key_size,
+                struct luks_geometry *geo, struct agent_error *e) {
+        return home_verify_secrets(h, &(struct unlock_secrets) { .password = password }, key, key_size, geo, e);
+}
+
+int home_unlock(struct home *h, const struct unlock_secrets *secrets, bool *already, struct agent_error *e) {
         _cleanup_secret_ void *key = NULL;
         struct luks_geometry geo;
         size_t key_size = 0;
         int r;
 
         *already = false;
-        r = home_verify(h, password, &key, &key_size, &geo, e);
+        r = home_verify_secrets(h, secrets, &key, &key_size, &geo, e);
         if (r < 0)
                 return r;
         if (h->unlocked) {

@@ -17,7 +17,7 @@ int session_acquire(struct home *h, const char *password, bool *already, struct 
                 if (!password)
                         return agent_error_set(e, -ENOKEY, AGENT_ERROR_HOME_LOCKED,
                                                "The home of %s is locked; a password is needed to unlock it.", h->user_name);
-                r = home_unlock(h, password, already, e);
+                r = home_unlock(h, &(struct unlock_secrets) { .password = password }, already, e);
                 if (r < 0)
                         return r;
         }

@@ -30,6 +30,15 @@ static const struct {
         { "HomeBusy", EBUSY },
         { "FrontNotRunning", ESRCH },
         { "Failed", EIO },
+        { "PasswordNeeded", ENOKEY },
+        { "PinNeeded", ENOANO },
+        { "BadPin", EBADE },
+        { "PinLocked", ENOLCK },
+        { "TokenAbsent", ENXIO },
+        { "UserPresenceNeeded", ENOMSG },
+        { "UserPresenceRefused", ETIME },
+        { "NoSuchCredential", ENODATA },
+        { "LastCredential", ENOTEMPTY },
 };
 
 void agent_error_clear(struct agent_error *e) {
@@ -171,6 +180,7 @@ int agent_call(struct proto_conn *c, const char *method, struct json_object *par
         if (secret) {
                 proto_wipe_string(params, "password");
                 proto_wipe_string(params, "newPassword");
+                proto_wipe_string(params, "pin");
         }
         json_object_put(call);
         json_object_put(params);
@@ -329,6 +339,12 @@ static const char *format_reply(const struct agent_error *e, const char *user, c
                                 "choose another");
         if (streq(name, "InvalidParameter") || streq(name, "InvalidRecord"))
                 return sentence(buf, size, message_or(e, "Invalid request"), NULL);
+        if (streq(name, "BadPin") || streq(name, "PinLocked") || streq(name, "TokenAbsent") ||
+            streq(name, "PinNeeded") || streq(name, "PasswordNeeded") || streq(name, "NoSuchCredential") ||
+            streq(name, "UserPresenceNeeded") || streq(name, "UserPresenceRefused"))
+                return sentence(buf, size, message_or(e, name), NULL);
+        if (streq(name, "LastCredential"))
+                return sentence(buf, size, message_or(e, "That is the last credential"), "add another one first");
         if (streq(name, "Failed"))
                 return sentence(buf, size, message_or(e, strerror(-e->errnum)),
                                 "see the log of homefs-agent for details");

@@ -27,6 +27,15 @@
  *   io.homefs.Agent.ImageMissing      -ENOMEDIUM
  *   io.homefs.Agent.HomeBusy          -EBUSY
  *   io.homefs.Agent.FrontNotRunning   -ESRCH
+ *   io.homefs.Agent.PasswordNeeded    -ENOKEY
+ *   io.homefs.Agent.PinNeeded         -ENOANO
+ *   io.homefs.Agent.BadPin            -EBADE
+ *   io.homefs.Agent.PinLocked         -ENOLCK
+ *   io.homefs.Agent.TokenAbsent       -ENXIO
+ *   io.homefs.Agent.UserPresenceNeeded  -ENOMSG
+ *   io.homefs.Agent.UserPresenceRefused -ETIME
+ *   io.homefs.Agent.NoSuchCredential  -ENODATA
+ *   io.homefs.Agent.LastCredential    -ENOTEMPTY
  *   io.homefs.Agent.Failed            -(its "errno" parameter), or -EIO
  *   any other name                    -EPROTO
  *
@@ -75,7 +84,7 @@ int agent_socket_connect(void);
  * and the reply's parameters in *ret (owned by the caller; an empty object if
  * the reply had none; ret may be NULL), or a negative errno as above with error filled in.
  * error may be NULL. With secret set, the serialized call is wiped after
- * sending and the string members "password" and "newPassword" of params are
+ * sending and the string members "password", "newPassword" and "pin" of params are
  * wiped before they are freed. */
 int agent_call(struct proto_conn *c, const char *method, struct json_object *params, bool secret,
                struct json_object **ret, struct agent_error *error);

@@ -203,15 +203,17 @@ ok "rm -r of the tree" rm -rf "$M/doc"
 # ---- Detach (SIGUSR1) ----
 echo "before detach" >"$M/keep"
 # The python helper holds fds across the Detach, then reports what happens.
-DETACH_OUT=$("$PY" - "$MNT" "$BACK" "$PID" <<'EOF'
+DETACH_OUT=$("$PY" - "$MNT" "$BACK" "$PID" "$T/homefsd.log" <<'EOF'
 import errno, os, signal, sys, time
-mnt, back, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
+mnt, back, pid, log = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 fd = os.open(mnt + "/keep", os.O_RDWR)
 dfd = os.open(mnt + "/d", os.O_RDONLY | os.O_DIRECTORY)
+detached = open(log).read().count("Detached: locked.")
 os.kill(pid, signal.SIGUSR1)
-for _ in range(100):
-    st = os.stat(mnt)
-    if st.st_mode & 0o777 == 0o700:
+# The root shows locked as soon as Detach starts; handles are revoked at its
+# end, which homefsd logs.
+for _ in range(200):
+    if open(log).read().count("Detached: locked.") > detached:
         break
     time.sleep(0.05)
 def code(f):
