@@ -97,6 +97,11 @@ on_cleanup() { CLEANUP_CMDS+=("$*"); }
 # install_pam_service VAR TAG: a PAM service name unique to this run in $VAR;
 # its file /etc/pam.d/$VAR (written by the test from stdin) goes in the cleanup.
 install_pam_service() {
+        local f
+        # A run killed with SIGKILL could not clean up: drop its files.
+        for f in /etc/pam.d/homefs-test-*-*; do
+                [ -e "$f" ] && ! kill -0 "${f##*-}" 2>/dev/null && rm -f "$f"
+        done
         printf -v "$1" 'homefs-test-%s-%s' "$2" "$$"
         cleanup_path "/etc/pam.d/${!1}"
         cat >"/etc/pam.d/${!1}"
