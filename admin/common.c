@@ -49,7 +49,7 @@ int exit_status_from_agent_error(const struct agent_error *e) {
         case AGENT_ERROR_REPLY:
                 if (!name)
                         return EXIT_FAIL;
-                if (streq(name, "BadCredentials"))
+                if (streq(name, "BadCredentials") || streq(name, "BadPin") || streq(name, "PinLocked"))
                         return EXIT_BAD_CREDENTIALS;
                 if (streq(name, "NoSuchHome"))
                         return EXIT_NO_SUCH_HOME;
@@ -68,6 +68,14 @@ int report_agent_error(const struct agent_error *e, const char *user_name) {
         return exit_status_from_agent_error(e);
 }
 
+int open_password_source(const struct options *o, struct password_source *src) {
+        int r = password_source_open(src, o->password_file);
+
+        if (r < 0)
+                log_error_errno(r, "Cannot open %s: %m.", o->password_file);
+        return r;
+}
+
 int report_password_error(int r, const struct options *o) {
         if (r == -ECANCELED)
                 log_error("Cancelled.");
@@ -82,11 +90,8 @@ int ask_password(const struct options *o, const char *prompt, const char *repeat
         struct password_source src;
         int r;
 
-        r = password_source_open(&src, o->password_file);
-        if (r < 0) {
-                log_error_errno(r, "Cannot open %s: %m.", o->password_file);
+        if (open_password_source(o, &src) < 0)
                 return EXIT_FAIL;
-        }
         if (repeat_prompt)
                 r = password_source_read_new(&src, prompt, repeat_prompt, ret);
         else

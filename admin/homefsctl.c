@@ -22,7 +22,9 @@ static const struct verb {
         { "lock", verb_lock },
         { "deactivate", verb_lock },
         { "passwd", verb_passwd },
+        { "ssh-authorized-keys", verb_ssh_keys },
         { "update", verb_update },
+        { "remove-credential", verb_remove_credential },
         { "authenticate", verb_authenticate },
         { "with", verb_with },
         { "resize", verb_resize },
@@ -45,6 +47,9 @@ static void help(void) {
                "  unlock USER             Unlock a home (alias: activate)\n"
                "  lock USER               Lock a home (alias: deactivate)\n"
                "  passwd [USER]           Change a home's password\n"
+               "  ssh-authorized-keys USER\n"
+               "                          Print USER's SSH public keys (for sshd's\n"
+               "                          AuthorizedKeysCommand; works unprivileged)\n"
                "  update USER OPTIONS...  Change record fields (see the record options)\n"
                "  authenticate [USER]     Check a password; nothing else changes\n"
                "  with USER -- CMD...     Unlock, run CMD, lock again if it was locked\n"
@@ -53,6 +58,9 @@ static void help(void) {
                "                          queue it for the next unlock (for crontabs)\n"
                "  queue [USER]            List (or with --clear remove) the queued jobs\n"
                "  lock-all                Lock every unlocked home (alias: deactivate-all)\n"
+               "                          (--recovery-key, --pkcs11-token-uri, --fido2-device enroll)\n"
+               "  remove-credential USER KEYSLOT\n"
+               "                          Remove one credential (keyslots: see inspect)\n"
                "\n"
                "Options:\n"
                "  -h --help               Show this help\n"
@@ -65,6 +73,16 @@ static void help(void) {
                "     --password-file=PATH Read passwords from PATH, one per line, instead of\n"
                "                          the terminal or standard input\n"
                "     --force              remove: also remove a home that is unlocked\n"
+               "     --recovery-key[=yes] create, update: enroll a recovery key, shown once;\n"
+               "                          unlock: ask for a recovery key instead of the password\n"
+               "     --pkcs11-token-uri=URI|auto|list\n"
+               "                          create, update: enroll the PKCS#11 token key URI names\n"
+               "     --fido2-device=PATH|auto|list\n"
+               "                          create, update: enroll a FIDO2 security key (hmac-secret);\n"
+               "                          PATH is /dev/hidrawN or unix:/SOCKET\n"
+               "     --fido2-with-client-pin=yes|no  --fido2-with-user-presence=yes|no\n"
+               "     --fido2-with-user-verification=yes|no\n"
+               "                          what unlocking with the key will require (yes, yes, no)\n"
                "     --export             inspect: print only the record, for create --identity\n"
                "     --drop-if-locked     run-when-unlocked: exit 75 instead of queuing\n"
                "     --clear              queue: remove the queued jobs\n"
@@ -80,6 +98,7 @@ static void help(void) {
                "     --luks-pbkdf-time-cost=USEC|DURATION  --luks-pbkdf-memory-cost=BYTES\n"
                "     --luks-pbkdf-parallel-threads=N  --luks-discard=yes|no\n"
                "     --luks-sector-size=BYTES  --locked=yes|no\n"
+               "     --ssh-authorized-keys=KEY|@FILE  (repeatable: adds keys)\n"
                "\n"
                "Passwords are read from the terminal with echo off, or one per line from\n"
                "standard input when it is not a terminal (passwd: current, then new), or\n"
@@ -117,7 +136,7 @@ static int dispatch(const struct options *o, int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-        struct options o = { .legend = true };
+        struct options o = { .legend = true, .credentials.fido2_with = { -1, -1, -1 } };
         enum action action;
         int status;
 

@@ -30,6 +30,13 @@ struct options {
         struct json_object *record;  /* create: the record fields from the flags */
         unsigned disk_size_percent;  /* create: --disk-size=N% (0: not given) */
         const char *create_option;   /* the first create-only option seen, for usage errors */
+        struct {                     /* create, update: credentials to enroll */
+                bool recovery_key;
+                const char *pkcs11_uri;
+                const char *fido2_device;
+                int fido2_with[3];   /* client PIN, presence, verification: -1 default, 0, 1 */
+        } credentials;
+        bool ask_recovery_key;       /* unlock: --recovery-key: ask for it instead of the password */
         const char *identity;        /* create --identity=FILE|- */
         bool export;                 /* inspect --export */
         bool drop_if_locked;         /* run-when-unlocked --drop-if-locked */
@@ -45,7 +52,9 @@ int verb_remove(const struct options *o, int argc, char **argv);
 int verb_unlock(const struct options *o, int argc, char **argv);
 int verb_lock(const struct options *o, int argc, char **argv);
 int verb_passwd(const struct options *o, int argc, char **argv);
+int verb_ssh_keys(const struct options *o, int argc, char **argv);
 int verb_update(const struct options *o, int argc, char **argv);
+int verb_remove_credential(const struct options *o, int argc, char **argv);
 int verb_authenticate(const struct options *o, int argc, char **argv);
 int verb_with(const struct options *o, int argc, char **argv);
 int verb_resize(const struct options *o, int argc, char **argv);
@@ -85,6 +94,11 @@ struct json_object *user_params(const char *user);
 /* Print an agent failure once, to stderr, and return its exit status. */
 int report_agent_error(const struct agent_error *e, const char *user_name);
 int exit_status_from_agent_error(const struct agent_error *e);
+
+/* password_source_open() on --password-file or the terminal/stdin; prints
+ * the failure. */
+struct password_source;
+int open_password_source(const struct options *o, struct password_source *src);
 
 /* Print a failure to read a password and return EXIT_FAIL. */
 int report_password_error(int r, const struct options *o);

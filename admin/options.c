@@ -3,10 +3,12 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "credential-options.h"
 #include "log.h"
 #include "options.h"
 #include "parse-args.h"
 #include "size.h"
+#include "ssh-keys.h"
 
 enum {
         ARG_VERSION = 0x100,
@@ -15,6 +17,12 @@ enum {
         ARG_NO_LEGEND,
         ARG_FORCE,
         ARG_PASSWORD_FILE,
+        ARG_RECOVERY_KEY,
+        ARG_PKCS11_TOKEN_URI,
+        ARG_FIDO2_DEVICE,
+        ARG_FIDO2_WITH_CLIENT_PIN,
+        ARG_FIDO2_WITH_USER_PRESENCE,
+        ARG_FIDO2_WITH_USER_VERIFICATION,
         ARG_IDENTITY,
         ARG_EXPORT,
         ARG_DROP_IF_LOCKED,
@@ -33,6 +41,7 @@ enum {
         ARG_LUKS_PBKDF_PARALLEL_THREADS,
         ARG_LUKS_DISCARD,
         ARG_LUKS_SECTOR_SIZE,
+        ARG_SSH_AUTHORIZED_KEYS,
         ARG_LOCKED,
 };
 
@@ -45,6 +54,12 @@ static const struct option long_options[] = {
         { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
         { "force", no_argument, NULL, ARG_FORCE },
         { "password-file", required_argument, NULL, ARG_PASSWORD_FILE },
+        { "recovery-key", optional_argument, NULL, ARG_RECOVERY_KEY },
+        { "pkcs11-token-uri", required_argument, NULL, ARG_PKCS11_TOKEN_URI },
+        { "fido2-device", required_argument, NULL, ARG_FIDO2_DEVICE },
+        { "fido2-with-client-pin", required_argument, NULL, ARG_FIDO2_WITH_CLIENT_PIN },
+        { "fido2-with-user-presence", required_argument, NULL, ARG_FIDO2_WITH_USER_PRESENCE },
+        { "fido2-with-user-verification", required_argument, NULL, ARG_FIDO2_WITH_USER_VERIFICATION },
         { "identity", required_argument, NULL, ARG_IDENTITY },
         { "export", no_argument, NULL, ARG_EXPORT },
         { "drop-if-locked", no_argument, NULL, ARG_DROP_IF_LOCKED },
@@ -65,6 +80,7 @@ static const struct option long_options[] = {
         { "luks-pbkdf-parallel-threads", required_argument, NULL, ARG_LUKS_PBKDF_PARALLEL_THREADS },
         { "luks-discard", required_argument, NULL, ARG_LUKS_DISCARD },
         { "luks-sector-size", required_argument, NULL, ARG_LUKS_SECTOR_SIZE },
+        { "ssh-authorized-keys", required_argument, NULL, ARG_SSH_AUTHORIZED_KEYS },
         { "locked", required_argument, NULL, ARG_LOCKED },
         {}
 };
@@ -203,6 +219,24 @@ static int set_record_field(struct options *o, int c, const char *value) {
         return 0;
 }
 
+/* --ssh-authorized-keys adds to the list given on this command line (update
+ * replaces the record's list with it). */
+static int add_ssh_keys(struct options *o, const char *value) {
+        struct json_object *keys;
+
+        if (!o->create_option)
+                o->create_option = option_name(ARG_SSH_AUTHORIZED_KEYS);
+        if (!o->record && !(o->record = json_object_new_object()))
+                return -ENOMEM;
+        /* An empty value empties the list (update: removes every key). */
+        if (!json_object_object_get_ex(o->record, "sshAuthorizedKeys", &keys) || !value[0]) {
+                keys = json_object_new_array();
+                if (!keys || json_object_object_add(o->record, "sshAuthorizedKeys", keys) < 0)
+                        return -ENOMEM;
+        }
+        return value[0] ? ssh_keys_append(keys, value) : 0;
+}
+
 static int parse_json_mode(const char *value, enum json_mode *ret) {
         if (!value || streq(value, "pretty"))
                 *ret = JSON_PRETTY;
@@ -216,6 +250,8 @@ static int parse_json_mode(const char *value, enum json_mode *ret) {
 }
 
 static int parse_one(struct options *o, int c, bool *no_legend) {
+        if (c == ARG_SSH_AUTHORIZED_KEYS)
+                return add_ssh_keys(o, optarg);
         if (is_create_option(c))
                 return set_record_field(o, c, optarg);
 
@@ -233,6 +269,17 @@ static int parse_one(struct options *o, int c, bool *no_legend) {
         case ARG_FORCE:
                 o->force = true;
                 return 0;
+        case ARG_RECOVERY_KEY:
+                o->ask_recovery_key = true; /* for unlock; create and update enroll */
+                return credential_option_recovery_key(o, optarg) < 0 ? -EINVAL : 0;
+        case ARG_PKCS11_TOKEN_URI:
+                return credential_option_pkcs11(o, optarg) < 0 ? -EINVAL : 0;
+        case ARG_FIDO2_DEVICE:
+                return credential_option_fido2_device(o, optarg) < 0 ? -EINVAL : 0;
+        case ARG_FIDO2_WITH_CLIENT_PIN:
+        case ARG_FIDO2_WITH_USER_PRESENCE:
+        case ARG_FIDO2_WITH_USER_VERIFICATION:
+                return credential_option_fido2_with(o, c - ARG_FIDO2_WITH_CLIENT_PIN, option_name(c), optarg) < 0 ? -EINVAL : 0;
         case ARG_IDENTITY:
                 if (optarg[0] == 0)
                         return bad_value(c, optarg, "expected a file name or -");

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "ask-password.h"
+#include "credential-options.h"
 #include "homefsctl.h"
 #include "log.h"
 #include "secret.h"
@@ -75,6 +76,8 @@ int verb_create(const struct options *o, int argc, char **argv) {
         const char *user;
         int r;
 
+        if (credential_options_list_requested(o))
+                return credential_options_list(o);
         user = verb_user(argc, argv, "create", false);
         if (!user)
                 return EXIT_USAGE;
@@ -111,5 +114,9 @@ int verb_create(const struct options *o, int argc, char **argv) {
         else if (!o->quiet)
                 print_created(o, user, reply);
         json_object_put(reply);
-        return EXIT_OK;
+        r = credential_options_any(o) ? credential_options_enroll(conn, o, user, password) : EXIT_OK;
+        if (r != EXIT_OK)
+                log_error("The home of %s was created with its password only; enroll again with 'homefsctl update %s'.",
+                          user, user);
+        return r;
 }

@@ -110,6 +110,32 @@ static void print_size(struct json_object *o, const char *key, const char *label
         print_line(label, line);
 }
 
+/* "Credentials: 0 password", then one line for each further keyslot; the
+ * PKCS#11 URI or FIDO2 relying party tells tokens apart. */
+static void print_credentials(struct json_object *reply) {
+        struct json_object *list, *c, *v;
+        char line[1024];
+
+        if (!json_object_object_get_ex(reply, "credentials", &list) || !json_object_is_type(list, json_type_array))
+                return;
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
+                const char *type = "?", *detail = NULL;
+
+                c = json_object_array_get_idx(list, i);
+                if (json_object_object_get_ex(c, "type", &v))
+                        type = json_object_get_string(v);
+                if (json_object_object_get_ex(c, "pkcs11-uri", &v) || json_object_object_get_ex(c, "fido2-rp", &v))
+                        detail = json_object_get_string(v);
+                snprintf(line, sizeof(line), "%d %s%s%s",
+                         json_object_object_get_ex(c, "keyslot", &v) ? json_object_get_int(v) : -1,
+                         type, detail ? " " : "", detail ? detail : "");
+                if (i == 0)
+                        print_line("Credentials", line);
+                else
+                        printf("%*s  %s\n", LABEL_WIDTH, "", line);
+        }
+}
+
 /* An array of objects as "A B, A B, ..." (or "none"). */
 static void print_list(struct json_object *reply, const char *key, const char *label, const char *a, const char *b) {
         struct json_object *arr, *x, *y;
@@ -150,7 +176,7 @@ static void print_inspect(const char *user, struct json_object *reply) {
         print_size(reply, "fileSystemUsed", "FS used", "");
         if (json_object_object_get_ex(reply, "activation", &v))
                 print_line("Activation", json_object_get_string(v));
-        print_list(reply, "credentials", "Credentials", "keyslot", "type");
+        print_credentials(reply);
         print_list(reply, "holders", "Held open by", "pid", "command");
 }
 

@@ -13,11 +13,8 @@ static int read_passwords(const struct options *o, const char *user, char **curr
         char prompt[256], new_prompt[256];
         int r;
 
-        r = password_source_open(&src, o->password_file);
-        if (r < 0) {
-                log_error_errno(r, "Cannot open %s: %m.", o->password_file);
+        if (open_password_source(o, &src) < 0)
                 return EXIT_FAIL;
-        }
         snprintf(prompt, sizeof(prompt), "Current password for %s: ", user);
         snprintf(new_prompt, sizeof(new_prompt), "New password for %s: ", user);
         r = password_source_read(&src, prompt, current);

@@ -21,16 +21,14 @@ int unlock_interactive(const struct options *o, struct proto_conn *conn, const c
         struct unlock_result res;
         int r;
 
-        r = password_source_open(&src, o->password_file);
-        if (r < 0) {
-                log_error_errno(r, "Cannot open %s: %m.", o->password_file);
+        if (open_password_source(o, &src) < 0)
                 return EXIT_FAIL;
-        }
         /* Retry a wrong password only where a person is typing. */
         r = unlock_flow_run(conn,
                             &(struct unlock_request) {
                                     .user_name = user,
                                     .tries = password_source_is_interactive(&src) ? 3 : 1,
+                                    .recovery_key = o->ask_recovery_key,
                             },
                             &(struct unlock_prompter) { .ask = ask_tty, .info = tell, .userdata = &src },
                             &res, &e);

@@ -37,6 +37,14 @@ struct json_object *agent_error_reply(const struct agent_error *e, int r) {
                 json_object_object_add(p, "parameter", json_object_new_string(e->parameter));
         if (e->retry_after_usec)
                 json_object_object_add(p, "retryAfterUSec", json_object_new_uint64(e->retry_after_usec));
+        if (e->token_type)
+                json_object_object_add(p, "tokenType", json_object_new_string(e->token_type));
+        if (e->retries_left > 0)
+                json_object_object_add(p, "retriesLeft", json_object_new_int(e->retries_left));
+        if (e->user_presence)
+                json_object_object_add(p, "userPresence", json_object_new_boolean(true));
+        if (e->final_try)
+                json_object_object_add(p, "finalTry", json_object_new_boolean(true));
         if (streq(e->name, AGENT_ERROR_FAILED))
                 json_object_object_add(p, "errno", json_object_new_int(e->error < 0 ? -e->error : EIO));
         return proto_error_new(e->name, p);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "macro.h"
@@ -14,6 +15,10 @@ struct agent_error {
         char message[512];
         const char *parameter;         /* InvalidParameter: which one */
         uint64_t retry_after_usec;     /* RateLimited */
+        const char *token_type;        /* PinNeeded, BadPin, PinLocked, TokenAbsent: "pkcs11", "fido2" */
+        int retries_left;              /* BadPin: PIN tries left, if known (> 0) */
+        bool final_try;                /* BadPin: the token says one try is left */
+        bool user_presence;            /* PinNeeded: a touch will be needed too */
         int error;                     /* negative errno */
 };
 
@@ -37,5 +42,16 @@ struct json_object *agent_error_reply(const struct agent_error *e, int r);
 #define AGENT_ERROR_IMAGE_MISSING AGENT_ERROR("ImageMissing")
 #define AGENT_ERROR_HOME_BUSY AGENT_ERROR("HomeBusy")
 #define AGENT_ERROR_FRONT_NOT_RUNNING AGENT_ERROR("FrontNotRunning")
+#define AGENT_ERROR_ACCOUNT_EXPIRED AGENT_ERROR("AccountExpired")
+#define AGENT_ERROR_HOME_LOCKED AGENT_ERROR("HomeLocked")
 #define AGENT_ERROR_QUEUE_FULL AGENT_ERROR("QueueFull")
 #define AGENT_ERROR_FAILED AGENT_ERROR("Failed")
+#define AGENT_ERROR_PASSWORD_NEEDED AGENT_ERROR("PasswordNeeded")
+#define AGENT_ERROR_PIN_NEEDED AGENT_ERROR("PinNeeded")
+#define AGENT_ERROR_BAD_PIN AGENT_ERROR("BadPin")
+#define AGENT_ERROR_PIN_LOCKED AGENT_ERROR("PinLocked")
+#define AGENT_ERROR_TOKEN_ABSENT AGENT_ERROR("TokenAbsent")
+#define AGENT_ERROR_PRESENCE_NEEDED AGENT_ERROR("UserPresenceNeeded")
+#define AGENT_ERROR_PRESENCE_REFUSED AGENT_ERROR("UserPresenceRefused")
+#define AGENT_ERROR_NO_CREDENTIAL AGENT_ERROR("NoSuchCredential")
+#define AGENT_ERROR_LAST_CREDENTIAL AGENT_ERROR("LastCredential")

@@ -60,6 +60,9 @@ static void help(void) {
                "                            (default 30); then the home is locked anyway\n"
                "     --idle-timeout=SEC     Close a client connection that sends no complete\n"
                "                            message for SEC seconds (default 300)\n"
+               "     --fido2-device=PATH    Also look for FIDO2 security keys at PATH: a\n"
+               "                            hidraw device, or unix:/SOCKET for CTAPHID over a\n"
+               "                            Unix seqpacket socket (repeatable, up to 8)\n"
                "  -d --debug                Log debug messages\n\n"
                "Environment: HOMEFS_STATE_DIR (default /var/lib/homefs), HOMEFS_RUNTIME_DIR\n"
                "(default /run/homefs).\n",
@@ -90,7 +93,7 @@ static int parse_seconds(const char *s, unsigned long max, const char *name, uns
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_ACTIVATION, ARG_HOMEFSD, ARG_CRYPTDEV, ARG_SKEL, ARG_FRONT_TIMEOUT,
-               ARG_IDLE_TIMEOUT };
+               ARG_IDLE_TIMEOUT, ARG_FIDO2_DEVICE };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -100,6 +103,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "skel", required_argument, NULL, ARG_SKEL },
                 { "front-timeout", required_argument, NULL, ARG_FRONT_TIMEOUT },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
+                { "fido2-device", required_argument, NULL, ARG_FIDO2_DEVICE },
                 { "debug", no_argument, NULL, 'd' },
                 {}
         };
@@ -141,6 +145,15 @@ static int parse_argv(int argc, char *argv[]) {
                         if (parse_seconds(optarg, 86400, "idle-timeout", &sec) < 0)
                                 return -EINVAL;
                         agent_config.idle_timeout_ms = (int) sec * 1000;
+                        break;
+                case ARG_FIDO2_DEVICE:
+                        if (agent_config.n_fido2_devices >= AGENT_FIDO2_DEVICES_MAX ||
+                            copy_path(agent_config.fido2_devices[agent_config.n_fido2_devices],
+                                      strncmp(optarg, "unix:", 5) == 0 ? optarg + 5 : optarg, "fido2-device") < 0)
+                                return -EINVAL;
+                        if (strncmp(optarg, "unix:", 5) == 0) /* keep the prefix: it names the transport */
+                                snprintf(agent_config.fido2_devices[agent_config.n_fido2_devices], PATH_MAX, "%s", optarg);
+                        agent_config.n_fido2_devices++;
                         break;
                 case 'd':
                         log_set_max_level(LOG_LEVEL_DEBUG);

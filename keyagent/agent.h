@@ -6,6 +6,8 @@
 
 #include "activation.h"
 
+#define AGENT_FIDO2_DEVICES_MAX 8U
+
 /* The agent's settings, fixed at start (command line). */
 struct agent_config {
         char homefsd[PATH_MAX];   /* the front daemon binary */
@@ -14,6 +16,8 @@ struct agent_config {
         enum activation_mode activation;
         unsigned front_timeout_sec; /* how long a homefsd may take to answer */
         int idle_timeout_ms;      /* a client must send a whole message within this */
+        char fido2_devices[AGENT_FIDO2_DEVICES_MAX][PATH_MAX]; /* --fido2-device, besides HID */
+        unsigned n_fido2_devices;
 };
 
 extern struct agent_config agent_config;

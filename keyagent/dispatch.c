@@ -11,7 +11,11 @@
 #include "home-ops.h"
 #include "log.h"
 #include "registry.h"
+#include "session.h"
+#include "ssh-keys.h"
+#include "secret.h"
 #include "spool.h"
+#include "token-list.h"
 
 #define PASSWORD_MAX 1024U
 #define USER_NAME_MAX 64U
@@ -22,6 +26,7 @@ struct call {
         struct json_object *params;
         struct agent_error error;
         bool conn_taken; /* RegisterFront: the conn now belongs to a home */
+        bool secret_reply; /* the reply carries a secret (a new recovery key) */
 };
 
 typedef struct json_object *(*method_fn)(struct call *c, int *r);
@@ -65,6 +70,17 @@ static int require_root(struct call *c) {
 static int get_password(struct call *c, const char *key, const char **ret) {
         int r = proto_get_string(c->params, key, PASSWORD_MAX, ret);
 
+        return r < 0 ? invalid_parameter(c, key, r) : 0;
+}
+
+/* An optional secret: NULL if absent or empty. */
+static int get_optional_secret(struct call *c, const char *key, const char **ret) {
+        int r = proto_get_string(c->params, key, PASSWORD_MAX, ret);
+
+        if (r == -ENOENT || (r >= 0 && (*ret)[0] == 0)) {
+                *ret = NULL;
+                return 0;
+        }
         return r < 0 ? invalid_parameter(c, key, r) : 0;
 }
 
@@ -160,6 +176,7 @@ static struct json_object *method_inspect(struct call *c, int *r) {
         WITH_HOME(c, h, *r, {
                 reply = home_summary(h);
                 json_object_object_add(reply, "record", user_record_to_json(h->record));
+                json_object_object_add(reply, "sessions", json_object_new_int64(h->n_sessions));
                 home_add_details(h, reply);
         });
         return reply;
@@ -180,15 +197,20 @@ static struct json_object *method_remove(struct call *c, int *r) {
 }
 
 static struct json_object *method_unlock(struct call *c, int *r) {
+        struct unlock_secrets secrets = {};
         struct json_object *reply;
-        const char *password;
         bool already = false;
         struct home *h;
 
-        if ((*r = get_password(c, "password", &password)) < 0)
+        if ((*r = get_optional_secret(c, "password", &secrets.password)) < 0 ||
+            (*r = get_optional_secret(c, "pin", &secrets.pin)) < 0)
                 return NULL;
+        if (proto_get_bool(c->params, "tokenUserPresence", &secrets.presence_told) == -EINVAL) {
+                *r = invalid_parameter(c, "tokenUserPresence", -EINVAL);
+                return NULL;
+        }
         WITH_HOME(c, h, *r, {
-                *r = home_unlock(h, password, &already, &c->error);
+                *r = home_unlock(h, &secrets, &already, &c->error);
                 if (*r >= 0 && !already)
                         spool_run_after_unlock(h);
         });
@@ -229,6 +251,76 @@ static struct json_object *method_passwd(struct call *c, int *r) {
         }
         WITH_HOME(c, h, *r, *r = home_passwd(h, old_pw, new_pw, &c->error));
         return *r < 0 ? NULL : json_object_new_object();
+}
+
+/* The session outlives this call: the connection is handed to session.c,
+ * which answers and holds it (with our reference on the home). */
+static struct json_object *method_acquire_session(struct call *c, int *r) {
+        struct json_object *reply;
+        const char *password = NULL;
+        bool already = false;
+        struct home *h;
+
+        *r = proto_get_string(c->params, "password", PASSWORD_MAX, &password);
+        if (*r == -ENOENT)
+                *r = 0;
+        else if (*r < 0) {
+                *r = invalid_parameter(c, "password", *r);
+                return NULL;
+        }
+        if ((*r = get_home(c, &h)) < 0)
+                return NULL;
+        pthread_mutex_lock(&h->lock);
+        if (h->removed)
+                *r = agent_error_set(&c->error, -ENOENT, AGENT_ERROR_NO_SUCH_HOME, "There is no home for %s.", h->user_name);
+        else
+                *r = session_acquire(h, password, &already, &c->error);
+        pthread_mutex_unlock(&h->lock);
+        proto_wipe_string(c->params, "password");
+        if (*r < 0) {
+                home_unref(h);
+                return NULL;
+        }
+        reply = json_object_new_object();
+        json_object_object_add(reply, "state", json_object_new_string("unlocked"));
+        json_object_object_add(reply, "alreadyUnlocked", json_object_new_boolean(already));
+        c->conn_taken = true;
+        session_hold(h, c->conn, reply);
+        return NULL;
+}
+
+/* A connection that holds a session never gets here (session.c serves it). */
+static struct json_object *method_release_session(struct call *c, int *r) {
+        *r = agent_error_set(&c->error, -EPERM, AGENT_ERROR_PERMISSION,
+                             "This connection holds no session; only the connection that acquired one can release it.");
+        return NULL;
+}
+
+/* Public keys only: any local caller may ask (sshd's AuthorizedKeysCommand
+ * runs unprivileged). */
+static struct json_object *method_get_ssh_keys(struct call *c, int *r) {
+        struct json_object *reply, *keys = NULL;
+        const char *name;
+        struct home *h;
+
+        if ((*r = proto_get_string(c->params, "userName", USER_NAME_MAX, &name)) < 0 || !user_name_is_valid(name)) {
+                *r = invalid_parameter(c, "userName", *r < 0 ? *r : -EINVAL);
+                return NULL;
+        }
+        if ((*r = registry_get(name, &h)) < 0) {
+                *r = agent_error_set(&c->error, *r, AGENT_ERROR_NO_SUCH_HOME, "There is no home for %s.", name);
+                return NULL;
+        }
+        pthread_mutex_lock(&h->lock);
+        *r = h->removed ? agent_error_set(&c->error, -ENOENT, AGENT_ERROR_NO_SUCH_HOME, "There is no home for %s.", name)
+                        : ssh_keys_get(h, &keys);
+        pthread_mutex_unlock(&h->lock);
+        home_unref(h);
+        if (*r < 0)
+                return NULL;
+        reply = json_object_new_object();
+        json_object_object_add(reply, "keys", keys);
+        return reply;
 }
 
 static struct json_object *method_authenticate(struct call *c, int *r) {
@@ -352,6 +444,104 @@ static struct json_object *method_clear_queue(struct call *c, int *r) {
         return reply;
 }
 
+static struct json_object *method_list_credentials(struct call *c, int *r) {
+        struct json_object *reply = NULL, *list = NULL;
+        struct home *h;
+
+        WITH_HOME(c, h, *r, *r = home_list_credentials(h, &list, &c->error));
+        if (*r < 0)
+                return NULL;
+        reply = json_object_new_object();
+        json_object_object_add(reply, "credentials", list);
+        return reply;
+}
+
+/* A user enrolling into their own home picks neither the code the agent
+ * loads (a PKCS#11 module-path) nor the socket it connects to: only p11-kit's
+ * registered modules, and "auto" or a device the agent was configured with. */
+static bool device_choice_allowed(const struct credential_spec *spec) {
+        if (spec->pkcs11_uri && (strstr(spec->pkcs11_uri, "module-path") || strstr(spec->pkcs11_uri, "module-name")))
+                return false;
+        if (!spec->fido2_device || streq(spec->fido2_device, "auto"))
+                return true;
+        for (unsigned i = 0; i < agent_config.n_fido2_devices; i++)
+                if (streq(spec->fido2_device, agent_config.fido2_devices[i]))
+                        return true;
+        return false;
+}
+
+static int get_credential_spec(struct call *c, struct credential_spec *spec) {
+        int r;
+
+        *spec = (struct credential_spec) {};
+        if (proto_get_bool(c->params, "recoveryKey", &spec->recovery_key) == -EINVAL)
+                return invalid_parameter(c, "recoveryKey", -EINVAL);
+        r = proto_get_string(c->params, "pkcs11TokenUri", PATH_MAX, &spec->pkcs11_uri);
+        if (r < 0 && r != -ENOENT)
+                return invalid_parameter(c, "pkcs11TokenUri", r);
+        r = get_optional_secret(c, "pin", &spec->pin);
+        if (r < 0)
+                return r;
+        r = proto_get_string(c->params, "fido2Device", PATH_MAX, &spec->fido2_device);
+        if (r < 0 && r != -ENOENT)
+                return invalid_parameter(c, "fido2Device", r);
+        spec->fido2_with_client_pin = spec->fido2_with_up = true;
+        if (proto_get_bool(c->params, "fido2WithClientPin", &spec->fido2_with_client_pin) == -EINVAL)
+                return invalid_parameter(c, "fido2WithClientPin", -EINVAL);
+        if (proto_get_bool(c->params, "fido2WithUserPresence", &spec->fido2_with_up) == -EINVAL)
+                return invalid_parameter(c, "fido2WithUserPresence", -EINVAL);
+        if (proto_get_bool(c->params, "fido2WithUserVerification", &spec->fido2_with_uv) == -EINVAL)
+                return invalid_parameter(c, "fido2WithUserVerification", -EINVAL);
+        if (c->peer_uid != 0 && !device_choice_allowed(spec))
+                return agent_error_set(&c->error, -EPERM, AGENT_ERROR_PERMISSION,
+                                       "Only root may name a PKCS#11 module or a FIDO2 device path; use --fido2-device=auto "
+                                       "or ask an administrator.");
+        if (!spec->recovery_key && !spec->pkcs11_uri && !spec->fido2_device)
+                return agent_error_set(&c->error, -EINVAL, AGENT_ERROR_INVALID_PARAMETER, "No credential to add was given.");
+        return 0;
+}
+
+/* Root, or the owner proving themselves with the password. */
+static struct json_object *method_add_credentials(struct call *c, int *r) {
+        _cleanup_secret_ char *recovery = NULL;
+        struct credential_spec spec;
+        struct json_object *reply;
+        const char *password;
+        struct home *h;
+
+        if ((*r = get_password(c, "password", &password)) < 0 || (*r = get_credential_spec(c, &spec)) < 0)
+                return NULL;
+        WITH_HOME(c, h, *r, *r = home_add_credentials(h, password, &spec, &recovery, &c->error));
+        if (*r < 0)
+                return NULL;
+        reply = json_object_new_object();
+        if (recovery) {
+                json_object_object_add(reply, "recoveryKey", json_object_new_string(recovery));
+                c->secret_reply = true;
+        }
+        return reply;
+}
+
+static struct json_object *method_remove_credential(struct call *c, int *r) {
+        unsigned long long slot;
+        struct home *h;
+
+        if ((*r = require_root(c)) < 0)
+                return NULL;
+        if (proto_get_u64(c->params, "keyslot", &slot) < 0 || slot > 1000) {
+                *r = invalid_parameter(c, "keyslot", -EINVAL);
+                return NULL;
+        }
+        WITH_HOME(c, h, *r, *r = home_remove_credential(h, (int) slot, &c->error));
+        return *r < 0 ? NULL : json_object_new_object();
+}
+
+/* Anyone may see which keys could be enrolled: token labels and URIs, no
+ * secrets. */
+static struct json_object *method_list_security_tokens(struct call *c, int *r) {
+        return security_tokens_list();
+}
+
 static struct json_object *method_register_front(struct call *c, int *r) {
         const char *name, *home_dir;
         struct home *h;
@@ -399,7 +589,14 @@ static const struct {
         { "io.homefs.Agent.Enqueue", method_enqueue },
         { "io.homefs.Agent.ListQueue", method_list_queue },
         { "io.homefs.Agent.ClearQueue", method_clear_queue },
+        { "io.homefs.Agent.ListCredentials", method_list_credentials },
+        { "io.homefs.Agent.AddCredentials", method_add_credentials },
+        { "io.homefs.Agent.RemoveCredential", method_remove_credential },
+        { "io.homefs.Agent.ListSecurityTokens", method_list_security_tokens },
         { "io.homefs.Agent.RegisterFront", method_register_front },
+        { "io.homefs.Agent.AcquireSession", method_acquire_session },
+        { "io.homefs.Agent.ReleaseSession", method_release_session },
+        { "io.homefs.Agent.GetSshKeys", method_get_ssh_keys },
 };
 
 static struct json_object *run_method(struct call *c, const char *method) {
@@ -440,11 +637,14 @@ void dispatch_connection(struct proto_conn *conn, uid_t peer_uid) {
                 reply = run_method(&c, method);
                 proto_wipe_string(c.params, "password");
                 proto_wipe_string(c.params, "newPassword");
+                proto_wipe_string(c.params, "pin");
                 json_object_put(msg);
                 if (c.conn_taken)
                         return;
                 if (reply) {
-                        r = proto_send(conn, reply, NULL, 0, false);
+                        r = proto_send(conn, reply, NULL, 0, c.secret_reply);
+                        if (c.secret_reply)
+                                proto_wipe_string(proto_parameters(reply), "recoveryKey");
                         json_object_put(reply);
                         if (r < 0)
                                 break;

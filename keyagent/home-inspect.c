@@ -4,6 +4,7 @@
 
 #include "home-ops.h"
 #include "log.h"
+#include "luks-token.h"
 
 /* diskSize (the image's size), imageAllocated (bytes it takes on the host);
  * while unlocked fileSystemSize and fileSystemUsed as df counts them. */

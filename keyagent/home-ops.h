@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "agent-error.h"
 #include "home.h"
@@ -17,15 +18,41 @@
 int home_create(struct json_object *record, const char *password, unsigned disk_size_percent, bool adopt,
                 struct user_record **ret, struct agent_error *e);
 
-/* Verify the password (rate-limited) and unlock. An unlocked home is only
- * verified, and *already is set. */
-int home_unlock(struct home *h, const char *password, bool *already, struct agent_error *e);
+/* What a caller may offer to unlock with; NULL for what was not given. */
+struct unlock_secrets {
+        const char *password;   /* a password or recovery key */
+        const char *pin;        /* a security token's PIN */
+        bool presence_told;     /* the caller told the user to touch the security key */
+};
+
+/* Verify the secrets (rate-limited) and unlock. An unlocked home is only
+ * verified, and *already is set. Without any secret, the error says what is
+ * needed: PinNeeded when a security token is present, else PasswordNeeded. */
+int home_unlock(struct home *h, const struct unlock_secrets *secrets, bool *already, struct agent_error *e);
+
+/* Credentials (keyslots): list them, add some with an existing password,
+ * remove one (never the last). */
+struct credential_spec {
+        bool recovery_key;
+        const char *pkcs11_uri; /* or NULL */
+        const char *pin;        /* the token's PIN, if it wants one at enrollment */
+        const char *fido2_device; /* a FIDO2 device path or "auto", or NULL */
+        bool fido2_with_client_pin, fido2_with_up, fido2_with_uv;
+};
+int home_list_credentials(struct home *h, struct json_object **ret, struct agent_error *e);
+int home_add_credentials(struct home *h, const char *password, const struct credential_spec *spec,
+                         char **ret_recovery_key, struct agent_error *e);
+int home_remove_credential(struct home *h, int keyslot, struct agent_error *e);
 
 /* The credential check of unlock, authenticate and an offline resize: the
  * account, the rate limit, then the volume key in secret memory (*key, freed
  * by the caller with secret_free()) and the image's geometry. */
 int home_verify(struct home *h, const char *password, void **key, size_t *key_size,
                 struct luks_geometry *geo, struct agent_error *e);
+
+/* The same with whatever the caller offered (home_unlock's methods). */
+int home_verify_secrets(struct home *h, const struct unlock_secrets *secrets, void **key, size_t *key_size,
+                        struct luks_geometry *geo, struct agent_error *e);
 
 /* Verify the password as unlock does (rate limit, account lock), and change
  * nothing else. */
@@ -39,9 +66,12 @@ int home_update(struct home *h, struct json_object *changes, struct agent_error 
  * the device torn down, the key gone. Locking a locked home succeeds. */
 int home_lock(struct home *h, struct agent_error *e);
 
-/* Count a failed (wrong password, PIN, token) or a good credential check
- * for the rate limit, persistently (ratelimit.h). Every way of checking a
- * credential must call one of them; home_unlock and home_passwd do. */
+/* The failed-attempt rate limit (ratelimit.h) with the record's burst and
+ * interval and the count kept across restarts: check before trying a
+ * credential (false: refused, *ret_retry_after_usec says when to retry);
+ * count a failed (wrong password, PIN, token) or a good check after. Every
+ * way of checking a credential must use these, not the bucket directly. */
+bool home_ratelimit_check(struct home *h, uint64_t *ret_retry_after_usec);
 void home_note_failed_attempt(struct home *h);
 void home_note_good_attempt(struct home *h);
 
@@ -70,5 +100,9 @@ void home_add_sizes(struct home *h, struct json_object *o);
 void home_add_details(struct home *h, struct json_object *o);
 
 int home_passwd(struct home *h, const char *old_password, const char *new_password, struct agent_error *e);
+
+/* May the account log in now (locked, notBeforeUSec, notAfterUSec)? Fills
+ * AccountLocked or AccountExpired. */
+int home_check_login(struct home *h, struct agent_error *e);
 
 int home_remove(struct home *h, bool force, struct agent_error *e);

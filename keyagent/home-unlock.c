@@ -13,6 +13,23 @@
 #include "luks.h"
 #include "registry.h"
 #include "secret.h"
+#include "unlock-methods.h"
+
+int home_check_login(struct home *h, struct agent_error *e) {
+        switch (user_record_check_login(h->record, now_usec())) {
+        case -EKEYREVOKED:
+                return agent_error_set(e, -EPERM, AGENT_ERROR_ACCOUNT_LOCKED,
+                                       "The account %s is locked; an administrator can unlock it with 'homefsctl update %s --locked=no'.",
+                                       h->user_name, h->user_name);
+        case -EKEYEXPIRED:
+                return agent_error_set(e, -EKEYEXPIRED, AGENT_ERROR_ACCOUNT_EXPIRED,
+                                       "The account %s has expired (notAfterUSec); ask an administrator.", h->user_name);
+        case -ETIME:
+                return agent_error_set(e, -EKEYEXPIRED, AGENT_ERROR_ACCOUNT_EXPIRED,
+                                       "The account %s is not valid yet (notBeforeUSec); ask an administrator.", h->user_name);
+        }
+        return 0;
+}
 
 /* The record's limits, and the failures counted before the agent started. */
 static struct ratelimit *home_ratelimit(struct home *h) {
@@ -20,6 +37,10 @@ static struct ratelimit *home_ratelimit(struct home *h) {
         if (!h->ratelimit.loaded)
                 (void) ratelimit_load(&h->ratelimit, h->user_name);
         return &h->ratelimit;
+}
+
+bool home_ratelimit_check(struct home *h, uint64_t *ret_retry_after_usec) {
+        return ratelimit_check(home_ratelimit(h), now_usec(), ret_retry_after_usec);
 }
 
 void home_note_failed_attempt(struct home *h) {
@@ -40,38 +61,21 @@ static int unlock_precheck(struct home *h, struct agent_error *e) {
         uint64_t retry = 0;
         int r;
 
-        if (h->record->locked)
-                return agent_error_set(e, -EPERM, AGENT_ERROR_ACCOUNT_LOCKED,
-                                       "The account %s is locked; an administrator can unlock it with 'homefsctl update %s --locked=no'.",
-                                       h->user_name, h->user_name);
+        r = home_check_login(h, e);
+        if (r < 0)
+                return r;
         r = home_paths_check(h->record, e);
         if (r < 0)
                 return r;
         r = home_image_check(h->record->image_path, e);
         if (r < 0)
                 return r;
-        if (!ratelimit_check(home_ratelimit(h), now_usec(), &retry)) {
+        if (!home_ratelimit_check(h, &retry)) {
                 e->retry_after_usec = retry;
                 return agent_error_set(e, -EAGAIN, AGENT_ERROR_RATE_LIMITED,
                                        "Too many failed attempts for %s; try again in %llu s.",
                                        h->user_name, (unsigned long long) ((retry + 999999) / 1000000));
         }
-        return 0;
-}
-
-/* Open a keyslot with the password; counts failures for the rate limit. */
-static int unlock_get_key(struct home *h, const char *password, void *key, size_t *key_size,
-                          struct luks_geometry *geo, struct agent_error *e) {
-        int r = luks_get_volume_key(h->record->image_path, password, key, key_size, geo);
-
-        if (r == -EPERM) {
-                home_note_failed_attempt(h);
-                return agent_error_set(e, r, AGENT_ERROR_BAD_CREDENTIALS, "Wrong password for %s.", h->user_name);
-        }
-        if (r < 0)
-                return agent_error_set(e, r, AGENT_ERROR_FAILED,
-                                       "Cannot read the LUKS2 header of %s: %s.", h->record->image_path, strerror(-r));
-        home_note_good_attempt(h);
         return 0;
 }
 
@@ -113,8 +117,8 @@ static int unlock_attach(struct home *h, const void *key, size_t key_size, const
         return 0;
 }
 
-int home_verify(struct home *h, const char *password, void **key, size_t *key_size,
-                struct luks_geometry *geo, struct agent_error *e) {
+int home_verify_secrets(struct home *h, const struct unlock_secrets *secrets, void **key, size_t *key_size,
+                        struct luks_geometry *geo, struct agent_error *e) {
         int r;
 
         r = unlock_precheck(h, e);
@@ -123,17 +127,22 @@ int home_verify(struct home *h, const char *password, void **key, size_t *key_si
         *key = secret_alloc(LUKS_VOLUME_KEY_MAX);
         if (!*key)
                 return -ENOMEM;
-        return unlock_get_key(h, password, *key, key_size, geo, e);
+        return unlock_methods_get_key(h, secrets, *key, key_size, geo, e);
 }
 
-int home_unlock(struct home *h, const char *password, bool *already, struct agent_error *e) {
+int home_verify(struct home *h, const char *password, void **key, size_t *key_size,
+                struct luks_geometry *geo, struct agent_error *e) {
+        return home_verify_secrets(h, &(struct unlock_secrets) { .password = password }, key, key_size, geo, e);
+}
+
+int home_unlock(struct home *h, const struct unlock_secrets *secrets, bool *already, struct agent_error *e) {
         _cleanup_secret_ void *key = NULL;
         struct luks_geometry geo;
         size_t key_size = 0;
         int r;
 
         *already = false;
-        r = home_verify(h, password, &key, &key_size, &geo, e);
+        r = home_verify_secrets(h, secrets, &key, &key_size, &geo, e);
         if (r < 0)
                 return r;
         if (h->unlocked) {

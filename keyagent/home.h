@@ -37,6 +37,7 @@ struct home {
         struct activation activation;
         int mount_fd;                  /* the detached backing mount, or -1 */
         struct ratelimit ratelimit;
+        unsigned n_sessions;           /* login sessions holding the home (session.c) */
 };
 
 /* The state as seen now (checks the front is still connected). Call with the

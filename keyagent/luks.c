@@ -7,14 +7,10 @@
 #include "log.h"
 #include "luks.h"
 
-static void crypt_freep(struct crypt_device **cd) {
-        crypt_free(*cd);
-}
-#define _cleanup_crypt_ _cleanup_(crypt_freep)
 
 /* The record's PBKDF choice as libcryptsetup wants it. Forcing iterations
  * skips the benchmark (tests use pbkdf2 with 1000 iterations). */
-static void pbkdf_from_record(const struct user_record *r, struct crypt_pbkdf_type *p) {
+void luks_pbkdf_from_record(const struct user_record *r, struct crypt_pbkdf_type *p) {
         const char *type = r->luks_pbkdf_type ? r->luks_pbkdf_type : CRYPT_KDF_ARGON2ID;
 
         memset(p, 0, sizeof(*p));
@@ -35,7 +31,7 @@ static void pbkdf_from_record(const struct user_record *r, struct crypt_pbkdf_ty
         }
 }
 
-static int open_image(const char *image_path, struct crypt_device **ret) {
+int luks_open(const char *image_path, struct crypt_device **ret) {
         struct crypt_device *cd;
         int r;
 
@@ -60,7 +56,7 @@ int luks_format(const char *image_path, const struct user_record *r, const char 
         };
         int k;
 
-        pbkdf_from_record(r, &pbkdf);
+        luks_pbkdf_from_record(r, &pbkdf);
         params.pbkdf = &pbkdf;
 
         k = crypt_init(&cd, image_path);
@@ -99,18 +95,18 @@ static int read_geometry(struct crypt_device *cd, struct luks_geometry *geo, uin
         return 0;
 }
 
-int luks_get_volume_key(const char *image_path, const char *password,
-                        void *key, size_t *key_size, struct luks_geometry *geo) {
+int luks_get_volume_key_slot(const char *image_path, int keyslot, const char *password,
+                             void *key, size_t *key_size, struct luks_geometry *geo) {
         _cleanup_crypt_ struct crypt_device *cd = NULL;
         size_t size = LUKS_VOLUME_KEY_MAX;
         int r;
 
-        r = open_image(image_path, &cd);
+        r = luks_open(image_path, &cd);
         if (r < 0)
                 return r;
         if ((size_t) crypt_get_volume_key_size(cd) > LUKS_VOLUME_KEY_MAX)
                 return log_error_errno(-EINVAL, "%s: volume key larger than %u bytes", image_path, LUKS_VOLUME_KEY_MAX);
-        r = crypt_volume_key_get(cd, CRYPT_ANY_SLOT, key, &size, password, strlen(password));
+        r = crypt_volume_key_get(cd, keyslot, key, &size, password, strlen(password));
         if (r == -EPERM || r == -ENOENT)
                 return -EPERM;
         if (r < 0)
@@ -129,16 +125,21 @@ int luks_get_volume_key(const char *image_path, const char *password,
         return 0;
 }
 
+int luks_get_volume_key(const char *image_path, const char *password,
+                        void *key, size_t *key_size, struct luks_geometry *geo) {
+        return luks_get_volume_key_slot(image_path, CRYPT_ANY_SLOT, password, key, key_size, geo);
+}
+
 int luks_change_password(const char *image_path, const struct user_record *r,
                          const char *old_password, const char *new_password) {
         _cleanup_crypt_ struct crypt_device *cd = NULL;
         struct crypt_pbkdf_type pbkdf;
         int k;
 
-        k = open_image(image_path, &cd);
+        k = luks_open(image_path, &cd);
         if (k < 0)
                 return k;
-        pbkdf_from_record(r, &pbkdf);
+        luks_pbkdf_from_record(r, &pbkdf);
         k = crypt_set_pbkdf_type(cd, &pbkdf);
         if (k < 0)
                 return log_error_errno(k, "PBKDF settings rejected by libcryptsetup: %m");

@@ -1,17 +1,30 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <libcryptsetup.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <json-c/json.h>
 
+#include "macro.h"
 #include "record.h"
 
 /* LUKS2 through libcryptsetup: format, keyslots, the volume key. Works on an
  * image file without device-mapper (only activation needs dm). */
 
 #define LUKS_VOLUME_KEY_MAX 64U
+
+static inline void crypt_freep(struct crypt_device **cd) {
+        crypt_free(*cd);
+}
+#define _cleanup_crypt_ _cleanup_(crypt_freep)
+
+/* crypt_init and crypt_load of a LUKS2 image (errors logged). */
+int luks_open(const char *image_path, struct crypt_device **ret);
+
+/* The record's PBKDF choice as libcryptsetup wants it. */
+void luks_pbkdf_from_record(const struct user_record *r, struct crypt_pbkdf_type *p);
 
 /* Where the encrypted data lives in the image, for the userspace engine. */
 struct luks_geometry {
@@ -34,9 +47,9 @@ int luks_format(const char *image_path, const struct user_record *r, const char 
 int luks_get_volume_key(const char *image_path, const char *password,
                         void *key, size_t *key_size, struct luks_geometry *geo);
 
-/* The enrolled credentials (luks-slots.c): an array of {keyslot, type},
- * type "password" or the LUKS2 token type naming the keyslot. */
-int luks_list_credentials(const char *image_path, struct json_object **ret);
+/* The same, trying only one keyslot (CRYPT_ANY_SLOT: all). */
+int luks_get_volume_key_slot(const char *image_path, int keyslot, const char *password,
+                             void *key, size_t *key_size, struct luks_geometry *geo);
 
 /* Replace the keyslot opened by old_password with one for new_password, with
  * the record's PBKDF settings. -EPERM for a wrong old password. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,10 +24,21 @@ static const struct {
         { "BadCredentials", EPERM },
         { "RateLimited", EAGAIN },
         { "AccountLocked", EKEYREVOKED },
+        { "AccountExpired", EKEYEXPIRED },
+        { "HomeLocked", ENOKEY },
         { "ImageMissing", ENOMEDIUM },
         { "HomeBusy", EBUSY },
         { "FrontNotRunning", ESRCH },
         { "Failed", EIO },
+        { "PasswordNeeded", ENOKEY },
+        { "PinNeeded", ENOANO },
+        { "BadPin", EBADE },
+        { "PinLocked", ENOLCK },
+        { "TokenAbsent", ENXIO },
+        { "UserPresenceNeeded", ENOMSG },
+        { "UserPresenceRefused", ETIME },
+        { "NoSuchCredential", ENODATA },
+        { "LastCredential", ENOTEMPTY },
 };
 
 void agent_error_clear(struct agent_error *e) {
@@ -98,14 +110,13 @@ static int set_reply_error(struct agent_error *e, struct json_object *reply) {
         return r;
 }
 
-int agent_socket_connect(void) {
+static int socket_connect_at(const char *path) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         _cleanup_close_ int fd = -1;
-        int r;
 
-        r = homefs_agent_socket_path(sa.sun_path, sizeof(sa.sun_path));
-        if (r < 0)
-                return r;
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
@@ -114,16 +125,33 @@ int agent_socket_connect(void) {
         return TAKE_FD(fd);
 }
 
+int agent_socket_connect(void) {
+        char path[sizeof(((struct sockaddr_un *) 0)->sun_path)];
+        int r;
+
+        r = homefs_agent_socket_path(path, sizeof(path));
+        if (r < 0)
+                return r;
+        return socket_connect_at(path);
+}
+
 int agent_connect(struct proto_conn **ret, struct agent_error *error) {
+        return agent_connect_runtime_dir(homefs_runtime_dir(), ret, error);
+}
+
+int agent_connect_runtime_dir(const char *runtime_dir, struct proto_conn **ret, struct agent_error *error) {
+        char path[PATH_MAX];
         struct proto_conn *c;
         int fd;
 
         agent_error_clear(error);
         if (error)
                 /* Even when too long, so the message can show (the start of) it. */
-                snprintf(error->socket_path, sizeof(error->socket_path), "%s/agent.sock",
-                         homefs_runtime_dir());
-        fd = agent_socket_connect();
+                snprintf(error->socket_path, sizeof(error->socket_path), "%s/agent.sock", runtime_dir);
+        if ((size_t) snprintf(path, sizeof(path), "%s/agent.sock", runtime_dir) >= sizeof(path))
+                fd = -ENAMETOOLONG;
+        else
+                fd = socket_connect_at(path);
         if (fd < 0)
                 return set_local(error, AGENT_ERROR_CONNECT, fd);
         c = proto_conn_new(fd);
@@ -152,6 +180,7 @@ int agent_call(struct proto_conn *c, const char *method, struct json_object *par
         if (secret) {
                 proto_wipe_string(params, "password");
                 proto_wipe_string(params, "newPassword");
+                proto_wipe_string(params, "pin");
         }
         json_object_put(call);
         json_object_put(params);
@@ -277,6 +306,12 @@ static const char *format_reply(const struct agent_error *e, const char *user, c
                 /* Root is never denied for lack of privilege, so no hint then. */
                 return sentence(buf, size, message_or(e, "Permission denied"),
                                 geteuid() == 0 ? NULL : "run it as root, or act on your own home only");
+        if (streq(name, "AccountExpired"))
+                return sentence(buf, size, message_or(e, "The account has expired"), NULL);
+        if (streq(name, "HomeLocked")) {
+                snprintf(what, sizeof(what), "The home of %s is locked", user);
+                return sentence(buf, size, message_or(e, what), "unlock it first");
+        }
         if (streq(name, "AccountLocked")) {
                 snprintf(what, sizeof(what), "The account %s is locked", user);
                 return sentence(buf, size, message_or(e, what), "ask an administrator to unlock it");
@@ -304,6 +339,12 @@ static const char *format_reply(const struct agent_error *e, const char *user, c
                                 "choose another");
         if (streq(name, "InvalidParameter") || streq(name, "InvalidRecord"))
                 return sentence(buf, size, message_or(e, "Invalid request"), NULL);
+        if (streq(name, "BadPin") || streq(name, "PinLocked") || streq(name, "TokenAbsent") ||
+            streq(name, "PinNeeded") || streq(name, "PasswordNeeded") || streq(name, "NoSuchCredential") ||
+            streq(name, "UserPresenceNeeded") || streq(name, "UserPresenceRefused"))
+                return sentence(buf, size, message_or(e, name), NULL);
+        if (streq(name, "LastCredential"))
+                return sentence(buf, size, message_or(e, "That is the last credential"), "add another one first");
         if (streq(name, "Failed"))
                 return sentence(buf, size, message_or(e, strerror(-e->errnum)),
                                 "see the log of homefs-agent for details");

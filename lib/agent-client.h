@@ -22,9 +22,20 @@
  *   io.homefs.Agent.BadCredentials    -EPERM
  *   io.homefs.Agent.RateLimited       -EAGAIN
  *   io.homefs.Agent.AccountLocked     -EKEYREVOKED
+ *   io.homefs.Agent.AccountExpired    -EKEYEXPIRED
+ *   io.homefs.Agent.HomeLocked        -ENOKEY
  *   io.homefs.Agent.ImageMissing      -ENOMEDIUM
  *   io.homefs.Agent.HomeBusy          -EBUSY
  *   io.homefs.Agent.FrontNotRunning   -ESRCH
+ *   io.homefs.Agent.PasswordNeeded    -ENOKEY
+ *   io.homefs.Agent.PinNeeded         -ENOANO
+ *   io.homefs.Agent.BadPin            -EBADE
+ *   io.homefs.Agent.PinLocked         -ENOLCK
+ *   io.homefs.Agent.TokenAbsent       -ENXIO
+ *   io.homefs.Agent.UserPresenceNeeded  -ENOMSG
+ *   io.homefs.Agent.UserPresenceRefused -ETIME
+ *   io.homefs.Agent.NoSuchCredential  -ENODATA
+ *   io.homefs.Agent.LastCredential    -ENOTEMPTY
  *   io.homefs.Agent.Failed            -(its "errno" parameter), or -EIO
  *   any other name                    -EPROTO
  *
@@ -59,6 +70,10 @@ static inline void agent_error_clearp(struct agent_error *e) {
 
 /* Connect to $HOMEFS_RUNTIME_DIR/agent.sock. error may be NULL. */
 int agent_connect(struct proto_conn **ret, struct agent_error *error);
+/* Connect to <runtime_dir>/agent.sock, whatever the environment says: for
+ * the PAM module, which must not trust the environment of the process it is
+ * loaded into (a setuid su inherits the caller's). */
+int agent_connect_runtime_dir(const char *runtime_dir, struct proto_conn **ret, struct agent_error *error);
 
 /* Just the connected socket (negative errno on failure): for homefsd, which
  * turns its connection around after registering. */
@@ -69,7 +84,7 @@ int agent_socket_connect(void);
  * and the reply's parameters in *ret (owned by the caller; an empty object if
  * the reply had none; ret may be NULL), or a negative errno as above with error filled in.
  * error may be NULL. With secret set, the serialized call is wiped after
- * sending and the string members "password" and "newPassword" of params are
+ * sending and the string members "password", "newPassword" and "pin" of params are
  * wiped before they are freed. */
 int agent_call(struct proto_conn *c, const char *method, struct json_object *params, bool secret,
                struct json_object **ret, struct agent_error *error);

@@ -48,13 +48,18 @@
         X("rateLimitIntervalUSec",    FIELD_U64,    rate_limit_interval_usec) \
         X("rateLimitBurst",           FIELD_U32,    rate_limit_burst)         \
         X("lastChangeUSec",           FIELD_U64,    last_change_usec)         \
-        X("lastPasswordChangeUSec",   FIELD_U64,    last_password_change_usec)
+        X("lastPasswordChangeUSec",   FIELD_U64,    last_password_change_usec) \
+        X("notBeforeUSec",            FIELD_U64,    not_before_usec)          \
+        X("notAfterUSec",             FIELD_U64,    not_after_usec)           \
+        X("keepUnlockedAfterLogout",  FIELD_BOOL,   keep_unlocked_after_logout) \
+        X("sshAuthorizedKeys",        FIELD_STRV,   ssh_authorized_keys)
 
 enum field_kind {
         FIELD_STRING, /* char *, NULL when unset */
         FIELD_U32,    /* uint32_t, 0 when unset */
         FIELD_U64,    /* uint64_t, 0 when unset */
         FIELD_BOOL,   /* bool, false when unset */
+        FIELD_STRV,   /* char **, NULL-terminated, NULL when unset (never empty) */
 };
 
 struct field {
@@ -95,6 +100,14 @@ static const char *field_string_get(const struct user_record *r, const struct fi
         return *(char *const *) ((const uint8_t *) r + f->offset);
 }
 
+static char ***field_strv(struct user_record *r, const struct field *f) {
+        return (char ***) ((uint8_t *) r + f->offset);
+}
+
+static char *const *field_strv_get(const struct user_record *r, const struct field *f) {
+        return *(char **const *) ((const uint8_t *) r + f->offset);
+}
+
 static bool *field_bool(struct user_record *r, const struct field *f) {
         return (bool *) ((uint8_t *) r + f->offset);
 }
@@ -132,6 +145,8 @@ static bool field_is_set(const struct user_record *r, const struct field *f) {
                 return field_uint_get(r, f) != 0;
         case FIELD_BOOL:
                 return field_bool_get(r, f);
+        case FIELD_STRV:
+                return field_strv_get(r, f) != NULL;
         }
         return false;
 }
@@ -149,7 +164,75 @@ static void field_unset(struct user_record *r, const struct field *f) {
         case FIELD_BOOL:
                 *field_bool(r, f) = false;
                 break;
+        case FIELD_STRV:
+                strv_free(*field_strv(r, f));
+                *field_strv(r, f) = NULL;
+                break;
         }
+}
+
+void strv_free(char **l) {
+        for (char **p = l; p && *p; p++)
+                free(*p);
+        free(l);
+}
+
+size_t strv_length(char *const *l) {
+        size_t n = 0;
+
+        while (l && l[n])
+                n++;
+        return n;
+}
+
+/* A JSON array of strings as a strv; an empty array gives NULL (unset). */
+static int strv_from_json(struct json_object *v, char ***ret) {
+        size_t n = json_object_array_length(v);
+        char **l;
+
+        *ret = NULL;
+        if (n == 0)
+                return 0;
+        l = calloc(n + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                struct json_object *item = json_object_array_get_idx(v, i);
+
+                if (!json_object_is_type(item, json_type_string)) {
+                        strv_free(l);
+                        return -EBADMSG;
+                }
+                l[i] = strdup(json_object_get_string(item));
+                if (!l[i]) {
+                        strv_free(l);
+                        return -ENOMEM;
+                }
+        }
+        *ret = l;
+        return 0;
+}
+
+static struct json_object *strv_to_json(char *const *l) {
+        struct json_object *a = json_object_new_array();
+
+        for (size_t i = 0; a && l && l[i]; i++)
+                if (json_object_array_add(a, json_object_new_string(l[i])) < 0) {
+                        json_object_put(a);
+                        return NULL;
+                }
+        return a;
+}
+
+static bool strv_equal(char *const *a, char *const *b) {
+        size_t n = strv_length(a);
+
+        if (n != strv_length(b))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!streq(a[i], b[i]))
+                        return false;
+        return true;
 }
 
 static int set_error(char **error, int r, const char *fmt, ...) _printf_(3, 4);
@@ -178,8 +261,7 @@ void user_record_free(struct user_record *r) {
         if (!r)
                 return;
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
-                if (fields[i].kind == FIELD_STRING)
-                        free(*field_string(r, &fields[i]));
+                field_unset(r, &fields[i]);
         free(r);
 }
 
@@ -213,6 +295,19 @@ static int field_set_json(struct user_record *r, const struct field *f, struct j
                         return -EBADMSG;
                 *field_bool(r, f) = json_object_get_boolean(v);
                 return 0;
+        case FIELD_STRV: {
+                char **l;
+                int k;
+
+                if (!json_object_is_type(v, json_type_array))
+                        return -EBADMSG;
+                k = strv_from_json(v, &l);
+                if (k < 0)
+                        return k;
+                strv_free(*field_strv(r, f));
+                *field_strv(r, f) = l;
+                return 0;
+        }
         }
         return -EBADMSG;
 }
@@ -344,6 +439,9 @@ struct json_object *user_record_to_json(const struct user_record *r) {
                 case FIELD_BOOL:
                         v = json_object_new_boolean(true);
                         break;
+                case FIELD_STRV:
+                        v = strv_to_json(field_strv_get(r, f));
+                        break;
                 }
                 if (!v || json_object_object_add(o, f->name, v) < 0) {
                         json_object_put(v);
@@ -388,6 +486,25 @@ static int emit_scalar(yaml_emitter_t *e, const char *value, bool plain) {
         return yaml_emitter_emit(e, &ev) ? 0 : -EINVAL;
 }
 
+static int emit_strv(yaml_emitter_t *e, char *const *l) {
+        yaml_event_t ev;
+        int k;
+
+        if (!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE) ||
+            !yaml_emitter_emit(e, &ev))
+                return -EINVAL;
+        for (size_t i = 0; l && l[i]; i++) {
+                if (strlen(l[i]) > INT_MAX)
+                        return -EINVAL;
+                k = emit_scalar(e, l[i], string_is_plain_safe(l[i]));
+                if (k < 0)
+                        return k;
+        }
+        if (!yaml_sequence_end_event_initialize(&ev) || !yaml_emitter_emit(e, &ev))
+                return -EINVAL;
+        return 0;
+}
+
 static int emit_field(yaml_emitter_t *e, const struct user_record *r, const struct field *f) {
         char buf[32];
         const char *s;
@@ -409,6 +526,8 @@ static int emit_field(yaml_emitter_t *e, const struct user_record *r, const stru
                 return emit_scalar(e, buf, true);
         case FIELD_BOOL:
                 return emit_scalar(e, field_bool_get(r, f) ? "true" : "false", true);
+        case FIELD_STRV:
+                return emit_strv(e, field_strv_get(r, f));
         }
         return -EINVAL;
 }
@@ -541,6 +660,9 @@ static int field_apply_default(struct user_record *r, const struct field *f, str
                 /* Unset is false, and the schema test makes sure every
                  * boolean default is false: nothing to do. */
                 return 0;
+        case FIELD_STRV:
+                /* Lists have no defaults. */
+                return -EBADMSG;
         }
         return -EBADMSG;
 }
@@ -654,6 +776,10 @@ bool user_record_equal(const struct user_record *a, const struct user_record *b)
                         break;
                 case FIELD_BOOL:
                         if (field_bool_get(a, f) != field_bool_get(b, f))
+                                return false;
+                        break;
+                case FIELD_STRV:
+                        if (!strv_equal(field_strv_get(a, f), field_strv_get(b, f)))
                                 return false;
                         break;
                 }
@@ -824,5 +950,15 @@ int user_record_delete(int dir_fd, const char *user_name) {
                 return negative_errno();
         if (fsync(dir_fd) < 0)
                 return negative_errno();
+        return 0;
+}
+
+int user_record_check_login(const struct user_record *r, uint64_t now_usec) {
+        if (r->locked)
+                return -EKEYREVOKED;
+        if (r->not_before_usec && now_usec < r->not_before_usec)
+                return -ETIME;
+        if (r->not_after_usec && now_usec > r->not_after_usec)
+                return -EKEYEXPIRED;
         return 0;
 }

@@ -42,7 +42,20 @@ struct user_record {
         uint32_t rate_limit_burst;  /* rateLimitBurst: failed unlocks allowed per window */
         uint64_t last_change_usec;  /* lastChangeUSec, µs since the epoch */
         uint64_t last_password_change_usec; /* lastPasswordChangeUSec */
+        uint64_t not_before_usec;   /* notBeforeUSec: no login before, µs since the epoch */
+        uint64_t not_after_usec;    /* notAfterUSec: no login after */
+        bool keep_unlocked_after_logout; /* keepUnlockedAfterLogout: no lock at the last logout */
+        char **ssh_authorized_keys; /* sshAuthorizedKeys: NULL-terminated, NULL when none */
 };
+
+/* NULL-terminated string lists (the record's list fields). */
+void strv_free(char **l);
+size_t strv_length(char *const *l);
+
+/* May the account log in at now_usec (µs since the epoch)? 0, or
+ * -EKEYREVOKED (locked), -EKEYEXPIRED (after notAfterUSec), -ETIME (before
+ * notBeforeUSec). */
+int user_record_check_login(const struct user_record *r, uint64_t now_usec);
 
 struct user_record *user_record_new(void);
 void user_record_free(struct user_record *r);

@@ -27,6 +27,8 @@ struct schema_property {
         int64_t minimum, maximum;
         bool has_min_length, has_max_length;
         int64_t min_length, max_length;
+        bool has_max_items;             /* array: at most this many items */
+        int64_t max_items;
         const char *pattern;            /* NULL: none */
         bool has_regex;                 /* regex compiled (and to be freed) */
         regex_t regex;
@@ -91,6 +93,8 @@ static const char *schema_type_to_string(enum schema_type t) {
                 return "an integer";
         case SCHEMA_BOOLEAN:
                 return "a boolean (true or false)";
+        case SCHEMA_STRING_ARRAY:
+                return "a list of strings";
         }
         return "?";
 }
@@ -123,6 +127,8 @@ static bool json_matches_type(struct json_object *v, enum schema_type t) {
                 return json_object_is_type(v, json_type_int);
         case SCHEMA_BOOLEAN:
                 return json_object_is_type(v, json_type_boolean);
+        case SCHEMA_STRING_ARRAY:
+                return json_object_is_type(v, json_type_array);
         }
         return false;
 }
@@ -214,6 +220,28 @@ static int check_integer(const struct schema_property *p, struct json_object *v,
         return 0;
 }
 
+/* A list of strings: each item is checked like a string property. */
+static int check_string_array(const struct schema_property *p, struct json_object *v, char **problem) {
+        size_t n = json_object_array_length(v);
+        int r;
+
+        if (p->has_max_items && n > (uint64_t) p->max_items)
+                return problemf(problem, "must have at most %" PRIi64 " items", p->max_items);
+        for (size_t i = 0; i < n; i++) {
+                struct json_object *item = json_object_array_get_idx(v, i);
+                _cleanup_free_ char *inner = NULL;
+
+                if (!json_object_is_type(item, json_type_string))
+                        return problemf(problem, "item %zu must be a string, not %s", i + 1, json_type_to_string(item));
+                r = check_string(p, item, &inner);
+                if (r == -EINVAL)
+                        return problemf(problem, "item %zu %s", i + 1, inner);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* Check one value against one property. On failure returns -EINVAL and a
  * malloc'ed description of the problem in *problem. */
 static int property_check(const struct schema_property *p, struct json_object *v, char **problem) {
@@ -227,6 +255,8 @@ static int property_check(const struct schema_property *p, struct json_object *v
                 r = check_string(p, v, problem);
         else if (p->type == SCHEMA_INTEGER)
                 r = check_integer(p, v, problem);
+        else if (p->type == SCHEMA_STRING_ARRAY)
+                r = check_string_array(p, v, problem);
         else
                 r = 0;
         if (r < 0)
@@ -336,9 +366,11 @@ static int kw_type(struct json_object *v, const char *origin, const char *prop,
                 *ret = SCHEMA_INTEGER;
         else if (streq(t, "boolean"))
                 *ret = SCHEMA_BOOLEAN;
+        else if (streq(t, "array"))
+                *ret = SCHEMA_STRING_ARRAY;
         else
                 return set_error(error, -EBADMSG, origin, 0, prop,
-                                 "schema type must be one of: string, integer, boolean");
+                                 "schema type must be one of: string, integer, boolean, array");
         return 0;
 }
 
@@ -391,6 +423,10 @@ static int property_parse_keyword(struct schema_property *p, const char *kw, str
                 p->has_max_length = true;
                 return kw_length(v, origin, prop, kw, &p->max_length, error);
         }
+        if (streq(kw, "maxItems")) {
+                p->has_max_items = true;
+                return kw_length(v, origin, prop, kw, &p->max_items, error);
+        }
         return set_error(error, -EBADMSG, origin, 0, prop, "unknown schema keyword '%s'", kw);
 }
 
@@ -404,9 +440,13 @@ static int property_finish(struct schema_property *p, const char *origin, char *
         if ((p->has_minimum || p->has_maximum) && p->type != SCHEMA_INTEGER)
                 return set_error(error, -EBADMSG, origin, 0, p->name, "minimum/maximum need type integer");
         if ((p->has_min_length || p->has_max_length || p->pattern || p->pattern_description) &&
-            p->type != SCHEMA_STRING)
+            p->type != SCHEMA_STRING && p->type != SCHEMA_STRING_ARRAY)
                 return set_error(error, -EBADMSG, origin, 0, p->name,
-                                 "minLength/maxLength/pattern need type string");
+                                 "minLength/maxLength/pattern need type string or array");
+        if (p->has_max_items && p->type != SCHEMA_STRING_ARRAY)
+                return set_error(error, -EBADMSG, origin, 0, p->name, "maxItems needs type array");
+        if (p->enumeration && p->type == SCHEMA_STRING_ARRAY)
+                return set_error(error, -EBADMSG, origin, 0, p->name, "enum does not apply to type array");
         if (p->has_minimum && p->has_maximum && p->minimum > p->maximum)
                 return set_error(error, -EBADMSG, origin, 0, p->name, "minimum is above maximum");
         if (p->has_min_length && p->has_max_length && p->min_length > p->max_length)
@@ -590,6 +630,14 @@ static void builtin_load(void) {
                 log_error("Failed to load the user record schema: %s", error);
         else if (r < 0)
                 log_error_errno(r, "Failed to load the user record schema: %m");
+}
+
+/* Free it when the library goes away: at exit, and when pam_homefs.so (which
+ * links this library in) is unloaded by pam_end(), possibly once per login
+ * in a long-running daemon. */
+__attribute__((destructor)) static void builtin_free(void) {
+        schema_free(builtin_schema);
+        builtin_schema = NULL;
 }
 
 int schema_get(const struct schema **ret) {

@@ -13,6 +13,7 @@ enum schema_type {
         SCHEMA_STRING,
         SCHEMA_INTEGER,
         SCHEMA_BOOLEAN,
+        SCHEMA_STRING_ARRAY, /* "array": a list of strings, each checked by the string keywords */
 };
 
 struct schema;

@@ -11,10 +11,12 @@
  * The front end supplies how to ask and how to tell (a terminal, a PAM
  * conversation); the flow owns the protocol.
  *
- * Extension point for tokens (FIDO2, PKCS#11): the agent may answer with an
- * error asking for more (e.g. a PIN); the flow then asks through ask() with a
- * prompt of its own and retries with the extra parameter. Notices the agent
- * sends while it works ("touch your security key") go to info(). */
+ * Without a known password, the flow first asks the agent what it needs
+ * (Unlock without secrets): PinNeeded when a security token of the home is
+ * present, and the flow asks "Security token PIN for USER" (an empty answer
+ * falls back to the password), retrying a wrong PIN (BadPin); otherwise
+ * PasswordNeeded, and the flow asks for the password as before. A recovery
+ * key is accepted wherever a password is. Lines for the user go to info(). */
 
 struct unlock_prompter {
         /* Ask for a secret with echo off. Returns 0 and a string in secret
@@ -35,6 +37,9 @@ struct unlock_request {
         unsigned tries;
         /* Ask only for the password, never retry (non-interactive callers). */
         bool no_ask;
+        /* Ask for a recovery key instead of the password ("Recovery key
+         * for USER: "); it goes to the agent as the password. */
+        bool recovery_key;
 };
 
 struct unlock_result {

@@ -88,6 +88,65 @@ export HOMEFS_STATE_DIR=$T/state
 export HOMEFS_RUNTIME_DIR=$T/run
 AGENT_PID=
 TEST_USERS=()
+CLEANUP_CMDS=()
+
+# on_cleanup CMD...: run CMD (a string for eval) first thing in the cleanup,
+# for what a test starts beyond the agent (sshd, a tmux server).
+on_cleanup() { CLEANUP_CMDS+=("$*"); }
+
+# install_pam_service VAR TAG: a PAM service name unique to this run in $VAR;
+# its file /etc/pam.d/$VAR (written by the test from stdin) goes in the cleanup.
+install_pam_service() {
+        local f
+        # A run killed with SIGKILL could not clean up: drop its files.
+        for f in /etc/pam.d/homefs-test-*-*; do
+                [ -e "$f" ] && ! kill -0 "${f##*-}" 2>/dev/null && rm -f "$f"
+        done
+        printf -v "$1" 'homefs-test-%s-%s' "$2" "$$"
+        cleanup_path "/etc/pam.d/${!1}"
+        cat >"/etc/pam.d/${!1}"
+}
+
+# new_plain_user VAR TAG: a local user homefs does not manage (useradd), for
+# the cleanup like new_user_name.
+new_plain_user() {
+        new_user_name "$1" "$2"
+        useradd -M -d / -s /bin/sh "${!1}"
+}
+
+# wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
+wait_until() {
+        local n=$(( $1 * 10 )); shift
+        while [ "$n" -gt 0 ]; do
+                "$@" 2>/dev/null && return 0
+                sleep 0.1
+                n=$((n - 1))
+        done
+        return 1
+}
+
+# The number of login sessions the agent counts for a home.
+home_sessions() {
+        "$CTL" inspect "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin).get("sessions", -1))'
+}
+
+# True if binaries of this build carry a sanitizer runtime (a setuid program
+# or another program's dlopen cannot load such a PAM module).
+build_is_sanitized() { ldd "$B/pam/pam_homefs.so" 2>/dev/null | grep -qE 'lib(a|ub)san'; }
+
+# Run a program that loads pam_homefs.so; in a sanitizer build preload the
+# runtimes it needs, and libcrypt, whose crypt() ASan intercepts and must
+# find loaded at start (pam_unix dlopens it later).
+with_pam_module() {
+        if build_is_sanitized; then
+                local pre
+                pre=$(ldd "$B/pam/pam_homefs.so" | awk '/lib(a|ub)san/ { print $3 }' | tr '\n' ' ')
+                pre+=$(ldd /usr/lib/*/security/pam_unix.so 2>/dev/null | awk '/libcrypt/ { print " " $3; exit }')
+                LD_PRELOAD="$pre" ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=1" "$@"
+        else
+                "$@"
+        fi
+}
 CLEANUP_PATHS=()
 
 # cleanup_path PATH: remove PATH (a file or symlink outside $T) at exit.
@@ -138,7 +197,8 @@ our_pids() {
 }
 
 cleanup() {
-        local m l u p
+        local m l u p c
+        for c in "${CLEANUP_CMDS[@]}"; do eval "$c" >/dev/null 2>&1; done
         stop_agent
         for p in $(our_pids); do kill -KILL "$p" 2>/dev/null; done
         # Mounts below the test dir, deepest first.

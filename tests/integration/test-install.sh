@@ -20,7 +20,8 @@ D=$T/dest
 ok "meson install --destdir" meson install -C "$B" --destdir "$D" --no-rebuild --quiet
 [ -d "$D$PREFIX" ] || { echo "1..$n"; exit 1; }
 (cd "$D$PREFIX" && find . \( -type f -o -type l \) -printf '%P\n' | sort) >"$T/got"
-grep -v '^#' "$S/tests/integration/install-files.txt" | sort >"$T/want"
+MULTIARCH=$(cc -print-multiarch 2>/dev/null)
+grep -v '^#' "$S/tests/integration/install-files.txt" | sed "s|@MULTIARCH@|$MULTIARCH|" | sort >"$T/want"
 ok "the installed files are the expected ones" diff -u "$T/want" "$T/got"
 ok "nothing is installed outside the prefix" test -z "$(cd "$D" && find . \( -type f -o -type l \) -not -path ".$PREFIX/*")"
 ok "binaries are executable" test -x "$D$PREFIX/bin/homefsctl" -a -x "$D$PREFIX/sbin/homefs-agent" -a -x "$D$PREFIX/sbin/mount.homefs"
@@ -40,6 +41,8 @@ if command -v systemd-analyze >/dev/null; then
 fi
 ok "tmpfiles makes /run/homefs" grep -q "^d /run/homefs 0755 root root" "$D$PREFIX/lib/tmpfiles.d/homefs.conf"
 ok "man reads homefsctl(1)" sh -c "MANWIDTH=80 man -l '$D$PREFIX/share/man/man1/homefsctl.1' 2>/dev/null | grep -q 'run-when-unlocked'"
+ok "man reads pam_homefs(8)" sh -c "MANWIDTH=80 man -l '$D$PREFIX/share/man/man8/pam_homefs.8' 2>/dev/null | grep -q 'runtime_dir'"
+ok "man reads homefs-sshstub(8)" sh -c "MANWIDTH=80 man -l '$D$PREFIX/share/man/man8/homefs-sshstub.8' 2>/dev/null | grep -q 'AuthorizedKeysCommand'"
 ok "man reads mount.homefs(8)" sh -c "MANWIDTH=80 man -l '$D$PREFIX/share/man/man8/mount.homefs.8' 2>/dev/null | grep -q 'helper=homefs'"
 ok "bash completion loads and completes verbs" bash -c ". '$D$PREFIX/share/bash-completion/completions/homefsctl'
         COMP_WORDS=(homefsctl res); COMP_CWORD=1; _homefsctl; [ \"\${COMPREPLY[*]}\" = resize ]"

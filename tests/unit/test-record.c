@@ -77,6 +77,23 @@ static void test_full_values(const struct user_record *r) {
         tap_ok(r->locked, "full: locked");
         tap_ok(r->last_change_usec == 1735689600000000ULL, "full: lastChangeUSec");
         tap_ok(r->last_password_change_usec == 1735689500000001ULL, "full: lastPasswordChangeUSec");
+        tap_ok(r->not_before_usec == 1704067200000000ULL, "full: notBeforeUSec");
+        tap_ok(r->not_after_usec == 1893456000000000ULL, "full: notAfterUSec");
+        tap_ok(r->keep_unlocked_after_logout, "full: keepUnlockedAfterLogout");
+        tap_ok(strv_length(r->ssh_authorized_keys) == 2 &&
+               strcmp(r->ssh_authorized_keys[1], "from=\"10.0.0.0/8\",no-pty ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 alice: backup") == 0,
+               "full: sshAuthorizedKeys, a list, with a quoted item");
+}
+
+/* Login checks: locked, notBeforeUSec, notAfterUSec. */
+static void test_check_login(void) {
+        struct user_record r = { .not_before_usec = 1000, .not_after_usec = 2000 };
+
+        expect_int(user_record_check_login(&r, 1500), 0, "login inside the window");
+        expect_int(user_record_check_login(&r, 999), -ETIME, "login before notBeforeUSec");
+        expect_int(user_record_check_login(&r, 2001), -EKEYEXPIRED, "login after notAfterUSec");
+        r.locked = true;
+        expect_int(user_record_check_login(&r, 1500), -EKEYREVOKED, "locked account");
 }
 
 static void test_round_trips(void) {
@@ -105,7 +122,7 @@ static void test_round_trips(void) {
 
         /* JSON -> struct, via text */
         j = user_record_to_json(a);
-        tap_ok(j && json_object_object_length(j) == 25, "full: to JSON has all 25 fields");
+        tap_ok(j && json_object_object_length(j) == 29, "full: to JSON has all 29 fields");
         parsed = j ? json_tokener_parse(json_object_to_json_string(j)) : NULL;
         k = user_record_from_json(parsed, "json", &c, &error);
         tap_ok(k == 0 && c && user_record_equal(a, c), "full: JSON round trip keeps every field%s%s",
@@ -273,6 +290,12 @@ static void test_invalid_inline(void) {
                          "request: field 'uid': must be an integer, not a number with a fraction");
         check_json_error("{\"userName\":\"alice\",\"lastChangeUSec\":18446744073709551615}",
                          "request: field 'lastChangeUSec': must be at most 9223372036854775807");
+        check_json_error("{\"userName\":\"alice\",\"sshAuthorizedKeys\":\"ssh-ed25519 AAAA\"}",
+                         "request: field 'sshAuthorizedKeys': must be a list of strings, not a string");
+        check_json_error("{\"userName\":\"alice\",\"sshAuthorizedKeys\":[\"ok\",7]}",
+                         "request: field 'sshAuthorizedKeys': item 2 must be a string, not an integer");
+        check_json_error("{\"userName\":\"alice\",\"sshAuthorizedKeys\":[\"two\\nlines\"]}",
+                         "request: field 'sshAuthorizedKeys': item 1 is not valid: must be one line of text without control characters");
         check_json_error("{\"userName\":\"alice\",\"nope\":1}", "request: field 'nope': unknown field");
         check_json_error("{\"uid\":60001}", "request: field 'userName': is required");
         check_json_error("[1]", "request: a user record must be a mapping of fields, not a list");
@@ -586,6 +609,7 @@ int main(void) {
         test_invalid_files();
         test_invalid_inline();
         test_defaults();
+        test_check_login();
         test_set_field();
         test_user_names();
         test_files();

@@ -64,8 +64,9 @@ static void check_properties(struct json_object *props) {
                 tap_ok(json_object_object_get_ex(def, "type", &type) && json_object_is_type(type, json_type_string),
                        "property '%s' has a type", name);
                 t = json_object_get_string(type);
-                tap_ok(t && (!strcmp(t, "string") || !strcmp(t, "integer") || !strcmp(t, "boolean")),
-                       "property '%s' has type string, integer or boolean", name);
+                tap_ok(t && (!strcmp(t, "string") || !strcmp(t, "integer") || !strcmp(t, "boolean") ||
+                     !strcmp(t, "array")),
+                       "property '%s' has type string, integer, boolean or array", name);
                 tap_ok(json_object_object_get_ex(def, "description", &desc) &&
                        json_object_is_type(desc, json_type_string) && json_object_get_string_len(desc) > 10,
                        "property '%s' has a description", name);
