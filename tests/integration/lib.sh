@@ -283,14 +283,3 @@ image_fsck() {
 
 # As USER: run_as USER COMMAND...
 run_as() { local u=$1; shift; setpriv --reuid="$u" --regid="$u" --clear-groups "$@"; }
-
-# wait_for SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.
-wait_for() {
-        local n=$(( $1 * 10 )); shift
-        while [ "$n" -gt 0 ]; do
-                "$@" 2>/dev/null && return 0
-                sleep 0.1
-                n=$((n - 1))
-        done
-        return 1
-}

@@ -30,7 +30,7 @@ start_load() {
                 /usr/bin/python3 "$WRITER" "$H/$1" "$T/$1.list" 2>>"$T/writer.log" &
         WRITER_PID=$!
         LIST=$T/$1.list
-        wait_for 20 promised 20 && sleep 1 # then kill in full flow
+        wait_until 20 promised 20 && sleep 1 # then kill in full flow
 }
 promised() { [ "$(wc -l <"$LIST")" -ge "$1" ]; }
 writer_gone() { ! kill -0 "$WRITER_PID" 2>/dev/null; }
@@ -69,15 +69,15 @@ pid=$(front_pid)
 t0=$(date +%s%N)
 kill -KILL "$pid"
 ok "homefsd: the home path is never a usable bare directory" never_bare
-ok "homefsd: the writer gets an error and stops" wait_for 10 writer_gone
+ok "homefsd: the writer gets an error and stops" wait_until 10 writer_gone
 stop_load
-ok "homefsd: the agent notices and locks the home" wait_for 10 state_is locked
+ok "homefsd: the agent notices and locks the home" wait_until 10 state_is locked
 diag "homefsd killed → home locked again in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 ok "homefsd: a new homefsd serves it locked" says_enokey ls "$H"
 ok "homefsd: it is another process" test "$(front_pid)" != "$pid"
 ok "homefsd: the agent says why" grep -Eq "homefsd (of|for) $U (died|is gone) while unlocked" "$T/agent.log"
 ok "homefsd: no loop device left" no_loop
-ok "homefsd: no cryptdev left" wait_for 10 no_cryptdev
+ok "homefsd: no cryptdev left" wait_until 10 no_cryptdev
 after_crash hd
 
 # --- the agent ----------------------------------------------------------------
@@ -85,15 +85,15 @@ ok "unlock" unlock_home "$U" "$PW"
 ok "agent: a write load runs" start_load ag
 front=$(front_pid)
 kill -KILL "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null; AGENT_PID=
-ok "agent: homefsd locks by itself, the writer gets an error" wait_for 10 writer_gone
+ok "agent: homefsd locks by itself, the writer gets an error" wait_until 10 writer_gone
 stop_load
 ok "agent: the home answers Required key not available" says_enokey ls "$H"
 ok "agent: a cryptdev was left running" test -n "$(our_cryptdev)"
 start_agent
-ok "agent: restarted, it removes the stale cryptdev" wait_for 10 no_cryptdev
-ok "agent: and the stale loop device" wait_for 10 no_loop
+ok "agent: restarted, it removes the stale cryptdev" wait_until 10 no_cryptdev
+ok "agent: and the stale loop device" wait_until 10 no_loop
 ok "agent: no stale cryptdev directory" test ! -e "$HOMEFS_RUNTIME_DIR/homes/$U/cryptdev"
-ok "agent: the running homefsd is adopted" wait_for 10 state_is locked
+ok "agent: the running homefsd is adopted" wait_until 10 state_is locked
 ok "agent: the same process" test "$(front_pid)" = "$front"
 ok "agent: the agent says so" grep -q "adopted the running homefsd of $U" "$T/agent.log"
 after_crash ag
@@ -103,12 +103,12 @@ ok "unlock" unlock_home "$U" "$PW"
 ok "cryptdev: a write load runs" start_load cd
 t0=$(date +%s%N)
 kill -KILL "$(our_cryptdev)"
-ok "cryptdev: the writer gets an error and stops" wait_for 20 writer_gone
+ok "cryptdev: the writer gets an error and stops" wait_until 20 writer_gone
 stop_load
-ok "cryptdev: the agent notices and locks the home" wait_for 10 state_is locked
+ok "cryptdev: the agent notices and locks the home" wait_until 10 state_is locked
 diag "cryptdev killed → home locked in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 ok "cryptdev: the agent says why" grep -q "homefs-cryptdev of $U died" "$T/agent.log"
-ok "cryptdev: no loop device left" wait_for 10 no_loop
+ok "cryptdev: no loop device left" wait_until 10 no_loop
 ok "cryptdev: locked access says Required key not available" says_enokey ls "$H"
 after_crash cd
 

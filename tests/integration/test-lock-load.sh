@@ -36,7 +36,7 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 diag "lock under load took $ms ms ($(wc -l <"$T/stream.list") blocks streamed, $(wc -l <"$T/sync.list") fsynced writes)"
 ok "within 30 s" test "$ms" -lt 30000
 both_gone() { ! kill -0 "$W1" 2>/dev/null && ! kill -0 "$W2" 2>/dev/null; }
-ok "both writers got errors and stopped" wait_for 10 both_gone
+ok "both writers got errors and stopped" wait_until 10 both_gone
 kill -KILL "$W1" "$W2" 2>/dev/null; wait "$W1" "$W2" 2>/dev/null
 ok "an fd held across the lock fails with EIO" bash -c "! echo x >&3 2>$T/held.err; grep -q 'Input/output error' $T/held.err"
 exec 3>&- 2>/dev/null
@@ -59,7 +59,7 @@ ok "in bounded time (front timeout 3 s + cryptdev stop grace)" test "$ms" -lt 20
 ok "the agent log says why" grep -q "homefsd for $U did not answer io.homefs.Front.Detach" "$T/agent.log"
 ok "no loop device left after homefsd lets go" sh -c "kill -CONT $front; sleep 2; ! losetup -a | grep -qF '$HOMEFS_RUNTIME_DIR/'"
 front_back() { test "$(home_state "$U")" = locked; }
-ok "the resumed homefsd registers again, locked" wait_for 10 front_back
+ok "the resumed homefsd registers again, locked" wait_until 10 front_back
 ok "and the home unlocks again" unlock_home "$U" "$PW"
 ok "with the data" run_as "$U" $PY "$WRITER" --verify "$H/sync" "$T/sync.list"
 
@@ -77,10 +77,10 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 diag "lock with a stopped cryptdev took $ms ms"
 ok "in bounded time (2 × front timeout 3 s + stop grace)" test "$ms" -lt 30000
 ok "the agent log says what it had to do" grep -q "did not flush within 3 s: homefs-cryptdev (pid $cd_pid) is stuck" "$T/agent.log"
-ok "the writer got an error" wait_for 10 eval '! kill -0 $W3 2>/dev/null'
+ok "the writer got an error" wait_until 10 eval '! kill -0 $W3 2>/dev/null'
 kill -KILL "$W3" 2>/dev/null; wait "$W3" 2>/dev/null
 ok "nothing left: no loop device, no cryptdev" sh -c "! losetup -a | grep -qF '$HOMEFS_RUNTIME_DIR/' && ! kill -0 $cd_pid 2>/dev/null"
-ok "locked" wait_for 10 front_back
+ok "locked" wait_until 10 front_back
 ok "unlock again (e2fsck repairs what the kill cut off)" unlock_home "$U" "$PW"
 ok "what was fsynced before the hang is there" run_as "$U" $PY "$WRITER" --verify "$H/sync2" "$T/sync2.list"
 ok "lock" "$CTL" lock "$U"

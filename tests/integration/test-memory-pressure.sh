@@ -79,7 +79,7 @@ if [ "$hog" -gt 256 ]; then
         sh -c "echo \$\$ > '$HOGCG/cgroup.procs' && exec /usr/bin/python3 '$HERE/hog.py' $hog '$T/hog.ready'" &
         HOG=$!
         t0=$(date +%s%N)
-        wait_for 120 test -e "$T/hog.ready"
+        wait_until 120 test -e "$T/hog.ready"
         diag "in $(( ($(date +%s%N) - t0) / 1000000 )) ms a hog took $hog MiB; MemAvailable now $(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo) MiB"
 else
         diag "only $avail MiB available: no hog needed"
