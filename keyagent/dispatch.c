@@ -6,6 +6,7 @@
 
 #include "agent-error.h"
 #include "agent.h"
+#include "clients.h"
 #include "dispatch.h"
 #include "front.h"
 #include "home-ops.h"
@@ -270,6 +271,12 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
         }
         if ((*r = get_home(c, &h)) < 0)
                 return NULL;
+        if (clients_session_begin(c->peer_uid) < 0) {
+                home_unref(h);
+                *r = agent_error_set(&c->error, -EUSERS, AGENT_ERROR_HOME_BUSY,
+                                     "You hold %u sessions already; log out of some first.", CLIENTS_SESSIONS_PER_UID_MAX);
+                return NULL;
+        }
         pthread_mutex_lock(&h->lock);
         if (h->removed)
                 *r = agent_error_set(&c->error, -ENOENT, AGENT_ERROR_NO_SUCH_HOME, "There is no home for %s.", h->user_name);
@@ -278,6 +285,7 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
         pthread_mutex_unlock(&h->lock);
         proto_wipe_string(c->params, "password");
         if (*r < 0) {
+                clients_session_end(c->peer_uid);
                 home_unref(h);
                 return NULL;
         }
@@ -286,6 +294,7 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
         json_object_object_add(reply, "alreadyUnlocked", json_object_new_boolean(already));
         c->conn_taken = true;
         session_hold(h, c->conn, reply);
+        clients_session_end(c->peer_uid);
         return NULL;
 }
 

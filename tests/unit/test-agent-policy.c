@@ -75,6 +75,19 @@ static void test_clients(void) {
                 clients_release(1000);
         clients_release(1001);
 
+        /* Sessions have their own budget: a user with 16 connections can
+         * still log in more often once they become sessions. */
+        for (unsigned i = 0; i < CLIENTS_PER_UID_MAX; i++)
+                (void) clients_admit(3000);
+        tap_ok(clients_admit(3000) == -EUSERS, "a 17th connection is refused");
+        tap_ok(clients_session_begin(3000) == 0, "a connection becomes a session");
+        tap_ok(clients_admit(3000) == 0, "which frees its ordinary slot");
+        tap_ok(clients_session_begin(4000) == -EINVAL, "only an admitted connection can become a session");
+        clients_session_end(3000);
+        tap_ok(clients_admit(3000) == -EUSERS, "a session that ended counts as ordinary until released");
+        for (unsigned i = 0; i < CLIENTS_PER_UID_MAX + 1; i++)
+                clients_release(3000);
+
         admitted = 0;
         for (uid_t u = 2000; u < 2000 + CLIENTS_MAX + 10; u++)
                 if (clients_admit(u) == 0)
