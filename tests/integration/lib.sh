@@ -32,7 +32,7 @@ ok() {      # ok DESCRIPTION COMMAND...
 
 not_ok_unless() { ok "$@"; }
 
-diag() { echo "# $*"; }
+diag() { printf '%s\n' "$*" | sed 's/^/# /'; } # every line a TAP comment
 
 skip_all() {
         echo "1..0 # SKIP $*"

@@ -66,7 +66,7 @@ ok "mount -a again is harmless" mount -a -T "$T/fstab"
 ok "still one homefsd" test "$(homefsd_pids | wc -l)" -eq 1
 ok "the data survived" sh -c "printf '%s\n' '$PW' | '$CTL' with '$U' -- cat '$H/file' | grep -qx kept"
 
-setpriv --reuid="$U" --regid="$U" --clear-groups sh -c "printf '%s\n' '$PW' | '$CTL' unlock '$U' && cd '$H' && exec sleep 30" &
+setpriv --reuid="$U" --regid="$U" --clear-groups sh -c "printf '%s\n' '$PW' | '$CTL' unlock '$U' >&2 && cd '$H' && exec sleep 30" &
 holder=$!
 for _ in $(seq 50); do [ "$(home_state "$U")" = unlocked ] && break; sleep 0.1; done
 out=$(umount "$H" 2>&1); rc=$?

@@ -26,7 +26,7 @@ ok "the queue holds it" test "$(queued)" -eq 1
 ok "the user lists their queue" sh -c "setpriv --reuid='$U' --regid='$U' --clear-groups '$CTL' queue | grep -q 'echo x'"
 ok "another user may not" sh -c "! setpriv --reuid='$V' --regid='$V' --clear-groups '$CTL' queue '$U' 2>/dev/null"
 ok "queue a job that lists its open fds" as_u "$CTL" -q run-when-unlocked -- ls /proc/self/fd
-as_u "$CTL" run-when-unlocked --drop-if-locked -- touch "$H/dropped" 2>&1; rc=$?
+as_u "$CTL" run-when-unlocked --drop-if-locked -- touch "$H/dropped" >&2; rc=$?
 ok "--drop-if-locked exits 75" test "$rc" -eq 75
 ok "--drop-if-locked queues nothing" test "$(queued)" -eq 2
 SPOOL=$HOMEFS_STATE_DIR/spool/$U

@@ -9,14 +9,25 @@
 #include "tap.h"
 #include "token.h"
 
+/* The input as one printable line (a TAP line must not break). */
+static const char *printable(const char *in, char *buf, size_t size) {
+        size_t i = 0;
+
+        for (; in[i] && i + 1 < size; i++)
+                buf[i] = in[i] >= 0x20 && in[i] < 0x7f ? in[i] : '?';
+        buf[i] = 0;
+        return buf;
+}
+
 static void check_normalize(const char *in, const char *want) {
-        char out[RECOVERY_KEY_LENGTH + 1] = "";
+        char out[RECOVERY_KEY_LENGTH + 1] = "", shown[128];
         int r = recovery_key_normalize(in, out);
 
+        printable(in, shown, sizeof(shown));
         if (want)
-                tap_ok(r == 0 && strcmp(out, want) == 0, "normalize \"%s\" -> \"%s\" (got %d, \"%s\")", in, want, r, out);
+                tap_ok(r == 0 && strcmp(out, want) == 0, "normalize \"%s\" -> \"%s\" (got %d, \"%s\")", shown, want, r, out);
         else
-                tap_ok(r == -EINVAL, "normalize \"%s\" is refused (got %d)", in, r);
+                tap_ok(r == -EINVAL, "normalize \"%s\" is refused (got %d)", shown, r);
 }
 
 static void test_recovery_key(void) {
@@ -73,8 +84,9 @@ static void test_base64(void) {
         check_b64("foobar", "Zm9vYmFy");
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 int r = base64_decode(bad[i], &dec, &n);
+                char shown[128];
 
-                tap_ok(r == -EINVAL, "decode refuses \"%s\" (got %d)", bad[i], r);
+                tap_ok(r == -EINVAL, "decode refuses \"%s\" (got %d)", printable(bad[i], shown, sizeof(shown)), r);
         }
 }
 
