@@ -133,6 +133,20 @@ ok "and refuses to guess" grep -q "Several PKCS#11 keys" <<<"$out"
 # --- removal ----------------------------------------------------------------------
 ok "the password still works" sh -c "printf '\n$PW\n' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
 ok "the recovery key still works" sh -c "printf '%s\n' '$RK' | '$CTL' unlock --recovery-key '$U' && '$CTL' lock '$U'"
+# Through PAM (pamtester): the token's PIN prompt left empty, then the
+# recovery key where the password is asked for.
+if command -v pamtester >/dev/null; then
+        install_pam_service CRED_SVC cred <<EOF2
+auth required $B/pam/pam_homefs.so runtime_dir=$HOMEFS_RUNTIME_DIR
+EOF2
+        pam_secret() { printf '\n%s\n' "$1" | with_pam_module pamtester "$CRED_SVC" "$U" authenticate; }
+        ok "PAM: auth with the recovery key unlocks the home" pam_secret "$RK"
+        ok "PAM: unlocked" test "$(home_state "$U")" = unlocked
+        ok "lock" "$CTL" lock "$U"
+        ok "PAM: a wrong recovery key is refused" eval '! pam_secret "$(tr a-z b-za <<<"$RK")"'
+else
+        diag "pamtester is not installed: the PAM path of the recovery key was not tested"
+fi
 for s in $( "$CTL" inspect --json=short "$U" | python3 -c 'import json,sys; print(" ".join(str(c["keyslot"]) for c in json.load(sys.stdin)["credentials"] if c["type"] != "password"))'); do
         "$CTL" remove-credential "$U" "$s" >&2
 done

@@ -101,6 +101,21 @@ ok "presence refused: still locked" test "$(home_state "$U")" = locked
 ok "the right PIN resets the retries (unlock again)" sh -c "printf '%s\n' '$PIN' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
 ok "the authenticator's retry counter is back at 8" grep -qx "retries 8" "$T/fido.state"
 
+# --- through PAM: the same flow asks for the PIN via the PAM conversation ----------
+if command -v pamtester >/dev/null; then
+        install_pam_service FIDO_SVC fido2 <<EOF2
+auth required $B/pam/pam_homefs.so runtime_dir=$HOMEFS_RUNTIME_DIR
+EOF2
+        pam_pin() { printf '%s\n' "$1" | with_pam_module pamtester "$FIDO_SVC" "$U" authenticate; }
+        ok "PAM: a wrong PIN is refused" eval '! pam_pin "$BADPIN"'
+        ok "PAM: still locked" test "$(home_state "$U")" = locked
+        ok "PAM: auth with the security key's PIN unlocks" pam_pin "$PIN"
+        ok "PAM: unlocked" test "$(home_state "$U")" = unlocked
+        ok "lock" "$CTL" lock "$U"
+else
+        diag "pamtester is not installed: the PAM path of FIDO2 was not tested"
+fi
+
 # --- PIN protocol 1 only, after a restart of the "device" --------------------------
 stop_soft
 ok "the authenticator restarts with PIN protocol 1 only, keeping its credentials" start_soft --pin-protocols 1
