@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,8 +40,22 @@ static int run_command(char **cmd) {
         return status;
 }
 
+/* How many login sessions hold the home (0 if that cannot be told). */
+static int64_t home_sessions(const char *user) {
+        _cleanup_agent_error_ struct agent_error e = {};
+        struct json_object *params = user_params(user), *reply = NULL, *v;
+        int64_t n = 0;
+
+        if (!params || agent_run(NULL, AGENT_INTERFACE ".Inspect", params, false, &reply, &e) < 0)
+                return 0;
+        if (json_object_object_get_ex(reply, "sessions", &v))
+                n = json_object_get_int64(v);
+        json_object_put(reply);
+        return n;
+}
+
 /* with USER [--] CMD [ARGS...]: unlock, run, and lock again unless the home
- * was unlocked before. */
+ * was unlocked before or a login session holds it now. */
 int verb_with(const struct options *o, int argc, char **argv) {
         _cleanup_(proto_conn_freep) struct proto_conn *conn = NULL;
         _cleanup_agent_error_ struct agent_error e = {};
@@ -67,7 +82,10 @@ int verb_with(const struct options *o, int argc, char **argv) {
                 return r;
 
         status = run_command(cmd);
-        if (!already && lock_home(argv[0]) != EXIT_OK)
+        if (!already && home_sessions(argv[0]) > 0) {
+                if (!o->quiet)
+                        fprintf(stderr, "A login session holds the home of %s: it stays unlocked.\n", argv[0]);
+        } else if (!already && lock_home(argv[0]) != EXIT_OK)
                 log_error("The home of %s is still unlocked; lock it with 'homefsctl lock %s'.", argv[0], argv[0]);
         return status;
 }

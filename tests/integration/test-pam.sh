@@ -60,6 +60,7 @@ held_session() { # held_session NAME PASSWORD-OR-EMPTY OPERATIONS...
         printf -v "JOB_$name" %s "$!"
 }
 release() { local j="JOB_$1"; touch "$T/release.$1"; wait "${!j}"; }
+release_file() { touch "$T/release.$1"; }
 
 ok "the home starts locked" state_is "$U" locked
 ok "a wrong password fails" fails feed 'nope\n' pt "$SVC" "$U" authenticate
@@ -86,6 +87,19 @@ ok "SIGKILL its pamtester" kill -KILL "$(cat "$T/pid.s3")"
 wait "$JOB_s3" 2>/dev/null
 ok "SIGKILL of the login process releases its session: the home locks" wait_until 20 state_is "$U" locked
 ok "... and no session is counted" sessions_are "$U" 0
+
+# homefsctl with: a login that began while the command ran keeps the home.
+start_login_then_with() {
+        # The command opens a session (without a password: the home is unlocked by then).
+        printf 'pw-one\n' | "$CTL" with "$U" -- "$BASH" -c "
+                $(declare -f with_pam_module build_is_sanitized pt); B='$B'; SVC='$SVC'; U='$U'; T='$T'
+                printf '\n' | pt -I tty=w1 '$SVC' '$U' open_session close_session >>'$T/pamtester.log' 2>&1 &
+                for _ in \$(seq 100); do [ -e '$T/pid.w1' ] && break; sleep 0.1; done" >&2
+}
+ok "with: a login session opened during the command" start_login_then_with
+ok "... keeps the home unlocked after the command" wait_until 5 unlocked_with_sessions "$U" 1
+ok "... until that session closes" release_file w1
+ok "... then the home locks" wait_until 20 state_is "$U" locked
 
 ok "open_session of a locked home without a password holds nothing (the SSH stub asks later)" \
         pt "$SVC" "$U" open_session close_session
