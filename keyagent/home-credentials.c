@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent.h"
 #include "home-ops.h"
 #include "log.h"
+#include "macro.h"
+#include "registry.h"
 #include "luks-token.h"
 #include "luks.h"
 #include "secret.h"
@@ -18,6 +21,68 @@ int home_list_credentials(struct home *h, struct json_object **ret, struct agent
                 return agent_error_set(e, r, AGENT_ERROR_FAILED, "Cannot read the LUKS2 header of %s: %s.",
                                        h->record->image_path, strerror(-r));
         return 0;
+}
+
+/* The string member key of every token of type in tokens, as a list (NULL
+ * when none). Members that the record's schema would refuse are skipped. */
+static int token_field_list(struct json_object *tokens, const char *type, const char *key, char ***ret) {
+        size_t n = 0, len = json_object_array_length(tokens);
+        char **l = calloc(len + 1, sizeof(char *));
+
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; i < len; i++) {
+                struct json_object *t = json_object_array_get_idx(tokens, i), *v;
+
+                if (!streq(token_type(t), type) || !json_object_object_get_ex(t, key, &v) ||
+                    !json_object_is_type(v, json_type_string))
+                        continue;
+                l[n] = strdup(json_object_get_string(v));
+                if (!l[n]) {
+                        strv_free(l);
+                        return -ENOMEM;
+                }
+                n++;
+        }
+        if (n == 0) {
+                free(l);
+                l = NULL;
+        }
+        *ret = l;
+        return 0;
+}
+
+/* The record lists the enrolled smartcard keys and FIDO2 credentials
+ * (pkcs11TokenUri, fido2HmacCredential, as systemd's records do); the image's
+ * header is the truth, so the lists are rebuilt from it after every change. */
+static void sync_record(struct home *h) {
+        struct json_object *tokens = NULL;
+        char **uris = NULL, **creds = NULL;
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        r = luks_tokens_list(h->record->image_path, &tokens);
+        if (r >= 0)
+                r = token_field_list(tokens, "systemd-pkcs11", "pkcs11-uri", &uris);
+        if (r >= 0)
+                r = token_field_list(tokens, "systemd-fido2", "fido2-credential", &creds);
+        json_object_put(tokens);
+        if (r < 0) {
+                strv_free(uris);
+                log_warning_errno(r, "%s: cannot list the tokens for the record: %m", h->user_name);
+                return;
+        }
+        strv_free(h->record->pkcs11_token_uri);
+        strv_free(h->record->fido2_hmac_credential);
+        h->record->pkcs11_token_uri = uris;
+        h->record->fido2_hmac_credential = creds;
+        h->record->last_change_usec = now_usec();
+        r = user_record_validate(h->record, &error);
+        if (r >= 0)
+                r = user_record_save(registry_records_fd(), h->record);
+        if (r < 0)
+                log_warning("%s: the credentials changed, but the record could not be saved: %s",
+                            h->user_name, error ? error : strerror(-r));
 }
 
 /* The volume key, opened with an existing password (rate-limited). */
@@ -40,8 +105,8 @@ static int open_with_password(struct home *h, const char *password, void *key, s
         return 0;
 }
 
-int home_add_credentials(struct home *h, const char *password, const struct credential_spec *spec,
-                         char **ret_recovery_key, struct agent_error *e) {
+static int add_credentials(struct home *h, const char *password, const struct credential_spec *spec,
+                           char **ret_recovery_key, struct agent_error *e) {
         _cleanup_secret_ void *key = secret_alloc(LUKS_VOLUME_KEY_MAX);
         size_t key_size = 0;
         int r;
@@ -80,6 +145,15 @@ int home_add_credentials(struct home *h, const char *password, const struct cred
         return 0;
 }
 
+int home_add_credentials(struct home *h, const char *password, const struct credential_spec *spec,
+                         char **ret_recovery_key, struct agent_error *e) {
+        int r = add_credentials(h, password, spec, ret_recovery_key, e);
+
+        /* Also after a partial failure: what was enrolled is in the header. */
+        sync_record(h);
+        return r;
+}
+
 int home_remove_credential(struct home *h, int keyslot, struct agent_error *e) {
         int r = luks_credential_remove(h->record->image_path, keyslot);
 
@@ -93,5 +167,6 @@ int home_remove_credential(struct home *h, int keyslot, struct agent_error *e) {
                 return agent_error_set(e, r, AGENT_ERROR_FAILED, "Removing keyslot %d of %s failed: %s.",
                                        keyslot, h->user_name, strerror(-r));
         log_info("%s: removed keyslot %d", h->user_name, keyslot);
+        sync_record(h);
         return 0;
 }

@@ -52,7 +52,9 @@
         X("notBeforeUSec",            FIELD_U64,    not_before_usec)          \
         X("notAfterUSec",             FIELD_U64,    not_after_usec)           \
         X("keepUnlockedAfterLogout",  FIELD_BOOL,   keep_unlocked_after_logout) \
-        X("sshAuthorizedKeys",        FIELD_STRV,   ssh_authorized_keys)
+        X("sshAuthorizedKeys",        FIELD_STRV,   ssh_authorized_keys)      \
+        X("pkcs11TokenUri",           FIELD_STRV,   pkcs11_token_uri)         \
+        X("fido2HmacCredential",      FIELD_STRV,   fido2_hmac_credential)
 
 enum field_kind {
         FIELD_STRING, /* char *, NULL when unset */

@@ -46,6 +46,8 @@ struct user_record {
         uint64_t not_after_usec;    /* notAfterUSec: no login after */
         bool keep_unlocked_after_logout; /* keepUnlockedAfterLogout: no lock at the last logout */
         char **ssh_authorized_keys; /* sshAuthorizedKeys: NULL-terminated, NULL when none */
+        char **pkcs11_token_uri;    /* pkcs11TokenUri: enrolled smartcard keys (from the header) */
+        char **fido2_hmac_credential; /* fido2HmacCredential: enrolled FIDO2 credential IDs */
 };
 
 /* NULL-terminated string lists (the record's list fields). */

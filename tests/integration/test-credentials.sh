@@ -75,6 +75,8 @@ SECRET=$(pkcs11_secret)
 remember_secret "$SECRET"
 ok "the RSA secret is half the modulus (128 bytes)" test "$(printf %s "$SECRET" | base64 -d | wc -c)" -eq 128
 ok "cryptsetup opens the PKCS#11 keyslot with base64(secret)" sh -c "printf %s '$SECRET' | cryptsetup open --test-passphrase --key-slot=$(keyslot_of systemd-pkcs11) --key-file=- '$IMG'"
+record_list() { "$CTL" inspect --json=short "$U" | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["record"].get(sys.argv[1], [])))' "$1"; }
+ok "the record lists the enrolled PKCS#11 URI (pkcs11TokenUri)" test "$(record_list pkcs11TokenUri)" = "$RSA_URI"
 ok "inspect lists password, recovery and PKCS#11 credentials" sh -c "'$CTL' inspect '$U' | grep -q 'Credentials: 0 password' && '$CTL' inspect '$U' | grep -q 'systemd-recovery' && '$CTL' inspect '$U' | grep -q 'systemd-pkcs11 pkcs11:'"
 
 # --- unlock with the PIN --------------------------------------------------------
@@ -150,6 +152,7 @@ fi
 for s in $( "$CTL" inspect --json=short "$U" | python3 -c 'import json,sys; print(" ".join(str(c["keyslot"]) for c in json.load(sys.stdin)["credentials"] if c["type"] != "password"))'); do
         "$CTL" remove-credential "$U" "$s" >&2
 done
+ok "after removing the tokens the record lists no PKCS#11 URI" test -z "$(record_list pkcs11TokenUri)"
 out=$("$CTL" remove-credential "$U" 0 2>&1); rc=$?
 ok "removing the last credential is refused" test "$rc" -ne 0
 ok "with the LastCredential message" grep -qi "last credential" <<<"$out"

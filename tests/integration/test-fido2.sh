@@ -77,6 +77,11 @@ ok "cryptsetup opens the keyslot with base64(hmac-secret) recomputed from the sp
         sh -c "printf %s '$EXPECTED' | cryptsetup open --test-passphrase --key-slot=$SLOT --key-file=- '$IMG'"
 ok "the keyslot is PBKDF2-SHA512, 1000 iterations" sh -c "cryptsetup luksDump --dump-json-metadata '$IMG' | python3 -c 'import json,sys; k=json.load(sys.stdin)[\"keyslots\"][\"$SLOT\"][\"kdf\"]; assert (k[\"type\"], k[\"hash\"], k[\"iterations\"]) == (\"pbkdf2\", \"sha512\", 1000), k'"
 
+fido2_creds() { "$CTL" inspect --json=short "$U" | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["record"].get("fido2HmacCredential", [])))'; }
+token_cred() { cryptsetup luksDump --dump-json-metadata "$IMG" | python3 -c 'import json,sys; print(" ".join(t["fido2-credential"] for t in json.load(sys.stdin)["tokens"].values() if t["type"] == "systemd-fido2"))'; }
+ok "the record lists the FIDO2 credential ID (fido2HmacCredential), as the header has it" \
+        sh -c "test -n \"\$1\" && test \"\$1\" = \"\$2\"" _ "$(fido2_creds)" "$(token_cred)"
+
 # --- unlock with PIN and touch ---------------------------------------------------
 t0=$(date +%s%N)
 out=$(printf '%s\n' "$PIN" | "$CTL" unlock "$U" 2>&1); rc=$?
@@ -135,6 +140,7 @@ ok "PermissionDenied says so" grep -q "Only root may name" <<<"$out"
 ok "an empty PIN falls back to the password" sh -c "printf '\n%s\n' '$PW' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
 ok "inspect lists the FIDO2 credential" sh -c "'$CTL' inspect '$U' | grep -q ' $SLOT systemd-fido2 io.systemd.cryptsetup'"
 ok "remove the FIDO2 credential" "$CTL" remove-credential "$U" "$SLOT"
+ok "the record no longer lists a FIDO2 credential" test -z "$(fido2_creds)"
 ok "its keyslot and token are gone" sh -c "! cryptsetup luksDump '$IMG' | grep -q 'systemd-fido2' && ! cryptsetup luksDump '$IMG' | grep -q '^  $SLOT: luks2'"
 ok "unlock now asks for the password only" sh -c "printf '%s\n' '$PW' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
 
