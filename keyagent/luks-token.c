@@ -50,26 +50,6 @@ int luks_token_add(const char *image_path, struct json_object *token) {
         return k;
 }
 
-int luks_token_keyslot(struct json_object *token) {
-        struct json_object *slots, *first;
-        const char *s;
-        char *end;
-        long v;
-
-        if (!json_object_object_get_ex(token, "keyslots", &slots) || !json_object_is_type(slots, json_type_array) ||
-            json_object_array_length(slots) < 1)
-                return -EINVAL;
-        first = json_object_array_get_idx(slots, 0);
-        if (!json_object_is_type(first, json_type_string))
-                return -EINVAL;
-        s = json_object_get_string(first);
-        errno = 0;
-        v = strtol(s, &end, 10);
-        if (errno || end == s || *end || v < 0 || v >= crypt_keyslot_max(CRYPT_LUKS2))
-                return -EINVAL;
-        return (int) v;
-}
-
 static bool token_names_keyslot(struct json_object *token, int keyslot) {
         struct json_object *slots;
         char want[16];

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "record.h"
+#include "token-parse.h"
 
 /* Keyslots bound to LUKS2 tokens, in systemd's token formats (a token is a
  * JSON object in the header naming its keyslots as strings of their numbers).
@@ -34,5 +35,3 @@ int luks_list_credentials(const char *image_path, struct json_object **ret);
  * use; -EBUSY if it is the last keyslot. */
 int luks_credential_remove(const char *image_path, int keyslot);
 
-/* The first keyslot a token names, or -EINVAL. */
-int luks_token_keyslot(struct json_object *token);

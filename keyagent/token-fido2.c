@@ -10,22 +10,13 @@
 #include "luks-token.h"
 #include "secret.h"
 #include "token-fido2.h"
+#include "token-parse.h"
 #include "token.h"
 
 /* The relying party systemd uses, so that keys enrolled here work with
  * systemd-cryptsetup and the other way round. */
-#define FIDO2_RP_ID "io.systemd.cryptsetup"
 #define FIDO2_RP_NAME "Encrypted Volume"
-#define SALT_LEN 32U
 #define HMAC_LEN 32U
-
-struct fido2_token {
-        unsigned char *cred_id;
-        size_t cred_id_len;
-        unsigned char *salt;
-        size_t salt_len;
-        bool client_pin, up, uv;
-};
 
 static void assert_freep(fido_assert_t **a) {
         fido_assert_free(a);
@@ -77,7 +68,7 @@ static int get_hmac_secret(fido_dev_t *d, const unsigned char *cred_id, size_t c
             (f = fido_assert_set_clientdata_hash(a, cdh, sizeof(cdh))) != FIDO_OK ||
             (f = fido_assert_allow_cred(a, cred_id, cred_id_len)) != FIDO_OK ||
             (f = fido_assert_set_extensions(a, FIDO_EXT_HMAC_SECRET)) != FIDO_OK ||
-            (f = fido_assert_set_hmac_salt(a, salt, SALT_LEN)) != FIDO_OK ||
+            (f = fido_assert_set_hmac_salt(a, salt, FIDO2_SALT_LEN)) != FIDO_OK ||
             (f = fido_assert_set_up(a, up ? FIDO_OPT_TRUE : FIDO_OPT_FALSE)) != FIDO_OK ||
             (f = fido_assert_set_uv(a, uv ? FIDO_OPT_TRUE : FIDO_OPT_OMIT)) != FIDO_OK)
                 return f;
@@ -174,7 +165,7 @@ static int enroll_on(fido_dev_t *d, const char *image_path, const char *user_nam
                      const void *vk, size_t vk_size, struct agent_error *e) {
         _cleanup_(cred_freep) fido_cred_t *c = NULL;
         _cleanup_secret_ unsigned char *secret = secret_alloc(HMAC_LEN);
-        unsigned char salt[SALT_LEN];
+        unsigned char salt[FIDO2_SALT_LEN];
         struct fido2_token t = { .up = o->with_up, .uv = o->with_uv };
         int f;
 
@@ -222,40 +213,6 @@ int token_fido2_enroll(const char *image_path, const char *user_name, const stru
         return r;
 }
 
-static int parse_token(struct json_object *j, struct fido2_token *t) {
-        struct json_object *v;
-        size_t n;
-        void *p;
-
-        *t = (struct fido2_token) { .client_pin = false, .up = true, .uv = false };
-        if (!json_object_object_get_ex(j, "fido2-credential", &v) || !json_object_is_type(v, json_type_string) ||
-            base64_decode(json_object_get_string(v), &p, &n) < 0)
-                return -EBADMSG;
-        t->cred_id = p;
-        t->cred_id_len = n;
-        if (!json_object_object_get_ex(j, "fido2-salt", &v) || !json_object_is_type(v, json_type_string) ||
-            base64_decode(json_object_get_string(v), &p, &n) < 0)
-                return -EBADMSG;
-        t->salt = p;
-        t->salt_len = n;
-        if (t->salt_len != SALT_LEN)
-                return -EBADMSG;
-        if (json_object_object_get_ex(j, "fido2-rp", &v) && !streq(json_object_get_string(v), FIDO2_RP_ID))
-                return -EOPNOTSUPP; /* another relying party: not ours to use */
-        /* systemd's defaults for tokens written before these fields existed */
-        if (json_object_object_get_ex(j, "fido2-clientPin-required", &v))
-                t->client_pin = json_object_get_boolean(v);
-        if (json_object_object_get_ex(j, "fido2-up-required", &v))
-                t->up = json_object_get_boolean(v);
-        if (json_object_object_get_ex(j, "fido2-uv-required", &v))
-                t->uv = json_object_get_boolean(v);
-        return 0;
-}
-
-static void token_clear(struct fido2_token *t) {
-        free(t->cred_id);
-        free(t->salt);
-}
 
 /* The device holding the token's credential, or NULL. */
 static fido_dev_t *find_device(const struct fido2_token *t) {
@@ -277,7 +234,7 @@ static fido_dev_t *find_device(const struct fido2_token *t) {
 int token_fido2_probe(struct json_object *token, struct fido2_probe *ret) {
         struct fido2_token t;
         fido_dev_t *d;
-        int r = parse_token(token, &t);
+        int r = fido2_token_parse(token, &t);
 
         if (r >= 0) {
                 d = find_device(&t);
@@ -286,7 +243,7 @@ int token_fido2_probe(struct json_object *token, struct fido2_probe *ret) {
                 ret->needs_pin = t.client_pin;
                 ret->needs_presence = t.up;
         }
-        token_clear(&t);
+        fido2_token_clear(&t);
         return r;
 }
 
@@ -298,9 +255,9 @@ int token_fido2_passphrase(struct json_object *token, const char *pin, char **re
 
         if (!secret)
                 return -ENOMEM;
-        r = parse_token(token, &t);
+        r = fido2_token_parse(token, &t);
         if (r < 0) {
-                token_clear(&t);
+                fido2_token_clear(&t);
                 return r == -EOPNOTSUPP ? -ENXIO : agent_error_set(e, r, AGENT_ERROR_FAILED, "A systemd-fido2 token in the image is malformed.");
         }
         d = find_device(&t);
@@ -314,7 +271,7 @@ int token_fido2_passphrase(struct json_object *token, const char *pin, char **re
                 r = f == FIDO_OK ? 0 : fido_error(f, d, e);
         }
         fido2_dev_close(d);
-        token_clear(&t);
+        fido2_token_clear(&t);
         if (r < 0)
                 return r;
         *ret = base64_encode_secret(secret, HMAC_LEN);

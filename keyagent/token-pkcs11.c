@@ -12,6 +12,7 @@
 #include "luks-token.h"
 #include "pkcs11.h"
 #include "secret.h"
+#include "token-parse.h"
 #include "token.h"
 
 /* The random secret for RSA is half the modulus, leaving room for the
@@ -248,16 +249,6 @@ static int decrypt_secret(EVP_PKEY *priv, const void *blob, size_t blob_size, un
         return -EOPNOTSUPP;
 }
 
-static int token_fields(struct json_object *token, const char **uri, void **blob, size_t *blob_size) {
-        struct json_object *u, *k;
-
-        if (!json_object_object_get_ex(token, "pkcs11-uri", &u) || !json_object_is_type(u, json_type_string) ||
-            !json_object_object_get_ex(token, "pkcs11-key", &k) || !json_object_is_type(k, json_type_string))
-                return -EBADMSG;
-        *uri = json_object_get_string(u);
-        return base64_decode(json_object_get_string(k), blob, blob_size) < 0 ? -EBADMSG : 0;
-}
-
 int token_pkcs11_passphrase(struct json_object *token, const char *pin, char **ret, struct agent_error *e) {
         _cleanup_secret_ unsigned char *secret = secret_alloc(SECRET_MAX);
         _cleanup_free_ void *blob = NULL;
@@ -269,7 +260,7 @@ int token_pkcs11_passphrase(struct json_object *token, const char *pin, char **r
 
         if (!secret)
                 return -ENOMEM;
-        if (token_fields(token, &uri, &blob, &blob_size) < 0)
+        if (pkcs11_token_parse(token, &uri, &blob, &blob_size) < 0)
                 return agent_error_set(e, -EBADMSG, AGENT_ERROR_FAILED, "A systemd-pkcs11 token in the image is malformed.");
         r = pkcs11_open(&h, uri);
         if (r < 0)
@@ -295,7 +286,7 @@ bool token_pkcs11_present(struct json_object *token) {
         const char *uri;
         int r;
 
-        if (token_fields(token, &uri, &blob, &blob_size) < 0)
+        if (pkcs11_token_parse(token, &uri, &blob, &blob_size) < 0)
                 return false;
         r = pkcs11_open(&h, uri);
         pkcs11_close(&h);
