@@ -185,6 +185,9 @@ extern const struct fuse_lowlevel_ops front_ops;
 int entry_lookup(fuse_ino_t parent, const char *name, struct fuse_entry_param *e);
 /* Kernel-supplied names are single components, but never trust that. */
 bool name_is_bad(const char *name);
+/* The parent's fd for an operation on name below it, or a negative errno
+ * (the parent is gone, or name is not a single component). */
+int parent_fd_for(fuse_ino_t parent, const char *name);
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
 void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);

@@ -17,14 +17,20 @@ bool name_is_bad(const char *name) {
         return !name[0] || streq(name, ".") || streq(name, "..") || strchr(name, '/');
 }
 
+int parent_fd_for(fuse_ino_t parent, const char *name) {
+        int pfd = inode_fd(parent);
+
+        if (pfd < 0)
+                return pfd;
+        return name_is_bad(name) ? -EINVAL : pfd;
+}
+
 int entry_lookup(fuse_ino_t parent, const char *name, struct fuse_entry_param *e) {
-        int pfd = inode_fd(parent), fd;
+        int pfd = parent_fd_for(parent, name), fd;
         struct inode *i;
 
         if (pfd < 0)
                 return pfd;
-        if (name_is_bad(name))
-                return -EINVAL;
 
         *e = (struct fuse_entry_param) {
                 .attr_timeout = FRONT_TIMEOUT,
@@ -130,13 +136,8 @@ static void make_entry(fuse_req_t req, enum make_kind kind, fuse_ino_t parent, c
         if (r > 0)
                 return (void) fuse_reply_err(req, r);
 
-        pfd = inode_fd(parent);
-        if (pfd < 0)
-                r = pfd;
-        else if (name_is_bad(name))
-                r = -EINVAL;
-        else
-                r = make_one(kind, pfd, name, mode, rdev, target);
+        pfd = parent_fd_for(parent, name);
+        r = pfd < 0 ? pfd : make_one(kind, pfd, name, mode, rdev, target);
 
         if (r < 0)
                 fuse_reply_err(req, -r);
@@ -189,11 +190,9 @@ static void remove_entry(fuse_req_t req, fuse_ino_t parent, const char *name, in
         if (r > 0)
                 return (void) fuse_reply_err(req, r);
 
-        pfd = inode_fd(parent);
+        pfd = parent_fd_for(parent, name);
         if (pfd < 0)
                 r = pfd;
-        else if (name_is_bad(name))
-                r = -EINVAL;
         else if (unlinkat(pfd, name, flags) < 0)
                 r = negative_errno();
 

@@ -106,11 +106,9 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
         if (r > 0)
                 return (void) fuse_reply_err(req, r);
 
-        pfd = inode_fd(parent);
+        pfd = parent_fd_for(parent, name);
         if (pfd < 0)
                 r = pfd;
-        else if (name_is_bad(name))
-                r = -EINVAL;
         else {
                 /* O_NOFOLLOW: never create through a symlink, whose target
                  * would be resolved in homefsd's view of the world. */

@@ -31,10 +31,6 @@ static bool cryptdev_died(const struct home *h) {
 static void front_gone(struct home *h) {
         const char *path = h->record->home_directory;
 
-        if (h->unlocked) {
-                log_error("homefsd of %s died while unlocked; locking the home", h->user_name);
-                home_teardown(h);
-        }
         if (recover_mount_is_dead(path)) {
                 log_warning("homefsd of %s died; starting a new one", h->user_name);
                 h->front_lost = false;
@@ -56,7 +52,7 @@ static void watch_home(struct home *h) {
                           h->user_name);
                 (void) home_lock(h, &e);
         }
-        if (h->front && home_front_alive(h))
+        if (home_check_front(h))
                 return;
         if (h->front_lost)
                 front_gone(h);

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "macro.h"
 #include "registry.h"
+#include "schema.h"
 #include "luks-token.h"
 #include "luks.h"
 #include "secret.h"
@@ -23,9 +24,31 @@ int home_list_credentials(struct home *h, struct json_object **ret, struct agent
         return 0;
 }
 
-/* The string member key of every token of type in tokens, as a list (NULL
- * when none). Members that the record's schema would refuse are skipped. */
-static int token_field_list(struct json_object *tokens, const char *type, const char *key, char ***ret) {
+/* Would the record's schema take value as the only item of field? The
+ * strings come from the image's header: input, checked before use. */
+static bool item_is_valid(const char *field, const char *value) {
+        const struct schema *schema;
+        struct json_object *one = json_object_new_array();
+        _cleanup_free_ char *error = NULL;
+        bool ok;
+
+        if (!one || schema_get(&schema) < 0) {
+                json_object_put(one);
+                return false;
+        }
+        json_object_array_add(one, json_object_new_string(value));
+        ok = schema_validate_property(schema, field, one, "image header", 0, &error) >= 0;
+        json_object_put(one);
+        if (!ok)
+                log_warning("a token in the image header does not fit the record: %s", error ? error : field);
+        return ok;
+}
+
+/* The string member key of every token of type in tokens, as the list for
+ * the record's field (NULL when none). Members the schema would refuse are
+ * skipped. */
+static int token_field_list(struct json_object *tokens, const char *type, const char *key, const char *field,
+                            char ***ret) {
         size_t n = 0, len = json_object_array_length(tokens);
         char **l = calloc(len + 1, sizeof(char *));
 
@@ -35,7 +58,7 @@ static int token_field_list(struct json_object *tokens, const char *type, const 
                 struct json_object *t = json_object_array_get_idx(tokens, i), *v;
 
                 if (!streq(token_type(t), type) || !json_object_object_get_ex(t, key, &v) ||
-                    !json_object_is_type(v, json_type_string))
+                    !json_object_is_type(v, json_type_string) || !item_is_valid(field, json_object_get_string(v)))
                         continue;
                 l[n] = strdup(json_object_get_string(v));
                 if (!l[n]) {
@@ -63,9 +86,9 @@ static void sync_record(struct home *h) {
 
         r = luks_tokens_list(h->record->image_path, &tokens);
         if (r >= 0)
-                r = token_field_list(tokens, "systemd-pkcs11", "pkcs11-uri", &uris);
+                r = token_field_list(tokens, "systemd-pkcs11", "pkcs11-uri", "pkcs11TokenUri", &uris);
         if (r >= 0)
-                r = token_field_list(tokens, "systemd-fido2", "fido2-credential", &creds);
+                r = token_field_list(tokens, "systemd-fido2", "fido2-credential", "fido2HmacCredential", &creds);
         json_object_put(tokens);
         if (r < 0) {
                 strv_free(uris);

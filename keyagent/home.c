@@ -39,7 +39,7 @@ bool home_front_alive(struct home *h) {
         return true;
 }
 
-enum home_state home_get_state(struct home *h) {
+bool home_check_front(struct home *h) {
         bool alive = home_front_alive(h);
 
         /* Unlocked, but homefsd is gone (a plain umount, a crash): nothing
@@ -48,6 +48,12 @@ enum home_state home_get_state(struct home *h) {
                 log_warning("homefsd for %s is gone while unlocked; locking the home", h->user_name);
                 home_teardown(h);
         }
+        return alive;
+}
+
+enum home_state home_get_state(struct home *h) {
+        bool alive = home_check_front(h);
+
         if (h->unlocked)
                 return HOME_UNLOCKED;
         if (alive)

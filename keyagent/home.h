@@ -49,6 +49,11 @@ enum home_state home_get_state(struct home *h);
  * lock held. */
 bool home_front_alive(struct home *h);
 
+/* home_front_alive(), and if the front died while the home was unlocked,
+ * lock it (the one place that decides this; the state getter and the
+ * watcher both go through it). Call with the home's lock held. */
+bool home_check_front(struct home *h);
+
 /* The home's private runtime directory "<runtime>/homes/<user>", made if
  * missing (mode 0700). */
 int home_runtime_dir(const struct home *h, char *buf, size_t size);

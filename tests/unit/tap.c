@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "tap.h"
 
@@ -49,4 +50,18 @@ int tap_done(void) {
                 return 1;
         }
         return tap_failed ? 1 : 0;
+}
+
+char *tap_read_file(const char *path, size_t max, size_t *ret_len) {
+        FILE *f = fopen(path, "re");
+        char *buf;
+        size_t n;
+
+        if (!f)
+                return NULL;
+        buf = calloc(1, max + 1);
+        n = buf ? fread(buf, 1, max, f) : 0;
+        fclose(f);
+        *ret_len = n;
+        return buf;
 }

@@ -4,6 +4,7 @@
 /* A minimal TAP producer for the unit tests. */
 
 #include <stdbool.h>
+#include <stddef.h>
 
 void tap_plan(int n);                          /* 0: plan printed at tap_done() */
 bool tap_ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -14,3 +15,7 @@ static inline bool tap_eq_int(long long got, long long want, const char *name) {
         return tap_ok(got == want, "%s (got %lld, want %lld)", name, got, want);
 }
 #define TAP_EQ_INT(a, b, name) tap_eq_int((long long) (a), (long long) (b), name)
+
+/* The first max bytes of a file, NUL-terminated (malloc'ed; NULL if it
+ * cannot be read); its length in *ret_len. */
+char *tap_read_file(const char *path, size_t max, size_t *ret_len);

@@ -14,25 +14,6 @@
 
 #define DATA TEST_SOURCE_ROOT "/tests/unit/data/records/"
 
-/* TAP_EQ_INT evaluates its arguments twice: not for calls with side effects. */
-static void expect_int(long long got, long long want, const char *name) {
-        tap_ok(got == want, "%s (got %lld, want %lld)", name, got, want);
-}
-
-static char *read_text(const char *path, size_t *ret_len) {
-        FILE *f = fopen(path, "re");
-        char *buf;
-        size_t n;
-
-        if (!f)
-                return NULL;
-        buf = calloc(1, 256 * 1024 + 1);
-        n = buf ? fread(buf, 1, 256 * 1024, f) : 0;
-        fclose(f);
-        *ret_len = n;
-        return buf;
-}
-
 static struct user_record *load_data(const char *name) {
         struct user_record *r = NULL;
         char path[4096], *text, *error = NULL;
@@ -40,7 +21,7 @@ static struct user_record *load_data(const char *name) {
         int k;
 
         snprintf(path, sizeof(path), DATA "%s", name);
-        text = read_text(path, &len);
+        text = tap_read_file(path, 256 * 1024, &len);
         if (!text)
                 return NULL;
         k = user_record_from_yaml(text, len, path, &r, &error);
@@ -55,8 +36,8 @@ static void test_full_values(const struct user_record *r) {
         tap_ok(strcmp(r->user_name, "alice") == 0, "full: userName");
         tap_ok(strcmp(r->real_name, "Alice Liddell, \"Wonderland\" Dept. #3 — Zoë") == 0, "full: realName with quotes and UTF-8");
         tap_ok(strcmp(r->email_address, "alice@example.org") == 0, "full: emailAddress");
-        expect_int(r->uid, 60001, "full: uid");
-        expect_int(r->gid, 60002, "full: gid");
+        TAP_EQ_INT(r->uid, 60001, "full: uid");
+        TAP_EQ_INT(r->gid, 60002, "full: gid");
         tap_ok(strcmp(r->shell, "/bin/zsh") == 0, "full: shell");
         tap_ok(strcmp(r->home_directory, "/home/alice") == 0, "full: homeDirectory");
         tap_ok(strcmp(r->image_path, "/srv/homes/alice.home") == 0, "full: imagePath (quoted in the file)");
@@ -65,14 +46,14 @@ static void test_full_values(const struct user_record *r) {
         tap_ok(strcmp(r->file_system_type, "ext4") == 0, "full: fileSystemType");
         tap_ok(strcmp(r->luks_cipher, "aes") == 0, "full: luksCipher");
         tap_ok(strcmp(r->luks_cipher_mode, "xts-plain64") == 0, "full: luksCipherMode");
-        expect_int(r->luks_volume_key_size, 64, "full: luksVolumeKeySize");
-        expect_int(r->luks_sector_size, 4096, "full: luksSectorSize");
+        TAP_EQ_INT(r->luks_volume_key_size, 64, "full: luksVolumeKeySize");
+        TAP_EQ_INT(r->luks_sector_size, 4096, "full: luksSectorSize");
         tap_ok(strcmp(r->luks_pbkdf_type, "pbkdf2") == 0, "full: luksPbkdfType");
         tap_ok(strcmp(r->luks_pbkdf_hash_algorithm, "sha512") == 0, "full: luksPbkdfHashAlgorithm");
-        expect_int(r->luks_pbkdf_force_iterations, 1000, "full: luksPbkdfForceIterations");
-        expect_int(r->luks_pbkdf_time_cost_usec, 2000000, "full: luksPbkdfTimeCostUSec");
-        expect_int(r->luks_pbkdf_memory_cost, 1073741824, "full: luksPbkdfMemoryCost");
-        expect_int(r->luks_pbkdf_parallel_threads, 4, "full: luksPbkdfParallelThreads");
+        TAP_EQ_INT(r->luks_pbkdf_force_iterations, 1000, "full: luksPbkdfForceIterations");
+        TAP_EQ_INT(r->luks_pbkdf_time_cost_usec, 2000000, "full: luksPbkdfTimeCostUSec");
+        TAP_EQ_INT(r->luks_pbkdf_memory_cost, 1073741824, "full: luksPbkdfMemoryCost");
+        TAP_EQ_INT(r->luks_pbkdf_parallel_threads, 4, "full: luksPbkdfParallelThreads");
         tap_ok(r->luks_discard, "full: luksDiscard");
         tap_ok(r->locked, "full: locked");
         tap_ok(r->last_change_usec == 1735689600000000ULL, "full: lastChangeUSec");
@@ -89,11 +70,11 @@ static void test_full_values(const struct user_record *r) {
 static void test_check_login(void) {
         struct user_record r = { .not_before_usec = 1000, .not_after_usec = 2000 };
 
-        expect_int(user_record_check_login(&r, 1500), 0, "login inside the window");
-        expect_int(user_record_check_login(&r, 999), -ETIME, "login before notBeforeUSec");
-        expect_int(user_record_check_login(&r, 2001), -EKEYEXPIRED, "login after notAfterUSec");
+        TAP_EQ_INT(user_record_check_login(&r, 1500), 0, "login inside the window");
+        TAP_EQ_INT(user_record_check_login(&r, 999), -ETIME, "login before notBeforeUSec");
+        TAP_EQ_INT(user_record_check_login(&r, 2001), -EKEYEXPIRED, "login after notAfterUSec");
         r.locked = true;
-        expect_int(user_record_check_login(&r, 1500), -EKEYREVOKED, "locked account");
+        TAP_EQ_INT(user_record_check_login(&r, 1500), -EKEYREVOKED, "locked account");
 }
 
 static void test_round_trips(void) {
@@ -215,7 +196,7 @@ static void test_invalid_files(void) {
 
                 snprintf(path, sizeof(path), DATA "invalid/%s", c->file);
                 snprintf(want, sizeof(want), "%s%s", path, c->want);
-                text = read_text(path, &len);
+                text = tap_read_file(path, 256 * 1024, &len);
                 if (!tap_ok(text != NULL, "read %s", c->file))
                         continue;
                 k = user_record_from_yaml(text, len, path, &r, &error);
@@ -309,7 +290,7 @@ static void test_defaults(void) {
 
         if (!tap_ok(r != NULL, "minimal.yaml parses"))
                 return;
-        expect_int(user_record_apply_defaults(empty), -EINVAL, "defaults need a userName");
+        TAP_EQ_INT(user_record_apply_defaults(empty), -EINVAL, "defaults need a userName");
 
         r->shell = strdup("/bin/zsh");
         tap_ok(user_record_apply_defaults(r) == 0, "defaults apply");
@@ -320,8 +301,8 @@ static void test_defaults(void) {
         tap_ok(strcmp(r->file_system_type, "ext4") == 0, "fileSystemType defaults to ext4");
         tap_ok(strcmp(r->luks_cipher, "aes") == 0 && strcmp(r->luks_cipher_mode, "xts-plain64") == 0,
                "cipher defaults to aes-xts-plain64");
-        expect_int(r->luks_volume_key_size, 64, "luksVolumeKeySize defaults to 64");
-        expect_int(r->luks_sector_size, 4096, "luksSectorSize defaults to 4096");
+        TAP_EQ_INT(r->luks_volume_key_size, 64, "luksVolumeKeySize defaults to 64");
+        TAP_EQ_INT(r->luks_sector_size, 4096, "luksSectorSize defaults to 4096");
         tap_ok(strcmp(r->luks_pbkdf_type, "argon2id") == 0, "luksPbkdfType defaults to argon2id");
         tap_ok(strcmp(r->luks_pbkdf_hash_algorithm, "sha256") == 0, "luksPbkdfHashAlgorithm defaults to sha256");
         tap_ok(!r->luks_discard && !r->locked, "booleans default to false");
@@ -391,7 +372,7 @@ static void test_set_field(void) {
 
         tap_ok(user_record_set_field(r, "realName", NULL, NULL, NULL) == 0 && !r->real_name, "null unsets a field");
         tap_ok(user_record_set_field(r, "userName", NULL, NULL, NULL) == -EINVAL && r->user_name, "userName cannot be unset");
-        expect_int(user_record_set_field(r, "colour", NULL, NULL, NULL), -ENOENT, "set_field: unknown field");
+        TAP_EQ_INT(user_record_set_field(r, "colour", NULL, NULL, NULL), -ENOENT, "set_field: unknown field");
         user_record_free(r);
 }
 
@@ -457,11 +438,11 @@ static void test_files(void) {
 
         /* save, atomically, mode 0600 */
         umask(0);
-        expect_int(user_record_save(dir_fd, a), 0, "save alice");
+        TAP_EQ_INT(user_record_save(dir_fd, a), 0, "save alice");
         tap_ok(fstatat(dir_fd, "alice.yaml", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
                (st.st_mode & 07777) == 0600, "alice.yaml is a regular file with mode 0600 (got %o)",
                (unsigned) (st.st_mode & 07777));
-        expect_int(count_entries(dir_fd), 1, "no temporary files are left");
+        TAP_EQ_INT(count_entries(dir_fd), 1, "no temporary files are left");
         umask(022);
 
         k = user_record_load(dir_fd, "alice", &b, &error);
@@ -474,22 +455,22 @@ static void test_files(void) {
         /* replace */
         free(a->real_name);
         a->real_name = strdup("Alice II");
-        expect_int(user_record_save(dir_fd, a), 0, "save alice again");
+        TAP_EQ_INT(user_record_save(dir_fd, a), 0, "save alice again");
         k = user_record_load(dir_fd, "alice", &b, NULL);
         tap_ok(k == 0 && strcmp(b->real_name, "Alice II") == 0, "the second save replaced the first");
-        expect_int(count_entries(dir_fd), 1, "still one file");
+        TAP_EQ_INT(count_entries(dir_fd), 1, "still one file");
         user_record_free(b);
         b = NULL;
 
         /* refusals */
         incomplete->user_name = strdup("dora");
-        expect_int(user_record_save(dir_fd, incomplete), -EINVAL, "an incomplete record is not saved");
+        TAP_EQ_INT(user_record_save(dir_fd, incomplete), -EINVAL, "an incomplete record is not saved");
         tap_ok(faccessat(dir_fd, "dora.yaml", F_OK, AT_SYMLINK_NOFOLLOW) < 0, "and no file was created");
         free(incomplete->user_name);
         incomplete->user_name = strdup("../etc");
-        expect_int(user_record_save(dir_fd, incomplete), -EINVAL, "an invalid user name is not used as a file name");
+        TAP_EQ_INT(user_record_save(dir_fd, incomplete), -EINVAL, "an invalid user name is not used as a file name");
 
-        expect_int(symlinkat("alice.yaml", dir_fd, "bob.yaml"), 0, "make bob.yaml a symlink");
+        TAP_EQ_INT(symlinkat("alice.yaml", dir_fd, "bob.yaml"), 0, "make bob.yaml a symlink");
         check_load_error(dir_fd, "bob", -ELOOP, "bob.yaml: is a symbolic link");
 
         big = malloc(USER_RECORD_FILE_MAX + 100);
@@ -517,16 +498,16 @@ static void test_files(void) {
         } else
                 tap_diag("not root: skipping the ownership check");
 
-        expect_int(mkdirat(dir_fd, "ivan.yaml", 0700), 0, "make ivan.yaml a directory");
+        TAP_EQ_INT(mkdirat(dir_fd, "ivan.yaml", 0700), 0, "make ivan.yaml a directory");
         check_load_error(dir_fd, "ivan", -EINVAL, "ivan.yaml: not a regular file");
         check_load_error(dir_fd, "nobody", -ENOENT, "nobody.yaml: No such file or directory");
         check_load_error(dir_fd, "../alice", -EINVAL, "invalid user name");
 
         /* delete */
-        expect_int(user_record_delete(dir_fd, "alice"), 0, "delete alice");
+        TAP_EQ_INT(user_record_delete(dir_fd, "alice"), 0, "delete alice");
         tap_ok(faccessat(dir_fd, "alice.yaml", F_OK, AT_SYMLINK_NOFOLLOW) < 0, "alice.yaml is gone");
-        expect_int(user_record_delete(dir_fd, "alice"), -ENOENT, "deleting again: -ENOENT");
-        expect_int(user_record_delete(dir_fd, "a/b"), -EINVAL, "delete refuses an invalid name");
+        TAP_EQ_INT(user_record_delete(dir_fd, "alice"), -ENOENT, "deleting again: -ENOENT");
+        TAP_EQ_INT(user_record_delete(dir_fd, "a/b"), -EINVAL, "delete refuses an invalid name");
 
         /* clean up */
         static const char *const names[] = { "bob.yaml", "carl.yaml", "dave.yaml", "fred.yaml", "gina.yaml", "hugo.yaml" };

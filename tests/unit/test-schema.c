@@ -9,25 +9,6 @@
 #include "tap.h"
 #include "yaml-json.h"
 
-/* TAP_EQ_INT evaluates its arguments twice: not for calls with side effects. */
-static void expect_int(long long got, long long want, const char *name) {
-        tap_ok(got == want, "%s (got %lld, want %lld)", name, got, want);
-}
-
-static char *read_text(const char *path, size_t *ret_len) {
-        FILE *f = fopen(path, "re");
-        char *buf;
-        size_t n;
-
-        if (!f)
-                return NULL;
-        buf = calloc(1, 1024 * 1024 + 1);
-        n = buf ? fread(buf, 1, 1024 * 1024, f) : 0;
-        fclose(f);
-        *ret_len = n;
-        return buf;
-}
-
 static bool name_in_table(const char *name) {
         for (size_t i = 0; user_record_field_names[i]; i++)
                 if (strcmp(user_record_field_names[i], name) == 0)
@@ -90,7 +71,7 @@ static void check_properties(struct json_object *props) {
         for (size_t i = 0; user_record_field_names[i]; i++)
                 tap_ok(json_object_object_get_ex(props, user_record_field_names[i], NULL),
                        "field '%s' of the code is in the schema", user_record_field_names[i]);
-        expect_int(json_object_object_length(props), table_length(), "as many schema properties as fields");
+        TAP_EQ_INT(json_object_object_length(props), table_length(), "as many schema properties as fields");
 }
 
 static void check_examples(const struct schema *file_schema, struct json_object *examples) {
@@ -139,10 +120,10 @@ static void check_lookups(void) {
         const struct schema *s = NULL;
 
         tap_ok(schema_get(&s) == 0 && s, "the built-in schema loads");
-        expect_int(schema_field_changeable("realName"), 1, "realName is changeable");
-        expect_int(schema_field_changeable("uid"), 0, "uid is not changeable");
-        expect_int(schema_field_changeable("lastChangeUSec"), 0, "lastChangeUSec is not changeable");
-        expect_int(schema_field_changeable("bogus"), -ENOENT, "unknown field: -ENOENT");
+        TAP_EQ_INT(schema_field_changeable("realName"), 1, "realName is changeable");
+        TAP_EQ_INT(schema_field_changeable("uid"), 0, "uid is not changeable");
+        TAP_EQ_INT(schema_field_changeable("lastChangeUSec"), 0, "lastChangeUSec is not changeable");
+        TAP_EQ_INT(schema_field_changeable("bogus"), -ENOENT, "unknown field: -ENOENT");
         tap_ok(schema_field_default("storage", &def) == 0 && def &&
                strcmp(json_object_get_string(def), "luks") == 0, "storage defaults to luks");
         tap_ok(schema_field_default("homeDirectory", &def) == 0 && def &&
@@ -173,7 +154,7 @@ int main(void) {
         size_t len = 0;
         int k;
 
-        text = read_text(TEST_SOURCE_ROOT "/schema/user-record.schema.yaml", &len);
+        text = tap_read_file(TEST_SOURCE_ROOT "/schema/user-record.schema.yaml", 1024 * 1024, &len);
         if (!tap_ok(text && len > 0, "read the schema file"))
                 return tap_done();
         tap_ok(strlen(user_record_schema_yaml) == len && memcmp(user_record_schema_yaml, text, len) == 0,
