@@ -21,6 +21,7 @@ static const struct verb {
         { "activate", verb_unlock },
         { "lock", verb_lock },
         { "deactivate", verb_lock },
+        { "suspend", verb_suspend },
         { "passwd", verb_passwd },
         { "ssh-authorized-keys", verb_ssh_keys },
         { "update", verb_update },

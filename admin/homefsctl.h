@@ -51,6 +51,7 @@ int verb_inspect(const struct options *o, int argc, char **argv);
 int verb_remove(const struct options *o, int argc, char **argv);
 int verb_unlock(const struct options *o, int argc, char **argv);
 int verb_lock(const struct options *o, int argc, char **argv);
+int verb_suspend(const struct options *o, int argc, char **argv);
 int verb_passwd(const struct options *o, int argc, char **argv);
 int verb_ssh_keys(const struct options *o, int argc, char **argv);
 int verb_update(const struct options *o, int argc, char **argv);
@@ -78,6 +79,7 @@ int identity_load(const char *path, const char *user, struct json_object **ret);
 
 /* Lock one home; returns an exit status, having printed any error. */
 int lock_home(const char *user);
+int suspend_home(const char *user);
 
 
 /* Call the agent on conn, or when conn is NULL on a connection of its own.

@@ -104,6 +104,15 @@ static struct json_object *handle_call(struct json_object *msg, int *fds, size_t
                 (void) front_detach();
                 return proto_reply_new(NULL);
         }
+        if (streq(method, "io.homefs.Front.Hold")) {
+                int r = front_hold();
+
+                return r < 0 ? failure_new(r, "Cannot hold requests") : proto_reply_new(NULL);
+        }
+        if (streq(method, "io.homefs.Front.Release")) {
+                front_release();
+                return proto_reply_new(NULL);
+        }
         if (streq(method, "io.homefs.Front.Terminate")) {
                 (void) front_detach();
                 *stop = true;

@@ -115,13 +115,18 @@ struct front {
         gid_t gid;
         struct inode root; /* FUSE_ROOT_ID; fd is the attached directory */
         enum front_state state; /* read with the gate held */
+        /* Locked with sessions kept: requests wait outside the gate (set
+         * with the gate held for writing and the hold mutex). */
+        bool held;
 };
 
 extern struct front front;
 
 void gate_init(void);
 /* Tree operations: returns 0 with the gate held and the caller's identity
- * in place, or ENOKEY (a positive errno to reply with) and nothing held. */
+ * in place, or ENOKEY (a positive errno to reply with) and nothing held;
+ * EIO for a request that was held and then detached. Both wait while the
+ * front is held. */
 int op_enter(fuse_req_t req);
 /* Handle operations, release, forget: always enters. */
 void op_enter_any(fuse_req_t req);
@@ -133,9 +138,14 @@ static inline struct inode *inode_of(fuse_ino_t ino) {
         return ino == FUSE_ROOT_ID ? &front.root : (struct inode *) (uintptr_t) ino;
 }
 
-/* Both serialized against each other. front_attach consumes dirfd. */
+/* Serialized against each other. front_attach consumes dirfd. A detach of
+ * a held front fails the held requests with EIO. */
 int front_attach(int dirfd);
 int front_detach(void);
+/* Hold every request once those in flight are done (-ENOKEY unless
+ * attached); release them. */
+int front_hold(void);
+void front_release(void);
 
 /* ---- passthrough-fuse3XX.c: kernel FUSE passthrough (meson picks the
  * file for the libfuse version) ---- */

@@ -25,6 +25,9 @@ struct front front = {
 static pthread_rwlock_t gate;
 /* Serializes Attach and Detach (agent thread, signal thread). */
 static pthread_mutex_t transition_mutex = PTHREAD_MUTEX_INITIALIZER;
+/* Held requests wait here, outside the gate, so that Detach can take it. */
+static pthread_mutex_t hold_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hold_cond = PTHREAD_COND_INITIALIZER;
 
 void gate_init(void) {
         pthread_rwlockattr_t a;
@@ -60,18 +63,46 @@ static void identity_set(fuse_req_t req) {
         identity_known = true;
 }
 
+/* Take the gate for reading; while the front is held, wait outside it.
+ * True if the request waited. */
+static bool gate_enter(void) {
+        bool waited = false;
+
+        for (;;) {
+                pthread_rwlock_rdlock(&gate);
+                if (!front.held)
+                        return waited;
+                pthread_rwlock_unlock(&gate);
+                pthread_mutex_lock(&hold_mutex);
+                while (front.held)
+                        pthread_cond_wait(&hold_cond, &hold_mutex);
+                pthread_mutex_unlock(&hold_mutex);
+                waited = true;
+        }
+}
+
+/* Call with the gate held for writing. */
+static void hold_set(bool held) {
+        pthread_mutex_lock(&hold_mutex);
+        front.held = held;
+        if (!held)
+                pthread_cond_broadcast(&hold_cond);
+        pthread_mutex_unlock(&hold_mutex);
+}
+
 int op_enter(fuse_req_t req) {
-        pthread_rwlock_rdlock(&gate);
+        bool waited = gate_enter();
+
         if (front.state != FRONT_ATTACHED) {
                 pthread_rwlock_unlock(&gate);
-                return ENOKEY;
+                return waited ? EIO : ENOKEY;
         }
         identity_set(req);
         return 0;
 }
 
 void op_enter_any(fuse_req_t req) {
-        pthread_rwlock_rdlock(&gate);
+        (void) gate_enter();
         identity_set(req);
 }
 
@@ -114,15 +145,48 @@ static void invalidate_kernel_caches(void) {
         inval_free(v, n);
 }
 
+/* Any state change ends a hold: held requests go on and meet the new state. */
 static void set_state(enum front_state s) {
         pthread_rwlock_wrlock(&gate);
         front.state = s;
+        if (front.held)
+                hold_set(false);
         pthread_rwlock_unlock(&gate);
+}
+
+int front_hold(void) {
+        int r = 0;
+
+        pthread_mutex_lock(&transition_mutex);
+        /* Taking the gate for writing waits for requests in flight. */
+        pthread_rwlock_wrlock(&gate);
+        if (front.state == FRONT_ATTACHED)
+                hold_set(true);
+        else
+                r = -ENOKEY;
+        pthread_rwlock_unlock(&gate);
+        pthread_mutex_unlock(&transition_mutex);
+        if (r == 0)
+                log_info("Holding requests: locked, sessions kept.");
+        return r;
+}
+
+void front_release(void) {
+        pthread_mutex_lock(&transition_mutex);
+        pthread_rwlock_wrlock(&gate);
+        hold_set(false);
+        pthread_rwlock_unlock(&gate);
+        pthread_mutex_unlock(&transition_mutex);
+        log_info("Released held requests: unlocked.");
 }
 
 static int detach_unlocked(void) {
         if (front.state == FRONT_LOCKED)
                 return 0;
+
+        /* A held front (locked with sessions kept): the engine below already
+         * fails every I/O, so held requests now go on and fail with EIO
+         * (set_state ends the hold), and the writeback below ends at once. */
 
         /* First refuse new lookups and opens, so that nothing new enters the
          * kernel's caches, while handles still work for the writeback. */

@@ -30,6 +30,7 @@ bool activation_have_device_mapper(void) {
 void activation_init(struct activation *a) {
         memset(a, 0, sizeof(*a));
         a->loop_fd = -1;
+        a->control_fd = -1;
 }
 
 static int start_dm_crypt(struct activation *a, const char *image_path, const char *user_name,
@@ -68,7 +69,8 @@ static int start_userspace(struct activation *a, const char *cryptdev_binary, co
                 return -ENAMETOOLONG;
         a->mode = ACTIVATION_USERSPACE;
         r = cryptdev_start(cryptdev_binary, image_path, geo->data_offset, geo->data_size, geo->sector_size,
-                           geo->iv_tweak, key, key_size, discard, a->cryptdev_dir, &a->cryptdev_pid);
+                           geo->iv_tweak, key, key_size, discard, a->cryptdev_dir, &a->cryptdev_pid,
+                           &a->control_fd);
         if (r < 0) {
                 a->cryptdev_dir[0] = 0;
                 return r;
@@ -156,6 +158,8 @@ int activation_stop(struct activation *a) {
                 a->cryptdev_dir[0] = 0;
                 a->cryptdev_pid = 0;
         }
+        a->control_fd = safe_close(a->control_fd);
+        a->suspended = false;
         if (a->dm_name[0]) {
                 struct crypt_device *cd = NULL;
 

@@ -36,6 +36,8 @@ struct activation {
         char dm_name[128];               /* dm-crypt: mapping name */
         char cryptdev_dir[PATH_MAX];     /* userspace: cryptdev mountpoint */
         pid_t cryptdev_pid;
+        int control_fd;                  /* userspace: cryptdev's control socket */
+        bool suspended;                  /* key wiped, I/O held (activation-suspend.c) */
         int loop_fd;
         uint64_t data_offset;            /* bytes, for activation_grow() */
 };
@@ -53,6 +55,18 @@ int activation_start(struct activation *a, enum activation_mode mode, const char
  * large as the data segment now is: cryptdev's volume and the loop device's
  * capacity, or dm-crypt's table. */
 int activation_grow(struct activation *a, uint64_t image_size);
+
+/* Lock with sessions kept (activation-suspend.c): wipe the key from the
+ * engine and hold every new request (crypt_suspend with dm-crypt; cryptdev's
+ * 'W'); the block device stays and its I/O waits. Sync the filesystem
+ * first. */
+int activation_suspend(struct activation *a);
+/* Give the key back and release the held I/O (crypt_resume_by_volume_key;
+ * cryptdev's 'K'). */
+int activation_resume(struct activation *a, const void *key, size_t key_size);
+/* Before tearing down a suspended activation: held and later I/O fails with
+ * EIO, so that nothing waits for a key that will not come back. */
+int activation_fail_held(struct activation *a);
 
 /* Tear down; safe on a partly started activation. */
 int activation_stop(struct activation *a);

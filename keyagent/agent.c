@@ -63,6 +63,9 @@ static void help(void) {
                "     --fido2-device=PATH    Also look for FIDO2 security keys at PATH: a\n"
                "                            hidraw device, or unix:/SOCKET for CTAPHID over a\n"
                "                            Unix seqpacket socket (repeatable, up to 8)\n"
+               "     --lock-drop-caches     Lock (sessions kept) also drops the clean page\n"
+               "                            cache of every filesystem, so that the home's\n"
+               "                            file contents leave memory while it is locked\n"
                "  -d --debug                Log debug messages\n\n"
                "Environment: HOMEFS_STATE_DIR (default /var/lib/homefs), HOMEFS_RUNTIME_DIR\n"
                "(default /run/homefs).\n",
@@ -93,7 +96,7 @@ static int parse_seconds(const char *s, unsigned long max, const char *name, uns
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_ACTIVATION, ARG_HOMEFSD, ARG_CRYPTDEV, ARG_SKEL, ARG_FRONT_TIMEOUT,
-               ARG_IDLE_TIMEOUT, ARG_FIDO2_DEVICE };
+               ARG_IDLE_TIMEOUT, ARG_FIDO2_DEVICE, ARG_LOCK_DROP_CACHES };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -104,6 +107,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "front-timeout", required_argument, NULL, ARG_FRONT_TIMEOUT },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
                 { "fido2-device", required_argument, NULL, ARG_FIDO2_DEVICE },
+                { "lock-drop-caches", no_argument, NULL, ARG_LOCK_DROP_CACHES },
                 { "debug", no_argument, NULL, 'd' },
                 {}
         };
@@ -154,6 +158,9 @@ static int parse_argv(int argc, char *argv[]) {
                         if (strncmp(optarg, "unix:", 5) == 0) /* keep the prefix: it names the transport */
                                 snprintf(agent_config.fido2_devices[agent_config.n_fido2_devices], PATH_MAX, "%s", optarg);
                         agent_config.n_fido2_devices++;
+                        break;
+                case ARG_LOCK_DROP_CACHES:
+                        agent_config.lock_drop_caches = true;
                         break;
                 case 'd':
                         log_set_max_level(LOG_LEVEL_DEBUG);

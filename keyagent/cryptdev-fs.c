@@ -231,10 +231,15 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
         int r;
 
         r = io_range(d, off, &size, true);
-        if (r >= 0 && size > 0)
-                r = image_pread(d->image_fd, w->io, size, d->opt.offset + (uint64_t) off);
-        if (r >= 0 && size > 0)
-                r = decrypt_data(d, w, size, off);
+        if (r >= 0)
+                r = key_enter(d);
+        if (r >= 0) {
+                if (size > 0)
+                        r = image_pread(d->image_fd, w->io, size, d->opt.offset + (uint64_t) off);
+                if (r >= 0 && size > 0)
+                        r = decrypt_data(d, w, size, off);
+                key_leave(d);
+        }
         if (r < 0) {
                 if (r != -EINVAL)
                         log_error_errno(r, "Read of %zu bytes at %jd failed: %m", size, (intmax_t) off);
@@ -254,9 +259,13 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
          * aligned I/O buffer is also the copy O_DIRECT needs. */
         r = io_range(d, off, &size, false);
         if (r >= 0)
+                r = key_enter(d);
+        if (r >= 0) {
                 r = xts_encrypt(w->xts, buf, w->io, size, d->opt.sector_size, iv_for(d, off));
-        if (r >= 0)
-                r = image_pwrite(d->image_fd, w->io, size, d->opt.offset + (uint64_t) off);
+                if (r >= 0)
+                        r = image_pwrite(d->image_fd, w->io, size, d->opt.offset + (uint64_t) off);
+                key_leave(d);
+        }
         if (r < 0) {
                 if (r != -EINVAL && r != -ENOSPC)
                         log_error_errno(r, "Write of %zu bytes at %jd failed: %m", size, (intmax_t) off);
@@ -323,11 +332,17 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, of
                 fuse_reply_err(req, EINVAL);
                 return;
         }
+        r = key_enter(d); /* no image change while the key is wiped */
+        if (r < 0) {
+                fuse_reply_err(req, -r);
+                return;
+        }
         if (mode & FALLOC_FL_ZERO_RANGE)
                 r = write_zeros(d, current_worker, pos, len);
         else
                 r = fallocate(d->image_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                               (off_t) (d->opt.offset + pos), (off_t) len) < 0 ? negative_errno() : 0;
+        key_leave(d);
         if (r < 0)
                 log_error_errno(r, "Discard of %" PRIu64 " bytes at %" PRIu64 " failed: %m", len, pos);
         fuse_reply_err(req, -r);

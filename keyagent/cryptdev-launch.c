@@ -123,17 +123,49 @@ static _Noreturn void child_exec(char **argv, int key_fd, int ready_fd) {
         _exit(127);
 }
 
+/* The key as one message. */
 static int send_key(int fd, const void *key, size_t size) {
-        for (size_t done = 0; done < size;) {
-                ssize_t n = send(fd, (const uint8_t *) key + done, size - done, MSG_NOSIGNAL);
+        ssize_t n;
 
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return negative_errno();
-                done += (size_t) n;
-        }
-        return 0;
+        do
+                n = send(fd, key, size, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return negative_errno();
+        return (size_t) n == size ? 0 : -EIO;
+}
+
+int cryptdev_control(int control_fd, char command, const void *key, size_t key_size, int timeout_ms) {
+        uint8_t msg[1 + CRYPTDEV_KEY_SIZE];
+        struct pollfd p = { .fd = control_fd, .events = POLLIN };
+        ssize_t n;
+        char answer = 0;
+        int r;
+
+        if (control_fd < 0 || (key && key_size != CRYPTDEV_KEY_SIZE))
+                return -EINVAL;
+        msg[0] = (uint8_t) command;
+        if (key)
+                memcpy(msg + 1, key, key_size);
+        r = send_key(control_fd, msg, key ? 1 + key_size : 1);
+        explicit_bzero(msg, sizeof(msg));
+        if (r < 0)
+                return r;
+        do
+                r = poll(&p, 1, timeout_ms);
+        while (r < 0 && errno == EINTR);
+        if (r < 0)
+                return negative_errno();
+        if (r == 0)
+                return -ETIMEDOUT;
+        do
+                n = recv(control_fd, &answer, 1, 0);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return negative_errno();
+        if (n == 0)
+                return -EPIPE;
+        return answer == command - 'A' + 'a' ? 0 : -EIO;
 }
 
 /* 0 when the ready byte came, -EIO if the child closed the pipe first (it
@@ -193,7 +225,7 @@ static void kill_and_reap(pid_t pid) {
 int cryptdev_start(const char *cryptdev_binary, const char *image_path,
                    uint64_t offset_bytes, uint64_t size_bytes, uint32_t sector_size,
                    uint64_t iv_tweak, const void *key, size_t key_size, bool discard,
-                   const char *mountpoint_dir, pid_t *ret_pid) {
+                   const char *mountpoint_dir, pid_t *ret_pid, int *ret_control_fd) {
         _cleanup_close_ int key_parent = -1, key_child = -1, ready_read = -1, ready_write = -1;
         char *argv[ARG_COUNT + 1];
         int sv[2], pipefd[2], r;
@@ -201,7 +233,7 @@ int cryptdev_start(const char *cryptdev_binary, const char *image_path,
         pid_t pid;
 
         if (!cryptdev_binary || !image_path || !key || key_size != CRYPTDEV_KEY_SIZE ||
-            !mountpoint_dir || !ret_pid || size_bytes == 0 || sector_size == 0)
+            !mountpoint_dir || !ret_pid || !ret_control_fd || size_bytes == 0 || sector_size == 0)
                 return -EINVAL;
 
         r = mountpoint_create(mountpoint_dir, &created);
@@ -213,8 +245,10 @@ int cryptdev_start(const char *cryptdev_binary, const char *image_path,
                 goto fail_dir;
 
         /* A socket rather than a pipe for the key: send(MSG_NOSIGNAL) cannot
-         * raise SIGPIPE in the agent if the child dies early. */
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+         * raise SIGPIPE in the agent if the child dies early. Seqpacket: the
+         * key is one message, and the socket stays as the control channel
+         * (cryptdev-key.c) that wipes and gives back the key. */
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
                 r = log_error_errno(errno, "Cannot create a socket pair: %m");
                 goto fail_argv;
         }
@@ -238,7 +272,6 @@ int cryptdev_start(const char *cryptdev_binary, const char *image_path,
         key_child = safe_close(key_child);
         ready_write = safe_close(ready_write);
         r = send_key(key_parent, key, key_size);
-        key_parent = safe_close(key_parent); /* the child reads up to end of file */
         if (r < 0)
                 log_error_errno(r, "Cannot hand the key to homefs-cryptdev: %m");
         else {
@@ -256,6 +289,7 @@ int cryptdev_start(const char *cryptdev_binary, const char *image_path,
         }
         argv_free(argv);
         *ret_pid = pid;
+        *ret_control_fd = TAKE_FD(key_parent);
         return 0;
 
 fail_argv:

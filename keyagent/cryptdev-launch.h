@@ -18,11 +18,17 @@
  *
  * mountpoint_dir is created (mode 0700) if missing. The child gets only fds
  * 0-4 (stdout and stderr are shared for logging). On failure the child is
- * killed and reaped. Returns 0 and the child's pid, or a negative errno. */
+ * killed and reaped. Returns 0, the child's pid and the control socket (the
+ * one the key went through; the caller closes it), or a negative errno. */
 int cryptdev_start(const char *cryptdev_binary, const char *image_path,
                    uint64_t offset_bytes, uint64_t size_bytes, uint32_t sector_size,
                    uint64_t iv_tweak, const void *key, size_t key_size, bool discard,
-                   const char *mountpoint_dir, pid_t *ret_pid);
+                   const char *mountpoint_dir, pid_t *ret_pid, int *ret_control_fd);
+
+/* One command over the control socket and its answer (keyagent/cryptdev-key.c
+ * lists them): 'W' wipe the key and hold requests, 'K' with the key give it
+ * back, 'F' fail held and later requests. -ETIMEDOUT after timeout_ms. */
+int cryptdev_control(int control_fd, char command, const void *key, size_t key_size, int timeout_ms);
 
 /* Unmount mountpoint_dir, wait for the daemon to exit (SIGTERM after 5 s,
  * SIGKILL after 10 s), reap it and remove the mount point directory. Detach

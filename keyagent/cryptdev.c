@@ -11,7 +11,9 @@
  * request (libfuse's fuse_session_loop_mt() spawns threads on demand).
  *
  * Only non-secret parameters come in argv; the 64-byte volume key is read
- * from an inherited fd (a pipe the launcher writes and closes). */
+ * from an inherited fd: the agent's control socket, over which it later
+ * wipes and gives back the key (cryptdev-key.c), or a pipe or file read to
+ * end of file. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -57,8 +59,10 @@ static void help(void) {
                "                       [--ready-fd=FD] [--threads=N] [--discard=yes|no]\n"
                "                       MOUNTPOINT\n\n"
                "Serves the decrypted aes-xts-plain64 data segment of a LUKS2 image as\n"
-               "MOUNTPOINT/volume. The 64-byte volume key is read from FD (default 3)\n"
-               "until end of file; one byte is written to the ready FD once serving.\n"
+               "MOUNTPOINT/volume. The 64-byte volume key is read from FD (default 3):\n"
+               "the first message of a SOCK_SEQPACKET socket, which then stays the\n"
+               "agent's control channel (wipe and hold, give back, fail), or a pipe or\n"
+               "file to end of file; one byte is written to the ready FD once serving.\n"
                "--discard=yes punches discarded ranges out of the image. SIGUSR1 grows\n"
                "the volume to the end of the image after the image file has grown.\n");
 }
@@ -176,30 +180,6 @@ static int parse_args(int argc, char **argv, struct options *o) {
 
 /* ---- set-up ---- */
 
-/* Read exactly XTS_KEY_SIZE bytes, then end of file, into secret memory. */
-static int read_key(int fd, uint8_t **ret) {
-        _cleanup_secret_ uint8_t *key = secret_alloc(XTS_KEY_SIZE + 1);
-        size_t got = 0;
-
-        if (!key)
-                return log_error_errno(ENOMEM, "Cannot allocate secret memory.");
-        while (got < XTS_KEY_SIZE + 1) {
-                ssize_t n = read(fd, key + got, XTS_KEY_SIZE + 1 - got);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return log_error_errno(errno, "Reading the key from fd %d failed: %m", fd);
-                if (n == 0)
-                        break;
-                got += (size_t) n;
-        }
-        if (got != XTS_KEY_SIZE)
-                return log_error_errno(EINVAL, "The key must be exactly %d bytes.", XTS_KEY_SIZE);
-        *ret = TAKE_PTR(key);
-        return 0;
-}
-
 static int open_image(const struct options *o, int *ret) {
         _cleanup_close_ int fd = -1;
         uint64_t bytes;
@@ -258,10 +238,10 @@ static int workers_alloc(struct cryptdev *d, const uint8_t *key) {
                 w->io = alloc_pages(IO_MAX);
                 if (!w->recv || !w->io)
                         return log_error_errno(ENOMEM, "Out of memory for I/O buffers.");
-                r = xts_new(key, &w->xts);
-                if (r < 0)
-                        return log_error_errno(r, "Cannot set up AES-XTS with this key: %m");
         }
+        r = key_install(d, key);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up AES-XTS with this key: %m");
         return 0;
 }
 
@@ -385,12 +365,14 @@ static void unmount_self(const char *mountpoint) {
 /* Wait for the connection to end (every worker sees ENODEV) or for signals.
  * A second signal forces the end: the connection is aborted. */
 static void serve(struct cryptdev *d, int sig_fd) {
-        struct pollfd p[2] = { { .fd = d->done_fd, .events = POLLIN }, { .fd = sig_fd, .events = POLLIN } };
+        struct pollfd p[3] = { { .fd = d->done_fd, .events = POLLIN }, { .fd = sig_fd, .events = POLLIN },
+                               { .fd = d->control_fd, .events = POLLIN } };
         bool unmounting = false;
 
         for (;;) {
                 struct signalfd_siginfo si;
 
+                p[2].fd = d->control_fd; /* -1 (ignored by poll) once the agent is gone */
                 if (poll(p, ELEMENTSOF(p), -1) < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -399,6 +381,12 @@ static void serve(struct cryptdev *d, int sig_fd) {
                 }
                 if (p[0].revents)
                         return;
+                if (p[2].revents) {
+                        (void) control_handle(d);
+                        continue;
+                }
+                if (!p[1].revents)
+                        continue;
                 if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
                         continue;
                 if (si.ssi_signo == SIGUSR1) {
@@ -458,8 +446,7 @@ static int setup(struct cryptdev *d, int *sig_fd) {
         _cleanup_secret_ uint8_t *key = NULL;
         int r;
 
-        r = read_key(d->opt.key_fd, &key);
-        d->opt.key_fd = safe_close(d->opt.key_fd);
+        r = key_receive(d, &key);
         if (r < 0)
                 return r;
         r = open_image(&d->opt, &d->image_fd);
@@ -481,6 +468,7 @@ int main(int argc, char **argv) {
         struct cryptdev d = {
                 .image_fd = -1,
                 .done_fd = -1,
+                .control_fd = -1,
                 .lock = PTHREAD_MUTEX_INITIALIZER,
                 .cond = PTHREAD_COND_INITIALIZER,
         };
@@ -516,6 +504,8 @@ int main(int argc, char **argv) {
         workers_free(&d);
         safe_close(d.image_fd);
         safe_close(d.done_fd);
+        safe_close(d.control_fd);
+        safe_close(d.opt.key_fd);
         safe_close(d.opt.ready_fd);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

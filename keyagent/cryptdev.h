@@ -48,9 +48,13 @@ struct cryptdev {
         int done_fd;               /* eventfd: a worker has stopped */
         struct fuse_session *se;
         struct worker *workers;
-        pthread_mutex_t lock;
+        pthread_mutex_t lock;      /* guards initialized and the key state */
         pthread_cond_t cond;
         bool initialized;
+        int control_fd;            /* the agent's control socket, or -1 (cryptdev-key.c) */
+        bool key_held;             /* key wiped: requests wait */
+        bool key_dead;             /* requests fail with EIO */
+        unsigned key_users;        /* requests using the key now */
 };
 
 /* The worker serving the current request: handlers run on its thread. */
@@ -66,3 +70,17 @@ uint64_t volume_size(const struct cryptdev *d);
  * loop device's LOOP_SET_CAPACITY sees it. Never shrinks. */
 void volume_grow(struct cryptdev *d);
 
+
+/* cryptdev-key.c: the key and the agent's control channel. */
+
+/* The key from the key fd (kept as the control channel if it is a
+ * SOCK_SEQPACKET socket), in secret memory. */
+int key_receive(struct cryptdev *d, uint8_t **ret);
+/* Set up every worker's AES-XTS context (those missing) and release. */
+int key_install(struct cryptdev *d, const uint8_t *key);
+/* Around a request that uses the key: waits while the key is wiped; -EIO
+ * once told to fail. */
+int key_enter(struct cryptdev *d);
+void key_leave(struct cryptdev *d);
+/* One message from the control channel (the main thread's poll loop). */
+int control_handle(struct cryptdev *d);

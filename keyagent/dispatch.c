@@ -8,6 +8,7 @@
 #include "agent.h"
 #include "clients.h"
 #include "dispatch.h"
+#include "freeze.h"
 #include "front.h"
 #include "home-ops.h"
 #include "log.h"
@@ -240,6 +241,19 @@ static struct json_object *method_lock(struct call *c, int *r) {
         return reply;
 }
 
+/* Lock with sessions kept (home-lock.c). */
+static struct json_object *method_suspend(struct call *c, int *r) {
+        struct json_object *reply;
+        struct home *h;
+
+        WITH_HOME(c, h, *r, *r = home_lock_keep(h, &c->error));
+        if (*r < 0)
+                return NULL;
+        reply = json_object_new_object();
+        json_object_object_add(reply, "state", json_object_new_string("suspended"));
+        return reply;
+}
+
 static struct json_object *method_passwd(struct call *c, int *r) {
         const char *old_pw, *new_pw;
         struct home *h;
@@ -282,6 +296,9 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
                 *r = agent_error_set(&c->error, -ENOENT, AGENT_ERROR_NO_SUCH_HOME, "There is no home for %s.", h->user_name);
         else
                 *r = session_acquire(h, password, &already, &c->error);
+        /* So that lock can freeze the session (where systemd does not). */
+        if (*r >= 0)
+                (void) freeze_adopt(c->conn->fd, h->record->uid, h->user_name);
         pthread_mutex_unlock(&h->lock);
         proto_wipe_string(c->params, "password");
         if (*r < 0) {
@@ -591,6 +608,7 @@ static const struct {
         { "io.homefs.Agent.Remove", method_remove },
         { "io.homefs.Agent.Unlock", method_unlock },
         { "io.homefs.Agent.Lock", method_lock },
+        { "io.homefs.Agent.Suspend", method_suspend },
         { "io.homefs.Agent.Passwd", method_passwd },
         { "io.homefs.Agent.Authenticate", method_authenticate },
         { "io.homefs.Agent.Update", method_update },

@@ -51,6 +51,14 @@ int front_detach(struct home *h) {
         return front_call(h, "io.homefs.Front.Detach", NULL, 0);
 }
 
+int front_hold(struct home *h) {
+        return front_call(h, "io.homefs.Front.Hold", NULL, 0);
+}
+
+int front_release(struct home *h) {
+        return front_call(h, "io.homefs.Front.Release", NULL, 0);
+}
+
 int front_terminate(struct home *h) {
         int r = front_call(h, "io.homefs.Front.Terminate", NULL, 0);
 

@@ -15,6 +15,11 @@ int front_attach(struct home *h, int home_fd);
 
 /* Tell homefsd to stop serving and drop every backing fd. */
 int front_detach(struct home *h);
+/* Lock with sessions kept: requests that need the backing filesystem wait
+ * (Hold, after those in flight are done) until Release, or fail with EIO at
+ * Detach. */
+int front_hold(struct home *h);
+int front_release(struct home *h);
 
 /* Tell homefsd to unmount and exit. */
 int front_terminate(struct home *h);

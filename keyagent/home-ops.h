@@ -66,6 +66,14 @@ int home_update(struct home *h, struct json_object *changes, struct agent_error 
  * the device torn down, the key gone. Locking a locked home succeeds. */
 int home_lock(struct home *h, struct agent_error *e);
 
+/* Lock with sessions kept (home-lock.c): freeze, hold, sync, wipe the key.
+ * Locking a locked home succeeds; an inactive one is an error. */
+int home_lock_keep(struct home *h, struct agent_error *e);
+/* Unlock of a locked home, with the key its credential opened. */
+int home_resume(struct home *h, const void *key, size_t key_size, struct agent_error *e);
+/* Before tearing down a locked home: held I/O fails with EIO; thaw. */
+void home_lock_abandon(struct home *h);
+
 /* The failed-attempt rate limit (ratelimit.h) with the record's burst and
  * interval and the count kept across restarts: check before trying a
  * credential (false: refused, *ret_retry_after_usec says when to retry);

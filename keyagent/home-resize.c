@@ -121,6 +121,9 @@ int home_resize(struct home *h, uint64_t new_size, const char *password, uint64_
         struct stat st;
         int r;
 
+        if (h->unlocked && !home_is_active(h))
+                return agent_error_set(e, -EBUSY, AGENT_ERROR_HOME_BUSY,
+                                       "The home of %s is locked; unlock it before resizing it.", h->user_name);
         if (stat(h->record->image_path, &st) < 0)
                 return agent_error_set(e, -errno, AGENT_ERROR_IMAGE_MISSING, "The image of %s (%s) is missing.",
                                        h->user_name, h->record->image_path);

@@ -145,6 +145,8 @@ int home_unlock(struct home *h, const struct unlock_secrets *secrets, bool *alre
         r = home_verify_secrets(h, secrets, &key, &key_size, &geo, e);
         if (r < 0)
                 return r;
+        if (h->unlocked && h->activation.suspended)
+                return home_resume(h, key, key_size, e);
         if (h->unlocked) {
                 *already = true;
                 return 0;
@@ -169,6 +171,7 @@ void home_teardown(struct home *h) {
         struct flush_watchdog w;
         bool armed = false;
 
+        home_lock_abandon(h);
         if (h->mount_fd >= 0) {
                 if (h->activation.cryptdev_pid > 0)
                         armed = flush_watchdog_arm(&w, h->activation.cryptdev_pid, agent_config.front_timeout_sec,
@@ -187,6 +190,7 @@ int home_lock(struct home *h, struct agent_error *e) {
 
         if (!h->unlocked)
                 return 0;
+        home_lock_abandon(h); /* before Detach: held requests must not wait for a key */
         r = front_detach(h);
         if (r < 0 && r != -ENOTCONN)
                 log_warning_errno(r, "homefsd for %s did not detach cleanly; locking anyway", h->user_name);

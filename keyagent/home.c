@@ -20,6 +20,8 @@ const char *home_state_to_string(enum home_state s) {
                 return "locked";
         case HOME_UNLOCKED:
                 return "unlocked";
+        case HOME_SUSPENDED:
+                return "suspended";
         }
         return "unknown";
 }
@@ -55,7 +57,7 @@ enum home_state home_get_state(struct home *h) {
         bool alive = home_check_front(h);
 
         if (h->unlocked)
-                return HOME_UNLOCKED;
+                return h->activation.suspended ? HOME_SUSPENDED : HOME_UNLOCKED;
         if (alive)
                 return HOME_LOCKED;
         if (access(h->record->image_path, F_OK) < 0)

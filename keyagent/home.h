@@ -19,6 +19,7 @@ enum home_state {
         HOME_INACTIVE,  /* image, no front mounted */
         HOME_LOCKED,    /* front mounted, no key */
         HOME_UNLOCKED,  /* front passes through to the decrypted filesystem */
+        HOME_SUSPENDED, /* mounted, requests held, key wiped (home-lock.c) */
 };
 
 const char *home_state_to_string(enum home_state s);
@@ -38,7 +39,14 @@ struct home {
         int mount_fd;                  /* the detached backing mount, or -1 */
         struct ratelimit ratelimit;
         unsigned n_sessions;           /* login sessions holding the home (session.c) */
+        char *frozen_cgroup;           /* frozen while locked (home-lock.c), or NULL */
 };
+
+/* Active: unlocked and not locked with sessions kept (the key is in use and
+ * the backing filesystem answers). */
+static inline bool home_is_active(const struct home *h) {
+        return h->unlocked && !h->activation.suspended;
+}
 
 /* The state as seen now (checks the front is still connected). Call with the
  * home's lock held. */

@@ -9,11 +9,11 @@
 int session_acquire(struct home *h, const char *password, bool *already, struct agent_error *e) {
         int r;
 
-        *already = h->unlocked;
+        *already = home_is_active(h);
         r = home_check_login(h, e);
         if (r < 0)
                 return r;
-        if (!h->unlocked) {
+        if (!home_is_active(h)) {
                 if (!password)
                         return agent_error_set(e, -ENOKEY, AGENT_ERROR_HOME_LOCKED,
                                                "The home of %s is locked; a password is needed to unlock it.", h->user_name);

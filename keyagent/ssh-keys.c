@@ -100,7 +100,7 @@ int ssh_keys_get(struct home *h, struct json_object **ret) {
                 return -ENOMEM;
         for (char **k = h->record->ssh_authorized_keys; k && *k; k++)
                 json_object_array_add(keys, json_object_new_string(*k));
-        if (h->unlocked)
+        if (home_is_active(h)) /* a locked home's filesystem would wait for its key */
                 add_file_keys(h, keys);
         *ret = keys;
         return 0;
