@@ -63,6 +63,13 @@ static void identity_set(fuse_req_t req) {
         identity_known = true;
 }
 
+/* Whether the current request waited while the front was held. */
+static __thread bool request_waited;
+
+bool op_was_held(void) {
+        return request_waited;
+}
+
 /* Take the gate for reading; while the front is held, wait outside it.
  * True if the request waited. */
 static bool gate_enter(void) {
@@ -70,6 +77,7 @@ static bool gate_enter(void) {
 
         for (;;) {
                 pthread_rwlock_rdlock(&gate);
+                request_waited = waited;
                 if (!front.held)
                         return waited;
                 pthread_rwlock_unlock(&gate);

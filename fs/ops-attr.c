@@ -60,7 +60,7 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
                  * kernel asks about only for an fd (fstat) or a dentry it
                  * still holds (lookups answer ENOKEY): like I/O on an fd
                  * opened before the lock, that fails with EIO. */
-                if (ino == FUSE_ROOT_ID)
+                if (ino == FUSE_ROOT_ID && !op_was_held())
                         reply_locked_root(req);
                 else
                         fuse_reply_err(req, EIO);

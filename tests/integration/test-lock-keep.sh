@@ -95,6 +95,9 @@ wait_until 10 test -e "$S/result"
 ok "the session process read and wrote its open file, its mapping and its cwd after unlock" \
         test "$(cat "$S/result" 2>/dev/null)" = ok
 wait "$HOLDER"
+# Its session was the last: logout deactivates (keepUnlockedAfterLogout off).
+ok "the end of the last session deactivated the home" wait_state "$U" locked
+ok "unlock" unlock_home "$U" "$PW"
 ok "its writes are in the home" sh -c "head -c 4096 '$H/data' | tr -d B | wc -c | grep -qx 0 && head -c 4 '$H/mapped' | grep -qx ZZZZ"
 diag "lock (sessions kept) took $LOCK_MS ms, unlock (resume, pbkdf2 1000 iterations) $UNLOCK_MS ms"
 grep -E "locked $U, sessions kept|resumed $U" "$T/agent.log" | sed 's/^/# agent: /'
@@ -121,6 +124,7 @@ import errno, sys
 try:
     open(sys.argv[1], "w").write("x")
 except OSError as e:
+    print(e, file=sys.stderr)
     sys.exit(0 if e.errno == errno.EIO else 2)
 sys.exit(1)' "$H/newfile" &
 HELD=$!
@@ -128,7 +132,8 @@ sleep 1
 ok "a request is held" kill -0 "$HELD"
 ok "deactivate the locked home" "$CTL" deactivate "$U"
 wait "$HELD"
-ok "the held request failed with EIO" test $? -eq 0
+rc=$?
+ok "the held request failed with EIO (rc $rc)" test "$rc" -eq 0
 ok "the state is locked (no key)" test "$(home_state "$U")" = locked
 ok "no engine, no loop device, no backing mount is left" sh -c "
         ! pgrep -f '^$CRYPTDEV .*$HOMEFS_RUNTIME_DIR/' &&
