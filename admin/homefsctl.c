@@ -18,10 +18,11 @@ static const struct verb {
         { "inspect", verb_inspect },
         { "remove", verb_remove },
         { "unlock", verb_unlock },
-        { "activate", verb_unlock },
+        { "activate", verb_activate },
         { "lock", verb_lock },
         { "deactivate", verb_lock },
         { "suspend", verb_suspend },
+        { "suspend-all", verb_suspend_all },
         { "passwd", verb_passwd },
         { "ssh-authorized-keys", verb_ssh_keys },
         { "update", verb_update },
@@ -129,6 +130,8 @@ static int dispatch(const struct options *o, int argc, char **argv) {
                         return usage_error("Option --export is only valid with 'inspect'.");
                 if (o->drop_if_locked && verbs[i].run != verb_run_when_unlocked)
                         return usage_error("Option --drop-if-locked is only valid with 'run-when-unlocked'.");
+                if (o->deactivate_unfrozen && verbs[i].run != verb_suspend_all)
+                        return usage_error("Option --deactivate-unfrozen is only valid with 'lock-all'.");
                 if (o->clear && verbs[i].run != verb_queue)
                         return usage_error("Option --clear is only valid with 'queue'.");
                 return verbs[i].run(o, argc - 1, argv + 1);

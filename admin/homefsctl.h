@@ -40,6 +40,7 @@ struct options {
         const char *identity;        /* create --identity=FILE|- */
         bool export;                 /* inspect --export */
         bool drop_if_locked;         /* run-when-unlocked --drop-if-locked */
+        bool deactivate_unfrozen;    /* lock-all --deactivate-unfrozen */
         bool clear;                  /* queue --clear */
 };
 
@@ -51,6 +52,8 @@ int verb_inspect(const struct options *o, int argc, char **argv);
 int verb_remove(const struct options *o, int argc, char **argv);
 int verb_unlock(const struct options *o, int argc, char **argv);
 int verb_lock(const struct options *o, int argc, char **argv);
+int verb_activate(const struct options *o, int argc, char **argv);
+int verb_suspend_all(const struct options *o, int argc, char **argv);
 int verb_suspend(const struct options *o, int argc, char **argv);
 int verb_passwd(const struct options *o, int argc, char **argv);
 int verb_ssh_keys(const struct options *o, int argc, char **argv);
@@ -66,7 +69,8 @@ int verb_lock_all(const struct options *o, int argc, char **argv);
 /* Ask for the password (terminal, stdin or --password-file) and unlock the
  * home over conn; *already tells whether it was unlocked before. Returns an
  * exit status, having printed any error. */
-int unlock_interactive(const struct options *o, struct proto_conn *conn, const char *user, bool *already);
+int unlock_interactive(const struct options *o, struct proto_conn *conn, const char *user, bool activate_only,
+                       bool *already);
 
 /* A progress line on stderr while a long call runs (nothing unless stderr
  * is a terminal); progress_end() erases it. */

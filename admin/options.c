@@ -26,6 +26,7 @@ enum {
         ARG_IDENTITY,
         ARG_EXPORT,
         ARG_DROP_IF_LOCKED,
+        ARG_DEACTIVATE_UNFROZEN,
         ARG_CLEAR,
         /* create only, from here on */
         ARG_CREATE_FIRST,
@@ -63,6 +64,7 @@ static const struct option long_options[] = {
         { "identity", required_argument, NULL, ARG_IDENTITY },
         { "export", no_argument, NULL, ARG_EXPORT },
         { "drop-if-locked", no_argument, NULL, ARG_DROP_IF_LOCKED },
+        { "deactivate-unfrozen", no_argument, NULL, ARG_DEACTIVATE_UNFROZEN },
         { "clear", no_argument, NULL, ARG_CLEAR },
         { "real-name", required_argument, NULL, 'c' },
         { "email-address", required_argument, NULL, ARG_EMAIL_ADDRESS },
@@ -290,6 +292,9 @@ static int parse_one(struct options *o, int c, bool *no_legend) {
                 return 0;
         case ARG_DROP_IF_LOCKED:
                 o->drop_if_locked = true;
+                return 0;
+        case ARG_DEACTIVATE_UNFROZEN:
+                o->deactivate_unfrozen = true;
                 return 0;
         case ARG_CLEAR:
                 o->clear = true;

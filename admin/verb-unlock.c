@@ -15,7 +15,8 @@ static void tell(void *userdata, const char *message) {
         fprintf(stderr, "%s\n", message);
 }
 
-int unlock_interactive(const struct options *o, struct proto_conn *conn, const char *user, bool *already) {
+int unlock_interactive(const struct options *o, struct proto_conn *conn, const char *user, bool activate_only,
+                       bool *already) {
         _cleanup_agent_error_ struct agent_error e = {};
         struct password_source src;
         struct unlock_result res;
@@ -29,6 +30,7 @@ int unlock_interactive(const struct options *o, struct proto_conn *conn, const c
                                     .user_name = user,
                                     .tries = password_source_is_interactive(&src) ? 3 : 1,
                                     .recovery_key = o->ask_recovery_key,
+                                    .activate_only = activate_only,
                             },
                             &(struct unlock_prompter) { .ask = ask_tty, .info = tell, .userdata = &src },
                             &res, &e);
@@ -42,19 +44,19 @@ int unlock_interactive(const struct options *o, struct proto_conn *conn, const c
         return EXIT_OK;
 }
 
-int verb_unlock(const struct options *o, int argc, char **argv) {
+static int unlock_or_activate(const struct options *o, int argc, char **argv, bool activate_only) {
         _cleanup_(proto_conn_freep) struct proto_conn *conn = NULL;
         _cleanup_agent_error_ struct agent_error e = {};
         bool already = false;
         const char *user;
         int r;
 
-        user = verb_user(argc, argv, "unlock", false);
+        user = verb_user(argc, argv, activate_only ? "activate" : "unlock", false);
         if (!user)
                 return EXIT_USAGE;
         if (agent_connect(&conn, &e) < 0)
                 return report_agent_error(&e, user);
-        r = unlock_interactive(o, conn, user, &already);
+        r = unlock_interactive(o, conn, user, activate_only, &already);
         if (r != EXIT_OK)
                 return r;
 
@@ -68,4 +70,15 @@ int verb_unlock(const struct options *o, int argc, char **argv) {
         } else if (!o->quiet)
                 printf(already ? "The home of %s was already unlocked.\n" : "Unlocked the home of %s.\n", user);
         return EXIT_OK;
+}
+
+/* unlock: make the home usable whatever its state (activate an inactive
+ * one, resume a locked one). */
+int verb_unlock(const struct options *o, int argc, char **argv) {
+        return unlock_or_activate(o, argc, argv, false);
+}
+
+/* activate: only an inactive home; a locked one stays locked. */
+int verb_activate(const struct options *o, int argc, char **argv) {
+        return unlock_or_activate(o, argc, argv, true);
 }

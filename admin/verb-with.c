@@ -77,7 +77,7 @@ int verb_with(const struct options *o, int argc, char **argv) {
         }
         if (agent_connect(&conn, &e) < 0)
                 return report_agent_error(&e, argv[0]);
-        r = unlock_interactive(o, conn, argv[0], &already);
+        r = unlock_interactive(o, conn, argv[0], false, &already);
         if (r != EXIT_OK)
                 return r;
 

@@ -198,7 +198,9 @@ static struct json_object *method_remove(struct call *c, int *r) {
         return *r < 0 ? NULL : json_object_new_object();
 }
 
-static struct json_object *method_unlock(struct call *c, int *r) {
+/* Unlock makes a home usable whatever its state; Activate (activate_only)
+ * only activates an inactive one. */
+static struct json_object *unlock_common(struct call *c, int *r, bool activate_only) {
         struct unlock_secrets secrets = {};
         struct json_object *reply;
         bool already = false;
@@ -212,7 +214,12 @@ static struct json_object *method_unlock(struct call *c, int *r) {
                 return NULL;
         }
         WITH_HOME(c, h, *r, {
-                *r = home_unlock(h, &secrets, &already, &c->error);
+                if (activate_only && h->unlocked && !home_is_active(h))
+                        *r = agent_error_set(&c->error, -EBUSY, AGENT_ERROR_HOME_LOCKED,
+                                             "The home of %s is locked with its sessions kept; 'unlock' resumes it.",
+                                             h->user_name);
+                else
+                        *r = home_unlock(h, &secrets, &already, &c->error);
                 if (*r >= 0 && !already)
                         spool_run_after_unlock(h);
         });
@@ -222,6 +229,14 @@ static struct json_object *method_unlock(struct call *c, int *r) {
         json_object_object_add(reply, "state", json_object_new_string("unlocked"));
         json_object_object_add(reply, "alreadyUnlocked", json_object_new_boolean(already));
         return reply;
+}
+
+static struct json_object *method_unlock(struct call *c, int *r) {
+        return unlock_common(c, r, false);
+}
+
+static struct json_object *method_activate(struct call *c, int *r) {
+        return unlock_common(c, r, true);
 }
 
 static struct json_object *method_lock(struct call *c, int *r) {
@@ -254,6 +269,47 @@ static struct json_object *method_suspend(struct call *c, int *r) {
         return reply;
 }
 
+/* Before system suspend: lock every active home none of whose sessions
+ * opted out (AcquireSession without suspend), as homed's LockAllHomes. */
+static struct json_object *method_lock_all(struct call *c, int *r) {
+        struct json_object *reply, *locked, *skipped, *not_frozen, *failed;
+        struct home **homes;
+        size_t n;
+
+        if ((*r = require_root(c)) < 0 || (*r = registry_list(&homes, &n)) < 0)
+                return NULL;
+        locked = json_object_new_array();
+        skipped = json_object_new_array();
+        not_frozen = json_object_new_array();
+        failed = json_object_new_array();
+        for (size_t i = 0; i < n; i++) {
+                struct home *h = homes[i];
+                struct agent_error e = {};
+
+                pthread_mutex_lock(&h->lock);
+                if (h->removed || !home_is_active(h))
+                        ;
+                else if (h->n_sessions_awake > 0)
+                        json_object_array_add(skipped, json_object_new_string(h->user_name));
+                else if (home_lock_keep(h, &e) < 0) {
+                        json_object_array_add(failed, json_object_new_string(h->user_name));
+                        log_error("lock-all: %s", e.message);
+                } else {
+                        json_object_array_add(locked, json_object_new_string(h->user_name));
+                        if (!h->frozen)
+                                json_object_array_add(not_frozen, json_object_new_string(h->user_name));
+                }
+                pthread_mutex_unlock(&h->lock);
+        }
+        registry_list_free(homes, n);
+        reply = json_object_new_object();
+        json_object_object_add(reply, "locked", locked);
+        json_object_object_add(reply, "notFrozen", not_frozen);
+        json_object_object_add(reply, "skipped", skipped);
+        json_object_object_add(reply, "failed", failed);
+        return reply;
+}
+
 static struct json_object *method_passwd(struct call *c, int *r) {
         const char *old_pw, *new_pw;
         struct home *h;
@@ -273,9 +329,13 @@ static struct json_object *method_passwd(struct call *c, int *r) {
 static struct json_object *method_acquire_session(struct call *c, int *r) {
         struct json_object *reply;
         const char *password = NULL;
-        bool already = false;
+        bool already = false, suspend = false;
         struct home *h;
 
+        if (proto_get_bool(c->params, "suspend", &suspend) == -EINVAL) {
+                *r = invalid_parameter(c, "suspend", -EINVAL);
+                return NULL;
+        }
         *r = proto_get_string(c->params, "password", PASSWORD_MAX, &password);
         if (*r == -ENOENT)
                 *r = 0;
@@ -295,7 +355,7 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
         if (h->removed)
                 *r = agent_error_set(&c->error, -ENOENT, AGENT_ERROR_NO_SUCH_HOME, "There is no home for %s.", h->user_name);
         else
-                *r = session_acquire(h, password, &already, &c->error);
+                *r = session_acquire(h, password, suspend, &already, &c->error);
         /* So that lock can freeze the session (where systemd does not). */
         if (*r >= 0)
                 (void) freeze_adopt(c->conn->fd, h->record->uid, h->user_name);
@@ -310,7 +370,7 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
         json_object_object_add(reply, "state", json_object_new_string("unlocked"));
         json_object_object_add(reply, "alreadyUnlocked", json_object_new_boolean(already));
         c->conn_taken = true;
-        session_hold(h, c->conn, reply);
+        session_hold(h, c->conn, suspend, reply);
         clients_session_end(c->peer_uid);
         return NULL;
 }
@@ -609,6 +669,8 @@ static const struct {
         { "io.homefs.Agent.Unlock", method_unlock },
         { "io.homefs.Agent.Lock", method_lock },
         { "io.homefs.Agent.Suspend", method_suspend },
+        { "io.homefs.Agent.LockAll", method_lock_all },
+        { "io.homefs.Agent.Activate", method_activate },
         { "io.homefs.Agent.Passwd", method_passwd },
         { "io.homefs.Agent.Authenticate", method_authenticate },
         { "io.homefs.Agent.Update", method_update },

@@ -46,6 +46,7 @@ static void home_freeze(struct home *h) {
                 return;
         }
         r = freeze_set(cg, true, FREEZE_TIMEOUT_MS);
+        h->frozen = r == 0;
         if (r == -ETIME)
                 log_warning("not every process of %s stopped within %d ms (%s); locking anyway",
                             h->user_name, FREEZE_TIMEOUT_MS, cg);
@@ -62,6 +63,7 @@ static void home_thaw(struct home *h) {
         (void) freeze_set(h->frozen_cgroup, false, 0);
         free(h->frozen_cgroup);
         h->frozen_cgroup = NULL;
+        h->frozen = false;
 }
 
 /* Clean page cache of every filesystem (the kernel has no per-filesystem

@@ -39,7 +39,9 @@ struct home {
         int mount_fd;                  /* the detached backing mount, or -1 */
         struct ratelimit ratelimit;
         unsigned n_sessions;           /* login sessions holding the home (session.c) */
+        unsigned n_sessions_awake;     /* of those, the ones without suspend: LockAll skips the home */
         char *frozen_cgroup;           /* frozen while locked (home-lock.c), or NULL */
+        bool frozen;                   /* ... and every process in it stopped */
 };
 
 /* Active: unlocked and not locked with sessions kept (the key is in use and

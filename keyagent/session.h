@@ -12,8 +12,8 @@
 
 /* With the home's lock held: check the account, unlock with password if the
  * home is locked (HomeLocked if there is no password), and count a session. */
-int session_acquire(struct home *h, const char *password, bool *already, struct agent_error *e);
+int session_acquire(struct home *h, const char *password, bool suspend, bool *already, struct agent_error *e);
 
 /* Reply to AcquireSession on conn, then serve the connection until the
  * session ends; drops the session and the reference on h, frees conn. */
-void session_hold(struct home *h, struct proto_conn *conn, struct json_object *reply);
+void session_hold(struct home *h, struct proto_conn *conn, bool suspend, struct json_object *reply);

@@ -3,8 +3,8 @@
 
 #include "agent-session.h"
 
-int agent_session_acquire(struct proto_conn *c, const char *user_name, const char *password, bool *already,
-                          struct agent_error *error) {
+int agent_session_acquire(struct proto_conn *c, const char *user_name, const char *password, bool suspend,
+                          bool *already, struct agent_error *error) {
         struct json_object *params = json_object_new_object(), *reply = NULL;
         int r;
 
@@ -13,6 +13,8 @@ int agent_session_acquire(struct proto_conn *c, const char *user_name, const cha
         json_object_object_add(params, "userName", json_object_new_string(user_name));
         if (password)
                 json_object_object_add(params, "password", json_object_new_string(password));
+        if (suspend)
+                json_object_object_add(params, "suspend", json_object_new_boolean(true));
         r = agent_call(c, AGENT_INTERFACE ".AcquireSession", params, password != NULL, &reply, error);
         if (r >= 0 && already)
                 (void) proto_get_bool(reply, "alreadyUnlocked", already);

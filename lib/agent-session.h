@@ -13,8 +13,9 @@
  * out of children you do not trust) for exactly the session's lifetime. */
 
 /* password may be NULL: then the home must already be unlocked (else
- * -ENOKEY, HomeLocked). *already says it was. */
-int agent_session_acquire(struct proto_conn *c, const char *user_name, const char *password, bool *already,
-                          struct agent_error *error);
+ * -ENOKEY, HomeLocked). *already says it was. suspend: this session agrees
+ * that LockAll (system suspend) locks the home (pam_homefs's suspend=). */
+int agent_session_acquire(struct proto_conn *c, const char *user_name, const char *password, bool suspend,
+                          bool *already, struct agent_error *error);
 
 int agent_session_release(struct proto_conn *c, struct agent_error *error);

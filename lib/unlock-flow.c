@@ -12,19 +12,20 @@ enum secret_kind { ASK_PASSWORD, ASK_RECOVERY_KEY, ASK_PIN };
 
 #define TOUCH_NOTICE "Touch your security key now."
 
-static int call_unlock(struct proto_conn *c, const char *user, enum secret_kind kind, const char *secret,
+static int call_unlock(struct proto_conn *c, const struct unlock_request *req, enum secret_kind kind, const char *secret,
                        bool presence_told, bool *already, struct agent_error *error) {
         struct json_object *params = json_object_new_object(), *reply = NULL;
         int r;
 
         if (!params)
                 return -ENOMEM;
-        json_object_object_add(params, "userName", json_object_new_string(user));
+        json_object_object_add(params, "userName", json_object_new_string(req->user_name));
         if (secret)
                 json_object_object_add(params, kind == ASK_PIN ? "pin" : "password", json_object_new_string(secret));
         if (presence_told)
                 json_object_object_add(params, "tokenUserPresence", json_object_new_boolean(true));
-        r = agent_call(c, AGENT_INTERFACE ".Unlock", params, true, &reply, error);
+        r = agent_call(c, req->activate_only ? AGENT_INTERFACE ".Activate" : AGENT_INTERFACE ".Unlock", params, true,
+                       &reply, error);
         if (r >= 0)
                 (void) proto_get_bool(reply, "alreadyUnlocked", already);
         json_object_put(reply);
@@ -82,7 +83,7 @@ static int ask_loop(struct proto_conn *c, const struct unlock_request *req, cons
                 }
                 if (touch)
                         say(p, TOUCH_NOTICE);
-                r = call_unlock(c, req->user_name, kind, secret, touch, &res->already_unlocked, error);
+                r = call_unlock(c, req, kind, secret, touch, &res->already_unlocked, error);
                 if (r >= 0) {
                         if (kind != ASK_PIN)
                                 res->password = secret_strdup(secret);
@@ -108,7 +109,7 @@ int unlock_flow_run(struct proto_conn *c, const struct unlock_request *req, cons
         /* Nothing known yet: let the agent say what it needs. A present
          * security token wants its PIN (and maybe a touch), a FIDO2 key
          * without PIN just a touch; otherwise, the password. */
-        r = call_unlock(c, req->user_name, ASK_PASSWORD, NULL, false, &res->already_unlocked, error);
+        r = call_unlock(c, req, ASK_PASSWORD, NULL, false, &res->already_unlocked, error);
         if (r >= 0)
                 return 0;
         if (error->origin != AGENT_ERROR_REPLY)
@@ -123,7 +124,7 @@ int unlock_flow_run(struct proto_conn *c, const struct unlock_request *req, cons
                         return r;
         } else if (r == -ENOMSG) {
                 say(p, TOUCH_NOTICE);
-                return call_unlock(c, req->user_name, ASK_PIN, NULL, true, &res->already_unlocked, error);
+                return call_unlock(c, req, ASK_PIN, NULL, true, &res->already_unlocked, error);
         } else if (r != -ENOKEY)
                 return r;
         agent_error_clear(error);

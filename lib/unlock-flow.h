@@ -37,6 +37,9 @@ struct unlock_request {
         unsigned tries;
         /* Ask only for the password, never retry (non-interactive callers). */
         bool no_ask;
+        /* Activate only: a home locked with its sessions kept is not
+         * resumed (HomeLocked). */
+        bool activate_only;
         /* Ask for a recovery key instead of the password ("Recovery key
          * for USER: "); it goes to the agent as the password. */
         bool recovery_key;

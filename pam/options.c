@@ -36,9 +36,16 @@ static int parse_option(struct pam_homefs *m, const char *arg) {
                         return PAM_SERVICE_ERR;
                 }
                 m->tries = (unsigned) n;
-        } else if (has_prefix(arg, "suspend=", &v))
-                ; /* reserved for lock-on-suspend */
-        else
+        } else if (has_prefix(arg, "suspend=", &v)) {
+                if (streq(v, "yes") || streq(v, "true") || streq(v, "on") || streq(v, "1"))
+                        m->suspend = true;
+                else if (streq(v, "no") || streq(v, "false") || streq(v, "off") || streq(v, "0"))
+                        m->suspend = false;
+                else {
+                        pam_syslog(m->pamh, LOG_ERR, "suspend= takes a boolean: %s", v);
+                        return PAM_SERVICE_ERR;
+                }
+        } else
                 pam_syslog(m->pamh, LOG_WARNING, "unknown option ignored: %s", arg);
         return PAM_SUCCESS;
 }

@@ -21,6 +21,7 @@ struct pam_homefs {
         bool debug;
         unsigned tries;            /* auth: passwords to try (tries=, default 1) */
         const char *runtime_dir;   /* runtime_dir=, absolute */
+        bool suspend;              /* suspend=: LockAll may lock the home of this session */
         const char *user;
 };
 

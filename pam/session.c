@@ -37,7 +37,7 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 
         r = pam_homefs_connect(&m, &c, &e);
         if (r >= 0)
-                r = agent_session_acquire(c, m.user, authtok, &already, &e);
+                r = agent_session_acquire(c, m.user, authtok, m.suspend, &already, &e);
         if (r == -ENOKEY && e.origin == AGENT_ERROR_REPLY) {
                 /* No password in this login (an SSH key): the home stays
                  * locked; homefs-sshstub asks for the password. */

@@ -57,7 +57,9 @@ static int acquire(const char *user, struct proto_conn **ret, struct agent_error
         r = agent_connect(&c, e);
         if (r < 0)
                 return r;
-        r = agent_session_acquire(c, user, NULL, NULL, e);
+        /* No suspend: a terminal session cannot ask for the password again
+         * after resume (pam_systemd_home's advice). */
+        r = agent_session_acquire(c, user, NULL, false, NULL, e);
         if (r == -ENOENT && e->origin == AGENT_ERROR_REPLY)
                 return 0;
         if (r < 0)
