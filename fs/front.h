@@ -130,8 +130,8 @@ void gate_init(void);
 int op_enter(fuse_req_t req);
 /* Handle operations, release, forget: always enters. */
 void op_enter_any(fuse_req_t req);
-/* Inside the gate: the request was held (then released or detached). */
-bool op_was_held(void);
+/* getattr, statfs: enters without waiting while held. */
+void op_enter_cached(fuse_req_t req);
 void op_leave(void);
 
 /* The backing fd of a nodeid, or -ESTALE for one from an earlier attach. */

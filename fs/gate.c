@@ -63,13 +63,6 @@ static void identity_set(fuse_req_t req) {
         identity_known = true;
 }
 
-/* Whether the current request waited while the front was held. */
-static __thread bool request_waited;
-
-bool op_was_held(void) {
-        return request_waited;
-}
-
 /* Take the gate for reading; while the front is held, wait outside it.
  * True if the request waited. */
 static bool gate_enter(void) {
@@ -77,7 +70,6 @@ static bool gate_enter(void) {
 
         for (;;) {
                 pthread_rwlock_rdlock(&gate);
-                request_waited = waited;
                 if (!front.held)
                         return waited;
                 pthread_rwlock_unlock(&gate);
@@ -111,6 +103,14 @@ int op_enter(fuse_req_t req) {
 
 void op_enter_any(fuse_req_t req) {
         (void) gate_enter();
+        identity_set(req);
+}
+
+/* fstat and fstatfs of inodes we hold open are answered from the backing
+ * filesystem's memory, never its disk: they need not wait while held (and
+ * the agent's own checks stat the home directory while it is locked). */
+void op_enter_cached(fuse_req_t req) {
+        pthread_rwlock_rdlock(&gate);
         identity_set(req);
 }
 

@@ -50,7 +50,7 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
         stat_inc(STAT_GETATTR);
         int fd;
 
-        op_enter_any(req);
+        op_enter_cached(req);
         /* With a handle (the kernel refreshing attributes for a read or
          * write on it): a revoked handle answers EIO, as its I/O does. */
         if (fi && handle_of(fi)->fd < 0)
@@ -60,7 +60,7 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
                  * kernel asks about only for an fd (fstat) or a dentry it
                  * still holds (lookups answer ENOKEY): like I/O on an fd
                  * opened before the lock, that fails with EIO. */
-                if (ino == FUSE_ROOT_ID && !op_was_held())
+                if (ino == FUSE_ROOT_ID)
                         reply_locked_root(req);
                 else
                         fuse_reply_err(req, EIO);
@@ -185,7 +185,7 @@ void op_statfs(fuse_req_t req, fuse_ino_t ino) {
                 .f_namemax = 255,
         };
 
-        op_enter_any(req);
+        op_enter_cached(req);
         /* Locked: an empty file system of no size; statfs of the backing
          * one would need a key. */
         if (front.state == FRONT_ATTACHED && fstatvfs(front.root.fd, &sv) < 0)

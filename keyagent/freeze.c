@@ -157,3 +157,11 @@ int freeze_set(const char *cgroup, bool frozen, int timeout_ms) {
         }
         return cgroup_frozen(cgroup) ? 0 : -ETIME;
 }
+
+void freeze_forget(const char *user) {
+        const char *root = cgroup2_root();
+        char dir[PATH_MAX];
+
+        if (root && agent_cgroup(root, user, dir, sizeof(dir)) >= 0 && rmdir(dir) < 0 && errno != ENOENT)
+                log_debug_errno(errno, "keeping %s: %m", dir); /* still populated (EBUSY) */
+}

@@ -20,6 +20,10 @@ int freeze_cgroup(uid_t uid, const char *user, char *buf, size_t size);
  * Errors are logged and returned; a session works without it. */
 int freeze_adopt(int socket_fd, uid_t uid, const char *user);
 
+/* Remove the agent's cgroup of user if it is empty (the last session
+ * ended, the home is removed); systemd's slice is systemd's. */
+void freeze_forget(const char *user);
+
 /* Freeze (wait up to timeout_ms for every process to stop) or thaw. -ETIME
  * if some did not stop in time (they are still asked to). */
 int freeze_set(const char *cgroup, bool frozen, int timeout_ms);

@@ -6,6 +6,7 @@
 #include "agent.h"
 #include "backing.h"
 #include "flush-watchdog.h"
+#include "freeze.h"
 #include "front.h"
 #include "home-ops.h"
 #include "home-paths.h"
@@ -195,6 +196,8 @@ int home_lock(struct home *h, struct agent_error *e) {
         if (r < 0 && r != -ENOTCONN)
                 log_warning_errno(r, "homefsd for %s did not detach cleanly; locking anyway", h->user_name);
         home_teardown(h);
+        if (h->n_sessions == 0)
+                freeze_forget(h->user_name);
         log_info("locked %s", h->user_name);
         return 0;
 }

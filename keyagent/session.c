@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 
+#include "freeze.h"
 #include "home-ops.h"
 #include "log.h"
 #include "registry.h"
@@ -37,6 +38,8 @@ static void session_release(struct home *h, bool suspend) {
         if (!suspend && h->n_sessions_awake > 0)
                 h->n_sessions_awake--;
         log_info("session closed for %s (%u left)", h->user_name, h->n_sessions);
+        if (h->n_sessions == 0 && !h->frozen_cgroup)
+                freeze_forget(h->user_name);
         if (h->n_sessions == 0 && h->unlocked && !h->removed && !h->record->keep_unlocked_after_logout) {
                 log_info("last session of %s ended: locking", h->user_name);
                 (void) home_lock(h, &e);

@@ -36,6 +36,7 @@ ok "while unlocked the engine holds the key (the scan works)" sh -c "! '$PYTHON'
 # --- a session process holding the home -------------------------------------
 S=$(mktemp -d /tmp/homefs-lock-keep.XXXXXX)
 on_cleanup "rm -rf '$S'"
+for root in /sys/fs/cgroup /sys/fs/cgroup/unified; do on_cleanup "rmdir '$root/homefs/$U'"; done
 chmod 755 "$S"
 mkfifo -m 666 "$S/go"
 chmod 777 "$S"
@@ -82,6 +83,8 @@ ok "a write issued while locked waits" sh -c "kill -0 $LATE && ! test -e '$S/lat
 ok "unlock with a wrong password fails" sh -c "! printf 'Wrong-Pa55\n' | '$CTL' unlock '$U' 2>/dev/null"
 ok "... and leaves the home locked" test "$(home_state "$U")" = suspended
 remember_secret Wrong-Pa55
+ok "activate does not resume a locked home" sh -c "! printf '%s\n' '$PW' | '$CTL' activate '$U' 2>/dev/null"
+ok "... it stays locked" test "$(home_state "$U")" = suspended
 
 t0=$(date +%s%N)
 ok "unlock resumes it" unlock_home "$U" "$PW"
