@@ -50,6 +50,14 @@ static struct json_object *error_reply(const char *error, const char *parameter)
         return proto_error_new(error, p);
 }
 
+static int send_error(struct proto_conn *conn, const char *error, const char *parameter) {
+        struct json_object *reply = error_reply(error, parameter);
+        int r = proto_send(conn, reply, NULL, 0, false);
+
+        json_object_put(reply);
+        return r;
+}
+
 /* What a call asks for: a name and/or an id, both optional. */
 struct query {
         const char *name;
@@ -120,7 +128,7 @@ static int serve_records(struct proto_conn *conn, const struct query *q, enum ki
         int r;
 
         if (!more && !q->name && !q->has_id)
-                return proto_send(conn, error_reply(ERROR_EXPECTED_MORE, NULL), NULL, 0, false);
+                return send_error(conn, ERROR_EXPECTED_MORE, NULL);
         r = registry_list(&homes, &n);
         if (r < 0)
                 return r;
@@ -179,14 +187,6 @@ static int get_info(struct proto_conn *conn) {
         json_object_object_add(p, "interfaces", ifs);
         reply = proto_reply_new(p);
         r = proto_send(conn, reply, NULL, 0, false);
-        json_object_put(reply);
-        return r;
-}
-
-static int send_error(struct proto_conn *conn, const char *error, const char *parameter) {
-        struct json_object *reply = error_reply(error, parameter);
-        int r = proto_send(conn, reply, NULL, 0, false);
-
         json_object_put(reply);
         return r;
 }
