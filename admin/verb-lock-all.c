@@ -22,7 +22,7 @@ int verb_lock_all(const struct options *o, int argc, char **argv) {
                 struct json_object *h = json_object_array_get_idx(homes, i), *name, *state;
 
                 if (!json_object_object_get_ex(h, "userName", &name) || !json_object_object_get_ex(h, "state", &state) ||
-                    !streq(json_object_get_string(state), "unlocked"))
+                    !(streq(json_object_get_string(state), "unlocked") || streq(json_object_get_string(state), "suspended")))
                         continue;
                 if (lock_home(json_object_get_string(name)) != EXIT_OK)
                         status = EXIT_FAIL;

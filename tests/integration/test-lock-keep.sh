@@ -106,9 +106,11 @@ diag "lock (sessions kept) took $LOCK_MS ms, unlock (resume, pbkdf2 1000 iterati
 grep -E "locked $U, sessions kept|resumed $U" "$T/agent.log" | sed 's/^/# agent: /'
 
 # --- dirty data -------------------------------------------------------------
-ok "write $DIRTY_MIB MiB without syncing" dd if=/dev/urandom of="$H/big" bs=1M count="$DIRTY_MIB" status=none
-SUM=$(sha256sum <"$H/big")
-diag "dirty before lock: $(grep -E '^Dirty:' /proc/meminfo)"
+dd if=/dev/urandom of="$T/big" bs=1M count="$DIRTY_MIB" status=none
+SUM=$(sha256sum <"$T/big")
+ok "write $DIRTY_MIB MiB without syncing" dd if="$T/big" of="$H/big" bs=1M status=none
+diag "dirty right after: $(grep -E '^(Dirty|Writeback):' /proc/meminfo | tr -s ' \n' ' ')"
+rm -f "$T/big"
 t0=$(date +%s%N)
 ok "lock with the dirty data" "$CTL" suspend "$U"
 t1=$(date +%s%N)
@@ -143,4 +145,11 @@ ok "no engine, no loop device, no backing mount is left" sh -c "
         ! losetup -a | grep -qF '$HOMEFS_RUNTIME_DIR/' &&
         ! grep -qF '$HOMEFS_RUNTIME_DIR/' /proc/self/mounts"
 ok "a locked home cannot be locked with sessions kept" sh -c "! '$CTL' suspend '$U' 2>/dev/null"
+
+# deactivate-all (shutdown) takes locked homes down too.
+ok "unlock" unlock_home "$U" "$PW"
+ok "lock" "$CTL" suspend "$U"
+ok "deactivate-all" "$CTL" deactivate-all
+ok "... deactivated the locked home" test "$(home_state "$U")" = locked
+ok "... and left no engine" sh -c "! pgrep -f '^$CRYPTDEV .*$HOMEFS_RUNTIME_DIR/'"
 finish
