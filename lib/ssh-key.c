@@ -116,6 +116,11 @@ int ssh_pubkey_parse_line(const char *line, struct ssh_pubkey *k, const char **w
         int r;
 
         *k = (struct ssh_pubkey) {};
+        if (strstr(line, "PRIVATE KEY")) {
+                if (why)
+                        *why = "This is a private key; give the public key (the .pub file).";
+                return -EINVAL;
+        }
         line += strspn(line, " \t");
         n = strcspn(line, " \t\r\n");
         type = strndup(line, n);
