@@ -7,6 +7,7 @@
 # independently from the documented format, logins with ed25519 and RSA keys
 # (terminal and not), the fall back to the password, forged signatures.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/helpers/sshd.sh"
 need_privileges
 SSHD=/usr/sbin/sshd
 STUB=$B/sshstub/homefs-sshstub
@@ -125,35 +126,9 @@ ok "a valid signature (the ssh-agent's) unlocks" "$CTL" unlock --ssh-agent "$U"
 ok "... and clears the failure count" test "$(count)" = 0
 ok "lock" "$CTL" lock "$U"
 
-# sshd with the dist snippet, as test-ssh.sh runs it.
-PORT=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-RD=$HOMEFS_RUNTIME_DIR
-sed -e "s|/usr/bin/homefsctl|/usr/bin/env HOMEFS_RUNTIME_DIR=$RD $CTL|" \
-    -e "s|ForceCommand /usr/libexec/homefs/homefs-sshstub|ForceCommand env HOMEFS_RUNTIME_DIR=$RD $STUB|" \
-    -e "s|Match Group homefs|Match Group $G|" \
-    "$HOMEFS_SOURCE_ROOT/dist/sshd_config.d/homefs.conf" >"$S/homefs.conf"
-cat >"$S/sshd_config" <<EOF2
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $S/host
-PidFile $S/sshd.pid
-UsePAM yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PubkeyAuthentication yes
-AllowAgentForwarding yes
-AuthorizedKeysFile none
-AllowUsers $U
-Include $S/homefs.conf
-EOF2
-mkdir -p /run/sshd
-"$SSHD" -D -e -f "$S/sshd_config" 2>>"$S/sshd.log" &
-SSHD_PID=$!
-on_cleanup "kill $SSHD_PID"
-port_open() { "$PYTHON" -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$PORT"; }
-wait_until 10 port_open || { echo "Bail out! sshd did not start:"; sed 's/^/# /' "$S/sshd.log"; exit 1; }
-SSH_OPTS=(-F /dev/null -p "$PORT" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-          -o LogLevel=ERROR -o ConnectTimeout=10 -o IdentitiesOnly=yes -A)
+# sshd with the dist snippet, as test-ssh.sh runs it; ssh -A forwards the agent.
+start_sshd "$S" "$U" "$G"
+SSH_OPTS+=(-o IdentitiesOnly=yes -A)
 state_is() { test "$(home_state "$U")" = "$1"; }
 
 # ssh -A host cmd, no terminal.
@@ -217,4 +192,11 @@ agent_holds rsa
 ok "... the RSA key no longer unlocks" sh -c "! '$CTL' unlock --ssh-agent '$U' 2>/dev/null"
 
 ok "remove the home" "$CTL" remove "$U"
+
+# create takes --ssh-unlock-key too.
+new_user_name C c
+agent_holds ed
+ok "create --ssh-unlock-key enrolls the key with the new home" create_home "$C" pw-create "--ssh-unlock-key=@$S/ed.pub"
+ok "... and unlock --ssh-agent opens it" "$CTL" unlock --ssh-agent "$C"
+ok "remove that home" "$CTL" remove --force "$C"
 finish
