@@ -162,6 +162,7 @@ int main(int argc, char **argv) {
                 status = dispatch(&o, argc - optind, argv + optind);
 
         json_object_put(o.record);
+        json_object_put(o.credentials.ssh_unlock_keys);
         if (fflush(stdout) != 0 && status == EXIT_OK) {
                 log_error_errno(errno, "Cannot write the output: %m.");
                 status = EXIT_FAIL;
