@@ -74,7 +74,8 @@ static int call_unlock(struct proto_conn *c, const char *user, const struct ssh_
 }
 
 /* Try one challenge {publicKey, challenge} if the ssh-agent holds its key:
- * -ENOKEY if it does not, -EACCES if it refuses to sign. */
+ * -ENOKEY if it does not, -EACCES if it refuses to sign, another errno of
+ * the ssh-agent's or (e filled) of Unlock's. */
 static int try_challenge(struct proto_conn *c, const char *user, int fd, const struct ssh_agent_identity *ids,
                          size_t n_ids, struct json_object *ch, bool *already, struct agent_error *e) {
         _cleanup_free_ void *data = NULL;
@@ -146,7 +147,10 @@ int ssh_agent_unlock(struct proto_conn *c, const char *user, const char *auth_so
                 r = -ENOKEY;
                 for (size_t i = 0; i < n && r == -ENOKEY; i++) {
                         r = try_challenge(c, user, fd, ids, n_ids, json_object_array_get_idx(challenges, i), already, e);
-                        if (r == -EACCES || r == -EBADMSG || r == -ETIMEDOUT) {
+                        /* The ssh-agent refused, timed out or went away
+                         * (homefs-agent's errors have e filled): try the
+                         * next key, then say so. */
+                        if (r < 0 && r != -ENOKEY && e->origin == AGENT_ERROR_NONE) {
                                 refused = true;
                                 r = -ENOKEY;
                         }

@@ -121,6 +121,24 @@ NODOMAIN=$("$PYTHON" -c 'import struct,sys; s=lambda b: struct.pack(">I", len(b)
 ok "the enrolled key's signature over the challenge without the homefs domain is refused and counted" \
         forged "$("$PYTHON" "$HELPERS/ssh-unlock-passphrase.py" signed-by "$S/ed" "$NODOMAIN")"
 ok "... the home is still locked" test "$(home_state "$U")" = locked
+# Malformed offers are refused as such (InvalidParameter), not counted.
+malformed() { # malformed PARAMS_JSON_MEMBERS: Unlock refuses with InvalidParameter, the count stays
+        local before
+        before=$(count)
+        ! run_as "$U" "$PYTHON" "$HELPERS/agent-call.py" "$HOMEFS_RUNTIME_DIR/agent.sock" io.homefs.Agent.Unlock                 "{\"userName\":\"$U\",$1}" >"$T/reply" && grep -q InvalidParameter "$T/reply" && test "$(count)" = "$before" ||
+                { sed 's/^/# /' "$T/reply"; return 1; }
+}
+ok "Unlock: sshAgentSignature that is not an object is refused" malformed '"sshAgentSignature":"x"'
+ok "Unlock: an ECDSA key is refused" malformed "\"sshAgentSignature\":{\"publicKey\":\"$(cut -d' ' -f1,2 "$S/ecdsa.pub")\",\"signature\":\"$GARBAGE\"}"
+ok "Unlock: a signature that is not base64 is refused" malformed "\"sshAgentSignature\":{\"publicKey\":\"$ED_PUB\",\"signature\":\"!!\"}"
+ok "Unlock: a signature together with a password is refused" malformed "\"password\":\"pw-agent\",\"sshAgentSignature\":{\"publicKey\":\"$ED_PUB\",\"signature\":\"$GARBAGE\"}"
+add_forged() { # AddCredentials with the password and a signature that does not verify
+        ! "$PYTHON" "$HELPERS/agent-call.py" "$HOMEFS_RUNTIME_DIR/agent.sock" io.homefs.Agent.AddCredentials \
+                "{\"userName\":\"$U\",\"password\":\"pw-agent\",\"sshUnlockKeys\":[{\"publicKey\":\"$(cut -d' ' -f1,2 "$S/other.pub")\",\"salt\":\"$(head -c 32 /dev/urandom | base64 -w0)\",\"signature\":\"$GARBAGE\"}]}" >"$T/reply" &&
+                grep -q "does not verify" "$T/reply" || { sed 's/^/# /' "$T/reply"; return 1; }
+}
+ok "AddCredentials: a signature that does not verify enrolls nothing" add_forged
+ok "... still two homefs-ssh-agent tokens" test "$(cryptsetup luksDump "$IMG" | grep -c 'homefs-ssh-agent')" = 2
 agent_holds ed
 ok "a valid signature (the ssh-agent's) unlocks" "$CTL" unlock --ssh-agent "$U"
 ok "... and clears the failure count" test "$(count)" = 0
