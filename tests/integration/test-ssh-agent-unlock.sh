@@ -111,6 +111,11 @@ forged() { # forged SIGNATURE_BASE64: refused with BadCredentials, one more fail
         after=$(count)
         test "$after" = $((before + 1)) || { diag "failures counted: $before -> $after"; return 1; }
 }
+set_burst() { # set_burst N: the record's rateLimitBurst (window 60 s)
+        "$PYTHON" "$HELPERS/agent-call.py" "$HOMEFS_RUNTIME_DIR/agent.sock" io.homefs.Agent.Update \
+                "{\"userName\":\"$U\",\"changes\":{\"rateLimitBurst\":$1,\"rateLimitIntervalUSec\":60000000}}" >/dev/null
+}
+ok "a burst of 3 failures for the next steps" set_burst 3
 GARBAGE=$("$PYTHON" -c 'import base64,os,struct; s=lambda b: struct.pack(">I", len(b)) + b; print(base64.b64encode(s(b"ssh-ed25519") + s(os.urandom(64))).decode())')
 ok "a garbage signature (well-formed, 64 random bytes) is refused and counted" forged "$GARBAGE"
 ok "bytes that are no signature blob at all are refused and counted" forged "$(head -c 90 /dev/urandom | base64 -w0)"
@@ -121,6 +126,13 @@ NODOMAIN=$("$PYTHON" -c 'import struct,sys; s=lambda b: struct.pack(">I", len(b)
 ok "the enrolled key's signature over the challenge without the homefs domain is refused and counted" \
         forged "$("$PYTHON" "$HELPERS/ssh-unlock-passphrase.py" signed-by "$S/ed" "$NODOMAIN")"
 ok "... the home is still locked" test "$(home_state "$U")" = locked
+agent_holds ed
+rate_limited() {
+        ! "$CTL" unlock --ssh-agent "$U" 2>"$T/err" && grep -Eq 'try again in [0-9]+ s' "$T/err" || { sed 's/^/# /' "$T/err"; return 1; }
+}
+ok "after 3 forged signatures, even the ssh-agent's valid one is refused by the rate limit" rate_limited
+ok "... still locked" test "$(home_state "$U")" = locked
+ok "a burst of 10 again" set_burst 10
 # Malformed offers are refused as such (InvalidParameter), not counted.
 malformed() { # malformed PARAMS_JSON_MEMBERS: Unlock refuses with InvalidParameter, the count stays
         local before
