@@ -20,9 +20,7 @@ static const struct verb {
         { "unlock", verb_unlock },
         { "activate", verb_activate },
         { "lock", verb_lock },
-        { "deactivate", verb_lock },
-        { "suspend", verb_suspend },
-        { "suspend-all", verb_suspend_all },
+        { "deactivate", verb_deactivate },
         { "passwd", verb_passwd },
         { "ssh-authorized-keys", verb_ssh_keys },
         { "update", verb_update },
@@ -33,7 +31,7 @@ static const struct verb {
         { "run-when-unlocked", verb_run_when_unlocked },
         { "queue", verb_queue },
         { "lock-all", verb_lock_all },
-        { "deactivate-all", verb_lock_all },
+        { "deactivate-all", verb_deactivate_all },
 };
 
 static void help(void) {
@@ -46,20 +44,26 @@ static void help(void) {
                "  inspect [USER]          Show a home's record, state and sizes\n"
                "  create USER             Create a home (asks for its password twice)\n"
                "  remove USER             Remove a home and its image\n"
-               "  unlock USER             Unlock a home (alias: activate)\n"
-               "  lock USER               Lock a home (alias: deactivate)\n"
+               "  unlock USER             Activate a home, or resume a locked one\n"
+               "  activate USER           Activate an inactive home (not a locked one)\n"
+               "  lock USER               Lock a home, sessions kept: key wiped, processes\n"
+               "                          frozen; unlock resumes them\n"
+               "  deactivate USER         Deactivate a home: open files fail, key wiped\n"
                "  passwd [USER]           Change a home's password\n"
                "  ssh-authorized-keys USER\n"
                "                          Print USER's SSH public keys (for sshd's\n"
                "                          AuthorizedKeysCommand; works unprivileged)\n"
                "  update USER OPTIONS...  Change record fields (see the record options)\n"
                "  authenticate [USER]     Check a password; nothing else changes\n"
-               "  with USER -- CMD...     Unlock, run CMD, lock again if it was locked\n"
-               "  resize USER SIZE|min|max Grow (online) or shrink (while locked) a home\n"
-               "  run-when-unlocked -- CMD...  Run CMD now if your home is unlocked, else\n"
+               "  with USER -- CMD...     Unlock, run CMD, deactivate again if it was inactive\n"
+               "  resize USER SIZE|min|max Grow (online) or shrink (while inactive) a home\n"
+               "  run-when-unlocked -- CMD...  Run CMD now if your home is active, else\n"
                "                          queue it for the next unlock (for crontabs)\n"
                "  queue [USER]            List (or with --clear remove) the queued jobs\n"
-               "  lock-all                Lock every unlocked home (alias: deactivate-all)\n"
+               "  lock-all                Lock (sessions kept) every active home whose\n"
+               "                          sessions all allow it (pam_homefs suspend=yes);\n"
+               "                          --deactivate-unfrozen: deactivate any it cannot freeze\n"
+               "  deactivate-all          Deactivate every active or locked home\n"
                "                          (--recovery-key, --pkcs11-token-uri, --fido2-device,\n"
                "                          --ssh-unlock-key enroll)\n"
                "  remove-credential USER KEYSLOT\n"
@@ -75,7 +79,7 @@ static void help(void) {
                "     --no-pager           Accepted for homectl compatibility; no pager is used\n"
                "     --password-file=PATH Read passwords from PATH, one per line, instead of\n"
                "                          the terminal or standard input\n"
-               "     --force              remove: also remove a home that is unlocked\n"
+               "     --force              remove: also remove a home that is active or locked\n"
                "     --recovery-key[=yes] create, update: enroll a recovery key, shown once;\n"
                "                          unlock: ask for a recovery key instead of the password\n"
                "     --pkcs11-token-uri=URI|auto|list\n"
@@ -136,7 +140,7 @@ static int dispatch(const struct options *o, int argc, char **argv) {
                         return usage_error("Option --export is only valid with 'inspect'.");
                 if (o->drop_if_locked && verbs[i].run != verb_run_when_unlocked)
                         return usage_error("Option --drop-if-locked is only valid with 'run-when-unlocked'.");
-                if (o->deactivate_unfrozen && verbs[i].run != verb_suspend_all)
+                if (o->deactivate_unfrozen && verbs[i].run != verb_lock_all)
                         return usage_error("Option --deactivate-unfrozen is only valid with 'lock-all'.");
                 if (o->clear && verbs[i].run != verb_queue)
                         return usage_error("Option --clear is only valid with 'queue'.");

@@ -53,10 +53,10 @@ int verb_list(const struct options *o, int argc, char **argv);
 int verb_inspect(const struct options *o, int argc, char **argv);
 int verb_remove(const struct options *o, int argc, char **argv);
 int verb_unlock(const struct options *o, int argc, char **argv);
-int verb_lock(const struct options *o, int argc, char **argv);
+int verb_deactivate(const struct options *o, int argc, char **argv);
 int verb_activate(const struct options *o, int argc, char **argv);
-int verb_suspend_all(const struct options *o, int argc, char **argv);
-int verb_suspend(const struct options *o, int argc, char **argv);
+int verb_lock_all(const struct options *o, int argc, char **argv);
+int verb_lock(const struct options *o, int argc, char **argv);
 int verb_passwd(const struct options *o, int argc, char **argv);
 int verb_ssh_keys(const struct options *o, int argc, char **argv);
 int verb_update(const struct options *o, int argc, char **argv);
@@ -66,7 +66,7 @@ int verb_with(const struct options *o, int argc, char **argv);
 int verb_resize(const struct options *o, int argc, char **argv);
 int verb_run_when_unlocked(const struct options *o, int argc, char **argv);
 int verb_queue(const struct options *o, int argc, char **argv);
-int verb_lock_all(const struct options *o, int argc, char **argv);
+int verb_deactivate_all(const struct options *o, int argc, char **argv);
 
 /* Ask for the password (terminal, stdin or --password-file) and unlock the
  * home over conn; *already tells whether it was unlocked before. Returns an
@@ -84,8 +84,8 @@ void progress_end(void);
 int identity_load(const char *path, const char *user, struct json_object **ret);
 
 /* Lock one home; returns an exit status, having printed any error. */
+int deactivate_home(const char *user);
 int lock_home(const char *user);
-int suspend_home(const char *user);
 
 
 /* Call the agent on conn, or when conn is NULL on a connection of its own.

@@ -1,39 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <ctype.h>
 #include <stdio.h>
 
 #include "homefsctl.h"
 
-/* Lock cannot take back pages a process has already mapped: name those
- * processes. The command name is chosen by each process: print it tamed. */
-static void print_mapped_by(struct json_object *reply) {
-        struct json_object *list;
-        size_t n;
-
-        if (!json_object_object_get_ex(reply, "mappedBy", &list) || !json_object_is_type(list, json_type_array))
-                return;
-        n = json_object_array_length(list);
-        if (n == 0)
-                return;
-        printf("These processes still have home files mapped into memory; pages they have\n"
-               "read stay readable to them until they exit:\n");
-        for (size_t k = 0; k < n; k++) {
-                struct json_object *o = json_object_array_get_idx(list, k), *pid, *comm;
-                char name[32] = "?";
-
-                if (!json_object_object_get_ex(o, "pid", &pid) || !json_object_object_get_ex(o, "command", &comm))
-                        continue;
-                snprintf(name, sizeof(name), "%s", json_object_get_string(comm) ?: "?");
-                for (char *p = name; *p; p++)
-                        if (!isprint((unsigned char) *p))
-                                *p = '?';
-                printf("  %d %s\n", json_object_get_int(pid), name);
-        }
-}
-
-/* Lock one home; the agent's reply in *ret if ret is not NULL. Shared by
- * lock, lock-all and with. */
-static int lock_home_reply(const char *user, struct json_object **ret) {
+/* Lock with sessions kept: the key is wiped, the home stays mounted, its
+ * users' processes are frozen; unlock resumes. */
+int lock_home(const char *user) {
         _cleanup_agent_error_ struct agent_error e = {};
         struct json_object *params, *reply = NULL;
 
@@ -42,41 +14,73 @@ static int lock_home_reply(const char *user, struct json_object **ret) {
                 return EXIT_FAIL;
         if (agent_run(NULL, AGENT_INTERFACE ".Lock", params, false, &reply, &e) < 0)
                 return report_agent_error(&e, user);
-        if (ret)
-                *ret = reply;
-        else
-                json_object_put(reply);
+        json_object_put(reply);
         return EXIT_OK;
 }
 
-int lock_home(const char *user) {
-        struct json_object *reply = NULL;
-        int r = lock_home_reply(user, &reply);
-
-        if (r == EXIT_OK)
-                print_mapped_by(reply);
-        json_object_put(reply);
-        return r;
-}
-
 int verb_lock(const struct options *o, int argc, char **argv) {
-        struct json_object *reply = NULL;
         const char *user;
         int r;
 
         user = verb_user(argc, argv, "lock", false);
         if (!user)
                 return EXIT_USAGE;
-        r = lock_home_reply(user, &reply);
-        if (r != EXIT_OK)
-                return r;
+        r = lock_home(user);
+        if (r == EXIT_OK && !o->quiet)
+                printf("Locked the home of %s; its sessions are kept. 'homefsctl unlock %s' resumes them.\n", user, user);
+        return r;
+}
 
+static void print_names(const char *prefix, struct json_object *list, const char *suffix) {
+        size_t n = list ? json_object_array_length(list) : 0;
+
+        for (size_t i = 0; i < n; i++)
+                printf("%s%s%s\n", prefix, json_object_get_string(json_object_array_get_idx(list, i)), suffix);
+}
+
+static struct json_object *reply_list(struct json_object *reply, const char *key) {
+        struct json_object *v;
+
+        return json_object_object_get_ex(reply, key, &v) && json_object_is_type(v, json_type_array) ? v : NULL;
+}
+
+/* Before system suspend: lock (sessions kept) every active home none of
+ * whose login sessions opted out (pam_homefs suspend=). A home whose
+ * processes could not be frozen is named; with --deactivate-unfrozen it is
+ * deactivated instead, so that none of its processes can hang the system's
+ * freeze waiting for the key. */
+int verb_lock_all(const struct options *o, int argc, char **argv) {
+        _cleanup_agent_error_ struct agent_error e = {};
+        struct json_object *reply = NULL, *locked, *not_frozen, *skipped, *failed;
+        int status = EXIT_OK;
+
+        if (argc > 0)
+                return usage_error("'lock-all' takes no arguments.");
+        if (agent_run(NULL, AGENT_INTERFACE ".LockAll", json_object_new_object(), false, &reply, &e) < 0)
+                return report_agent_error(&e, NULL);
+        locked = reply_list(reply, "locked");
+        not_frozen = reply_list(reply, "notFrozen");
+        skipped = reply_list(reply, "skipped");
+        failed = reply_list(reply, "failed");
         if (o->json != JSON_OFF)
                 print_json(o, reply);
         else if (!o->quiet) {
-                printf("Locked the home of %s.\n", user);
-                print_mapped_by(reply);
+                size_t n = locked ? json_object_array_length(locked) : 0;
+
+                printf("Locked %zu home%s, sessions kept.\n", n, n == 1 ? "" : "s");
+                print_names("Not locked: ", skipped, " has a login session without suspend=yes.");
+        }
+        print_names("Locking ", failed, " failed; see the agent's log.");
+        if (failed && json_object_array_length(failed) > 0)
+                status = EXIT_FAIL;
+        for (size_t i = 0; not_frozen && i < json_object_array_length(not_frozen); i++) {
+                const char *user = json_object_get_string(json_object_array_get_idx(not_frozen, i));
+
+                fprintf(stderr, "The processes of %s could not be frozen (no cgroup holds them)%s\n", user,
+                        o->deactivate_unfrozen ? "; deactivating it instead." : ".");
+                if (o->deactivate_unfrozen && deactivate_home(user) != EXIT_OK)
+                        status = EXIT_FAIL;
         }
         json_object_put(reply);
-        return EXIT_OK;
+        return status;
 }

@@ -23,7 +23,7 @@ int verb_remove(const struct options *o, int argc, char **argv) {
                 name = agent_error_short_name(&e);
                 if (name && streq(name, "HomeBusy") && !o->force) {
                         /* Here there is something better to do than wait. */
-                        log_error("The home of %s is in use; lock it first with 'homefsctl lock %s', "
+                        log_error("The home of %s is in use; deactivate it first with 'homefsctl deactivate %s', "
                                   "or pass --force.", user, user);
                         return exit_status_from_agent_error(&e);
                 }

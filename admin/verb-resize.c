@@ -28,7 +28,7 @@ static int is_shrink(const char *user, const char *arg, uint64_t bytes, bool *re
                 return report_agent_error(&e, user);
         (void) proto_get_u64(reply, "diskSize", &current);
         *ret = (streq(arg, "min") || (bytes > 0 && bytes < current)) &&
-               !(json_object_object_get_ex(reply, "state", &state) && streq(json_object_get_string(state), "unlocked"));
+               !(json_object_object_get_ex(reply, "state", &state) && streq(json_object_get_string(state), "active"));
         json_object_put(reply);
         return EXIT_OK;
 }

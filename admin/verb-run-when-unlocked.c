@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* run-when-unlocked [--drop-if-locked] -- CMD [ARGS...], for crontabs: run
- * CMD now if the caller's home is unlocked, else queue it with the agent to
+ * CMD now if the caller's home is active, else queue it with the agent to
  * run right after the next unlock (or, with --drop-if-locked, exit 75). */
 #include <errno.h>
 #include <pwd.h>
@@ -62,7 +62,7 @@ int verb_run_when_unlocked(const struct options *o, int argc, char **argv) {
         r = home_state(pw->pw_name, state, sizeof(state));
         if (r != EXIT_OK)
                 return r;
-        if (streq(state, "unlocked")) {
+        if (streq(state, "active")) {
                 execvp(argv[0], argv);
                 log_error_errno(errno, "Cannot run %s: %m.", argv[0]);
                 return errno == ENOENT ? 127 : 126;

@@ -85,12 +85,12 @@ static int unlock_or_activate(const struct options *o, int argc, char **argv, bo
         if (o->json != JSON_OFF) {
                 struct json_object *reply = json_object_new_object();
 
-                json_object_object_add(reply, "state", json_object_new_string("unlocked"));
-                json_object_object_add(reply, "alreadyUnlocked", json_object_new_boolean(already));
+                json_object_object_add(reply, "state", json_object_new_string("active"));
+                json_object_object_add(reply, "alreadyActive", json_object_new_boolean(already));
                 print_json(o, reply);
                 json_object_put(reply);
         } else if (!o->quiet)
-                printf(already ? "The home of %s was already unlocked.\n" : "Unlocked the home of %s.\n", user);
+                printf(already ? "The home of %s was already active.\n" : "Unlocked the home of %s.\n", user);
         return EXIT_OK;
 }
 

@@ -85,7 +85,7 @@ int verb_with(const struct options *o, int argc, char **argv) {
         if (!already && home_sessions(argv[0]) > 0) {
                 if (!o->quiet)
                         fprintf(stderr, "A login session holds the home of %s: it stays unlocked.\n", argv[0]);
-        } else if (!already && lock_home(argv[0]) != EXIT_OK)
-                log_error("The home of %s is still unlocked; lock it with 'homefsctl lock %s'.", argv[0], argv[0]);
+        } else if (!already && deactivate_home(argv[0]) != EXIT_OK)
+                log_error("The home of %s is still active; deactivate it with 'homefsctl deactivate %s'.", argv[0], argv[0]);
         return status;
 }

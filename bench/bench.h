@@ -79,6 +79,7 @@ int setup_all(void);
 void cleanup_all(void);
 /* The real home: lock and unlock through the agent (homefsctl), timed in
  * milliseconds; pids refreshed after unlock. */
+int home_deactivate(double *ms);
 int home_lock(double *ms);
 int home_unlock(double *ms);
 /* Reads one homefsd counter (SIGRTMIN+1 dump) of a configuration. */
@@ -90,7 +91,7 @@ enum bench_case {
         CASE_CREATE, CASE_STAT, CASE_UNLINK,
         CASE_UNTAR, CASE_RMTREE,
         CASE_COLD_SEQREAD, CASE_COLD_RANDREAD,
-        CASE_UNLOCK, CASE_LOCK,
+        CASE_ACTIVATE, CASE_DEACTIVATE, CASE_LOCK, CASE_RESUME,
         _CASE_MAX,
 };
 

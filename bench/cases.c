@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What is measured. Data cases run fio job files (jobs/NAME.fio); metadata
  * cases are timed here with *at() calls; the tree cases time tar and rm;
- * the latency cases time homefsctl lock/unlock against the real home. */
+ * the latency cases time homefsctl deactivate/unlock against the real home. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,8 +30,10 @@ const struct case_info cases[_CASE_MAX] = {
         [CASE_COLD_SEQREAD] = { "coldseq", "cold seq read 1 MiB (crypto engine)", "MiB/s", true, COLD_CFGS,
                                 ">= 0.70x of plain loop" },
         [CASE_COLD_RANDREAD] = { "coldrand", "cold rand read 4 KiB (crypto engine)", "IOPS", true, COLD_CFGS, "-" },
-        [CASE_UNLOCK] = { "unlock", "unlock (PBKDF ~0: pbkdf2, 1000 it.)", "ms", false, 1U << CFG_HOME, "<= 300 ms" },
-        [CASE_LOCK] = { "lock", "lock", "ms", false, 1U << CFG_HOME, "<= 500 ms" },
+        [CASE_ACTIVATE] = { "activate", "activate (PBKDF ~0: pbkdf2, 1000 it.)", "ms", false, 1U << CFG_HOME, "<= 300 ms" },
+        [CASE_DEACTIVATE] = { "deactivate", "deactivate", "ms", false, 1U << CFG_HOME, "<= 500 ms" },
+        [CASE_LOCK] = { "lock", "lock, sessions kept", "ms", false, 1U << CFG_HOME, "-" },
+        [CASE_RESUME] = { "resume", "unlock of a locked home (PBKDF ~0)", "ms", false, 1U << CFG_HOME, "-" },
 };
 
 static bool prepared[_CFG_MAX];
@@ -220,10 +222,14 @@ static void fio_case(enum config c, enum bench_case k, const char *job, bool iop
 static void latency_cases(double val[]) {
         double ms;
 
+        if (home_deactivate(&ms) == 0)
+                val[CASE_DEACTIVATE] = ms;
+        if (home_unlock(&ms) == 0)
+                val[CASE_ACTIVATE] = ms;
         if (home_lock(&ms) == 0)
                 val[CASE_LOCK] = ms;
         if (home_unlock(&ms) == 0)
-                val[CASE_UNLOCK] = ms;
+                val[CASE_RESUME] = ms;
 }
 
 void cases_run(enum config c, double val[_CASE_MAX], double cpu[_CASE_MAX]) {

@@ -112,7 +112,7 @@ static void md_cpu(FILE *f, const struct results *r) {
         for (enum config c = CFG_PASSTHROUGH; c < _CFG_MAX; c++)
                 fprintf(f, "---|");
         fprintf(f, "\n");
-        for (enum bench_case k = 0; k < CASE_UNLOCK; k++) {
+        for (enum bench_case k = 0; k < CASE_ACTIVATE; k++) {
                 fprintf(f, "| %s |", cases[k].title);
                 for (enum config c = CFG_PASSTHROUGH; c < _CFG_MAX; c++) {
                         struct summary s = summarize(r, k, c);
@@ -178,7 +178,7 @@ static int write_plot(const char *dir, const struct results *r) {
         for (enum config c = CFG_PASSTHROUGH; c < _CFG_MAX; c++)
                 fprintf(f, " \"%s\"", configs[c].title);
         fprintf(f, "\n");
-        for (enum bench_case k = 0; k < CASE_UNLOCK; k++) {
+        for (enum bench_case k = 0; k < CASE_ACTIVATE; k++) {
                 fprintf(f, "%s", cases[k].id);
                 for (enum config c = CFG_PASSTHROUGH; c < _CFG_MAX; c++) {
                         double q = ratio(r, k, c);

@@ -220,12 +220,21 @@ int home_unlock(double *ms) {
         return r == 0 ? 0 : -EIO;
 }
 
-int home_lock(double *ms) {
+static int timed_ctl(const char *verb, double *ms) {
         double t = now();
-        int r = ctl("lock", NULL, NULL, NULL, NULL, NULL, NULL);
+        int r = ctl(verb, NULL, NULL, NULL, NULL, NULL, NULL);
 
         *ms = (now() - t) * 1000;
         return r == 0 ? 0 : -EIO;
+}
+
+int home_deactivate(double *ms) {
+        return timed_ctl("deactivate", ms);
+}
+
+/* Lock with sessions kept: the home stays mounted, the key goes. */
+int home_lock(double *ms) {
+        return timed_ctl("lock", ms);
 }
 
 static int agent_start(void) {
@@ -346,7 +355,7 @@ void cleanup_all(void) {
         if (!work_dir[0])
                 return;
         if (configs[CFG_HOME].ready)
-                (void) home_lock(&ms);
+                (void) home_deactivate(&ms);
         for (enum config c = 0; c < _CFG_MAX; c++)
                 if (c != CFG_HOME)
                         for (size_t k = 0; k < configs[c].n_pids; k++)

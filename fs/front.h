@@ -104,7 +104,7 @@ static inline struct handle *handle_of(const struct fuse_file_info *fi) {
 /* ---- gate.c: state, the gate, caller identity, attach/detach ---- */
 
 enum front_state {
-        FRONT_LOCKED,    /* no backing fs: everything but root getattr is ENOKEY */
+        FRONT_DETACHED,    /* no backing fs: everything but root getattr is ENOKEY */
         FRONT_DETACHING, /* handles still served, tree operations ENOKEY */
         FRONT_ATTACHED,
 };

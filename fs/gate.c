@@ -19,7 +19,7 @@
 
 struct front front = {
         .root = { .fd = -1, .type = S_IFDIR, .nlookup = 1 },
-        .state = FRONT_LOCKED,
+        .state = FRONT_DETACHED,
 };
 
 static pthread_rwlock_t gate;
@@ -185,11 +185,11 @@ void front_release(void) {
         hold_set(false);
         pthread_rwlock_unlock(&gate);
         pthread_mutex_unlock(&transition_mutex);
-        log_info("Released held requests: unlocked.");
+        log_info("Released held requests: active.");
 }
 
 static int detach_unlocked(void) {
-        if (front.state == FRONT_LOCKED)
+        if (front.state == FRONT_DETACHED)
                 return 0;
 
         /* A held front (locked with sessions kept): the engine below already
@@ -203,13 +203,13 @@ static int detach_unlocked(void) {
 
         /* Taking the gate for writing waits for requests in flight. */
         pthread_rwlock_wrlock(&gate);
-        front.state = FRONT_LOCKED;
+        front.state = FRONT_DETACHED;
         handles_revoke();
         inode_table_revoke();
         front.root.fd = safe_close(front.root.fd);
         pthread_rwlock_unlock(&gate);
 
-        log_info("Detached: locked.");
+        log_info("Detached: inactive.");
         return 0;
 }
 
@@ -252,6 +252,6 @@ int front_attach(int dirfd) {
                 (void) fuse_lowlevel_notify_inval_inode(front.se, FUSE_ROOT_ID, 0, 0);
         pthread_mutex_unlock(&transition_mutex);
 
-        log_info("Attached: unlocked.");
+        log_info("Attached: active.");
         return 0;
 }

@@ -344,7 +344,7 @@ static int run(void) {
                 return -EIO;
         }
         log_info("Mounted on %s for %s, %s.", mountpoint, arg_user,
-                 arg_attach_dir ? "attached" : "locked");
+                 arg_attach_dir ? "attached" : "inactive");
 
         main_thread = pthread_self();
         r = start_thread(signal_thread);

@@ -6,14 +6,14 @@
  *     homefs:alice  /home/alice  homefs  defaults,nofail,helper=homefs  0 0
  *
  * (or a systemd mount unit with What=homefs:alice Type=homefs) mounts the
- * home of alice in the locked state: it starts homefsd for alice, which
+ * home of alice in the inactive state: it starts homefsd for alice, which
  * mounts the home directory and registers with homefs-agent, and waits until
  * it has. "alice" alone works too, but "homefs:alice" is what homefsd names
  * its mount, and libmount pairs the helper= it keeps in /run/mount/utab
  * with the mount only when the source is the same.
  *
  * Called as umount.homefs (a link; umount(8) runs umount.<helper>), it
- * locks the home first, unmounts it and waits for homefsd to exit.
+ * deactivates the home first, unmounts it and waits for homefsd to exit.
  *
  * Exit statuses as mount(8) documents them for helpers: 0 success, 1 bad
  * usage, 32 the mount (or unmount) failed. */
@@ -41,7 +41,7 @@
 #define WAIT_STEPS 200          /* of 50 ms: 10 s */
 #define WAIT_STEP_USEC 50000
 
-/* The home's state as the agent sees it ("inactive", "locked", ...) into
+/* The home's state as the agent sees it ("unmounted", "inactive", ...) into
  * buf; negative errno (error filled) if the agent cannot tell. */
 static int home_state(const char *user, char *buf, size_t size, char *home_dir, size_t home_size,
                       struct agent_error *e) {
@@ -128,7 +128,7 @@ static int start_homefsd(const char *path, const char *user, const char *dir, co
         return 0;
 }
 
-/* Wait until the agent sees the front (state locked or unlocked), or homefsd
+/* Wait until the agent sees the front (inactive, active or locked), or homefsd
  * died, or 10 s passed. */
 static int wait_registered(const char *user, pid_t pid) {
         _cleanup_agent_error_ struct agent_error e = {};
@@ -141,7 +141,7 @@ static int wait_registered(const char *user, pid_t pid) {
                                                user, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
                 agent_error_clear(&e);
                 if (home_state(user, state, sizeof(state), NULL, 0, &e) == 0 &&
-                    (streq(state, "locked") || streq(state, "unlocked")))
+                    (streq(state, "inactive") || streq(state, "active") || streq(state, "locked")))
                         return 0;
                 usleep(WAIT_STEP_USEC);
         }
@@ -165,7 +165,7 @@ static int do_mount(const char *spec, const char *dir, const struct mount_option
                 log_error("The home of %s is %s, not %s; fix the fstab line.", user, home_dir, dir);
                 return EXIT_MOUNT_FAILURE;
         }
-        if (!streq(state, "inactive")) {
+        if (!streq(state, "unmounted")) {
                 log_info("The home of %s is already mounted (%s).", user, state);
                 return 0;
         }
@@ -184,12 +184,12 @@ static int do_mount(const char *spec, const char *dir, const struct mount_option
         if (wait_registered(user, pid) < 0)
                 return EXIT_MOUNT_FAILURE;
         if (mo->verbose)
-                log_info("Mounted the home of %s at %s, locked.", user, dir);
+                log_info("Mounted the home of %s at %s, inactive.", user, dir);
         return 0;
 }
 
-/* umount: lock, unmount, wait until homefsd is gone (the agent sees the
- * front's connection close: state inactive). */
+/* umount: deactivate, unmount, wait until homefsd is gone (the agent sees
+ * the front's connection close: state unmounted). */
 static int do_umount(const char *dir, const struct mount_options *mo) {
         _cleanup_agent_error_ struct agent_error e = {};
         char user[USER_NAME_BUF], state[32];
@@ -207,7 +207,7 @@ static int do_umount(const char *dir, const struct mount_options *mo) {
                 json_object_object_add(params, "userName", json_object_new_string(user));
                 r = agent_connect(&c, &e);
                 if (r >= 0)
-                        r = agent_call(c, AGENT_INTERFACE ".Lock", params, false, &reply, &e);
+                        r = agent_call(c, AGENT_INTERFACE ".Deactivate", params, false, &reply, &e);
                 else
                         json_object_put(params);
                 json_object_put(reply);
@@ -215,13 +215,13 @@ static int do_umount(const char *dir, const struct mount_options *mo) {
                         return report(&e, user);
         }
         if (umount2(dir, mo->lazy ? MNT_DETACH : 0) < 0) {
-                log_error_errno(errno, "Cannot unmount %s: %m; the home is locked. Close what is open in it (see 'homefsctl inspect %s') and try again.",
+                log_error_errno(errno, "Cannot unmount %s: %m; the home is deactivated. Close what is open in it (see 'homefsctl inspect %s') and try again.",
                                 dir, user);
                 return EXIT_MOUNT_FAILURE;
         }
         for (int i = 0; i < WAIT_STEPS; i++) {
                 agent_error_clear(&e);
-                if (home_state(user, state, sizeof(state), NULL, 0, &e) < 0 || streq(state, "inactive"))
+                if (home_state(user, state, sizeof(state), NULL, 0, &e) < 0 || streq(state, "unmounted"))
                         return 0;
                 usleep(WAIT_STEP_USEC);
         }
@@ -233,7 +233,7 @@ static void help(const char *name) {
         printf("Usage: %s [homefs:]USER HOMEDIR [-fnsv] [-o OPTIONS]\n"
                "       umount.homefs HOMEDIR [-flnrv]\n"
                "\n"
-               "The mount(8) helper of homefs: mounts the home of USER at HOMEDIR, locked,\n"
+               "The mount(8) helper of homefs: mounts the home of USER at HOMEDIR, inactive,\n"
                "by starting homefsd, which registers with homefs-agent. fstab:\n"
                "    homefs:USER  HOMEDIR  homefs  defaults,nofail,helper=homefs  0 0\n"
                "Options: debug (homefsd --debug), threads=N; the generic mount options\n"

@@ -44,6 +44,7 @@ struct json_object *agent_error_reply(const struct agent_error *e, int r);
 #define AGENT_ERROR_FRONT_NOT_RUNNING AGENT_ERROR("FrontNotRunning")
 #define AGENT_ERROR_ACCOUNT_EXPIRED AGENT_ERROR("AccountExpired")
 #define AGENT_ERROR_HOME_LOCKED AGENT_ERROR("HomeLocked")
+#define AGENT_ERROR_HOME_INACTIVE AGENT_ERROR("HomeInactive")
 #define AGENT_ERROR_QUEUE_FULL AGENT_ERROR("QueueFull")
 #define AGENT_ERROR_FAILED AGENT_ERROR("Failed")
 #define AGENT_ERROR_PASSWORD_NEEDED AGENT_ERROR("PasswordNeeded")

@@ -370,7 +370,7 @@ static void start_fronts(void) {
                 return;
         for (size_t i = 0; i < n; i++) {
                 pthread_mutex_lock(&homes[i]->lock);
-                if (home_get_state(homes[i]) == HOME_INACTIVE)
+                if (home_get_state(homes[i]) == HOME_UNMOUNTED)
                         (void) front_ensure(homes[i]);
                 pthread_mutex_unlock(&homes[i]->lock);
         }
@@ -388,7 +388,7 @@ static void shutdown_homes(void) {
                 struct agent_error e = {};
 
                 pthread_mutex_lock(&homes[i]->lock);
-                (void) home_lock(homes[i], &e);
+                (void) home_deactivate(homes[i], &e);
                 if (homes[i]->front)
                         (void) front_terminate(homes[i]);
                 pthread_mutex_unlock(&homes[i]->lock);
@@ -445,7 +445,7 @@ int main(int argc, char *argv[]) {
                 r = sigwait(&mask, &sig);
         while (r == 0 && sig == SIGHUP);
 
-        log_info("shutting down: locking every home");
+        log_info("shutting down: deactivating every home");
         front_watch_stop();
         if (homefs_agent_socket_path(sock, sizeof(sock)) >= 0)
                 (void) unlink(sock);

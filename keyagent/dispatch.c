@@ -253,7 +253,7 @@ static struct json_object *unlock_common(struct call *c, int *r, bool activate_o
                 return NULL;
         }
         WITH_HOME(c, h, *r, {
-                if (activate_only && h->unlocked && !home_is_active(h))
+                if (activate_only && h->activated && !home_is_active(h))
                         *r = agent_error_set(&c->error, -EBUSY, AGENT_ERROR_HOME_LOCKED,
                                              "The home of %s is locked with its sessions kept; 'unlock' resumes it.",
                                              h->user_name);
@@ -265,8 +265,8 @@ static struct json_object *unlock_common(struct call *c, int *r, bool activate_o
         if (*r < 0)
                 return NULL;
         reply = json_object_new_object();
-        json_object_object_add(reply, "state", json_object_new_string("unlocked"));
-        json_object_object_add(reply, "alreadyUnlocked", json_object_new_boolean(already));
+        json_object_object_add(reply, "state", json_object_new_string("active"));
+        json_object_object_add(reply, "alreadyActive", json_object_new_boolean(already));
         return reply;
 }
 
@@ -278,33 +278,33 @@ static struct json_object *method_activate(struct call *c, int *r) {
         return unlock_common(c, r, true);
 }
 
-static struct json_object *method_lock(struct call *c, int *r) {
+static struct json_object *method_deactivate(struct call *c, int *r) {
         struct json_object *reply, *mapped = NULL;
         struct home *h;
 
         /* Who maps home files: asked while the home is still mounted. */
-        WITH_HOME(c, h, *r, (mapped = h->unlocked ? home_mapped_by(h->record->home_directory) : NULL,
-                             *r = home_lock(h, &c->error)));
+        WITH_HOME(c, h, *r, (mapped = h->activated ? home_mapped_by(h->record->home_directory) : NULL,
+                             *r = home_deactivate(h, &c->error)));
         if (*r < 0) {
                 json_object_put(mapped);
                 return NULL;
         }
         reply = json_object_new_object();
-        json_object_object_add(reply, "state", json_object_new_string("locked"));
+        json_object_object_add(reply, "state", json_object_new_string("inactive"));
         json_object_object_add(reply, "mappedBy", mapped ?: json_object_new_array());
         return reply;
 }
 
 /* Lock with sessions kept (home-lock.c). */
-static struct json_object *method_suspend(struct call *c, int *r) {
+static struct json_object *method_lock(struct call *c, int *r) {
         struct json_object *reply;
         struct home *h;
 
-        WITH_HOME(c, h, *r, *r = home_lock_keep(h, &c->error));
+        WITH_HOME(c, h, *r, *r = home_lock(h, &c->error));
         if (*r < 0)
                 return NULL;
         reply = json_object_new_object();
-        json_object_object_add(reply, "state", json_object_new_string("suspended"));
+        json_object_object_add(reply, "state", json_object_new_string("locked"));
         return reply;
 }
 
@@ -330,7 +330,7 @@ static struct json_object *method_lock_all(struct call *c, int *r) {
                         ;
                 else if (h->n_sessions_awake > 0)
                         json_object_array_add(skipped, json_object_new_string(h->user_name));
-                else if (home_lock_keep(h, &e) < 0) {
+                else if (home_lock(h, &e) < 0) {
                         json_object_array_add(failed, json_object_new_string(h->user_name));
                         log_error("lock-all: %s", e.message);
                 } else {
@@ -406,8 +406,8 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
                 return NULL;
         }
         reply = json_object_new_object();
-        json_object_object_add(reply, "state", json_object_new_string("unlocked"));
-        json_object_object_add(reply, "alreadyUnlocked", json_object_new_boolean(already));
+        json_object_object_add(reply, "state", json_object_new_string("active"));
+        json_object_object_add(reply, "alreadyActive", json_object_new_boolean(already));
         c->conn_taken = true;
         session_hold(h, c->conn, suspend, reply);
         clients_session_end(c->peer_uid);
@@ -752,8 +752,8 @@ static const struct {
         { "io.homefs.Agent.Inspect", method_inspect },
         { "io.homefs.Agent.Remove", method_remove },
         { "io.homefs.Agent.Unlock", method_unlock },
+        { "io.homefs.Agent.Deactivate", method_deactivate },
         { "io.homefs.Agent.Lock", method_lock },
-        { "io.homefs.Agent.Suspend", method_suspend },
         { "io.homefs.Agent.LockAll", method_lock_all },
         { "io.homefs.Agent.Activate", method_activate },
         { "io.homefs.Agent.Passwd", method_passwd },

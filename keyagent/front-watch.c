@@ -47,10 +47,10 @@ static void watch_home(struct home *h) {
 
         if (h->removed || atomic_load(&stopping))
                 return;
-        if (h->unlocked && cryptdev_died(h)) {
-                log_error("homefs-cryptdev of %s died; locking the home (unlock again to go on; data fsynced before is safe)",
+        if (h->activated && cryptdev_died(h)) {
+                log_error("homefs-cryptdev of %s died; deactivating the home (unlock again to go on; data fsynced before is safe)",
                           h->user_name);
-                (void) home_lock(h, &e);
+                (void) home_deactivate(h, &e);
         }
         if (home_check_front(h))
                 return;

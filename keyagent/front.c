@@ -100,7 +100,7 @@ int front_ensure(struct home *h) {
         char runtime_env[PATH_MAX + 32], state_env[PATH_MAX + 32];
         int r;
 
-        if (home_get_state(h) >= HOME_LOCKED)
+        if (home_get_state(h) >= HOME_INACTIVE)
                 return 0;
         if (adopt_running_front(h) > 0)
                 return 0;
@@ -128,7 +128,7 @@ int front_register(struct home *h, struct proto_conn *conn, const char *home_dir
                 r = -ENOENT;
         else if (!streq(home_directory, h->record->home_directory))
                 r = -EINVAL;
-        else if (home_get_state(h) >= HOME_LOCKED && h->front)
+        else if (home_get_state(h) >= HOME_INACTIVE && h->front)
                 r = -EBUSY;
         if (r < 0)
                 goto finish;
@@ -142,11 +142,11 @@ int front_register(struct home *h, struct proto_conn *conn, const char *home_dir
                 goto finish;
         h->front = conn;
         h->front_lost = false;
-        if (h->unlocked) {
-                /* The previous homefsd died while unlocked: the new one starts
+        if (h->activated) {
+                /* The previous homefsd died while active: the new one starts
                  * locked, and so must the home (DESIGN.md: never a bare dir,
                  * and a crash does not leave the key in use unseen). */
-                log_warning("homefsd for %s was restarted while unlocked; locking the home", h->user_name);
+                log_warning("homefsd for %s was restarted while active; deactivating the home", h->user_name);
                 home_teardown(h);
         }
         pthread_cond_broadcast(&h->front_changed);

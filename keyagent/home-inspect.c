@@ -16,7 +16,7 @@ void home_add_sizes(struct home *h, struct json_object *o) {
                 json_object_object_add(o, "diskSize", json_object_new_uint64((uint64_t) st.st_size));
                 json_object_object_add(o, "imageAllocated", json_object_new_uint64((uint64_t) st.st_blocks * 512));
         }
-        if (h->unlocked && h->mount_fd >= 0 && fstatfs(h->mount_fd, &sf) == 0) {
+        if (h->activated && h->mount_fd >= 0 && fstatfs(h->mount_fd, &sf) == 0) {
                 json_object_object_add(o, "fileSystemSize", json_object_new_uint64((uint64_t) sf.f_blocks * sf.f_bsize));
                 json_object_object_add(o, "fileSystemUsed",
                                        json_object_new_uint64((uint64_t) (sf.f_blocks - sf.f_bfree) * sf.f_bsize));
@@ -28,7 +28,7 @@ void home_add_details(struct home *h, struct json_object *o) {
 
         if (luks_list_credentials(h->record->image_path, &creds) >= 0)
                 json_object_object_add(o, "credentials", creds);
-        if (h->unlocked)
+        if (h->activated)
                 json_object_object_add(o, "activation",
                                        json_object_new_string(h->activation.dm_name[0] ? "dm-crypt" : "userspace"));
         json_object_object_add(o, "holders", home_holders(h->record->home_directory));

@@ -76,11 +76,11 @@ static void drop_page_cache(void) {
                 log_warning_errno(fd < 0 ? -errno : -EIO, "cannot drop the page cache at lock: %m");
 }
 
-int home_lock_keep(struct home *h, struct agent_error *e) {
+int home_lock(struct home *h, struct agent_error *e) {
         uint64_t start = now_ms();
         int r;
 
-        if (!h->unlocked)
+        if (!h->activated)
                 return agent_error_set(e, -ENOKEY, AGENT_ERROR_FAILED,
                                        "The home of %s is not active; there is nothing to lock.", h->user_name);
         if (h->activation.suspended)
@@ -100,7 +100,7 @@ int home_lock_keep(struct home *h, struct agent_error *e) {
         if (r < 0) {
                 (void) front_release(h);
                 home_thaw(h);
-                return agent_error_set(e, r, AGENT_ERROR_FAILED, "Locking %s failed: %s; it stays unlocked.",
+                return agent_error_set(e, r, AGENT_ERROR_FAILED, "Locking %s failed: %s; it stays active.",
                                        h->user_name, strerror(-r));
         }
         log_info("locked %s, sessions kept (%llu ms)", h->user_name, (unsigned long long) (now_ms() - start));

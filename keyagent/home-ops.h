@@ -71,13 +71,14 @@ int home_authenticate(struct home *h, const char *password, struct agent_error *
  * field -> value (null unsets). All or nothing; lastChangeUSec moves. */
 int home_update(struct home *h, struct json_object *changes, struct agent_error *e);
 
-/* Revoke and lock: front detaches, the filesystem is synced and shut down,
- * the device torn down, the key gone. Locking a locked home succeeds. */
-int home_lock(struct home *h, struct agent_error *e);
+/* Deactivate: front detaches, the filesystem is synced and shut down, the
+ * device torn down, the key gone (a locked home's held requests fail with
+ * EIO first). Deactivating an inactive home succeeds. */
+int home_deactivate(struct home *h, struct agent_error *e);
 
 /* Lock with sessions kept (home-lock.c): freeze, hold, sync, wipe the key.
  * Locking a locked home succeeds; an inactive one is an error. */
-int home_lock_keep(struct home *h, struct agent_error *e);
+int home_lock(struct home *h, struct agent_error *e);
 /* Unlock of a locked home, with the key its credential opened. */
 int home_resume(struct home *h, const void *key, size_t key_size, struct agent_error *e);
 /* Before tearing down a locked home: held I/O fails with EIO; thaw. */
@@ -92,7 +93,7 @@ bool home_ratelimit_check(struct home *h, uint64_t *ret_retry_after_usec);
 void home_note_failed_attempt(struct home *h);
 void home_note_good_attempt(struct home *h);
 
-/* What home_lock does after the front has detached (or died): shut down the
+/* What home_deactivate does after the front has detached (or died): shut down the
  * backing filesystem and the activation. */
 void home_teardown(struct home *h);
 

@@ -27,10 +27,10 @@ int home_remove(struct home *h, bool force, struct agent_error *e) {
         char runtime[PATH_MAX];
         int r;
 
-        if (h->unlocked && !force)
+        if (h->activated && !force)
                 return agent_error_set(e, -EBUSY, AGENT_ERROR_HOME_BUSY,
-                                       "The home of %s is unlocked; lock it first, or pass --force.", h->user_name);
-        r = home_lock(h, e);
+                                       "The home of %s is active; deactivate it first, or pass --force.", h->user_name);
+        r = home_deactivate(h, e);
         if (r < 0)
                 return r;
         if (h->front)

@@ -49,7 +49,7 @@ static int resize_grow(struct home *h, uint64_t size, bool *online, struct agent
         if (r < 0)
                 return agent_error_set(e, r, AGENT_ERROR_FAILED, "Growing the image %s failed: %s.",
                                        h->record->image_path, strerror(-r));
-        if (!h->unlocked)
+        if (!h->activated)
                 return 0; /* the filesystem grows at the next unlock */
         r = activation_grow(&h->activation, size);
         if (r >= 0)
@@ -78,9 +78,9 @@ static int resize_shrink(struct home *h, uint64_t *size, const char *password, s
         size_t key_size = 0;
         int r;
 
-        if (h->unlocked)
+        if (h->activated)
                 return agent_error_set(e, -EBUSY, AGENT_ERROR_HOME_BUSY,
-                                       "The home of %s is unlocked; lock it before shrinking it.", h->user_name);
+                                       "The home of %s is active; deactivate it before shrinking it.", h->user_name);
         if (!password)
                 return agent_error_set(e, -EINVAL, AGENT_ERROR_INVALID_PARAMETER,
                                        "Shrinking the home of %s needs its password.", h->user_name);
@@ -121,7 +121,7 @@ int home_resize(struct home *h, uint64_t new_size, const char *password, uint64_
         struct stat st;
         int r;
 
-        if (h->unlocked && !home_is_active(h))
+        if (h->activated && !home_is_active(h))
                 return agent_error_set(e, -EBUSY, AGENT_ERROR_HOME_BUSY,
                                        "The home of %s is locked; unlock it before resizing it.", h->user_name);
         if (stat(h->record->image_path, &st) < 0)

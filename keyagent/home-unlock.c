@@ -114,7 +114,7 @@ static int unlock_attach(struct home *h, const void *key, size_t key_size, const
                                        "Mounting the home of %s failed: %s.", h->user_name, strerror(-r));
         }
         h->mount_fd = mount_fd;
-        h->unlocked = true;
+        h->activated = true;
         return 0;
 }
 
@@ -146,9 +146,9 @@ int home_unlock(struct home *h, const struct unlock_secrets *secrets, bool *alre
         r = home_verify_secrets(h, secrets, &key, &key_size, &geo, e);
         if (r < 0)
                 return r;
-        if (h->unlocked && h->activation.suspended)
+        if (h->activated && h->activation.suspended)
                 return home_resume(h, key, key_size, e);
-        if (h->unlocked) {
+        if (h->activated) {
                 *already = true;
                 return 0;
         }
@@ -183,22 +183,22 @@ void home_teardown(struct home *h) {
                 h->mount_fd = safe_close(h->mount_fd);
         }
         (void) activation_stop(&h->activation);
-        h->unlocked = false;
+        h->activated = false;
 }
 
-int home_lock(struct home *h, struct agent_error *e) {
+int home_deactivate(struct home *h, struct agent_error *e) {
         int r;
 
-        if (!h->unlocked)
+        if (!h->activated)
                 return 0;
         home_lock_abandon(h); /* before Detach: held requests must not wait for a key */
         r = front_detach(h);
         if (r < 0 && r != -ENOTCONN)
-                log_warning_errno(r, "homefsd for %s did not detach cleanly; locking anyway", h->user_name);
+                log_warning_errno(r, "homefsd for %s did not detach cleanly; deactivating anyway", h->user_name);
         home_teardown(h);
         if (h->n_sessions == 0)
                 freeze_forget(h->user_name);
-        log_info("locked %s", h->user_name);
+        log_info("deactivated %s", h->user_name);
         return 0;
 }
 

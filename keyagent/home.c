@@ -14,14 +14,14 @@ const char *home_state_to_string(enum home_state s) {
         switch (s) {
         case HOME_ABSENT:
                 return "absent";
+        case HOME_UNMOUNTED:
+                return "unmounted";
         case HOME_INACTIVE:
                 return "inactive";
+        case HOME_ACTIVE:
+                return "active";
         case HOME_LOCKED:
                 return "locked";
-        case HOME_UNLOCKED:
-                return "unlocked";
-        case HOME_SUSPENDED:
-                return "suspended";
         }
         return "unknown";
 }
@@ -46,8 +46,8 @@ bool home_check_front(struct home *h) {
 
         /* Unlocked, but homefsd is gone (a plain umount, a crash): nothing
          * reaches the data any more, so the key must not stay in use. */
-        if (h->unlocked && !alive) {
-                log_warning("homefsd for %s is gone while unlocked; locking the home", h->user_name);
+        if (h->activated && !alive) {
+                log_warning("homefsd for %s is gone while active; deactivating the home", h->user_name);
                 home_teardown(h);
         }
         return alive;
@@ -56,13 +56,13 @@ bool home_check_front(struct home *h) {
 enum home_state home_get_state(struct home *h) {
         bool alive = home_check_front(h);
 
-        if (h->unlocked)
-                return h->activation.suspended ? HOME_SUSPENDED : HOME_UNLOCKED;
+        if (h->activated)
+                return h->activation.suspended ? HOME_LOCKED : HOME_ACTIVE;
         if (alive)
-                return HOME_LOCKED;
+                return HOME_INACTIVE;
         if (access(h->record->image_path, F_OK) < 0)
                 return HOME_ABSENT;
-        return HOME_INACTIVE;
+        return HOME_UNMOUNTED;
 }
 
 int home_runtime_dir(const struct home *h, char *buf, size_t size) {

@@ -9,17 +9,17 @@
 #include "ratelimit.h"
 #include "record.h"
 
-/* One home the agent knows: its record and, while unlocked, what keeps it
- * unlocked. Every field below `lock` is guarded by it; a transition (unlock,
+/* One home the agent knows: its record and, while activated, what keeps it
+ * activated. Every field below `lock` is guarded by it; a transition (unlock,
  * lock, passwd, remove) holds it from start to end, so they never interleave
  * for one home while different homes proceed in parallel. */
 
 enum home_state {
         HOME_ABSENT,    /* record, but no image */
-        HOME_INACTIVE,  /* image, no front mounted */
-        HOME_LOCKED,    /* front mounted, no key */
-        HOME_UNLOCKED,  /* front passes through to the decrypted filesystem */
-        HOME_SUSPENDED, /* mounted, requests held, key wiped (home-lock.c) */
+        HOME_UNMOUNTED, /* image, no front mounted */
+        HOME_INACTIVE,  /* front mounted, no key */
+        HOME_ACTIVE,    /* front passes through to the decrypted filesystem */
+        HOME_LOCKED,    /* mounted, sessions kept, requests held, key wiped (home-lock.c) */
 };
 
 const char *home_state_to_string(enum home_state s);
@@ -34,7 +34,7 @@ struct home {
         struct user_record *record;
         struct proto_conn *front;      /* homefsd's connection, NULL if none */
         bool front_lost;               /* it hung up; not yet handled (front-watch.c) */
-        bool unlocked;
+        bool activated;                /* an activation exists: active or locked */
         struct activation activation;
         int mount_fd;                  /* the detached backing mount, or -1 */
         struct ratelimit ratelimit;
@@ -44,10 +44,10 @@ struct home {
         bool frozen;                   /* ... and every process in it stopped */
 };
 
-/* Active: unlocked and not locked with sessions kept (the key is in use and
+/* Active: activated and not locked with sessions kept (the key is in use and
  * the backing filesystem answers). */
 static inline bool home_is_active(const struct home *h) {
-        return h->unlocked && !h->activation.suspended;
+        return h->activated && !h->activation.suspended;
 }
 
 /* The state as seen now (checks the front is still connected). Call with the
@@ -59,7 +59,7 @@ enum home_state home_get_state(struct home *h);
  * lock held. */
 bool home_front_alive(struct home *h);
 
-/* home_front_alive(), and if the front died while the home was unlocked,
+/* home_front_alive(), and if the front died while the home was activated,
  * lock it (the one place that decides this; the state getter and the
  * watcher both go through it). Call with the home's lock held. */
 bool home_check_front(struct home *h);

@@ -15,9 +15,12 @@ int session_acquire(struct home *h, const char *password, bool suspend, bool *al
         if (r < 0)
                 return r;
         if (!home_is_active(h)) {
-                if (!password)
+                if (!password && h->activated)
                         return agent_error_set(e, -ENOKEY, AGENT_ERROR_HOME_LOCKED,
                                                "The home of %s is locked; a password is needed to unlock it.", h->user_name);
+                if (!password)
+                        return agent_error_set(e, -ENOKEY, AGENT_ERROR_HOME_INACTIVE,
+                                               "The home of %s is not active; a password is needed to activate it.", h->user_name);
                 r = home_unlock(h, &(struct unlock_secrets) { .password = password }, already, e);
                 if (r < 0)
                         return r;
@@ -40,9 +43,9 @@ static void session_release(struct home *h, bool suspend) {
         log_info("session closed for %s (%u left)", h->user_name, h->n_sessions);
         if (h->n_sessions == 0 && !h->frozen_cgroup)
                 freeze_forget(h->user_name);
-        if (h->n_sessions == 0 && h->unlocked && !h->removed && !h->record->keep_unlocked_after_logout) {
-                log_info("last session of %s ended: locking", h->user_name);
-                (void) home_lock(h, &e);
+        if (h->n_sessions == 0 && h->activated && !h->removed && !h->record->keep_unlocked_after_logout) {
+                log_info("last session of %s ended: deactivating", h->user_name);
+                (void) home_deactivate(h, &e);
         }
         pthread_mutex_unlock(&h->lock);
 }

@@ -26,6 +26,7 @@ static const struct {
         { "AccountLocked", EKEYREVOKED },
         { "AccountExpired", EKEYEXPIRED },
         { "HomeLocked", ENOKEY },
+        { "HomeInactive", ENOKEY },
         { "ImageMissing", ENOMEDIUM },
         { "HomeBusy", EBUSY },
         { "FrontNotRunning", ESRCH },
@@ -310,6 +311,10 @@ static const char *format_reply(const struct agent_error *e, const char *user, c
                 return sentence(buf, size, message_or(e, "The account has expired"), NULL);
         if (streq(name, "HomeLocked")) {
                 snprintf(what, sizeof(what), "The home of %s is locked", user);
+                return sentence(buf, size, message_or(e, what), "unlock it first");
+        }
+        if (streq(name, "HomeInactive")) {
+                snprintf(what, sizeof(what), "The home of %s is not active", user);
                 return sentence(buf, size, message_or(e, what), "unlock it first");
         }
         if (streq(name, "AccountLocked")) {

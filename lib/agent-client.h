@@ -24,6 +24,7 @@
  *   io.homefs.Agent.AccountLocked     -EKEYREVOKED
  *   io.homefs.Agent.AccountExpired    -EKEYEXPIRED
  *   io.homefs.Agent.HomeLocked        -ENOKEY
+ *   io.homefs.Agent.HomeInactive      -ENOKEY
  *   io.homefs.Agent.ImageMissing      -ENOMEDIUM
  *   io.homefs.Agent.HomeBusy          -EBUSY
  *   io.homefs.Agent.FrontNotRunning   -ESRCH

@@ -17,7 +17,7 @@ int agent_session_acquire(struct proto_conn *c, const char *user_name, const cha
                 json_object_object_add(params, "suspend", json_object_new_boolean(true));
         r = agent_call(c, AGENT_INTERFACE ".AcquireSession", params, password != NULL, &reply, error);
         if (r >= 0 && already)
-                (void) proto_get_bool(reply, "alreadyUnlocked", already);
+                (void) proto_get_bool(reply, "alreadyActive", already);
         json_object_put(reply);
         return r;
 }

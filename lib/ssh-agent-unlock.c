@@ -68,7 +68,7 @@ static int call_unlock(struct proto_conn *c, const char *user, const struct ssh_
         ssh_unlock_wipe_signatures(params);
         json_object_put(params);
         if (r >= 0)
-                (void) proto_get_bool(reply, "alreadyUnlocked", already);
+                (void) proto_get_bool(reply, "alreadyActive", already);
         json_object_put(reply);
         return r;
 }

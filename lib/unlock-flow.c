@@ -27,7 +27,7 @@ static int call_unlock(struct proto_conn *c, const struct unlock_request *req, e
         r = agent_call(c, req->activate_only ? AGENT_INTERFACE ".Activate" : AGENT_INTERFACE ".Unlock", params, true,
                        &reply, error);
         if (r >= 0)
-                (void) proto_get_bool(reply, "alreadyUnlocked", already);
+                (void) proto_get_bool(reply, "alreadyActive", already);
         json_object_put(reply);
         return r;
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The homefs demo: an isolated agent, one home created, locked, unlocked,
-# used, locked, unlocked, removed. Every step is printed. Run as root:
+# The homefs demo: an isolated agent, one home created, activated,
+# used, deactivated, activated again, removed. Every step is printed. Run as root:
 #   tests/demo.sh [BUILD_DIR]     the binaries of a build (default: build)
 #   tests/demo.sh --installed     the installed ones (a package, meson install)
 set -u
@@ -75,7 +75,7 @@ run setpriv --reuid="$U" --regid="$U" --clear-groups cat "$H/hello.txt" || die "
 run ls -la "$H"
 
 step "locking"
-run "$CTL" lock "$U" || die "lock"
+run "$CTL" deactivate "$U" || die "deactivate"
 run cat "$H/hello.txt" && die "the file is readable while locked"
 
 step "unlocking again: the file is intact"

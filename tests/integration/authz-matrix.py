@@ -57,7 +57,7 @@ A = os.path.basename(home_a)
 grown = call_as(0, "Inspect", {"userName": A}).get("parameters", {}).get("diskSize", 268435456) + 64 * 1024 * 1024
 
 # method -> [(caller, uid, params, expected)], in an order that keeps the
-# state sensible (unlock before lock, remove last).
+# state sensible (unlock before lock, deactivate after, remove last).
 callers = {"root": 0, "owner": uid_a, "other": uid_b, "nobody": NOBODY}
 matrix = [
     ("List", "root", {}, "allow"), ("List", "owner", {}, "allow"),
@@ -70,8 +70,16 @@ matrix = [
     ("Unlock", "owner", {"userName": A, "password": pw_a}, "allow"),
     ("Unlock", "root", {"userName": A, "password": pw_a}, "allow"),
     ("Unlock", "root-unauthenticated", {"userName": A, "password": "wrong"}, "deny"),
+    ("Activate", "owner-unauthenticated", {"userName": A, "password": "wrong"}, "deny"),
+    ("Activate", "other", {"userName": A, "password": pw_a}, "deny"),
+    ("Activate", "nobody", {"userName": A, "password": pw_a}, "deny"),
+    ("Activate", "owner", {"userName": A, "password": pw_a}, "allow"),
     ("Lock", "other", {"userName": A}, "deny"), ("Lock", "nobody", {"userName": A}, "deny"),
     ("Lock", "owner", {"userName": A}, "allow"), ("Lock", "root", {"userName": A}, "allow"),
+    ("LockAll", "owner", {}, "deny"), ("LockAll", "other", {}, "deny"), ("LockAll", "nobody", {}, "deny"),
+    ("LockAll", "root", {}, "allow"),
+    ("Deactivate", "other", {"userName": A}, "deny"), ("Deactivate", "nobody", {"userName": A}, "deny"),
+    ("Deactivate", "owner", {"userName": A}, "allow"), ("Deactivate", "root", {"userName": A}, "allow"),
     ("Passwd", "owner-unauthenticated", {"userName": A, "password": "wrong", "newPassword": "x1"}, "deny"),
     ("Passwd", "other", {"userName": A, "password": pw_a, "newPassword": "x1"}, "deny"),
     ("Passwd", "nobody", {"userName": A, "password": pw_a, "newPassword": "x1"}, "deny"),

@@ -61,7 +61,7 @@ ok "update: --locked=no" "$CTL" update "$U" --locked=no
 
 # --- authenticate -----------------------------------------------------------
 ok "authenticate: right password" sh -c "printf '%s\n' '$PW' | '$CTL' authenticate '$U'"
-ok "authenticate: the home stays locked" test "$(home_state "$U")" = locked
+ok "authenticate: the home stays inactive" test "$(home_state "$U")" = inactive
 printf 'wrong\n' | "$CTL" authenticate "$U" >&2; rc=$?
 ok "authenticate: wrong password exits 3" test "$rc" -eq 3
 ok "authenticate: the owner may check their own" sh -c \
@@ -72,11 +72,11 @@ H=$T/home/$U
 out=$(printf '%s\n' "$PW" | "$CTL" with "$U" -- sh -c "echo inside > '$H/with-file'; ls -a '$H' | grep -c with-file; exit 7"); rc=$?
 ok "with: the command ran with the home unlocked" test "$out" = 1
 ok "with: its exit status is passed through" test "$rc" -eq 7
-ok "with: the home is locked again" test "$(home_state "$U")" = locked
+ok "with: the home is inactive again" test "$(home_state "$U")" = inactive
 ok "with: the file was written" sh -c "printf '%s\n' '$PW' | '$CTL' with '$U' -- cat '$H/with-file' | grep -qx inside"
 ok "unlock" unlock_home "$U" "$PW"
 ok "with: an unlocked home stays unlocked" sh -c "printf '%s\n' '$PW' | '$CTL' with '$U' -- true"
-ok "with: still unlocked" test "$(home_state "$U")" = unlocked
+ok "with: still active" test "$(home_state "$U")" = active
 printf 'wrong\n' | "$CTL" with "$U" -- touch "$T/must-not-exist" >&2; rc=$?
 ok "with: a wrong password runs nothing" test "$rc" -eq 3 -a ! -e "$T/must-not-exist"
 
@@ -91,7 +91,7 @@ import json, sys
 h = {x[\"userName\"]: x for x in json.load(sys.stdin)[\"homes\"]}[\"$U\"]
 for k in (\"userName\", \"uid\", \"homeDirectory\", \"imagePath\", \"state\", \"diskSize\", \"imageAllocated\", \"fileSystemSize\", \"fileSystemUsed\"):
     assert k in h, k
-assert h[\"state\"] == \"unlocked\" and h[\"fileSystemUsed\"] > 0 and h[\"fileSystemSize\"] > h[\"fileSystemUsed\"]
+assert h[\"state\"] == \"active\" and h[\"fileSystemUsed\"] > 0 and h[\"fileSystemSize\"] > h[\"fileSystemUsed\"]
 '"
 ok "list shows size and used" sh -c "'$CTL' list | grep '^$U ' | grep -E ' 256\.0M +[0-9.]+[KMG] '"
 ok "inspect --json parses" sh -c "'$CTL' inspect --json '$U' | python3 -m json.tool >/dev/null"
@@ -107,17 +107,17 @@ assert $holder in [p[\"pid\"] for p in r[\"holders\"]], r[\"holders\"]
 ok "inspect shows the holder" sh -c "'$CTL' inspect '$U' | grep 'Held open by' | grep -q '$holder sleep'"
 ok "inspect shows the credentials" sh -c "'$CTL' inspect '$U' | grep -q 'Credentials: 0 password'"
 kill "$holder"; wait "$holder" 2>/dev/null
-ok "lock after inspect" "$CTL" lock "$U"
+ok "deactivate after inspect" "$CTL" deactivate "$U"
 
 # --- lock-all ---------------------------------------------------------------
 ok "unlock the second home" unlock_home "$V" "$PW"
-ok "lock-all" "$CTL" lock-all
-ok "lock-all: first home locked" test "$(home_state "$U")" = locked
-ok "lock-all: second home locked" test "$(home_state "$V")" = locked
+ok "deactivate-all" "$CTL" deactivate-all
+ok "deactivate-all: first home inactive" test "$(home_state "$U")" = inactive
+ok "deactivate-all: second home inactive" test "$(home_state "$V")" = inactive
 ok "deactivate-all with nothing unlocked succeeds" "$CTL" deactivate-all
 ok "unlock both homes" sh -c "printf '%s\n' '$PW' | '$CTL' unlock '$U' && printf '%s\n' '$PW' | '$CTL' unlock '$V'"
-ok "lock-all by a user" setpriv --reuid="$U" --regid="$U" --clear-groups "$CTL" lock-all
-ok "lock-all by a user: their home locked" test "$(home_state "$U")" = locked
-ok "lock-all by a user: another's home untouched" test "$(home_state "$V")" = unlocked
+ok "deactivate-all by a user" setpriv --reuid="$U" --regid="$U" --clear-groups "$CTL" deactivate-all
+ok "deactivate-all by a user: their home inactive" test "$(home_state "$U")" = inactive
+ok "deactivate-all by a user: another's home untouched" test "$(home_state "$V")" = active
 
 finish

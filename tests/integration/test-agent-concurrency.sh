@@ -15,7 +15,7 @@ unlock_home "$A" pw-a >"$T/ua.out" 2>&1 & pa=$!
 unlock_home "$B" pw-b >"$T/ub.out" 2>&1 & pb=$!
 ok "A and B unlock in parallel: A" wait $pa
 ok "A and B unlock in parallel: B" wait $pb
-ok "both are unlocked" test "$(home_state "$A") $(home_state "$B")" = "unlocked unlocked"
+ok "both are active" test "$(home_state "$A") $(home_state "$B")" = "active active"
 
 many_lists() {
         local i pids=()
@@ -74,13 +74,13 @@ PY
 }
 ok "hostile clients get closed connections or typed errors" hostile
 ok "the agent still answers afterwards" "$CTL" list
-ok "and the homes are still unlocked" test "$(home_state "$A") $(home_state "$B")" = "unlocked unlocked"
+ok "and the homes are still active" test "$(home_state "$A") $(home_state "$B")" = "active active"
 
-"$CTL" lock "$A" >"$T/la.out" 2>&1 & pa=$!
-"$CTL" lock "$B" >"$T/lb.out" 2>&1 & pb=$!
+"$CTL" deactivate "$A" >"$T/la.out" 2>&1 & pa=$!
+"$CTL" deactivate "$B" >"$T/lb.out" 2>&1 & pb=$!
 ok "A and B lock in parallel: A" wait $pa
 ok "A and B lock in parallel: B" wait $pb
-ok "both are locked" test "$(home_state "$A") $(home_state "$B")" = "locked locked"
+ok "both are inactive" test "$(home_state "$A") $(home_state "$B")" = "inactive unmounted"
 ok "remove A" "$CTL" remove "$A"
 ok "remove B" "$CTL" remove "$B"
 finish

@@ -27,20 +27,20 @@ ok "A cannot create a home" denied "$A" "$CTL" create "${A}x"
 ok "A cannot remove B's home" denied "$A" "$CTL" remove "$B"
 ok "A cannot remove their own home" denied "$A" "$CTL" remove "$A"
 ok "A cannot unlock B's home, even with B's password" sh -c "printf 'pw-b\n' | setpriv --reuid='$A' --regid='$(id -g "$A")' --clear-groups '$CTL' unlock '$B' 2>&1 | grep -qi 'may not'"
-ok "B's home stays locked" test "$(home_state "$B")" = locked
+ok "B's home stays inactive" test "$(home_state "$B")" = inactive
 ok "A cannot inspect B's home" denied "$A" "$CTL" inspect "$B"
-ok "A cannot lock B's home" denied "$A" "$CTL" lock "$B"
+ok "A cannot deactivate B's home" denied "$A" "$CTL" deactivate "$B"
 ok "A cannot change B's password" denied "$A" "$CTL" passwd "$B"
 ok "A's list shows only A" test "$(as "$A" "$CTL" list --json | python3 -c 'import json,sys; print(" ".join(h["userName"] for h in json.load(sys.stdin)["homes"]))')" = "$A"
 ok "nobody cannot unlock A" denied nobody "$CTL" unlock "$A"
 
 ok "A with a wrong password is refused" sh -c "! printf 'nope\n' | setpriv --reuid='$A' --regid='$(id -g "$A")' --clear-groups '$CTL' unlock '$A' 2>/dev/null"
-ok "A stays locked" test "$(home_state "$A")" = locked
+ok "A stays inactive" test "$(home_state "$A")" = inactive
 ok "A unlocks their own home with the password" sh -c "printf 'pw-a\n' | setpriv --reuid='$A' --regid='$(id -g "$A")' --clear-groups '$CTL' unlock '$A'"
-ok "A is unlocked" test "$(home_state "$A")" = unlocked
+ok "A is active" test "$(home_state "$A")" = active
 ok "A inspects their own home" as "$A" "$CTL" inspect "$A"
-ok "A locks their own home" as "$A" "$CTL" lock "$A"
-ok "A is locked" test "$(home_state "$A")" = locked
+ok "A deactivates their own home" as "$A" "$CTL" deactivate "$A"
+ok "A is inactive" test "$(home_state "$A")" = inactive
 
 ok "root removes A" "$CTL" remove "$A"
 ok "root removes B" "$CTL" remove "$B"

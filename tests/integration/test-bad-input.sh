@@ -65,7 +65,7 @@ ok "create a home" create_home "$U" right
 unlock_fails() { # unlock_fails PATTERN: refused, clearly; still locked
         ! printf 'right\n' | "$CTL" unlock "$U" >"$T/out" 2>&1 || return 1
         cat "$T/out"
-        grep -Eqi "$1" "$T/out" && [ "$(home_state "$U")" = locked ]
+        grep -Eqi "$1" "$T/out" && [ "$(home_state "$U")" = inactive ]
 }
 mv "$IMG" "$T/img/real.home"
 ln -s "$T/img/real.home" "$IMG"
@@ -75,7 +75,7 @@ chmod 0666 "$IMG"
 ok "an image others may write is not opened" unlock_fails "writable by nobody else"
 chmod 0600 "$IMG"
 ok "with the image fixed, unlock works" unlock_home "$U" right
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 
 # The record on disk points the image into /proc: the agent reads records at start.
 stop_agent
@@ -93,7 +93,7 @@ python3 -c "print('userName: $Y'); print('realName: ' + 'x' * (8 << 20))" >"$HOM
 python3 -c "print('userName: $Z'); print('realName: ' + '[' * 30000 + ']' * 30000)" >"$HOMEFS_STATE_DIR/records/$Z.yaml"
 chmod 600 "$HOMEFS_STATE_DIR/records/"*.yaml
 start_agent
-ok "the agent starts despite a huge and a deeply nested record" test "$(home_state "$U")" = locked
+ok "the agent starts despite a huge and a deeply nested record" test "$(home_state "$U")" = inactive
 ok "it skips the huge one" test "$(home_state "$Y")" = none
 ok "and the deeply nested one" test "$(home_state "$Z")" = none
 ok "and says why" sh -c "grep -E '$Y|$Z' '$T/agent.log' | head -4 >&2; grep -q '$Y' '$T/agent.log' && grep -q '$Z' '$T/agent.log'"
@@ -105,7 +105,7 @@ deep_refused() {
         [ "$rc" -eq 1 ] || [ "$rc" -eq 3 ]
 }
 ok "a deeply nested record over the socket is refused" deep_refused
-ok "the agent still answers" test "$(home_state "$U")" = locked
+ok "the agent still answers" test "$(home_state "$U")" = inactive
 
 # --- a corrupted LUKS2 header -----------------------------------------------------------
 cp --sparse=always "$IMG" "$T/img/pristine.home"
@@ -122,6 +122,6 @@ ok "a wiped header: unlock refused, clearly" unlock_fails "LUKS2 header"
 ok "the image was not touched" test "$(sha256sum <"$IMG")" = "$sum_before"
 cp --sparse=always "$T/img/pristine.home" "$IMG"
 ok "with the header restored, unlock works" unlock_home "$U" right
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 ok "remove" "$CTL" remove "$U"
 finish

@@ -58,7 +58,7 @@ after_crash() {
         ok "$tag: unlock again" unlock_home "$U" "$PW"
         ok "$tag: every file fsynced before the kill is intact" \
                 run_as "$U" /usr/bin/python3 "$WRITER" --verify "$H/$tag" "$T/$tag.list"
-        ok "$tag: lock" "$CTL" lock "$U"
+        ok "$tag: deactivate" "$CTL" deactivate "$U"
         ok "$tag: e2fsck -fn of the decrypted filesystem is clean" image_fsck "$IMG" "$PW"
 }
 
@@ -75,7 +75,7 @@ ok "homefsd: the agent notices and locks the home" wait_until 10 state_is locked
 diag "homefsd killed → home locked again in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 ok "homefsd: a new homefsd serves it locked" says_enokey ls "$H"
 ok "homefsd: it is another process" test "$(front_pid)" != "$pid"
-ok "homefsd: the agent says why" grep -Eq "homefsd (of|for) $U (died|is gone) while unlocked" "$T/agent.log"
+ok "homefsd: the agent says why" grep -Eq "homefsd (of|for) $U (died|is gone) while active" "$T/agent.log"
 ok "homefsd: no loop device left" no_loop
 ok "homefsd: no cryptdev left" wait_until 10 no_cryptdev
 after_crash hd

@@ -83,21 +83,21 @@ ok "inspect lists password, recovery and PKCS#11 credentials" sh -c "'$CTL' insp
 t0=$(date +%s%N)
 ok "unlock asks for the PIN (token present) and opens with it" sh -c "printf '%s\n' '$PIN' | '$CTL' unlock '$U'"
 diag "unlock with the RSA token (SoftHSM2) took $(( ($(date +%s%N) - t0) / 1000000 )) ms"
-ok "unlocked" test "$(home_state "$U")" = unlocked
-ok "lock" "$CTL" lock "$U"
+ok "active" test "$(home_state "$U")" = active
+ok "deactivate" "$CTL" deactivate "$U"
 out=$(printf '%s\n' "$BADPIN" | "$CTL" unlock "$U" 2>&1); rc=$?
 ok "wrong PIN: fails with exit status 3" test "$rc" -eq 3
 ok "wrong PIN: the BadPin message" grep -qi "wrong PIN" <<<"$out"
-ok "wrong PIN: still locked" test "$(home_state "$U")" = locked
+ok "wrong PIN: still inactive" test "$(home_state "$U")" = inactive
 ok "an empty PIN falls back to the password" sh -c "printf '\n$PW\n' | '$CTL' unlock '$U'"
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 
 # --- the recovery key -----------------------------------------------------------
 ok "unlock --recovery-key with the key" sh -c "printf '%s\n' '$RK' | '$CTL' unlock --recovery-key '$U'"
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 RK_UPPER_NODASH=$(echo "$RK" | tr -d - | tr a-z A-Z)
 ok "the key typed without dashes in upper case, at the password prompt" sh -c "printf '\n%s\n' '$RK_UPPER_NODASH' | '$CTL' unlock '$U'"
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 
 # --- EC through p11-kit's proxy ---------------------------------------------------
 if [ -e /usr/lib/x86_64-linux-gnu/p11-kit-proxy.so ] || [ -e /usr/lib/p11-kit-proxy.so ]; then
@@ -109,7 +109,7 @@ if [ -e /usr/lib/x86_64-linux-gnu/p11-kit-proxy.so ] || [ -e /usr/lib/p11-kit-pr
         ok "its keyslot and token are gone" sh -c "! cryptsetup luksDump --dump-json-metadata '$IMG' | grep -q '%01' && ! cryptsetup luksDump '$IMG' | grep -q '^  $RSA_SLOT: luks2'"
         ok "unlock with the PIN (EC: ECDH on the token)" sh -c "printf '%s\n' '$PIN' | '$CTL' unlock '$U'"
         ok "the agent used the token" grep -q "$U: opened by PKCS#11 token" "$T/agent.log"
-        ok "lock" "$CTL" lock "$U"
+        ok "deactivate" "$CTL" deactivate "$U"
 else
         diag "p11-kit-proxy.so missing: EC enrollment not tested"
 fi
@@ -133,8 +133,8 @@ ok "auto with two keys present fails" test "$rc" -ne 0
 ok "and refuses to guess" grep -q "Several PKCS#11 keys" <<<"$out"
 
 # --- removal ----------------------------------------------------------------------
-ok "the password still works" sh -c "printf '\n$PW\n' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
-ok "the recovery key still works" sh -c "printf '%s\n' '$RK' | '$CTL' unlock --recovery-key '$U' && '$CTL' lock '$U'"
+ok "the password still works" sh -c "printf '\n$PW\n' | '$CTL' unlock '$U' && '$CTL' deactivate '$U'"
+ok "the recovery key still works" sh -c "printf '%s\n' '$RK' | '$CTL' unlock --recovery-key '$U' && '$CTL' deactivate '$U'"
 # Through PAM (pamtester): the token's PIN prompt left empty, then the
 # recovery key where the password is asked for.
 if command -v pamtester >/dev/null; then
@@ -143,8 +143,8 @@ auth required $B/pam/pam_homefs.so runtime_dir=$HOMEFS_RUNTIME_DIR
 EOF2
         pam_secret() { printf '\n%s\n' "$1" | with_pam_module pamtester "$CRED_SVC" "$U" authenticate; }
         ok "PAM: auth with the recovery key unlocks the home" pam_secret "$RK"
-        ok "PAM: unlocked" test "$(home_state "$U")" = unlocked
-        ok "lock" "$CTL" lock "$U"
+        ok "PAM: active" test "$(home_state "$U")" = active
+        ok "deactivate" "$CTL" deactivate "$U"
         ok "PAM: a wrong recovery key is refused" eval '! pam_secret "$(tr a-z b-za <<<"$RK")"'
 else
         diag "pamtester is not installed: the PAM path of the recovery key was not tested"
@@ -156,7 +156,7 @@ ok "after removing the tokens the record lists no PKCS#11 URI" test -z "$(record
 out=$("$CTL" remove-credential "$U" 0 2>&1); rc=$?
 ok "removing the last credential is refused" test "$rc" -ne 0
 ok "with the LastCredential message" grep -qi "last credential" <<<"$out"
-ok "the password still works after all that" sh -c "printf '$PW\n' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
+ok "the password still works after all that" sh -c "printf '$PW\n' | '$CTL' unlock '$U' && '$CTL' deactivate '$U'"
 
 # --- systemd-cryptenroll's recovery key opens the home -----------------------------
 if command -v systemd-cryptenroll >/dev/null; then
@@ -165,7 +165,7 @@ if command -v systemd-cryptenroll >/dev/null; then
                 grep -E '^[cbdefghijklnrtuv]{8}(-[cbdefghijklnrtuv]{8}){7}$')
         remember_secret "${SD_RK:-none}"
         ok "systemd-cryptenroll enrolled a recovery key into the home's image" test -n "$SD_RK"
-        ok "homefsctl unlocks with systemd's recovery key" sh -c "printf '%s\n' '$SD_RK' | '$CTL' unlock --recovery-key '$U' && '$CTL' lock '$U'"
+        ok "homefsctl unlocks with systemd's recovery key" sh -c "printf '%s\n' '$SD_RK' | '$CTL' unlock --recovery-key '$U' && '$CTL' deactivate '$U'"
 else
         diag "systemd-cryptenroll missing: no cross-check with systemd's enrollment"
 fi

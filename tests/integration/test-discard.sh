@@ -37,12 +37,12 @@ a2=$(allocated "$U")
 diag "allocated after rm: $((a2 >> 20)) MiB"
 ok "allocated blocks on the host dropped by at least 56 MiB" shrunk
 ok "the kept file is intact" cmp "$T/keep" "$H/keep"
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 ok "unlock again (fsck over the punched image passes)" unlock_home "$U" "$PW"
 ok "the kept file is intact after relock" cmp "$T/keep" "$H/keep"
 ok "a new file over discarded space" as_user cp "$T/new" "$H/new"
-ok "reads back after a lock and unlock" sh -c "'$CTL' lock '$U' && printf '%s\n' '$PW' | '$CTL' unlock '$U' && cmp '$T/new' '$H/new'"
-ok "lock" "$CTL" lock "$U"
+ok "reads back after a deactivate and unlock" sh -c "'$CTL' deactivate '$U' && printf '%s\n' '$PW' | '$CTL' unlock '$U' && cmp '$T/new' '$H/new'"
+ok "deactivate" "$CTL" deactivate "$U"
 
 # Without discard the image keeps its blocks (nothing is punched).
 ok "unlock the home without discard" unlock_home "$W" "$PW"
@@ -51,6 +51,6 @@ ok "write and delete 32 MiB there" setpriv --reuid="$W" --regid="$W" --clear-gro
         "dd if=/dev/urandom of='$HW/big' bs=1M count=32 conv=fsync status=none && rm '$HW/big'"
 b1=$(allocated "$W"); sync; sleep 1
 ok "without discard, nothing is given back" test "$(allocated "$W")" -ge "$b1"
-ok "lock it" "$CTL" lock "$W"
+ok "deactivate it" "$CTL" deactivate "$W"
 
 finish

@@ -11,7 +11,7 @@ PW='move me'
 ok "create a home" create_home "$U" "$PW" --real-name="Moving User" --luks-discard=yes
 ok "unlock" unlock_home "$U" "$PW"
 ok "write a file" setpriv --reuid="$U" --regid="$U" --clear-groups sh -c "echo travelled > '$T/home/$U/note'"
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 UID_U=$(id -u "$U")
 
 ok "inspect --export" sh -c "'$CTL' inspect --export '$U' > '$T/identity.json'"
@@ -41,6 +41,6 @@ ok "the record came along" sh -c "'$CTL' inspect --json=short '$U' | grep -q '\"
 ok "unlock on the second host" unlock_home "$U" "$PW"
 ok "the file is there" test "$(cat "$T/home/$U/note")" = travelled
 ok "an identity for another user is refused" sh -c "'$CTL' create hfother$$ --identity='$T/identity.json' --password-file='$T/pw'; [ \$? -eq 1 ]"
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 
 finish

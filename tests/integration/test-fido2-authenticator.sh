@@ -63,7 +63,7 @@ start_agent --fido2-device="unix:$SOCK"
 new_user_name U g
 IMG=$T/$U.home
 ok "create with the key, PIN set by the Python client" sh -c "printf '%s\n%s\n' '$PW' '$PIN2' | '$CTL' create '$U' --home-dir='$T/home/$U' --image-path='$IMG' --disk-size=256M --luks-pbkdf-type=pbkdf2 --luks-pbkdf-force-iterations=1000 --fido2-device='unix:$SOCK'"
-ok "unlock with that PIN" sh -c "printf '%s\n' '$PIN2' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
+ok "unlock with that PIN" sh -c "printf '%s\n' '$PIN2' | '$CTL' unlock '$U' && '$CTL' deactivate '$U'"
 
 # --- block the PIN: 8 wrong tries, with power cycles between the threes ----------------
 block_pin() {
@@ -79,7 +79,7 @@ ok "then even the right PIN: PIN_BLOCKED (0x32)" sh -c "echo '$PIN2' | python3 '
 out=$(printf '%s\n' "$PIN2" | "$CTL" unlock "$U" 2>&1); rc=$?
 ok "unlock: fails with exit status 3" test "$rc" -eq 3
 ok "unlock: the PinLocked message" grep -q "PIN is blocked" <<<"$out"
-ok "the password still works" sh -c "printf '\n%s\n' '$PW' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
+ok "the password still works" sh -c "printf '\n%s\n' '$PW' | '$CTL' unlock '$U' && '$CTL' deactivate '$U'"
 
 stop_soft
 ok "remove the home" "$CTL" remove "$U"

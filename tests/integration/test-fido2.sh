@@ -88,22 +88,22 @@ out=$(printf '%s\n' "$PIN" | "$CTL" unlock "$U" 2>&1); rc=$?
 diag "unlock with the FIDO2 key and PIN took $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 ok "unlock with the PIN" test "$rc" -eq 0
 ok "the user was told to touch the key" grep -q "Touch your security key" <<<"$out"
-ok "unlocked" test "$(home_state "$U")" = unlocked
+ok "active" test "$(home_state "$U")" = active
 ok "the agent used the key" grep -q "$U: opened by FIDO2 security key" "$T/agent.log"
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 
 # --- wrong PIN, refused presence ---------------------------------------------------
 out=$(printf '%s\n' "$BADPIN" | "$CTL" unlock "$U" 2>&1); rc=$?
 ok "wrong PIN: exit status 3" test "$rc" -eq 3
 ok "wrong PIN: BadPin with the retries left (7)" grep -q "Wrong PIN.*7 tries left" <<<"$out"
-ok "wrong PIN: still locked" test "$(home_state "$U")" = locked
+ok "wrong PIN: still inactive" test "$(home_state "$U")" = inactive
 touch "$T/fido.deny"
 out=$(printf '%s\n' "$PIN" | "$CTL" unlock "$U" 2>&1); rc=$?
 rm -f "$T/fido.deny"
 ok "presence refused: fails" test "$rc" -ne 0
 ok "presence refused: says the key was not touched" grep -q "not touched" <<<"$out"
-ok "presence refused: still locked" test "$(home_state "$U")" = locked
-ok "the right PIN resets the retries (unlock again)" sh -c "printf '%s\n' '$PIN' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
+ok "presence refused: still inactive" test "$(home_state "$U")" = inactive
+ok "the right PIN resets the retries (unlock again)" sh -c "printf '%s\n' '$PIN' | '$CTL' unlock '$U' && '$CTL' deactivate '$U'"
 ok "the authenticator's retry counter is back at 8" grep -qx "retries 8" "$T/fido.state"
 
 # --- through PAM: the same flow asks for the PIN via the PAM conversation ----------
@@ -113,10 +113,10 @@ auth required $B/pam/pam_homefs.so runtime_dir=$HOMEFS_RUNTIME_DIR
 EOF2
         pam_pin() { printf '%s\n' "$1" | with_pam_module pamtester "$FIDO_SVC" "$U" authenticate; }
         ok "PAM: a wrong PIN is refused" eval '! pam_pin "$BADPIN"'
-        ok "PAM: still locked" test "$(home_state "$U")" = locked
+        ok "PAM: still inactive" test "$(home_state "$U")" = inactive
         ok "PAM: auth with the security key's PIN unlocks" pam_pin "$PIN"
-        ok "PAM: unlocked" test "$(home_state "$U")" = unlocked
-        ok "lock" "$CTL" lock "$U"
+        ok "PAM: active" test "$(home_state "$U")" = active
+        ok "deactivate" "$CTL" deactivate "$U"
 else
         diag "pamtester is not installed: the PAM path of FIDO2 was not tested"
 fi
@@ -124,7 +124,7 @@ fi
 # --- PIN protocol 1 only, after a restart of the "device" --------------------------
 stop_soft
 ok "the authenticator restarts with PIN protocol 1 only, keeping its credentials" start_soft --pin-protocols 1
-ok "unlock with the PIN over protocol 1" sh -c "printf '%s\n' '$PIN' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
+ok "unlock with the PIN over protocol 1" sh -c "printf '%s\n' '$PIN' | '$CTL' unlock '$U' && '$CTL' deactivate '$U'"
 stop_soft
 ok "and again with protocol 2 only" start_soft --pin-protocols 2
 
@@ -137,12 +137,12 @@ ok "the owner may not name an unconfigured FIDO2 device" test "$rc" -ne 0
 ok "PermissionDenied says so" grep -q "Only root may name" <<<"$out"
 
 # --- the password alongside; removal ------------------------------------------------
-ok "an empty PIN falls back to the password" sh -c "printf '\n%s\n' '$PW' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
+ok "an empty PIN falls back to the password" sh -c "printf '\n%s\n' '$PW' | '$CTL' unlock '$U' && '$CTL' deactivate '$U'"
 ok "inspect lists the FIDO2 credential" sh -c "'$CTL' inspect '$U' | grep -q ' $SLOT systemd-fido2 io.systemd.cryptsetup'"
 ok "remove the FIDO2 credential" "$CTL" remove-credential "$U" "$SLOT"
 ok "the record no longer lists a FIDO2 credential" test -z "$(fido2_creds)"
 ok "its keyslot and token are gone" sh -c "! cryptsetup luksDump '$IMG' | grep -q 'systemd-fido2' && ! cryptsetup luksDump '$IMG' | grep -q '^  $SLOT: luks2'"
-ok "unlock now asks for the password only" sh -c "printf '%s\n' '$PW' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
+ok "unlock now asks for the password only" sh -c "printf '%s\n' '$PW' | '$CTL' unlock '$U' && '$CTL' deactivate '$U'"
 
 # --- no PIN, no presence: enrollment by update, unlock without a question ---------------
 # The key has a PIN, so making the credential needs it; unlocking will not.
@@ -151,7 +151,7 @@ ok "update --fido2-with-client-pin=no --fido2-with-user-presence=no (PIN for enr
 ok "the token says so" sh -c "cryptsetup luksDump --dump-json-metadata '$IMG' | grep -q '\"fido2-clientPin-required\":false'"
 out=$("$CTL" unlock "$U" </dev/null 2>&1); rc=$?
 ok "unlock needs no input at all" test "$rc" -eq 0
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 
 stop_soft
 ok "remove the home" "$CTL" remove "$U"

@@ -19,7 +19,7 @@ ok "the image exists and is sparse" test "$(stat -c %b "$IMG")" -lt $((256 * 102
 ok "the record exists, root-only" test "$(stat -c %a "$HOMEFS_STATE_DIR/records/$U.yaml")" = 600
 ok "the passwd entry exists" getent passwd "$U"
 ok "the shadow password is locked" sh -c "getent shadow '$U' | cut -d: -f2 | grep -q '^!'"
-ok "list shows it locked" test "$(home_state "$U")" = locked
+ok "list shows it inactive" test "$(home_state "$U")" = inactive
 UID_U=$(id -u "$U")
 ok "uid from the homefs range" test "$UID_U" -ge 60001 -a "$UID_U" -le 60513
 
@@ -40,14 +40,14 @@ ok "locked: creating a file says Required key not available" says_enokey touch "
 out=$(printf 'nope\n' | "$CTL" unlock "$U" 2>&1); rc=$?
 ok "wrong password: exit status 3" test "$rc" -eq 3
 ok "wrong password: a clear message" sh -c "echo '$out' | grep -qi 'wrong password'"
-ok "wrong password: still locked" test "$(home_state "$U")" = locked
+ok "wrong password: still inactive" test "$(home_state "$U")" = inactive
 
 # --- unlock and use -------------------------------------------------------
 t0=$(date +%s%N)
 ok "unlock with the password" unlock_home "$U" 'correct horse'
 t1=$(date +%s%N)
 diag "unlock took $(( (t1 - t0) / 1000000 )) ms"
-ok "list shows it unlocked" test "$(home_state "$U")" = unlocked
+ok "list shows it active" test "$(home_state "$U")" = active
 skel_same() { # every file of /etc/skel is in the home, same content and mode
         local f
         for f in $(cd /etc/skel && find . -type f); do
@@ -68,10 +68,10 @@ exec 3<"$H/file"
 
 # --- lock -------------------------------------------------------------------
 t0=$(date +%s%N)
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 t1=$(date +%s%N)
 diag "lock took $(( (t1 - t0) / 1000000 )) ms"
-ok "list shows it locked" test "$(home_state "$U")" = locked
+ok "list shows it inactive" test "$(home_state "$U")" = inactive
 # dd reads without an fstat first (fstat of a locked inode answers ENOKEY).
 ok "an fd opened before lock fails with EIO" sh -c "! dd bs=4096 count=1 <&3 2>$T/eio.err && grep -q 'Input/output error' $T/eio.err"
 exec 3<&-
@@ -87,18 +87,18 @@ ok "the unsynced write survived" test "$(cat "$H/unsynced")" = "unsynced data"
 # --- passwd -----------------------------------------------------------------
 ok "passwd changes the password" sh -c "printf 'correct horse\nbattery staple\n' | '$CTL' passwd '$U'"
 ok "passwd with a wrong current password fails" sh -c "! printf 'bad\nx\n' | '$CTL' passwd '$U' 2>/dev/null"
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 ok "the old password no longer works" sh -c "! printf 'correct horse\n' | '$CTL' unlock '$U' 2>/dev/null"
 ok "the new one does" unlock_home "$U" 'battery staple'
 ok "cryptsetup agrees" sh -c "printf 'battery staple' | cryptsetup open --test-passphrase --key-file=- '$IMG'"
 
 # --- the agent restarts: homes come back locked, with a front -----------------
-ok "lock before restarting the agent" "$CTL" lock "$U"
+ok "deactivate before restarting the agent" "$CTL" deactivate "$U"
 stop_agent
 ok "with the agent stopped, the home path is not served" sh -c "! grep -qF ' $H ' /proc/self/mounts"
 ok "and the bare mountpoint is root's, mode 0000" test "$(stat -c '%U %a' "$H")" = "root 0"
 start_agent
-ok "after restart the agent starts the front: locked" wait_state "$U" locked
+ok "after restart the agent starts the front: inactive" wait_state "$U" inactive
 ok "locked access still says Required key not available" says_enokey ls "$H"
 ok "unlock after the restart" unlock_home "$U" 'battery staple'
 ok "the data is there" test "$(cat "$H/file")" = hello

@@ -27,7 +27,22 @@ ok "nothing is installed outside the prefix" test -z "$(cd "$D" && find . \( -ty
 ok "binaries are executable" test -x "$D$PREFIX/bin/homefsctl" -a -x "$D$PREFIX/sbin/homefs-agent" -a -x "$D$PREFIX/sbin/mount.homefs"
 ok "umount.homefs is a link to mount.homefs" test "$(readlink "$D$PREFIX/sbin/umount.homefs")" = mount.homefs
 ok "the sleep hook is executable" test -x "$D$PREFIX/lib/systemd/system-sleep/homefs"
-ok "the sleep hook runs lock-all before sleep" grep -q "pre) exec $PREFIX/bin/homefsctl --quiet lock-all" "$D$PREFIX/lib/systemd/system-sleep/homefs"
+ok "the sleep hook runs the installed homefsctl" grep -q "ctl=\${HOMEFSCTL:-$PREFIX/bin/homefsctl}" "$D$PREFIX/lib/systemd/system-sleep/homefs"
+# hook_runs SETTING PHASE EXPECTED: the hook with LOCK_ON_SUSPEND=SETTING (none:
+# no setting) calls homefsctl with EXPECTED ("" for not at all).
+printf '#!/bin/sh\necho "$*" >>"%s/ctl.log"\n' "$T" >"$T/fakectl"
+chmod 755 "$T/fakectl"
+hook_runs() {
+        : >"$T/ctl.log"
+        if [ "$1" = none ]; then : >"$T/sleep.conf"; else echo "LOCK_ON_SUSPEND=$1" >"$T/sleep.conf"; fi
+        HOMEFS_SLEEP_CONFIG="$T/sleep.conf" HOMEFSCTL="$T/fakectl" sh "$D$PREFIX/lib/systemd/system-sleep/homefs" "$2" &&
+                test "$(cat "$T/ctl.log")" = "$3"
+}
+ok "sleep hook: by default nothing" hook_runs none pre ""
+ok "sleep hook: LOCK_ON_SUSPEND=yes locks, sessions kept, and deactivates what it cannot freeze" \
+        hook_runs yes pre "--quiet lock-all --deactivate-unfrozen"
+ok "sleep hook: LOCK_ON_SUSPEND=\"deactivate\" deactivates every home" hook_runs '"deactivate"' pre "--quiet deactivate-all"
+ok "sleep hook: nothing after resume" hook_runs yes post ""
 ok "the service starts the installed agent" grep -q "^ExecStart=$PREFIX/sbin/homefs-agent --homefsd=$PREFIX/sbin/homefsd --cryptdev=$PREFIX/libexec/homefs/homefs-cryptdev" "$D$PREFIX/lib/systemd/system/homefs-agent.service"
 ok "the service limits capabilities" grep -q "^CapabilityBoundingSet=CAP_SYS_ADMIN" "$D$PREFIX/lib/systemd/system/homefs-agent.service"
 if command -v systemd-analyze >/dev/null; then

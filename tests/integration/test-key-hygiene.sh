@@ -36,7 +36,7 @@ ok "while unlocked, the agent and homefsd hold no key material (wiped after acti
 ok "the crypto engine runs with core dumps off" grep -qE '^Max core file size +0 +0' "/proc/$CD_PID/limits"
 ok "the agent runs with core dumps off" grep -qE '^Max core file size +0 +0' "/proc/$AGENT_PID/limits"
 echo data >"$T/home/$U/file"
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 ok "no crypto engine is left" test -z "$(pgrep -f "^$CRYPTDEV")"
 pids=$(homefs_pids | tr '\n' ' ')
 diag "searched: $pids"

@@ -60,14 +60,14 @@ count() { cat "$S/count.$U" 2>/dev/null || echo 0; }
 
 printf 'pw-one\n' | pt -I tty=s1 "$SUSP" "$U" authenticate open_session close_session >>"$T/pamtester.log" 2>&1 &
 JOB1=$!
-ok "a session with suspend=yes unlocks and holds the home" wait_until 20 sh -c "test \"\$(cat '$S/count.$U' 2>/dev/null || echo 0)\" -gt 10"
+ok "a session with suspend=yes activates and holds the home" wait_until 20 sh -c "test \"\$(cat '$S/count.$U' 2>/dev/null || echo 0)\" -gt 10"
 ok "the other home is activated by hand (no session)" unlock_home "$V" pw-two
 
-OUT=$("$CTL" suspend-all 2>&1); rc=$?
+OUT=$("$CTL" lock-all 2>&1); rc=$?
 diag "$OUT"
 ok "lock-all succeeds" test "$rc" -eq 0
-ok "it locked the home whose only session said suspend=yes" test "$(home_state "$U")" = suspended
-ok "it locked the home without sessions" test "$(home_state "$V")" = suspended
+ok "it locked the home whose only session said suspend=yes" test "$(home_state "$U")" = locked
+ok "it locked the home without sessions" test "$(home_state "$V")" = locked
 if [ -n "$CG2" ]; then
         ok "the session's processes are frozen, its writer among them" sh -c "
                 grep -qx 'frozen 1' '$CG2/homefs/$U/cgroup.events' && grep -qx \"\$(cat '$S/writer.s1')\" '$CG2/homefs/$U/cgroup.procs'"
@@ -87,16 +87,16 @@ ok "unlock resumes the other" unlock_home "$V" pw-two
 printf 'pw-one\n' | pt -I tty=s2 "$AWAKE" "$U" open_session close_session >>"$T/pamtester.log" 2>&1 &
 JOB2=$!
 ok "a second session (suspend=no) holds the home too" wait_until 20 sh -c "test \"\$('$CTL' inspect '$U' --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"sessions\"])')\" = 2"
-OUT=$("$CTL" suspend-all --deactivate-unfrozen 2>&1); rc=$?
+OUT=$("$CTL" lock-all --deactivate-unfrozen 2>&1); rc=$?
 diag "$OUT"
 ok "lock-all --deactivate-unfrozen succeeds" test "$rc" -eq 0
-ok "a home with a session without suspend=yes stays unlocked" test "$(home_state "$U")" = unlocked
+ok "a home with a session without suspend=yes stays active" test "$(home_state "$U")" = active
 ok "lock-all says why" grep -q "Not locked: $U has a login session without suspend=yes" <<<"$OUT"
 if [ -n "$CG2" ]; then
-        ok "the home it could not freeze was deactivated instead" test "$(home_state "$V")" = locked
+        ok "the home it could not freeze was deactivated instead" test "$(home_state "$V")" = inactive
 fi
 touch "$S/release.s1" "$S/release.s2"
 wait "$JOB1" "$JOB2"
 fails() { ! "$@"; }
-ok "root only: a user cannot lock all homes" fails run_as "$U" "$CTL" suspend-all
+ok "root only: a user cannot lock all homes" fails run_as "$U" "$CTL" lock-all
 finish

@@ -31,7 +31,7 @@ rm -f "$T/dump"
 search_memory() { "$PYTHON" "$(dirname "$0")/helpers/search-key.py" "$KEY" "$@"; }
 homefs_pids() { pgrep -f "^($AGENT|$HOMEFSD|$CRYPTDEV)( |$)" | tr '\n' ' '; }
 CD_PID=$(pgrep -f "^$CRYPTDEV .*$HOMEFS_RUNTIME_DIR/")
-ok "while unlocked the engine holds the key (the scan works)" sh -c "! '$PYTHON' '$(dirname "$0")/helpers/search-key.py' '$KEY' $CD_PID >/dev/null"
+ok "while active the engine holds the key (the scan works)" sh -c "! '$PYTHON' '$(dirname "$0")/helpers/search-key.py' '$KEY' $CD_PID >/dev/null"
 
 # --- a session process holding the home -------------------------------------
 S=$(mktemp -d /tmp/homefs-lock-keep.XXXXXX)
@@ -54,10 +54,10 @@ ok "the session process is ready (fd open, cwd in the home, file mapped)" test -
 
 # --- lock ---------------------------------------------------------------------
 t0=$(date +%s%N)
-ok "homefsctl suspend (lock, sessions kept)" "$CTL" suspend "$U"
+ok "homefsctl lock (sessions kept)" "$CTL" lock "$U"
 t1=$(date +%s%N)
 LOCK_MS=$(( (t1 - t0) / 1000000 ))
-ok "the state is suspended" test "$(home_state "$U")" = suspended
+ok "the state is locked" test "$(home_state "$U")" = locked
 ok "the front stays mounted" grep -qF " $H fuse" /proc/self/mounts
 CG=""
 for root in /sys/fs/cgroup /sys/fs/cgroup/unified; do
@@ -81,16 +81,16 @@ sleep 1
 ok "a write issued while locked waits" sh -c "kill -0 $LATE && ! test -e '$S/late.rc'"
 
 ok "unlock with a wrong password fails" sh -c "! printf 'Wrong-Pa55\n' | '$CTL' unlock '$U' 2>/dev/null"
-ok "... and leaves the home locked" test "$(home_state "$U")" = suspended
+ok "... and leaves the home locked" test "$(home_state "$U")" = locked
 remember_secret Wrong-Pa55
 ok "activate does not resume a locked home" sh -c "! printf '%s\n' '$PW' | '$CTL' activate '$U' 2>/dev/null"
-ok "... it stays locked" test "$(home_state "$U")" = suspended
+ok "... it stays locked" test "$(home_state "$U")" = locked
 
 t0=$(date +%s%N)
 ok "unlock resumes it" unlock_home "$U" "$PW"
 t1=$(date +%s%N)
 UNLOCK_MS=$(( (t1 - t0) / 1000000 ))
-ok "the state is unlocked" test "$(home_state "$U")" = unlocked
+ok "the state is active" test "$(home_state "$U")" = active
 wait "$LATE"
 ok "the write issued while locked completed" test "$(cat "$S/late.rc")" = 0 -a "$(cat "$H/late")" = late
 echo go >"$S/go"
@@ -99,7 +99,7 @@ ok "the session process read and wrote its open file, its mapping and its cwd af
         test "$(cat "$S/result" 2>/dev/null)" = ok
 wait "$HOLDER"
 # Its session was the last: logout deactivates (keepUnlockedAfterLogout off).
-ok "the end of the last session deactivated the home" wait_state "$U" locked
+ok "the end of the last session deactivated the home" wait_state "$U" inactive
 ok "unlock" unlock_home "$U" "$PW"
 ok "its writes are in the home" sh -c "head -c 4096 '$H/data' | tr -d B | wc -c | grep -qx 0 && head -c 4 '$H/mapped' | grep -qx ZZZZ"
 diag "lock (sessions kept) took $LOCK_MS ms, unlock (resume, pbkdf2 1000 iterations) $UNLOCK_MS ms"
@@ -112,7 +112,7 @@ ok "write $DIRTY_MIB MiB without syncing" dd if="$T/big" of="$H/big" bs=1M statu
 diag "dirty right after: $(grep -E '^(Dirty|Writeback):' /proc/meminfo | tr -s ' \n' ' ')"
 rm -f "$T/big"
 t0=$(date +%s%N)
-ok "lock with the dirty data" "$CTL" suspend "$U"
+ok "lock with the dirty data" "$CTL" lock "$U"
 t1=$(date +%s%N)
 diag "lock with $DIRTY_MIB MiB written: $(( (t1 - t0) / 1000000 )) ms"
 ok "unlock" unlock_home "$U" "$PW"
@@ -123,7 +123,7 @@ rm -f "$H/big"
 
 # --- deactivate of a locked home ---------------------------------------------
 echo held >"$H/held"
-ok "lock again" "$CTL" suspend "$U"
+ok "lock again" "$CTL" lock "$U"
 "$PYTHON" -c '
 import errno, sys
 try:
@@ -139,17 +139,17 @@ ok "deactivate the locked home" "$CTL" deactivate "$U"
 wait "$HELD"
 rc=$?
 ok "the held request failed with EIO (rc $rc)" test "$rc" -eq 0
-ok "the state is locked (no key)" test "$(home_state "$U")" = locked
+ok "the state is inactive (no key)" test "$(home_state "$U")" = inactive
 ok "no engine, no loop device, no backing mount is left" sh -c "
         ! pgrep -f '^$CRYPTDEV .*$HOMEFS_RUNTIME_DIR/' &&
         ! losetup -a | grep -qF '$HOMEFS_RUNTIME_DIR/' &&
         ! grep -qF '$HOMEFS_RUNTIME_DIR/' /proc/self/mounts"
-ok "a locked home cannot be locked with sessions kept" sh -c "! '$CTL' suspend '$U' 2>/dev/null"
+ok "an inactive home cannot be locked" sh -c "! '$CTL' lock '$U' 2>/dev/null"
 
 # deactivate-all (shutdown) takes locked homes down too.
 ok "unlock" unlock_home "$U" "$PW"
-ok "lock" "$CTL" suspend "$U"
+ok "lock" "$CTL" lock "$U"
 ok "deactivate-all" "$CTL" deactivate-all
-ok "... deactivated the locked home" test "$(home_state "$U")" = locked
+ok "... deactivated the locked home" test "$(home_state "$U")" = inactive
 ok "... and left no engine" sh -c "! pgrep -f '^$CRYPTDEV .*$HOMEFS_RUNTIME_DIR/'"
 finish

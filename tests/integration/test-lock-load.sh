@@ -31,7 +31,7 @@ HOLDER=$!
 exec 3>>"$H/held"
 sleep 2
 t0=$(date +%s%N)
-ok "lock under load returns" "$CTL" lock "$U"
+ok "deactivate under load returns" "$CTL" deactivate "$U"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 diag "lock under load took $ms ms ($(wc -l <"$T/stream.list") blocks streamed, $(wc -l <"$T/sync.list") fsynced writes)"
 ok "within 30 s" test "$ms" -lt 30000
@@ -41,7 +41,7 @@ kill -KILL "$W1" "$W2" 2>/dev/null; wait "$W1" "$W2" 2>/dev/null
 ok "an fd held across the lock fails with EIO" bash -c "! echo x >&3 2>$T/held.err; grep -q 'Input/output error' $T/held.err"
 exec 3>&- 2>/dev/null
 kill "$HOLDER"; wait "$HOLDER" 2>/dev/null
-ok "locked" test "$(home_state "$U")" = locked
+ok "inactive" test "$(home_state "$U")" = inactive
 
 ok "unlock again" unlock_home "$U" "$PW"
 ok "every block a write() returned for is there, unsynced as they were" \
@@ -52,13 +52,13 @@ ok "every fsynced file is there" run_as "$U" $PY "$WRITER" --verify "$H/sync" "$
 front=$(pgrep -f "^$HOMEFSD $U\$")
 kill -STOP "$front"
 t0=$(date +%s%N)
-ok "lock with homefsd stopped still succeeds" timeout 60 "$CTL" lock "$U"
+ok "deactivate with homefsd stopped still succeeds" timeout 60 "$CTL" deactivate "$U"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 diag "lock with a stopped homefsd took $ms ms"
 ok "in bounded time (front timeout 3 s + cryptdev stop grace)" test "$ms" -lt 20000
 ok "the agent log says why" grep -q "homefsd for $U did not answer io.homefs.Front.Detach" "$T/agent.log"
 ok "no loop device left after homefsd lets go" sh -c "kill -CONT $front; sleep 2; ! losetup -a | grep -qF '$HOMEFS_RUNTIME_DIR/'"
-front_back() { test "$(home_state "$U")" = locked; }
+front_back() { test "$(home_state "$U")" = inactive; }
 ok "the resumed homefsd registers again, locked" wait_until 10 front_back
 ok "and the home unlocks again" unlock_home "$U" "$PW"
 ok "with the data" run_as "$U" $PY "$WRITER" --verify "$H/sync" "$T/sync.list"
@@ -72,7 +72,7 @@ sleep 1
 cd_pid=$(pgrep -f "^$CRYPTDEV .*$HOMEFS_RUNTIME_DIR/")
 kill -STOP "$cd_pid"
 t0=$(date +%s%N)
-ok "lock with homefs-cryptdev stopped still returns" timeout 90 "$CTL" lock "$U"
+ok "deactivate with homefs-cryptdev stopped still returns" timeout 90 "$CTL" deactivate "$U"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 diag "lock with a stopped cryptdev took $ms ms"
 ok "in bounded time (2 × front timeout 3 s + stop grace)" test "$ms" -lt 30000
@@ -80,10 +80,10 @@ ok "the agent log says what it had to do" grep -q "did not flush within 3 s: hom
 ok "the writer got an error" wait_until 10 eval '! kill -0 $W3 2>/dev/null'
 kill -KILL "$W3" 2>/dev/null; wait "$W3" 2>/dev/null
 ok "nothing left: no loop device, no cryptdev" sh -c "! losetup -a | grep -qF '$HOMEFS_RUNTIME_DIR/' && ! kill -0 $cd_pid 2>/dev/null"
-ok "locked" wait_until 10 front_back
+ok "inactive" wait_until 10 front_back
 ok "unlock again (e2fsck repairs what the kill cut off)" unlock_home "$U" "$PW"
 ok "what was fsynced before the hang is there" run_as "$U" $PY "$WRITER" --verify "$H/sync2" "$T/sync2.list"
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 ok "the filesystem is e2fsck -fn clean" image_fsck "$T/$U.home" "$PW"
 diag "$(tr '\n' ';' <"$T/writer.log")"
 ok "remove the home" "$CTL" remove "$U"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Lock with kernel passthrough, through the real agent: files are served by
 # passthrough, a file opened before lock fails with EIO afterwards, and
-# homefsctl lock names the processes that still have home files mapped
+# homefsctl deactivate names the processes that still have home files mapped
 # (their mapped pages are the one thing a lock cannot take back).
 . "$(dirname "$0")/lib.sh"
 need_privileges
@@ -32,7 +32,7 @@ exec 3<"$H/plain"
 for _ in $(seq 100); do [ -e "$T/mapper.ready" ] && break; sleep 0.05; done
 ok "the mapping process is ready" test -e "$T/mapper.ready"
 
-OUT=$("$CTL" lock "$U" 2>&1); rc=$?
+OUT=$("$CTL" deactivate "$U" 2>&1); rc=$?
 diag "$OUT"
 ok "lock succeeds" test "$rc" -eq 0
 listed() { grep -qE "^  $1 " <<<"$OUT"; }
@@ -53,5 +53,5 @@ wait "$MAPPER" 2>/dev/null
 ok "unlock again" unlock_home "$U" "pass word"
 ok "the data is intact" test "$(cat "$H/plain")" = plain
 ok "lock with no mapping: --json has an empty mappedBy" sh -c \
-        "'$CTL' lock --json=short '$U' | python3 -c 'import json,sys; sys.exit(json.load(sys.stdin)[\"mappedBy\"] != [])'"
+        "'$CTL' deactivate --json=short '$U' | python3 -c 'import json,sys; sys.exit(json.load(sys.stdin)[\"mappedBy\"] != [])'"
 finish

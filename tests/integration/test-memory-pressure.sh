@@ -60,7 +60,7 @@ ok "cryptdev is not in the writer's cgroup" sh -c "! grep -qx \"\$(pgrep -f '^$C
 # read_back NAME: from the image (lock, unlock), then make room.
 read_back() {
         local t0
-        ok "$1: lock" "$CTL" lock "$U"
+        ok "$1: deactivate" "$CTL" deactivate "$U"
         ok "$1: unlock" unlock_home "$U" pressure
         t0=$(date +%s%N)
         ok "$1: the data reads back" run_as "$U" /usr/bin/python3 "$HERE/big-writer.py" --verify "$H/data/$1" "$MIB"
@@ -96,6 +96,6 @@ ok "with the machine short of page cache, $MIB MiB are written within ${WRITE_BO
 
 read_back pressed
 ok "no daemon died" sh -c "! grep -E 'died|did not answer' '$T/agent.log'"
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 ok "remove" "$CTL" remove "$U"
 finish

@@ -36,43 +36,43 @@ homefsd_pids() { # homefsd processes serving $U
         done
 }
 # After a plain umount, homefsd notices and exits a moment later.
-wait_inactive() { for _ in $(seq 50); do [ "$(home_state "$U")" = inactive ] && return; sleep 0.1; done; }
+wait_inactive() { for _ in $(seq 50); do [ "$(home_state "$U")" = unmounted ] && return; sleep 0.1; done; }
 is_homefs_mount() { awk -v d="$1" '$5 == d && / - fuse.homefs / { f = 1 } END { exit !f }' /proc/self/mountinfo; }
 
-ok "the agent started homefsd: locked" test "$(home_state "$U")" = locked
+ok "the agent started homefsd: inactive" test "$(home_state "$U")" = inactive
 ok "umount the agent's front (no helper: plain umount)" umount "$H"
 wait_inactive
-ok "umount: the home is inactive" test "$(home_state "$U")" = inactive
+ok "umount: the home is inactive" test "$(home_state "$U")" = unmounted
 ok "umount: no homefsd is left" test -z "$(homefsd_pids)"
 ok "umount: nothing mounted" sh -c "! awk -v d='$H' '\$5 == d' /proc/self/mountinfo | grep -q ."
 
 printf '# a test fstab\n%s  %s  homefs  defaults,nofail,helper=homefs  0 0\n' "homefs:$U" "$H" >"$T/fstab"
 ok "mount -T FSTAB HOMEDIR" mount -T "$T/fstab" "$H"
 ok "mounted as fuse.homefs" is_homefs_mount "$H"
-ok "registered with the agent: locked" test "$(home_state "$U")" = locked
+ok "registered with the agent: inactive" test "$(home_state "$U")" = inactive
 ok "locked: access says Required key not available" says_enokey ls "$H"
 ok "one homefsd" test "$(homefsd_pids | wc -l)" -eq 1
 ok "unlock it" unlock_home "$U" "$PW"
 ok "use it" setpriv --reuid="$U" --regid="$U" --clear-groups sh -c "echo kept > '$H/file'"
-ok "umount an unlocked home" umount "$H"
-ok "umount.homefs locked it first" grep -q "locked $U" "$T/agent.log"
-ok "before homefsd went away" sh -c "! grep -q 'homefsd for $U is gone while unlocked' '$T/agent.log'"
-ok "inactive after umount" test "$(home_state "$U")" = inactive
+ok "umount an active home" umount "$H"
+ok "umount.homefs deactivated it first" grep -q "deactivated $U" "$T/agent.log"
+ok "before homefsd went away" sh -c "! grep -q 'homefsd for $U is gone while active' '$T/agent.log'"
+ok "inactive after umount" test "$(home_state "$U")" = unmounted
 ok "no homefsd after umount" test -z "$(homefsd_pids)"
 
 ok "mount -a -T FSTAB" mount -a -T "$T/fstab"
-ok "mounted again, locked" test "$(home_state "$U")" = locked
+ok "mounted again, inactive" test "$(home_state "$U")" = inactive
 ok "mount -a again is harmless" mount -a -T "$T/fstab"
 ok "still one homefsd" test "$(homefsd_pids | wc -l)" -eq 1
 ok "the data survived" sh -c "printf '%s\n' '$PW' | '$CTL' with '$U' -- cat '$H/file' | grep -qx kept"
 
 setpriv --reuid="$U" --regid="$U" --clear-groups sh -c "printf '%s\n' '$PW' | '$CTL' unlock '$U' >&2 && cd '$H' && exec sleep 30" &
 holder=$!
-for _ in $(seq 50); do [ "$(home_state "$U")" = unlocked ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ "$(home_state "$U")" = active ] && break; sleep 0.1; done
 out=$(umount "$H" 2>&1); rc=$?
 ok "umount of a busy home fails" test "$rc" -ne 0
 ok "and says why" sh -c "echo '$out' | grep -q 'busy'"
-ok "the busy home is locked nonetheless" test "$(home_state "$U")" = locked
+ok "the busy home is inactive nonetheless" test "$(home_state "$U")" = inactive
 kill "$holder"; wait "$holder" 2>/dev/null
 ok "umount once nothing holds it" umount "$H"
 
@@ -82,8 +82,8 @@ ok "homefsd runs with --debug --threads=3" sh -c "tr '\\0' ' ' < /proc/$(homefsd
 ok "unlock it" unlock_home "$U" "$PW"
 ok "a plain umount (no helper) of an unlocked home" umount "$H"
 wait_inactive
-ok "the agent locks it when homefsd goes" test "$(home_state "$U")" = inactive
-ok "and says so" grep -q "homefsd for $U is gone while unlocked; locking" "$T/agent.log"
+ok "the agent deactivates it when homefsd goes" test "$(home_state "$U")" = unmounted
+ok "and says so" grep -q "homefsd for $U is gone while active; deactivating" "$T/agent.log"
 ok "no homefsd after the plain umount" test -z "$(homefsd_pids)"
 
 printf '%s  %s  homefs  bogus  0 0\n' "$U" "$H" >"$T/fstab-bad"

@@ -51,7 +51,7 @@ feed() { local in=$1; shift; printf "$in" | "$@"; }
 fails() { ! "$@"; }
 state_is() { test "$(home_state "$1")" = "$2"; }
 sessions_are() { test "$(home_sessions "$1")" = "$2"; }
-unlocked_with_sessions() { sessions_are "$1" "$2" && state_is "$1" unlocked; }
+unlocked_with_sessions() { sessions_are "$1" "$2" && state_is "$1" active; }
 
 # Start a held session NAME in the background (the job's pid in JOB_NAME).
 held_session() { # held_session NAME PASSWORD-OR-EMPTY OPERATIONS...
@@ -62,15 +62,15 @@ held_session() { # held_session NAME PASSWORD-OR-EMPTY OPERATIONS...
 release() { local j="JOB_$1"; touch "$T/release.$1"; wait "${!j}"; }
 release_file() { touch "$T/release.$1"; }
 
-ok "the home starts locked" state_is "$U" locked
+ok "the home starts inactive" state_is "$U" inactive
 ok "a wrong password fails" fails feed 'nope\n' pt "$SVC" "$U" authenticate
-ok "... and leaves the home locked" state_is "$U" locked
+ok "... and leaves the home inactive" state_is "$U" inactive
 ok "the right password authenticates" feed 'pw-one\n' pt "$SVC" "$U" authenticate
-ok "... and unlocks the home" state_is "$U" unlocked
+ok "... and unlocks the home" state_is "$U" active
 ok "an unlocked home still checks the password" fails feed 'nope\n' pt "$SVC" "$U" authenticate
-ok "... and stays unlocked" state_is "$U" unlocked
+ok "... and stays active" state_is "$U" active
 
-ok "lock for the session tests" "$CTL" lock "$U"
+ok "deactivate for the session tests" "$CTL" deactivate "$U"
 held_session s1 pw-one authenticate open_session close_session
 ok "session 1 (auth + open_session) unlocks and holds the home" wait_until 20 unlocked_with_sessions "$U" 1
 held_session s2 "" open_session close_session
@@ -78,14 +78,14 @@ ok "session 2 (open_session on the unlocked home) holds it too" wait_until 20 se
 ok "session 1 closes" release s1
 ok "... one session left, the home stays unlocked" unlocked_with_sessions "$U" 1
 ok "session 2 closes" release s2
-ok "... the last session closed: the home is locked" state_is "$U" locked
+ok "... the last session closed: the home is inactive" state_is "$U" inactive
 ok "... and no session is counted" sessions_are "$U" 0
 
 held_session s3 pw-one authenticate open_session close_session
 ok "a third session holds the home" wait_until 20 unlocked_with_sessions "$U" 1
 ok "SIGKILL its pamtester" kill -KILL "$(cat "$T/pid.s3")"
 wait "$JOB_s3" 2>/dev/null
-ok "SIGKILL of the login process releases its session: the home locks" wait_until 20 state_is "$U" locked
+ok "SIGKILL of the login process releases its session: the home deactivates" wait_until 20 state_is "$U" inactive
 ok "... and no session is counted" sessions_are "$U" 0
 
 # homefsctl with: a login that began while the command ran keeps the home.
@@ -99,17 +99,17 @@ start_login_then_with() {
 ok "with: a login session opened during the command" start_login_then_with
 ok "... keeps the home unlocked after the command" wait_until 5 unlocked_with_sessions "$U" 1
 ok "... until that session closes" release_file w1
-ok "... then the home locks" wait_until 20 state_is "$U" locked
+ok "... then the home deactivates" wait_until 20 state_is "$U" inactive
 
 ok "open_session of a locked home without a password holds nothing (the SSH stub asks later)" \
         pt "$SVC" "$U" open_session close_session
-ok "... and the home stays locked" state_is "$U" locked
+ok "... and the home stays inactive" state_is "$U" inactive
 
 ok "chauthtok changes the password" feed 'pw-one\npw-two\npw-two\n' pt "$SVC" "$U" chauthtok
 ok "... the old password is refused" fails feed 'pw-one\n' pt "$SVC" "$U" authenticate
 ok "... the new one works" feed 'pw-two\n' pt "$SVC" "$U" authenticate
 ok "chauthtok with a wrong current password fails" fails feed 'bad\nx\nx\n' pt "$SVC" "$U" chauthtok
-ok "lock again" "$CTL" lock "$U"
+ok "deactivate again" "$CTL" deactivate "$U"
 
 says_user_unknown() { feed 'plain-pw\n' pt "$ONLY" "$P" authenticate 2>&1 | grep -q 'User not known'; }
 ok "an unknown user: pam_homefs alone answers PAM_USER_UNKNOWN" says_user_unknown
@@ -132,7 +132,7 @@ session  optional $MOD $ARGS
 EOF2
         echo "a file written while unlocked" >"$T/secret-src"
         feed 'pw-two\n' "$CTL" unlock "$U" && cp "$T/secret-src" "$T/home/$U/note" && chown "$U" "$T/home/$U/note" &&
-                "$CTL" lock "$U" || return 1
+                "$CTL" deactivate "$U" || return 1
         on_cleanup "tmux -L '$tm' kill-server"
         unshare -m --propagation private sh -c "mount --bind '$ns_pam' /etc/pam.d/su-l &&
                 exec tmux -L '$tm' new-session -d -x 200 -y 50 -s login 'runuser -u $P -- su -l $U'" || return 1
@@ -150,17 +150,17 @@ else
         ok "su -l by an unprivileged user on a terminal: password at the prompt, the shell sits in the unlocked home" su_login_test
         ok "... the home is unlocked with one session" unlocked_with_sessions "$U" 1
         tmux -L "homefs-pam-$$" send-keys -t login 'exit' Enter
-        ok "logging out of the shell closes the session: the home locks" wait_until 20 state_is "$U" locked
+        ok "logging out of the shell closes the session: the home deactivates" wait_until 20 state_is "$U" inactive
 fi
 
 # The account checks come from the record: an expired account.
 stop_agent
 echo "notAfterUSec: 1000000" >>"$HOMEFS_STATE_DIR/records/$U.yaml"
 start_agent
-ok "the homefs front comes back" wait_until 20 state_is "$U" locked
+ok "the homefs front comes back" wait_until 20 state_is "$U" inactive
 ok "an expired account (notAfterUSec) fails the account check" fails pt "$SVC" "$U" acct_mgmt
 ok "... and its home cannot be unlocked" fails feed 'pw-two\n' pt "$SVC" "$U" authenticate
-ok "... which stays locked" state_is "$U" locked
+ok "... which stays inactive" state_is "$U" inactive
 
 ok "remove the home" "$CTL" remove "$U"
 finish

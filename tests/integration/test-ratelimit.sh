@@ -16,7 +16,7 @@ stop_agent
 REC=$HOMEFS_STATE_DIR/records/$U.yaml
 printf 'rateLimitIntervalUSec: 6000000\nrateLimitBurst: 3\n' >>"$REC"
 start_agent
-ok "the agent accepted the record" test "$(home_state "$U")" = locked
+ok "the agent accepted the record" test "$(home_state "$U")" = inactive
 
 wrong() { ! printf 'wrong\n' | "$CTL" unlock "$U" >"$T/out" 2>&1 && grep -qi 'wrong password' "$T/out"; }
 limited() { # limited PASSWORD: refused without trying, with a time to retry
@@ -44,7 +44,7 @@ ok "after a clean restart, still refused" limited right
 while [ $(( ($(date +%s%N) - t_limit) / 1000000 )) -lt 6500 ]; do sleep 0.2; done
 ok "after the interval the right password unlocks" unlock_home "$U" right
 ok "a success clears the count" sh -c "grep -q '^0 ' '$HOMEFS_STATE_DIR/ratelimit/$U'"
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 
 # Default for a record without the fields: 10 per minute.
 new_user_name D rd

@@ -39,7 +39,7 @@ if (( (0x$(awk '/^CapBnd/ { print $2 }' /proc/self/status) >> 24) & 1 )); then
         ok "df through the home path shows the larger filesystem" test "$k1" -gt $((k0 + 100 * 1024))
 else
         ok "df: the size is unchanged until the next unlock # SKIP no CAP_SYS_RESOURCE for online ext4 growth" true
-        ok "relock and unlock" sh -c "'$CTL' lock '$U' && printf '%s\n' '$PW' | '$CTL' unlock '$U'"
+        ok "relock and unlock" sh -c "'$CTL' deactivate '$U' && printf '%s\n' '$PW' | '$CTL' unlock '$U'"
         ok "df through the home path shows the larger filesystem" test "$(df_kib)" -gt $((k0 + 100 * 1024))
 fi
 ok "the image is 256 MiB" test "$(image_size)" -eq $((256 << 20))
@@ -52,12 +52,12 @@ out=$("$CTL" resize "$U" 200M 2>&1); rc=$?
 ok "shrink while unlocked is refused (exit 5)" test "$rc" -eq 5
 ok "and says to lock first" sh -c "echo '$out' | grep -q 'lock it before shrinking'"
 
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 ok "grow to 300M while locked" "$CTL" resize "$U" 300M
 ok "unlock" unlock_home "$U" "$PW"
 diag "df after growing while locked: $(df_kib) KiB"
 ok "the filesystem has grown" test "$(df_kib)" -gt $((240 * 1024))
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 
 out=$(printf '%s\n' "$PW" | "$CTL" resize "$U" 48M 2>&1); rc=$?
 echo "$out" >&2
@@ -71,14 +71,14 @@ ok "the image is 160 MiB" test "$(image_size)" -eq $((160 << 20))
 ok "unlock after the shrink" unlock_home "$U" "$PW"
 ok "the file is intact after the shrink" cmp "$T/data" "$H/data"
 ok "df shows the smaller filesystem" test "$(df_kib)" -lt $((160 * 1024))
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 ok "shrink to min" sh -c "printf '%s\n' '$PW' | '$CTL' resize '$U' min"
 diag "min: $(( $(image_size) >> 20 )) MiB"
 ok "min is smaller, but holds the data" test "$(image_size)" -lt $((160 << 20)) -a "$(image_size)" -gt $((16 << 20))
 ok "unlock after min" unlock_home "$U" "$PW"
 ok "the file is intact after min" cmp "$T/data" "$H/data"
 ok "bad sizes are usage errors" sh -c "'$CTL' resize '$U' lots; [ \$? -eq 2 ]"
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 ok "fsck of the resized filesystem" sh -c "printf '%s\n' '$PW' | '$CTL' with '$U' -- true"
 # Last: max is the free space of the test's filesystem; the home is not
 # unlocked again, so its ext4 is not grown to that (offline) size.

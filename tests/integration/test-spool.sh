@@ -43,13 +43,13 @@ ok "jobs ran in order" sh -c "grep 'of $U: running' '$T/agent.log' | head -1 | g
 # ls's fds: 0 1 2, and 3 for the directory it reads; nothing of the agent's.
 ok "a job inherits only stdin, stdout and stderr" sh -c "grep -q 'of $U: 3\$' '$T/agent.log' && ! grep -qE 'of $U: ([4-9]|[0-9]{2,})\$' '$T/agent.log'"
 ok "the queue is empty" test "$(queued)" -eq 0
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 ok "unlock again" unlock_home "$U" "$PW"
 sleep 0.5
 ok "the job did not run again" test "$(wc -l < "$H/count")" -eq 1
 out=$(as_u "$CTL" run-when-unlocked -- sh -c "echo now > '$H/now'; exit 4" 2>&1); rc=$?
 ok "while unlocked it runs at once, status passed through" test "$rc" -eq 4 -a "$(cat "$H/now")" = now
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 
 for i in $(seq 32); do as_u "$CTL" -q run-when-unlocked -- true "$i" || break; done
 ok "32 jobs fit" test "$(queued)" -eq 32

@@ -45,7 +45,7 @@ create_home "$U" pw-agent "--ssh-authorized-keys=@$S/logins.pub" >&2 || fail_now
 wait_until 10 usermod -aG "$G" "$U" || fail_now "usermod -aG $G $U"
 IMG=$T/$U.home
 echo "a file in the home" >"$T/note"
-ok "write a file into the home" sh -c "printf 'pw-agent\n' | '$CTL' unlock '$U' && install -o '$U' -m 600 '$T/note' '$T/home/$U/note' && '$CTL' lock '$U'"
+ok "write a file into the home" sh -c "printf 'pw-agent\n' | '$CTL' unlock '$U' && install -o '$U' -m 600 '$T/note' '$T/home/$U/note' && '$CTL' deactivate '$U'"
 
 # Enrollment.
 enroll() { printf 'pw-agent\n' | "$CTL" update "$U" "$@" 2>"$T/err"; }
@@ -81,8 +81,8 @@ ok "the ed25519 keyslot opens with the independently recomputed passphrase" reco
 ok "the RSA keyslot opens with the independently recomputed passphrase" recomputed_opens rsa
 
 ok "homefsctl unlock --ssh-agent unlocks with the key in the ssh-agent" "$CTL" unlock --ssh-agent "$U"
-ok "... the home is unlocked" test "$(home_state "$U")" = unlocked
-ok "lock" "$CTL" lock "$U"
+ok "... the home is active" test "$(home_state "$U")" = active
+ok "deactivate" "$CTL" deactivate "$U"
 agent_holds other
 ok "homefsctl unlock --ssh-agent without an enrolled key in the ssh-agent fails, saying why" \
         sh -c "! '$CTL' unlock --ssh-agent '$U' 2>'$T/err' && grep -q 'None of the keys in your SSH agent is enrolled' '$T/err'"
@@ -125,13 +125,13 @@ SALT_HEX=$(cryptsetup luksDump --dump-json-metadata "$IMG" | "$PYTHON" -c 'impor
 NODOMAIN=$("$PYTHON" -c 'import struct,sys; s=lambda b: struct.pack(">I", len(b)) + b; print((s(sys.argv[1].encode()) + s(bytes.fromhex(sys.argv[2]))).hex())' "$U" "$SALT_HEX")
 ok "the enrolled key's signature over the challenge without the homefs domain is refused and counted" \
         forged "$("$PYTHON" "$HELPERS/ssh-unlock-passphrase.py" signed-by "$S/ed" "$NODOMAIN")"
-ok "... the home is still locked" test "$(home_state "$U")" = locked
+ok "... the home is still inactive" test "$(home_state "$U")" = inactive
 agent_holds ed
 rate_limited() {
         ! "$CTL" unlock --ssh-agent "$U" 2>"$T/err" && grep -Eq 'try again in [0-9]+ s' "$T/err" || { sed 's/^/# /' "$T/err"; return 1; }
 }
 ok "after 3 forged signatures, even the ssh-agent's valid one is refused by the rate limit" rate_limited
-ok "... still locked" test "$(home_state "$U")" = locked
+ok "... still inactive" test "$(home_state "$U")" = inactive
 ok "a burst of 10 again" set_burst 10
 # Malformed offers are refused as such (InvalidParameter), not counted.
 malformed() { # malformed PARAMS_JSON_MEMBERS: Unlock refuses with InvalidParameter, the count stays
@@ -154,7 +154,7 @@ ok "... still two homefs-ssh-agent tokens" test "$(cryptsetup luksDump "$IMG" | 
 agent_holds ed
 ok "a valid signature (the ssh-agent's) unlocks" "$CTL" unlock --ssh-agent "$U"
 ok "... and clears the failure count" test "$(count)" = 0
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 
 # sshd with the dist snippet, as test-ssh.sh runs it; ssh -A forwards the agent.
 start_sshd "$S" "$U" "$G"

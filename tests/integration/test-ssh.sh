@@ -25,14 +25,14 @@ new_user_name U s
 new_user_name G g
 groupadd "$G"
 create_home "$U" pw-one "--ssh-authorized-keys=@$S/client.pub" >&2 || fail_now "create a home with an SSH key in its record"
-ok "the new home is locked" test "$(home_state "$U")" = locked
+ok "the new home is inactive" test "$(home_state "$U")" = inactive
 usermod -aG "$G" "$U"
 
 echo "a file in the home" >"$T/note"
 put_note() {
         printf 'pw-one\n' | "$CTL" unlock "$U" &&
                 install -o "$U" -m 600 "$T/note" "$T/home/$U/note" &&
-                "$CTL" lock "$U"
+                "$CTL" deactivate "$U"
 }
 ok "write a file into the home" put_note
 
@@ -57,7 +57,7 @@ locked_no_tty() {
         test "$rc" = 75 && grep -q "is locked; log in interactively with 'ssh -t'" "$T/err" && ! grep -q should-not-run "$T/out"
 }
 ok "locked home, ssh host cmd without a terminal: exit 75 and the reason on stderr (the record's key works)" locked_no_tty
-ok "... and the home stays locked" state_is "$U" locked
+ok "... and the home stays inactive" state_is "$U" inactive
 sftp_fails() {
         local opts=("${SSH_OPTS[@]}")
         opts[2]=-P # sftp's port option
@@ -65,7 +65,7 @@ sftp_fails() {
                 grep -q "is locked" "$T/err" || { sed 's/^/# sftp: /' "$T/err"; return 1; }
 }
 ok "locked home, sftp fails with the reason (in the SFTP protocol: sshd drops a subsystem's stderr)" sftp_fails
-ok "... and the home stays locked" state_is "$U" locked
+ok "... and the home stays inactive" state_is "$U" inactive
 
 # Interactive: ssh -t on a tmux terminal. The pane ends with SSH-EXIT=<status>.
 TM="homefs-ssh-$$"
@@ -93,9 +93,9 @@ login_with_password() {
         wait_until 20 pane_has ok "WHERE=$T/home/$U NOTE=a file in the home" || { show ok; return 1; }
 }
 ok "locked home, ssh -t: the prompt, the password, a shell in the home that reads its file" login_with_password
-ok "... the home is unlocked, held by one session" sh -c "test \"\$('$CTL' inspect '$U' --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"state\"], d[\"sessions\"])')\" = 'unlocked 1'"
+ok "... the home is active, held by one session" sh -c "test \"\$('$CTL' inspect '$U' --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"state\"], d[\"sessions\"])')\" = 'active 1'"
 type_in ok exit
-ok "... logging out ends the session: the home locks" wait_until 20 state_is "$U" locked
+ok "... logging out ends the session: the home deactivates" wait_until 20 state_is "$U" inactive
 
 three_wrong() {
         start_tty bad
@@ -108,7 +108,7 @@ three_wrong() {
         pane_has bad "Sorry, try again" && pane_has bad "Wrong password" && ! pane_has bad "SSH-EXIT=0"
 }
 ok "wrong password three times: the connection ends" three_wrong
-ok "... and the home stays locked" state_is "$U" locked
+ok "... and the home stays inactive" state_is "$U" inactive
 
 command_after_prompt() {
         start_tty cmd 'cat note'
@@ -117,7 +117,7 @@ command_after_prompt() {
         wait_until 20 pane_has cmd "SSH-EXIT=0" && pane_has cmd "a file in the home" || { show cmd; return 1; }
 }
 ok "locked home, ssh -t host cmd: the prompt, then the command runs" command_after_prompt
-ok "... and the home locks when it ends" wait_until 20 state_is "$U" locked
+ok "... and the home deactivates when it ends" wait_until 20 state_is "$U" inactive
 
 ok "unlock the home" sh -c "printf 'pw-one\n' | '$CTL' unlock '$U'"
 cat_note() {
@@ -134,7 +134,7 @@ file_keys() {
                 grep -qF "$(cat "$S/other.pub")" "$T/keys" && grep -qF "$(cat "$S/client.pub")" "$T/keys"
 }
 ok "unlocked: ssh-authorized-keys adds the lines of ~/.ssh/authorized_keys" file_keys
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 ok "locked: only the record's keys" sh -c "test \"\$('$CTL' ssh-authorized-keys '$U')\" = \"\$(cat '$S/client.pub')\""
 
 other_locked() { ssh "${SSH_OPTS[@]}" -i "$S/other" "$U@127.0.0.1" true </dev/null 2>/dev/null; test $? = 75; }

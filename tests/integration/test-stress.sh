@@ -49,7 +49,7 @@ diag "storm: $(( $(date +%s) - t0 )) s"
 ok "storm: the tree can be removed" "${AS_U[@]}" rm -rf "$H/storm"
 ok "the same homefsd served it all" test "$(pgrep -f "^$HOMEFSD $U\$")" = "$front"
 ok "the daemons logged nothing during the stress" test "$(wc -l <"$T/agent.log")" -eq "$log_lines"
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 ok "the filesystem is e2fsck -fn clean" image_fsck "$T/$U.home" stress
 ok "remove" "$CTL" remove "$U"
 finish

@@ -3,16 +3,17 @@
 
 #include "homefsctl.h"
 
-/* lock-all (alias deactivate-all), for suspend and shutdown hooks: lock
- * every unlocked home; one failure does not stop the others. */
-int verb_lock_all(const struct options *o, int argc, char **argv) {
+/* deactivate-all, for shutdown (and suspend where every key must go):
+ * deactivate every active or locked home; one failure does not stop the
+ * others. */
+int verb_deactivate_all(const struct options *o, int argc, char **argv) {
         _cleanup_agent_error_ struct agent_error e = {};
         struct json_object *reply = NULL, *homes;
-        unsigned locked = 0;
+        unsigned done = 0;
         int status = EXIT_OK;
 
         if (argc > 0)
-                return usage_error("'lock-all' takes no arguments.");
+                return usage_error("'deactivate-all' takes no arguments.");
         if (agent_run(NULL, AGENT_INTERFACE ".List", json_object_new_object(), false, &reply, &e) < 0)
                 return report_agent_error(&e, NULL);
         if (!json_object_object_get_ex(reply, "homes", &homes) || !json_object_is_type(homes, json_type_array))
@@ -22,15 +23,15 @@ int verb_lock_all(const struct options *o, int argc, char **argv) {
                 struct json_object *h = json_object_array_get_idx(homes, i), *name, *state;
 
                 if (!json_object_object_get_ex(h, "userName", &name) || !json_object_object_get_ex(h, "state", &state) ||
-                    !(streq(json_object_get_string(state), "unlocked") || streq(json_object_get_string(state), "suspended")))
+                    !(streq(json_object_get_string(state), "active") || streq(json_object_get_string(state), "locked")))
                         continue;
-                if (lock_home(json_object_get_string(name)) != EXIT_OK)
+                if (deactivate_home(json_object_get_string(name)) != EXIT_OK)
                         status = EXIT_FAIL;
                 else
-                        locked++;
+                        done++;
         }
         json_object_put(reply);
         if (!o->quiet)
-                printf("Locked %u home%s.\n", locked, locked == 1 ? "" : "s");
+                printf("Deactivated %u home%s.\n", done, done == 1 ? "" : "s");
         return status;
 }
