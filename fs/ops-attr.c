@@ -156,6 +156,7 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid, st
 }
 
 void op_readlink(fuse_req_t req, fuse_ino_t ino) {
+        stat_inc(STAT_READLINK);
         char buf[PATH_MAX + 1];
         ssize_t n;
         int r, fd;
@@ -179,6 +180,7 @@ void op_readlink(fuse_req_t req, fuse_ino_t ino) {
 }
 
 void op_statfs(fuse_req_t req, fuse_ino_t ino) {
+        stat_inc(STAT_STATFS);
         struct statvfs sv = {
                 .f_bsize = 4096,
                 .f_frsize = 4096,

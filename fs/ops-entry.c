@@ -147,18 +147,22 @@ static void make_entry(fuse_req_t req, enum make_kind kind, fuse_ino_t parent, c
 }
 
 void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev) {
+        stat_inc(STAT_MKNOD);
         make_entry(req, MAKE_NODE, parent, name, mode, rdev, NULL);
 }
 
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode) {
+        stat_inc(STAT_MKDIR);
         make_entry(req, MAKE_DIR, parent, name, mode, 0, NULL);
 }
 
 void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name) {
+        stat_inc(STAT_SYMLINK);
         make_entry(req, MAKE_SYMLINK, parent, name, 0, 0, link);
 }
 
 void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent, const char *name) {
+        stat_inc(STAT_LINK);
         int r, fd, pfd;
 
         r = op_enter(req);
@@ -201,10 +205,12 @@ static void remove_entry(fuse_req_t req, fuse_ino_t parent, const char *name, in
 }
 
 void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name) {
+        stat_inc(STAT_UNLINK);
         remove_entry(req, parent, name, 0);
 }
 
 void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name) {
+        stat_inc(STAT_RMDIR);
         remove_entry(req, parent, name, AT_REMOVEDIR);
 }
 
@@ -218,6 +224,7 @@ static void note_name(int pfd, fuse_ino_t parent, const char *name) {
 
 void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
                fuse_ino_t newparent, const char *newname, unsigned int flags) {
+        stat_inc(STAT_RENAME);
         int r, pfd, npfd;
 
         r = op_enter(req);

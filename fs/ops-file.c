@@ -180,6 +180,7 @@ void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_inf
 }
 
 void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length, struct fuse_file_info *fi) {
+        stat_inc(STAT_FALLOCATE);
         int fd = handle_enter(req, fi);
 
         if (fd < 0)
@@ -189,6 +190,7 @@ void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t 
 }
 
 void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse_file_info *fi) {
+        stat_inc(STAT_LSEEK);
         int fd = handle_enter(req, fi);
         off_t r;
 
@@ -207,6 +209,7 @@ void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse
 void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in, struct fuse_file_info *fi_in,
                         fuse_ino_t ino_out, off_t off_out, struct fuse_file_info *fi_out,
                         size_t len, int flags) {
+        stat_inc(STAT_COPY_FILE_RANGE);
         int in = handle_enter(req, fi_in), out;
         ssize_t n;
 
