@@ -17,6 +17,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,18 +35,33 @@ struct inode {
         dev_t dev;
         ino_t ino;
         mode_t type; /* S_IFMT bits; never changes */
-        /* O_PATH fd of the backing inode; -1 once revoked. Changed only with
-         * the gate held for writing, or when the last reference goes. */
+        /* How the inode is found again (fdcache.c); NULL where the backing
+         * filesystem makes no handles: then fd is kept for life. Never
+         * changes. */
+        struct file_handle *fh;
+        /* Protected by the fd cache's mutex (fdcache.c): a cached O_PATH
+         * fd or -1, its place in the LRU list, request pins, and whether a
+         * Detach revoked the inode (then it is never opened again). */
         int fd;
+        struct inode *lru_prev, *lru_next;
+        unsigned pins;
+        bool revoked;
         /* Protected by the shard mutex: */
         uint64_t nlookup;
         bool hashed; /* in the table (current generation) */
-        fuse_ino_t parent; /* parent and name of the last lookup, for */
-        char *name;        /* invalidating the kernel's dentry on Detach */
+        struct name *names; /* every name the kernel got for it, for */
+                            /* invalidating its dentries on Detach */
         /* Kernel passthrough: one backing id per inode while any open
          * uses it (the kernel fails a second id for an open inode). */
         int backing_id;    /* 0: none */
         unsigned backing_users;
+};
+
+/* One name of an inode: hard links have several. */
+struct name {
+        struct name *next;
+        fuse_ino_t parent;
+        char name[];
 };
 
 /* One dentry or inode to invalidate on Detach. */
@@ -61,8 +77,10 @@ int inode_table_init(void);
 struct inode *inode_get(int fd, const struct stat *st, fuse_ino_t parent, const char *name);
 void inode_ref(struct inode *i);
 void inode_unref(struct inode *i, uint64_t n);
-/* Records a new name for the inode (dev, ino) if it is known (rename). */
-void inode_renamed(dev_t dev, ino_t ino, fuse_ino_t parent, const char *name);
+/* After a rename: the inode (dev, ino), if known, is now at parent/name
+ * instead of oldparent/oldname. */
+void inode_renamed(dev_t dev, ino_t ino, fuse_ino_t oldparent, const char *oldname,
+                   fuse_ino_t parent, const char *name);
 /* Copies every known (nodeid, parent, name); free with inval_free(). */
 int inode_table_snapshot(struct inval **ret, size_t *ret_n);
 void inval_free(struct inval *v, size_t n);
@@ -77,6 +95,33 @@ void inode_backing_put(struct inode *i);
 
 /* At exit, after the session is gone: free every entry. */
 void inode_table_free(void);
+/* Inodes in the table (for the stats). */
+size_t inode_table_count(void);
+
+/* ---- fdcache.c: bounded cache of O_PATH fds, inodes found by handle ---- */
+
+void fdcache_init(void);
+/* The inode's O_PATH fd, pinned until op_leave(); opened by handle if not
+ * cached. -ESTALE for a revoked inode or one that is gone. */
+int fdcache_get(struct inode *i);
+/* i's backing file opened by handle with flags (no cached fd needed). */
+int fdcache_open_handle(const struct inode *i, int flags);
+/* Give the cache an fd for i (consumed; closed if i has one already). */
+void fdcache_adopt(struct inode *i, int fd);
+/* Drop i's fd (the kernel forgot i, or Detach: revoke). */
+void fdcache_forget(struct inode *i, bool revoke);
+void fdcache_unpin_all(void);
+/* Out of fds: close half the cached ones. False if there was nothing to close. */
+bool fdcache_shrink(void);
+size_t fdcache_count(void);
+/* Evaluates an open-like expression again after EMFILE, once the cache has
+ * given fds back. */
+#define RETRY_EMFILE(expr) ({                                           \
+                int _fd = (expr);                                       \
+                if (_fd < 0 && errno == EMFILE && fdcache_shrink())     \
+                        _fd = (expr);                                   \
+                _fd;                                                    \
+        })
 
 /* ---- handle.c: open files and directories ---- */
 

@@ -76,13 +76,14 @@ void op_enter_any(fuse_req_t req) {
 }
 
 void op_leave(void) {
+        fdcache_unpin_all();
         pthread_rwlock_unlock(&gate);
 }
 
 int inode_fd(fuse_ino_t ino) {
-        int fd = inode_of(ino)->fd;
-
-        return fd >= 0 ? fd : -ESTALE;
+        if (ino == FUSE_ROOT_ID)
+                return front.root.fd >= 0 ? front.root.fd : -ESTALE;
+        return fdcache_get(inode_of(ino));
 }
 
 /* Ask the kernel to write back and drop everything it caches for the tree:

@@ -317,6 +317,7 @@ static int run(void) {
         front.gid = pw->pw_gid;
         mountpoint = arg_mountpoint ?: pw->pw_dir;
 
+        fdcache_init();
         if (inode_table_init() < 0)
                 return log_error_errno(ENOMEM, "Out of memory.");
         gate_init();

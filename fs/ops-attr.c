@@ -57,13 +57,14 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
                 fuse_reply_err(req, EIO);
         else if (front.state != FRONT_ATTACHED) {
                 /* Any other inode is one from before the lock, which the
-                 * kernel asks about only for an fd (fstat) or a dentry it
-                 * still holds (lookups answer ENOKEY): like I/O on an fd
-                 * opened before the lock, that fails with EIO. */
+                 * kernel asks about for an fd (fstat) or for a dentry it
+                 * still holds (another hard link's name, a name below a
+                 * process's cwd): ENOKEY, exactly as a lookup of that name
+                 * answers now, so that no cached name shows it exists. */
                 if (ino == FUSE_ROOT_ID)
                         reply_locked_root(req);
                 else
-                        fuse_reply_err(req, EIO);
+                        fuse_reply_err(req, ENOKEY);
         } else if ((fd = inode_fd(ino)) < 0)
                 fuse_reply_err(req, -fd);
         else

@@ -23,7 +23,7 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
         ifd = inode_fd(ino);
         if (ifd < 0)
                 fuse_reply_err(req, -ifd);
-        else if ((fd = openat(ifd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        else if ((fd = RETRY_EMFILE(openat(ifd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC))) < 0)
                 fuse_reply_err(req, errno);
         else if (!(h = handle_new_dir(fd)))
                 fuse_reply_err(req, errno);

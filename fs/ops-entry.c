@@ -36,7 +36,7 @@ int entry_lookup(fuse_ino_t parent, const char *name, struct fuse_entry_param *e
                 .attr_timeout = FRONT_TIMEOUT,
                 .entry_timeout = FRONT_TIMEOUT,
         };
-        fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        fd = RETRY_EMFILE(openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
         if (fd < 0)
                 return negative_errno();
         if (fstatat(fd, "", &e->attr, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
@@ -214,12 +214,13 @@ void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name) {
         remove_entry(req, parent, name, AT_REMOVEDIR);
 }
 
-/* Keep the names Detach uses for invalidation current. */
-static void note_name(int pfd, fuse_ino_t parent, const char *name) {
+/* Keep the names Detach uses for invalidation current: the inode now at
+ * parent/name came from oldparent/oldname. */
+static void note_name(int pfd, fuse_ino_t parent, const char *name, fuse_ino_t oldparent, const char *oldname) {
         struct stat st;
 
         if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-                inode_renamed(st.st_dev, st.st_ino, parent, name);
+                inode_renamed(st.st_dev, st.st_ino, oldparent, oldname, parent, name);
 }
 
 void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -243,9 +244,9 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
                 r = negative_errno();
 
         if (r == 0) {
-                note_name(npfd, newparent, newname);
+                note_name(npfd, newparent, newname, parent, name);
                 if (flags & RENAME_EXCHANGE)
-                        note_name(pfd, parent, name);
+                        note_name(pfd, parent, name, newparent, newname);
         }
         fuse_reply_err(req, -r);
         op_leave();

@@ -68,32 +68,42 @@ static void reply_opened(fuse_req_t req, struct inode *i, int fd, struct fuse_fi
                 handle_free(h);
 }
 
+/* A new fd for the regular file ino, opened with flags. */
+static int reopen(fuse_ino_t ino, int flags) {
+        struct inode *i = inode_of(ino);
+        char p[PROC_FD_PATH_MAX];
+        int fd;
+
+        /* By handle where there is one: one syscall, no cached fd needed. */
+        if (i->fh)
+                return i->revoked ? -ESTALE : fdcache_open_handle(i, flags);
+        /* An O_PATH fd cannot be reopened with *at() (there is no
+         * O_EMPTY_PATH); the magic link is the one way. */
+        fd = inode_fd(ino);
+        if (fd < 0)
+                return fd;
+        proc_fd_path(p, fd);
+        fd = RETRY_EMFILE(open(p, flags | O_CLOEXEC));
+        return fd >= 0 ? fd : negative_errno();
+}
+
 void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
         stat_inc(STAT_OPEN);
-        char p[PROC_FD_PATH_MAX];
-        int r, fd, ifd;
+        mode_t type = inode_of(ino)->type;
+        int r, fd;
 
         r = op_enter(req);
         if (r > 0)
                 return (void) fuse_reply_err(req, r);
 
-        ifd = inode_fd(ino);
-        if (ifd < 0)
-                fuse_reply_err(req, -ifd);
-        else if (inode_of(ino)->type != S_IFREG)
-                /* Never reopen a symlink through /proc: the kernel opens
-                 * only regular files through us. */
-                fuse_reply_err(req, inode_of(ino)->type == S_IFLNK ? ELOOP : EINVAL);
-        else {
-                /* An O_PATH fd cannot be reopened with *at() (there is no
-                 * O_EMPTY_PATH); the magic link is the one way. */
-                proc_fd_path(p, ifd);
-                fd = open(p, (fi->flags & ~OPEN_FLAGS_DROP) | O_CLOEXEC);
-                if (fd < 0)
-                        fuse_reply_err(req, errno);
-                else
-                        reply_opened(req, inode_of(ino), fd, fi, NULL);
-        }
+        if (type != S_IFREG)
+                /* Never reopen a symlink: the kernel opens only regular
+                 * files through us. */
+                fuse_reply_err(req, type == S_IFLNK ? ELOOP : EINVAL);
+        else if ((fd = reopen(ino, fi->flags & ~OPEN_FLAGS_DROP)) < 0)
+                fuse_reply_err(req, -fd);
+        else
+                reply_opened(req, inode_of(ino), fd, fi, NULL);
         op_leave();
 }
 
@@ -112,7 +122,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
         else {
                 /* O_NOFOLLOW: never create through a symlink, whose target
                  * would be resolved in homefsd's view of the world. */
-                fd = openat(pfd, name, (fi->flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
+                fd = RETRY_EMFILE(openat(pfd, name, (fi->flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode));
                 if (fd < 0)
                         r = negative_errno();
                 else
