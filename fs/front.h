@@ -208,6 +208,17 @@ static inline bool passthrough_refusal(int err) {
         return err == EOPNOTSUPP || err == EPERM || err == ENOTTY || err == EINVAL;
 }
 
+/* ---- killpriv.c: clearing suid/sgid (FUSE_HANDLE_KILLPRIV_V2) ---- */
+
+/* Without CAP_FSETID in this thread's effective set, the backing
+ * filesystem clears suid/sgid and capabilities as for an unprivileged
+ * writer. Returns whether it was dropped; pass that to fsetid_restore(). */
+bool fsetid_drop(void);
+void fsetid_restore(bool dropped);
+/* Whether the kernel would ask to clear suid/sgid for this caller's write,
+ * truncate or O_TRUNC open (it lacks CAP_FSETID). */
+bool killpriv_for_caller(fuse_req_t req);
+
 /* ---- stats.c: request counters (proof that passthrough bypasses us) ---- */
 
 enum stat_counter {

@@ -401,7 +401,13 @@ int inode_backing_get(struct inode *i, int fd) {
 
         pthread_mutex_lock(&s->mutex);
         if (i->backing_id <= 0) {
+                /* The kernel runs passthrough writes with the credentials
+                 * of this call: without CAP_FSETID, they clear suid/sgid
+                 * (killpriv.c). */
+                bool dropped = fsetid_drop();
+
                 id = passthrough_backing_open(fd);
+                fsetid_restore(dropped);
                 if (id > 0)
                         i->backing_id = id;
         }

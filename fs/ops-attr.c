@@ -110,7 +110,7 @@ static int set_times(int ifd, const struct stat *attr, int valid) {
         return utimensat(ifd, "", tv, AT_EMPTY_PATH) < 0 ? negative_errno() : 0;
 }
 
-static int setattr_do(fuse_ino_t ino, const struct stat *attr, int valid, struct fuse_file_info *fi) {
+static int setattr_do(fuse_req_t req, fuse_ino_t ino, const struct stat *attr, int valid, struct fuse_file_info *fi) {
         struct inode *i = inode_of(ino);
         int ifd = inode_fd(ino), hfd = -1, r = 0;
 
@@ -127,12 +127,20 @@ static int setattr_do(fuse_ino_t ino, const struct stat *attr, int valid, struct
         if (r == 0 && (valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))) {
                 uid_t uid = (valid & FUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t) -1;
                 gid_t gid = (valid & FUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t) -1;
+                /* The kernel asks to clear suid/sgid on every chown of a
+                 * non-directory (killpriv.c). */
+                bool kill = i->type != S_IFDIR && fsetid_drop();
 
                 if (fchownat(ifd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
                         r = negative_errno();
+                fsetid_restore(kill);
         }
-        if (r == 0 && (valid & FUSE_SET_ATTR_SIZE))
+        if (r == 0 && (valid & FUSE_SET_ATTR_SIZE)) {
+                bool kill = killpriv_for_caller(req) && fsetid_drop();
+
                 r = set_size(ifd, hfd, attr->st_size);
+                fsetid_restore(kill);
+        }
         if (r == 0 && (valid & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME)))
                 r = set_times(ifd, attr, valid);
         return r;
@@ -148,7 +156,7 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid, st
         else if (front.state != FRONT_ATTACHED)
                 r = -ENOKEY;
         else
-                r = setattr_do(ino, attr, valid, fi);
+                r = setattr_do(req, ino, attr, valid, fi);
         if (r < 0)
                 fuse_reply_err(req, -r);
         else

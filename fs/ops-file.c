@@ -100,10 +100,16 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
                 /* Never reopen a symlink: the kernel opens only regular
                  * files through us. */
                 fuse_reply_err(req, type == S_IFLNK ? ELOOP : EINVAL);
-        else if ((fd = reopen(ino, fi->flags & ~OPEN_FLAGS_DROP)) < 0)
-                fuse_reply_err(req, -fd);
-        else
-                reply_opened(req, inode_of(ino), fd, fi, NULL);
+        else {
+                bool kill = (fi->flags & O_TRUNC) && killpriv_for_caller(req) && fsetid_drop();
+
+                fd = reopen(ino, fi->flags & ~OPEN_FLAGS_DROP);
+                fsetid_restore(kill);
+                if (fd < 0)
+                        fuse_reply_err(req, -fd);
+                else
+                        reply_opened(req, inode_of(ino), fd, fi, NULL);
+        }
         op_leave();
 }
 
@@ -156,6 +162,7 @@ void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv, off_
         stat_inc(STAT_WRITE);
         struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(bufv));
         int fd = handle_enter(req, fi);
+        bool kill;
         ssize_t n;
 
         if (fd < 0)
@@ -163,7 +170,9 @@ void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv, off_
         out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
         out.buf[0].fd = fd;
         out.buf[0].pos = off;
+        kill = killpriv_for_caller(req) && fsetid_drop();
         n = fuse_buf_copy(&out, bufv, 0);
+        fsetid_restore(kill);
         if (n < 0)
                 fuse_reply_err(req, (int) -n);
         else
