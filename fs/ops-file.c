@@ -29,11 +29,24 @@ static int handle_enter(fuse_req_t req, struct fuse_file_info *fi) {
         return fd;
 }
 
+/* A setuid or setgid (with group exec) file: a write clears those bits. */
+static bool is_sxid(int fd) {
+        struct stat st;
+
+        return fstat(fd, &st) == 0 &&
+                ((st.st_mode & S_ISUID) || (st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP));
+}
+
 /* Serve the handle by kernel passthrough if the kernel lets us. */
 static void handle_passthrough(struct handle *h, struct inode *i, struct fuse_file_info *fi) {
         int id;
 
         if (!passthrough_enabled())
+                return;
+        /* A write through passthrough clears suid/sgid in the backing file
+         * (killpriv.c) but the kernel keeps the mode it cached: serve
+         * writable opens of such files here, where writes can tell it. */
+        if ((fi->flags & O_ACCMODE) != O_RDONLY && is_sxid(h->fd))
                 return;
         id = inode_backing_get(i, h->fd);
         if (id <= 0)
@@ -170,9 +183,13 @@ void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv, off_
         out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
         out.buf[0].fd = fd;
         out.buf[0].pos = off;
-        kill = killpriv_for_caller(req) && fsetid_drop();
+        kill = killpriv_for_caller(req) && is_sxid(fd) && fsetid_drop();
         n = fuse_buf_copy(&out, bufv, 0);
         fsetid_restore(kill);
+        /* The backing filesystem cleared suid/sgid: the kernel's cached
+         * mode is stale now (attributes only: no page lock is taken). */
+        if (kill)
+                (void) fuse_lowlevel_notify_inval_inode(front.se, ino, -1, 0);
         if (n < 0)
                 fuse_reply_err(req, (int) -n);
         else
