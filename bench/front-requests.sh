@@ -48,7 +48,7 @@ count() {
         local name=$1 div=$2; shift 2
         snap "$T/a"; "$@" >/dev/null; snap "$T/b"
         join "$T/a" "$T/b" | awk -v n="$name" -v d="$div" '
-                $1 != "passthrough" && $1 != "open_passthrough" { x = ($3 - $2) / d; tot += x; if (x > 0) s = s sprintf(" %s %.2f", $1, x) }
+                $1 !~ /^(passthrough|open_passthrough|inodes|cached_fds)$/ { x = ($3 - $2) / d; tot += x; if (x > 0) s = s sprintf(" %s %.2f", $1, x) }
                 END { printf "| %s | %.2f |%s |\n", n, tot, s }'
 }
 files() { python3 -c 'import os,sys

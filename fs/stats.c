@@ -73,6 +73,8 @@ int stats_write(const char *path) {
                 return log_error_errno(errno, "Cannot write %s: %m", tmp);
         }
         fprintf(f, "passthrough %d\n", passthrough_enabled());
+        /* Gauges, not counters: inodes the kernel holds, fds cached. */
+        fprintf(f, "inodes %zu\ncached_fds %zu\n", inode_table_count(), fdcache_count());
         for (size_t k = 0; k < _STAT_MAX; k++)
                 fprintf(f, "%s %ju\n", names[k],
                         (uintmax_t) atomic_load_explicit(&counters[k], memory_order_relaxed));
