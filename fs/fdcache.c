@@ -9,7 +9,9 @@
  * A handler borrows an inode's fd with inode_fd(): that pins the inode on
  * the calling thread until op_leave(), so eviction by another thread never
  * closes an fd under a request. Pins are per thread and per request, and
- * requests touch at most a few inodes (rename: two).
+ * requests touch at most a few inodes (rename: two). A pin also keeps the
+ * entry itself: once a handler has replied, the kernel may forget the
+ * inode before the handler reaches op_leave().
  *
  * Inodes without a handle (a backing filesystem that cannot make one) keep
  * their fd for life, outside the list: the old behaviour, bounded by the fd
@@ -144,13 +146,19 @@ static void pin(struct inode *i) {
 }
 
 void fdcache_unpin_all(void) {
+        struct inode *dead[PINS_MAX];
+        unsigned n_dead = 0;
+
         if (n_pins == 0)
                 return;
         pthread_mutex_lock(&lru_mutex);
         for (unsigned k = 0; k < n_pins; k++)
-                pins[k]->pins--;
+                if (--pins[k]->pins == 0 && pins[k]->forgotten)
+                        dead[n_dead++] = pins[k];
         pthread_mutex_unlock(&lru_mutex);
         n_pins = 0;
+        for (unsigned k = 0; k < n_dead; k++)
+                inode_destroy(dead[k]);
 }
 
 int fdcache_open_handle(const struct inode *i, int flags) {
@@ -199,18 +207,39 @@ int fdcache_get(struct inode *i) {
         return fd;
 }
 
-void fdcache_forget(struct inode *i, bool revoke) {
+/* With lru_mutex held: out of the list, fd closed (returned to close). */
+static int uncache(struct inode *i) {
+        int fd = i->fd;
+
+        if (i->lru_next)
+                lru_unlink(i);
+        i->fd = -1;
+        return fd;
+}
+
+void fdcache_revoke(struct inode *i) {
         int fd;
 
         pthread_mutex_lock(&lru_mutex);
-        if (i->lru_next)
-                lru_unlink(i);
-        fd = i->fd;
-        i->fd = -1;
-        if (revoke)
-                i->revoked = true;
+        fd = uncache(i);
+        i->revoked = true;
         pthread_mutex_unlock(&lru_mutex);
         safe_close(fd);
+}
+
+bool fdcache_forget(struct inode *i) {
+        bool pinned;
+        int fd;
+
+        pthread_mutex_lock(&lru_mutex);
+        fd = uncache(i);
+        /* A request that has replied already may still hold a pin until its
+         * op_leave(): then that unpin destroys the inode. */
+        pinned = i->pins > 0;
+        i->forgotten = true;
+        pthread_mutex_unlock(&lru_mutex);
+        safe_close(fd);
+        return !pinned;
 }
 
 size_t fdcache_count(void) {

@@ -46,6 +46,7 @@ struct inode {
         struct inode *lru_prev, *lru_next;
         unsigned pins;
         bool revoked;
+        bool forgotten; /* the kernel forgot it; the last unpin destroys it */
         /* Protected by the shard mutex: */
         uint64_t nlookup;
         bool hashed; /* in the table (current generation) */
@@ -95,6 +96,8 @@ void inode_backing_put(struct inode *i);
 
 /* At exit, after the session is gone: free every entry. */
 void inode_table_free(void);
+/* Frees a forgotten entry (fdcache.c, once nothing pins it). */
+void inode_destroy(struct inode *i);
 /* Inodes in the table (for the stats). */
 size_t inode_table_count(void);
 
@@ -108,8 +111,11 @@ int fdcache_get(struct inode *i);
 int fdcache_open_handle(const struct inode *i, int flags);
 /* Give the cache an fd for i (consumed; closed if i has one already). */
 void fdcache_adopt(struct inode *i, int fd);
-/* Drop i's fd (the kernel forgot i, or Detach: revoke). */
-void fdcache_forget(struct inode *i, bool revoke);
+/* Detach: drop i's fd; i is never opened again. */
+void fdcache_revoke(struct inode *i);
+/* The kernel forgot i: drop its fd. True if i may be destroyed now, false
+ * if a request still pins it (its op_leave() destroys it). */
+bool fdcache_forget(struct inode *i);
 void fdcache_unpin_all(void);
 /* Out of fds: close half the cached ones. False if there was nothing to close. */
 bool fdcache_shrink(void);

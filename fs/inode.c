@@ -180,7 +180,7 @@ static void name_remove(struct inode *i, fuse_ino_t parent, const char *name) {
         free(n);
 }
 
-static void inode_free(struct inode *i) {
+void inode_destroy(struct inode *i) {
         names_free(i->names);
         free(i->fh);
         free(i);
@@ -309,8 +309,8 @@ void inode_unref(struct inode *i, uint64_t n) {
         if (gone) {
                 /* The kernel has no reference left, so no request can be
                  * using this entry any more. */
-                fdcache_forget(i, false);
-                inode_free(i);
+                if (fdcache_forget(i))
+                        inode_destroy(i);
         }
 }
 
@@ -449,7 +449,7 @@ void inode_table_revoke(void) {
                         while (i) {
                                 struct inode *next = i->next;
 
-                                fdcache_forget(i, true);
+                                fdcache_revoke(i);
                                 backing_revoke(i);
                                 i->hashed = false;
                                 i->next = s->orphans;
@@ -468,7 +468,7 @@ static void free_chain(struct inode *i) {
                 struct inode *next = i->next;
 
                 safe_close(i->fd);
-                inode_free(i);
+                inode_destroy(i);
                 i = next;
         }
 }
