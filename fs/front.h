@@ -25,8 +25,9 @@
 #include <sys/types.h>
 
 /* homefsd is the only writer of the backing filesystem, so the kernel may
- * cache entries and attributes for long. Detach invalidates them. */
-#define FRONT_TIMEOUT 60.0
+ * cache entries and attributes for long: an hour (an idle `git status` then
+ * costs no round trip per file). Detach invalidates them all (gate.c). */
+#define FRONT_TIMEOUT 3600.0
 
 /* ---- inode.c: the inode table ---- */
 
@@ -183,6 +184,10 @@ int inode_fd(fuse_ino_t ino);
 static inline struct inode *inode_of(fuse_ino_t ino) {
         return ino == FUSE_ROOT_ID ? &front.root : (struct inode *) (uintptr_t) ino;
 }
+
+/* Whether the kernel drops every dentry on request (Detach), so that
+ * negative entries below the root may be cached too. */
+bool front_epoch_works(void);
 
 /* Both serialized against each other. front_attach consumes dirfd. */
 int front_attach(int dirfd);

@@ -63,12 +63,13 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
 
         r = entry_lookup(parent, name, &e);
         if (r == -ENOENT) {
-                /* A negative entry. Not cached directly below the root:
-                 * Detach can drop those below other directories by dropping
-                 * the directory, but it cannot drop the root. */
+                /* A negative entry. Directly below the root cached only
+                 * where Detach can drop it (a new dentry epoch): dropping a
+                 * directory drops the negative entries below it, but the
+                 * root cannot be dropped. */
                 e = (struct fuse_entry_param) {
                         .ino = 0,
-                        .entry_timeout = parent == FUSE_ROOT_ID ? 0 : FRONT_TIMEOUT,
+                        .entry_timeout = parent != FUSE_ROOT_ID || front_epoch_works() ? FRONT_TIMEOUT : 0,
                 };
                 fuse_reply_entry(req, &e);
         } else if (r < 0)

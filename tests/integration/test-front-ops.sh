@@ -229,6 +229,8 @@ ok "rm -r of the tree" rm -rf "$M/doc"
 
 # ---- Detach (SIGUSR1) ----
 echo "before detach" >"$M/keep"
+# A negative entry directly below the root, cached when the lock comes.
+stat "$M/appears" >/dev/null 2>&1
 # Two names of one file, both in the kernel's cache when the lock comes.
 echo linked >"$M/hl1" && ln "$M/hl1" "$M/hl2" && mkdir "$M/hld" && ln "$M/hl1" "$M/hld/hl3"
 cat "$M/hl1" "$M/hl2" "$M/hld/hl3" >/dev/null
@@ -319,11 +321,13 @@ ok "locked root: cat says Required key not available" sh -c "cat '$MNT/keep' 2>&
 ok "locked root: nothing can be created" sh -c "! touch '$MNT/x' 2>/dev/null && ! mkdir '$MNT/y' 2>/dev/null && test ! -e '$BACK/x' -a ! -e '$BACK/y'"
 ok "locked root: not even by the user" sh -c "! setpriv --reuid=$UID_U --regid=$GID_U --clear-groups -- touch '$MNT/x' 2>/dev/null"
 ok "the backing dir was not written while locked" test ! -e "$BACK/new" -a ! -e "$BACK/newdir" -a "$(cat "$BACK/keep")" = "before detach"
+echo appeared >"$BACK/appears" # as if written by another mount of the home
 
 # ---- Attach again (SIGUSR2) ----
 kill -USR2 "$PID"
 for _ in $(seq 100); do [ "$(stat -c %a "$MNT")" = 755 ] && break; sleep 0.05; done
 ok "after Attach: files are back" test "$(cat "$M/keep")" = "before detach"
+ok "after Attach: a name negative before the lock is looked up again" test "$(cat "$M/appears" 2>&1)" = appeared
 ok "after Attach: writes work" sh -c "echo again >>'$M/keep' && test \"\$(cat '$BACK/keep')\" = \"\$(printf 'before detach\nagain')\""
 ok "after Attach: the tree is whole" test -d "$M/d" -a -p "$M/fifo" -a "$(readlink "$M/sl")" = some/where
 ok "after Attach: the user's files are theirs" test "$(stat -c %u "$M/ufile")" = "$UID_U"
