@@ -56,7 +56,7 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
         if (fi && handle_of(fi)->fd < 0)
                 fuse_reply_err(req, EIO);
         else if (front.state != FRONT_ATTACHED) {
-                /* Any other inode is one from before the lock, which the
+                /* Any other inode is one from before the deactivate, which the
                  * kernel asks about for an fd (fstat) or for a dentry it
                  * still holds (another hard link's name, a name below a
                  * process's cwd): ENOKEY, exactly as a lookup of that name
