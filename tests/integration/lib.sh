@@ -210,6 +210,8 @@ cleanup() {
         done
         for p in "${CLEANUP_PATHS[@]}"; do rm -f -- "$p"; done
         for u in "${TEST_USERS[@]}"; do
+                # the agent's cgroup of the user's sessions (keyagent/freeze.c)
+                rmdir "/sys/fs/cgroup/homefs/$u" "/sys/fs/cgroup/unified/homefs/$u" 2>/dev/null
                 getent passwd "$u" >/dev/null && userdel "$u" 2>/dev/null
                 getent group "$u" >/dev/null && groupdel "$u" 2>/dev/null
         done
