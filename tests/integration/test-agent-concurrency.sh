@@ -80,7 +80,7 @@ ok "and the homes are still active" test "$(home_state "$A") $(home_state "$B")"
 "$CTL" deactivate "$B" >"$T/lb.out" 2>&1 & pb=$!
 ok "A and B lock in parallel: A" wait $pa
 ok "A and B lock in parallel: B" wait $pb
-ok "both are inactive" test "$(home_state "$A") $(home_state "$B")" = "inactive unmounted"
+ok "both are inactive" test "$(home_state "$A") $(home_state "$B")" = "inactive inactive"
 ok "remove A" "$CTL" remove "$A"
 ok "remove B" "$CTL" remove "$B"
 finish

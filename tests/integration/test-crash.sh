@@ -71,7 +71,7 @@ kill -KILL "$pid"
 ok "homefsd: the home path is never a usable bare directory" never_bare
 ok "homefsd: the writer gets an error and stops" wait_until 10 writer_gone
 stop_load
-ok "homefsd: the agent notices and locks the home" wait_until 10 state_is locked
+ok "homefsd: the agent notices and deactivates the home" wait_until 10 state_is inactive
 diag "homefsd killed → home locked again in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 ok "homefsd: a new homefsd serves it locked" says_enokey ls "$H"
 ok "homefsd: it is another process" test "$(front_pid)" != "$pid"
@@ -93,7 +93,7 @@ start_agent
 ok "agent: restarted, it removes the stale cryptdev" wait_until 10 no_cryptdev
 ok "agent: and the stale loop device" wait_until 10 no_loop
 ok "agent: no stale cryptdev directory" test ! -e "$HOMEFS_RUNTIME_DIR/homes/$U/cryptdev"
-ok "agent: the running homefsd is adopted" wait_until 10 state_is locked
+ok "agent: the running homefsd is adopted" wait_until 10 state_is inactive
 ok "agent: the same process" test "$(front_pid)" = "$front"
 ok "agent: the agent says so" grep -q "adopted the running homefsd of $U" "$T/agent.log"
 after_crash ag
@@ -105,7 +105,7 @@ t0=$(date +%s%N)
 kill -KILL "$(our_cryptdev)"
 ok "cryptdev: the writer gets an error and stops" wait_until 20 writer_gone
 stop_load
-ok "cryptdev: the agent notices and locks the home" wait_until 10 state_is locked
+ok "cryptdev: the agent notices and deactivates the home" wait_until 10 state_is inactive
 diag "cryptdev killed → home locked in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 ok "cryptdev: the agent says why" grep -q "homefs-cryptdev of $U died" "$T/agent.log"
 ok "cryptdev: no loop device left" wait_until 10 no_loop

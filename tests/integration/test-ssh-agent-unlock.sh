@@ -169,7 +169,7 @@ no_tty() {
 agent_holds ed
 ok "locked home, ssh -A host cmd without a terminal: unlocked by the ssh-agent, the command reads the file" no_tty
 ok "... nothing asked for a password" sh -c "! grep -qi password '$T/err'"
-ok "... the session ended: the home locks" wait_until 20 state_is locked
+ok "... the session ended: the home is deactivated" wait_until 20 state_is inactive
 
 # Interactive logins on a tmux terminal; the pane ends with SSH-EXIT=<status>.
 TM="homefs-sau-$$"
@@ -196,7 +196,7 @@ login_by_agent() { # login_by_agent NAME KEY
         shell_in_home "$1" && pane_has "$1" "with the key in your SSH agent" && ! pane_has "$1" "Password for" ||
                 { show "$1"; return 1; }
 }
-logout() { type_in "$1" exit; wait_until 20 state_is locked; }
+logout() { type_in "$1" exit; wait_until 20 state_is inactive; }
 ok "locked home, ssh -A -t with the ed25519 key in the ssh-agent: no prompt, a shell in the home" login_by_agent ed ed
 ok "... logging out locks the home" logout ed
 agent_holds rsa
