@@ -50,7 +50,7 @@ ok "remove the filler" as_user rm "$H/fill"
 
 out=$("$CTL" resize "$U" 200M 2>&1); rc=$?
 ok "shrink while unlocked is refused (exit 5)" test "$rc" -eq 5
-ok "and says to lock first" sh -c "echo '$out' | grep -q 'lock it before shrinking'"
+ok "and says to deactivate first" sh -c "echo '$out' | grep -q 'deactivate it before shrinking'"
 
 ok "deactivate" "$CTL" deactivate "$U"
 ok "grow to 300M while locked" "$CTL" resize "$U" 300M
