@@ -26,9 +26,12 @@
 #include "home-ops.h"
 #include "log.h"
 #include "paths.h"
+#include "pkcs11.h"
 #include "recover.h"
 #include "registry.h"
 #include "secret.h"
+
+_Static_assert(AGENT_PKCS11_MODULES_MAX == PKCS11_MODULES_MAX, "one bound for --pkcs11-module");
 
 struct agent_config agent_config = {
         .homefsd = HOMEFS_SBINDIR "/homefsd",
@@ -63,10 +66,13 @@ static void help(void) {
                "     --fido2-device=PATH    Also look for FIDO2 security keys at PATH: a\n"
                "                            hidraw device, or unix:/SOCKET for CTAPHID over a\n"
                "                            Unix seqpacket socket (repeatable, up to 8)\n"
+               "     --pkcs11-module=PATH   Also offer the PKCS#11 module at PATH (repeatable,\n"
+               "                            up to 8); without it, only the modules registered\n"
+               "                            with p11-kit, through %s\n"
                "  -d --debug                Log debug messages\n\n"
                "Environment: HOMEFS_STATE_DIR (default /var/lib/homefs), HOMEFS_RUNTIME_DIR\n"
                "(default /run/homefs).\n",
-               HOMEFS_SBINDIR "/homefsd", HOMEFS_LIBEXECDIR "/homefs-cryptdev");
+               HOMEFS_SBINDIR "/homefsd", HOMEFS_LIBEXECDIR "/homefs-cryptdev", HOMEFS_P11KIT_PROXY);
 }
 
 static int copy_path(char *dst, const char *src, const char *what) {
@@ -93,7 +99,7 @@ static int parse_seconds(const char *s, unsigned long max, const char *name, uns
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_ACTIVATION, ARG_HOMEFSD, ARG_CRYPTDEV, ARG_SKEL, ARG_FRONT_TIMEOUT,
-               ARG_IDLE_TIMEOUT, ARG_FIDO2_DEVICE };
+               ARG_IDLE_TIMEOUT, ARG_FIDO2_DEVICE, ARG_PKCS11_MODULE };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -104,6 +110,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "front-timeout", required_argument, NULL, ARG_FRONT_TIMEOUT },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
                 { "fido2-device", required_argument, NULL, ARG_FIDO2_DEVICE },
+                { "pkcs11-module", required_argument, NULL, ARG_PKCS11_MODULE },
                 { "debug", no_argument, NULL, 'd' },
                 {}
         };
@@ -154,6 +161,13 @@ static int parse_argv(int argc, char *argv[]) {
                         if (strncmp(optarg, "unix:", 5) == 0) /* keep the prefix: it names the transport */
                                 snprintf(agent_config.fido2_devices[agent_config.n_fido2_devices], PATH_MAX, "%s", optarg);
                         agent_config.n_fido2_devices++;
+                        break;
+                case ARG_PKCS11_MODULE:
+                        if (agent_config.n_pkcs11_modules >= AGENT_PKCS11_MODULES_MAX ||
+                            copy_path(agent_config.pkcs11_modules[agent_config.n_pkcs11_modules], optarg,
+                                      "pkcs11-module") < 0)
+                                return -EINVAL;
+                        agent_config.n_pkcs11_modules++;
                         break;
                 case 'd':
                         log_set_max_level(LOG_LEVEL_DEBUG);
@@ -307,6 +321,7 @@ int main(int argc, char *argv[]) {
         secret_process_harden();
         umask(0077);
         crypt_set_log_callback(NULL, cryptsetup_log, NULL);
+        pkcs11_modules_init((const char (*)[PATH_MAX]) agent_config.pkcs11_modules, agent_config.n_pkcs11_modules);
 
         /* Signals are taken synchronously by the main thread; every thread
          * created from here on inherits the mask. */
