@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Hostile images and paths (issue 13, points 1-3), each attack performed:
+#  1. an image header whose systemd-pkcs11 token names a module-path the
+#     user controls: never loaded (the library records every load), however
+#     often Unlock is called; the agent only loads what the administrator
+#     configured (--pkcs11-module) and p11-kit's proxy;
+#  2. a token whose module fails to load: an error reply, never a crash,
+#     and token probes do not load modules at the caller's pace;
+#  3. homes under a directory that a user can write (an ancestor, not the
+#     parent), a symlink swapped in: refused at create, at agent start and
+#     at homefsd start, naming the directory; nothing mounted elsewhere.
+# The agent's pid is the same from start to end: it never crashed.
+. "$(dirname "$0")/lib.sh"
+need_privileges
+command -v cryptsetup >/dev/null || skip_all "cryptsetup (cryptsetup-bin) is not installed"
+MARKER_SO=$B/tests/integration/marker-module.so
+[ -f "$MARKER_SO" ] || { echo "Bail out! $MARKER_SO is not built"; exit 1; }
+CALL=$(dirname "$0")/helpers/agent-call.py
+SOCK=$HOMEFS_RUNTIME_DIR/agent.sock
+LOADED=$HOMEFS_RUNTIME_DIR/module-loaded
+call() { /usr/bin/python3 "$CALL" "$SOCK" "$@"; }
+loads() { [ -e "$LOADED" ] && wc -l <"$LOADED" || echo 0; }
+
+# The administrator's module: a copy of the marker in a root-only directory.
+# It is not a PKCS#11 module: loading it fails after its constructor ran.
+install -d -m 0755 "$T/admin-modules"
+install -m 0755 "$MARKER_SO" "$T/admin-modules/broken.so"
+start_agent --pkcs11-module="$T/admin-modules/broken.so"
+AGENT_PID0=$AGENT_PID
+agent_alive() { [ "$AGENT_PID" = "$AGENT_PID0" ] && kill -0 "$AGENT_PID"; }
+
+new_user_name U hi
+PW=pw-$$
+ok "create a home" create_home "$U" "$PW"
+IMG=$T/$U.home
+
+# set_token URI: the image's only systemd-pkcs11 token names URI (keyslot 0).
+set_token() {
+        local id
+        for id in $(cryptsetup luksDump --dump-json-metadata "$IMG" | python3 -c '
+import json, sys
+print(" ".join(k for k, t in json.load(sys.stdin)["tokens"].items() if t["type"] == "systemd-pkcs11"))'); do
+                cryptsetup token remove --token-id "$id" "$IMG" || return 1
+        done
+        printf '{"type":"systemd-pkcs11","keyslots":["0"],"pkcs11-uri":"%s","pkcs11-key":"AAECAwQFBgc="}' "$1" |
+                cryptsetup token import "$IMG"
+}
+# unlock_reply [PARAMS]: an Unlock call without a password (a probe), or with
+# the extra parameters given; succeeds if the agent answered with an error.
+unlock_error() {
+        local out rc
+        out=$(call io.homefs.Agent.Unlock "{\"userName\":\"$U\"${1:+,$1}}"); rc=$?
+        echo "$out"
+        [ "$rc" -eq 1 ]
+}
+
+# --- 1. a module path from the header is never loaded ------------------------------
+# The user owns $T/attic; the module sits in a root-owned directory inside it
+# with a root-owned file, which passed the old check of the parent only. The
+# user could rename lib/ at will between the agent's check and its load.
+install -d -m 0755 -o "$U" "$T/attic"
+install -d -m 0755 "$T/attic/lib"
+install -m 0755 "$MARKER_SO" "$T/attic/lib/evil.so"
+ok "the header's token names the user's module" set_token "pkcs11:token=t?module-path=$T/attic/lib/evil.so"
+rm -f "$LOADED"
+fails=0
+for i in $(seq 30); do unlock_error >/dev/null || fails=$((fails + 1)); done
+ok "30 Unlock probes without a secret: each an error reply" test "$fails" -eq 0
+ok "the probes name what is needed (PasswordNeeded)" sh -c "$(declare -f unlock_error call); CALL='$CALL' SOCK='$SOCK' U='$U' unlock_error | grep -q PasswordNeeded"
+ok "Unlock with a PIN: an error reply" sh -c "$(declare -f unlock_error call); CALL='$CALL' SOCK='$SOCK' U='$U' unlock_error '\"pin\":\"123456\"' | grep -q 'not one the administrator configured'"
+ok "the user's module was never loaded (no marker)" test ! -e "$LOADED"
+ok "the agent says why" grep -q "refusing the PKCS#11 module $T/attic/lib/evil.so: not configured" "$T/agent.log"
+ok "the agent is alive (same pid)" agent_alive
+ok "the password still unlocks" sh -c "printf '%s\n' '$PW' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
+
+# --- 2. a token whose module fails to load ----------------------------------------
+ok "the header's token names the administrator's broken module" set_token "pkcs11:token=t?module-path=$T/admin-modules/broken.so"
+rm -f "$LOADED"
+t0=$(date +%s%N)
+fails=0
+for i in $(seq 30); do unlock_error >/dev/null || fails=$((fails + 1)); done
+secs=$(( ($(date +%s%N) - t0) / 1000000000 + 1 ))
+ok "30 probes: each an error reply" test "$fails" -eq 0
+ok "the agent is alive (same pid) after loads that failed" agent_alive
+ok "the broken module was loaded (and failed)" grep -q "cannot load the PKCS#11 module $T/admin-modules/broken.so" "$T/agent.log"
+diag "30 probes in ${secs} s loaded the module $(loads) times"
+ok "probes are cached: at most one load per 2 s (+1), not one per call" test "$(loads)" -le $(( secs / 2 + 1 ))
+ok "Unlock with a PIN: an error reply" unlock_error '"pin":"123456"'
+ok "the agent is alive (same pid)" agent_alive
+ok "the password still unlocks" sh -c "printf '%s\n' '$PW' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
+# A URI the token parser accepts but p11-kit cannot parse, an empty one.
+for uri in 'pkcs11:%zz;;=?&module-path' 'pkcs11:' 'pkcs11:?module-path=' "pkcs11:?module-path=$T/admin-modules"; do
+        set_token "$uri" >&2
+        unlock_error >/dev/null
+        unlock_error '"pin":"1"' >/dev/null
+done
+ok "odd URIs in the header: the agent is alive (same pid)" agent_alive
+finish
