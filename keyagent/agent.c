@@ -24,6 +24,7 @@
 #include "front-watch.h"
 #include "front.h"
 #include "home-ops.h"
+#include "home-paths.h"
 #include "log.h"
 #include "paths.h"
 #include "pkcs11.h"
@@ -269,7 +270,9 @@ static void *accept_thread(void *userdata) {
 }
 
 /* Start homefsd for every home with an image, so that while the agent runs no
- * home path is a bare directory. */
+ * home path is a bare directory; but not for a home whose paths fail the
+ * checks (a directory above it became writable by a user since create):
+ * its front would mount wherever that user points. */
 static void start_fronts(void) {
         struct home **homes;
         size_t n;
@@ -277,8 +280,12 @@ static void start_fronts(void) {
         if (registry_list(&homes, &n) < 0)
                 return;
         for (size_t i = 0; i < n; i++) {
+                struct agent_error e = {};
+
                 pthread_mutex_lock(&homes[i]->lock);
-                if (home_get_state(homes[i]) == HOME_INACTIVE)
+                if (home_paths_check(homes[i]->record, &e) < 0)
+                        log_error("not starting the front of %s: %s", homes[i]->user_name, e.message);
+                else if (home_get_state(homes[i]) == HOME_INACTIVE)
                         (void) front_ensure(homes[i]);
                 pthread_mutex_unlock(&homes[i]->lock);
         }

@@ -21,19 +21,25 @@ static void set_bad(char *bad, size_t bad_size, const char *path, size_t len) {
         snprintf(bad, bad_size, "%.*s", (int) len, path);
 }
 
-/* One component below dir_fd, refusing symlinks (magic links too). */
-static int open_component(int dir_fd, const char *name, int flags) {
+/* Type, owner and mode without a round trip to a FUSE daemon: a mount root
+ * on the way may be a daemon that does not answer (homefsd's own, after its
+ * loop ended, or a user's). */
+static int cached_statx(int fd, struct statx *stx) {
+        return statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_MODE | STATX_UID, stx);
+}
+
+int safe_path_openat(int dir_fd, const char *name, int flags) {
         struct open_how how = {
                 .flags = (uint64_t) (flags | O_NOFOLLOW | O_CLOEXEC),
                 .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
         };
         int fd = (int) syscall(SYS_openat2, dir_fd, name, &how, sizeof(how));
-        struct stat st;
+        struct statx stx;
 
         if (fd < 0)
                 return -errno;
         /* O_PATH|O_NOFOLLOW opens a symlink itself rather than failing. */
-        if ((flags & O_PATH) && (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode))) {
+        if ((flags & O_PATH) && (cached_statx(fd, &stx) < 0 || S_ISLNK(stx.stx_mode))) {
                 safe_close(fd);
                 return -ELOOP;
         }
@@ -41,15 +47,15 @@ static int open_component(int dir_fd, const char *name, int flags) {
 }
 
 int safe_path_dir_check(int fd) {
-        struct stat st;
+        struct statx stx;
 
-        if (fstat(fd, &st) < 0)
+        if (cached_statx(fd, &stx) < 0)
                 return -errno;
-        if (!S_ISDIR(st.st_mode))
+        if (!S_ISDIR(stx.stx_mode))
                 return -ENOTDIR;
-        if (st.st_uid != 0)
+        if (stx.stx_uid != 0)
                 return -EPERM;
-        if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+        if ((stx.stx_mode & (S_IWGRP | S_IWOTH)) && !(stx.stx_mode & S_ISVTX))
                 return -EPERM;
         return 0;
 }
@@ -92,7 +98,7 @@ int safe_path_open_parent(const char *path, const char **ret_name, char *bad, si
                 }
                 memcpy(name, start, n);
                 name[n] = 0;
-                next = open_component(fd, name, O_PATH);
+                next = safe_path_openat(fd, name, O_PATH);
                 if (next >= 0) {
                         safe_close(fd);
                         fd = next;
@@ -118,7 +124,7 @@ int safe_path_open(const char *path, int flags, char *bad, size_t bad_size) {
                 return dir_fd;
         if (strlen(name) > NAME_MAX)
                 return -ENAMETOOLONG;
-        fd = open_component(dir_fd, name, flags);
+        fd = safe_path_openat(dir_fd, name, flags);
         if (fd < 0)
                 set_bad(bad, bad_size, path, strlen(path));
         return fd;

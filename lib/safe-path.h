@@ -31,6 +31,10 @@ int safe_path_open_parent(const char *path, const char **ret_name, char *bad, si
  * added; a symlink there is -ELOOP too). */
 int safe_path_open(const char *path, int flags, char *bad, size_t bad_size);
 
+/* One component name below dir_fd, opened with flags (O_NOFOLLOW and
+ * O_CLOEXEC added); a symlink is -ELOOP, also with O_PATH. */
+int safe_path_openat(int dir_fd, const char *name, int flags);
+
 /* Is the directory fd refers to root's and unwritable by others (or
  * sticky)? 0, -EPERM, -ENOTDIR, or -errno of fstat. */
 int safe_path_dir_check(int fd);

@@ -96,4 +96,63 @@ for uri in 'pkcs11:%zz;;=?&module-path' 'pkcs11:' 'pkcs11:?module-path=' "pkcs11
         unlock_error '"pin":"1"' >/dev/null
 done
 ok "odd URIs in the header: the agent is alive (same pid)" agent_alive
+
+# --- 3. every directory above a home is root's alone -------------------------------
+# $T/shared is the user's (an ancestor two levels up, not the parent): the old
+# check looked at the parent only.
+install -d -m 0755 -o "$U" "$T/shared"
+install -d -m 0755 "$T/shared/homes" "$T/img3"
+# What the user would like root to mount over (think /etc/profile.d).
+install -d -m 0755 "$T/target"
+mounted_on_target() { awk -v t="$T/target" 'index($2, t) == 1' /proc/self/mounts | grep -q .; }
+new_user_name W hw
+out=$(printf '%s\n' "$PW" | "$CTL" create "$W" --home-dir="$T/shared/homes/$W" --image-path="$T/img3/$W.home" \
+        --disk-size=256M --luks-pbkdf-type=pbkdf2 --luks-pbkdf-force-iterations=1000 2>&1); rc=$?
+echo "$out" >&2
+ok "create under a user-writable ancestor is refused" test "$rc" -ne 0
+ok "the refusal names the directory at fault ($T/shared)" grep -q "directory $T/shared above the home directory" <<<"$out"
+ok "nothing was created" sh -c "test -z \"\$(ls -A '$T/img3')\" && ! test -e '$T/shared/homes/$W' && ! getent passwd '$W'"
+install -d -m 0755 "$T/real"
+ln -s "$T/real" "$T/linked"
+out=$(printf '%s\n' "$PW" | "$CTL" create "$W" --home-dir="$T/linked/$W" --image-path="$T/img3/$W.home" \
+        --disk-size=256M --luks-pbkdf-type=pbkdf2 --luks-pbkdf-force-iterations=1000 2>&1); rc=$?
+ok "create below a symlinked directory (root's) is refused, naming it" sh -c "test $rc -ne 0 && grep -q '$T/linked, on the way' <<'EOF2'
+$out
+EOF2"
+
+# A home made where all was well; then its grandparent is given to the user,
+# who swaps a symlink in for the parent while the agent is down.
+install -d -m 0755 "$T/later" "$T/later/homes"
+new_user_name X hx
+ok "create a home under root's directories" sh -c "printf '%s\n' '$PW' | '$CTL' create '$X' --home-dir='$T/later/homes/$X' \
+        --image-path='$T/img3/$X.home' --disk-size=256M --luks-pbkdf-type=pbkdf2 --luks-pbkdf-force-iterations=1000"
+ok "its front is up (locked)" wait_state "$X" locked
+stop_agent
+chown "$U" "$T/later"
+install -d -m 0000 "$T/target/$X"
+ok "the user swaps a symlink in for the home's parent" run_as "$U" sh -c "mv '$T/later/homes' '$T/later/old' && ln -s '$T/target' '$T/later/homes'"
+start_agent --pkcs11-module="$T/admin-modules/broken.so"
+AGENT_PID0=$AGENT_PID
+ok "at agent start: the front is not started, the directory named" \
+        wait_until 5 grep -q "not starting the front of $X: The directory $T/later above the image\|not starting the front of $X: The directory $T/later above the home directory" "$T/agent.log"
+ok "at agent start: nothing is mounted over the target" eval '! mounted_on_target'
+out=$(printf '%s\n' "$PW" | "$CTL" unlock "$X" 2>&1); rc=$?
+echo "$out" >&2
+ok "unlock is refused, naming $T/later" sh -c "test $rc -ne 0 && grep -q 'directory $T/later above' <<'EOF2'
+$out
+EOF2"
+ok "after unlock: nothing is mounted over the target" eval '! mounted_on_target'
+out=$(timeout 20 "$HOMEFSD" --no-agent "$X" 2>&1); rc=$?
+echo "$out" >&2
+ok "at homefsd start: refused (exit status $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+ok "homefsd names the directory at fault" grep -q "Refusing to mount on $T/later/homes/$X: the directory $T/later must belong to root" <<<"$out"
+ok "at homefsd start: nothing is mounted over the target" eval '! mounted_on_target'
+# Even with the grandparent root's again, the symlink itself is refused.
+chown root "$T/later"
+out=$(timeout 20 "$HOMEFSD" --no-agent "$X" 2>&1); rc=$?
+ok "homefsd refuses the symlinked parent, naming it" sh -c "test $rc -ne 0 -a $rc -ne 124 && grep -q '$T/later/homes is a symbolic link' <<'EOF2'
+$out
+EOF2"
+ok "nothing is mounted over the target" eval '! mounted_on_target'
+ok "the agent is alive (same pid)" agent_alive
 finish
