@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,7 +47,7 @@ int safe_path_openat(int dir_fd, const char *name, int flags) {
         return fd;
 }
 
-int safe_path_dir_check(int fd) {
+static int dir_check(int fd, bool allow_sticky) {
         struct statx stx;
 
         if (cached_statx(fd, &stx) < 0)
@@ -55,9 +56,13 @@ int safe_path_dir_check(int fd) {
                 return -ENOTDIR;
         if (stx.stx_uid != 0)
                 return -EPERM;
-        if ((stx.stx_mode & (S_IWGRP | S_IWOTH)) && !(stx.stx_mode & S_ISVTX))
+        if ((stx.stx_mode & (S_IWGRP | S_IWOTH)) && !(allow_sticky && (stx.stx_mode & S_ISVTX)))
                 return -EPERM;
         return 0;
+}
+
+int safe_path_dir_check(int fd) {
+        return dir_check(fd, false);
 }
 
 int safe_path_open_parent(const char *path, const char **ret_name, char *bad, size_t bad_size) {
@@ -78,7 +83,7 @@ int safe_path_open_parent(const char *path, const char **ret_name, char *bad, si
         fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        r = safe_path_dir_check(fd);
+        r = dir_check(fd, true);
         if (r < 0) {
                 set_bad(bad, bad_size, "/", 1);
                 return r;
@@ -102,13 +107,19 @@ int safe_path_open_parent(const char *path, const char **ret_name, char *bad, si
                 if (next >= 0) {
                         safe_close(fd);
                         fd = next;
-                        r = safe_path_dir_check(fd);
+                        r = dir_check(fd, true);
                 } else
                         r = next;
                 if (r < 0) {
                         set_bad(bad, bad_size, path, (size_t) (p - path));
                         return r;
                 }
+        }
+        /* The parent itself: nobody else may even add entries next to it. */
+        r = dir_check(fd, false);
+        if (r < 0) {
+                set_bad(bad, bad_size, path, (size_t) (last - 1 - path));
+                return r;
         }
         *ret_name = last;
         return TAKE_FD(fd);

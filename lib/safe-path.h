@@ -9,8 +9,10 @@
  * never following a symlink (openat2 with RESOLVE_NO_SYMLINKS), and every
  * directory on the way, "/" and the last one included, must be a directory
  * of root that nobody else can write. A root directory with the sticky bit
- * (/tmp) may be writable by others: there nobody but root can rename or
- * remove root's entries, and the next component must be root's in its turn.
+ * (/tmp) above the last directory may be writable by others: there nobody
+ * but root can rename or remove root's entries, and the next component must
+ * be root's in its turn. The last directory (the one holding the file) may
+ * not be writable by others even so.
  *
  * The path must be absolute, without "." or ".." components. On refusal
  * the directory (or symlink) that failed is copied into bad (may be NULL),
@@ -35,6 +37,6 @@ int safe_path_open(const char *path, int flags, char *bad, size_t bad_size);
  * O_CLOEXEC added); a symlink is -ELOOP, also with O_PATH. */
 int safe_path_openat(int dir_fd, const char *name, int flags);
 
-/* Is the directory fd refers to root's and unwritable by others (or
- * sticky)? 0, -EPERM, -ENOTDIR, or -errno of fstat. */
+/* Is the directory fd refers to root's and unwritable by others? 0,
+ * -EPERM, -ENOTDIR, or -errno. */
 int safe_path_dir_check(int fd);

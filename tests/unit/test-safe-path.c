@@ -83,6 +83,7 @@ static void as_root(void) {
         touch("sticky/child/file");
         mk("sticky/theirs", 0755, 65534);
         touch("sticky/theirs/file");
+        touch("sticky/file");
         mk("ok/deep", 0755, 0);
         mk("ok/deep/er", 0755, 0);
         touch("ok/deep/er/file");
@@ -103,6 +104,7 @@ static void as_root(void) {
         refused("ow/file", -EPERM, "ow", "an other-writable ancestor");
         refused("user/file", -EPERM, "user", "an ancestor of another user");
         refused("sticky/theirs/file", -EPERM, "sticky/theirs", "a user's directory below a sticky one");
+        refused("sticky/file", -EPERM, "sticky", "a sticky parent (others may add entries next to the file)");
         refused("link/file", -ELOOP, "link", "a symlinked ancestor");
         refused("ok/filelink", -ELOOP, "ok/filelink", "a symlink as the last component");
         refused("notdir/x", -ENOTDIR, "notdir", "a file as an ancestor");
