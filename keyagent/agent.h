@@ -21,6 +21,7 @@ struct agent_config {
         unsigned n_fido2_devices;
         char pkcs11_modules[AGENT_PKCS11_MODULES_MAX][PATH_MAX]; /* --pkcs11-module, besides p11-kit's proxy */
         unsigned n_pkcs11_modules;
+        char userdb_socket[PATH_MAX]; /* io.systemd.UserDatabase socket, "" for none */
 };
 
 extern struct agent_config agent_config;
