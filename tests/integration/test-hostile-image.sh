@@ -8,8 +8,9 @@
 #  2. a token whose module fails to load: an error reply, never a crash,
 #     and token probes do not load modules at the caller's pace;
 #  3. homes under a directory that a user can write (an ancestor, not the
-#     parent), a symlink swapped in: refused at create, at agent start and
-#     at homefsd start, naming the directory; nothing mounted elsewhere.
+#     parent), a symlink swapped in: refused at create, at agent start, at
+#     unlock, at update and at homefsd start, naming the directory; nothing
+#     mounted elsewhere.
 # The agent's pid is the same from start to end: it never crashed.
 . "$(dirname "$0")/lib.sh"
 need_privileges
@@ -142,6 +143,11 @@ ok "unlock is refused, naming $T/later" sh -c "test $rc -ne 0 && grep -q 'direct
 $out
 EOF2"
 ok "after unlock: nothing is mounted over the target" eval '! mounted_on_target'
+out=$("$CTL" update "$X" --real-name=Someone 2>&1); rc=$?
+echo "$out" >&2
+ok "update is refused, naming $T/later" sh -c "test $rc -ne 0 && grep -q 'directory $T/later above' <<'EOF2'
+$out
+EOF2"
 out=$(timeout 20 "$HOMEFSD" --no-agent "$X" 2>&1); rc=$?
 echo "$out" >&2
 ok "at homefsd start: refused (exit status $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
