@@ -6,7 +6,8 @@
  * with every kind of secret a caller may offer, on a fake device layer
  * (fake-device.c): the agent's real token code below it loads PKCS#11
  * modules (the configured one, this fuzzer itself, fails to load; p11-kit's
- * proxy loads), parses URIs, and looks for FIDO2 devices. Any header
+ * proxy loads), parses URIs, looks for FIDO2 devices, verifies an SSH
+ * signature against homefs-ssh-agent tokens. Any header
  * content must give an answer, never a crash. */
 #include <limits.h>
 #include <stdint.h>
@@ -18,6 +19,7 @@
 #include "log.h"
 #include "pkcs11.h"
 #include "record.h"
+#include "ssh-key.h"
 #include "token-parse.h"
 #include "unlock-methods.h"
 
@@ -26,8 +28,13 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* An SSH key offered with a signature that verifies for no token. */
+static struct ssh_pubkey ssh_key;
+static const uint8_t ssh_signature[] = "\0\0\0\x0bssh-ed25519\0\0\0\x40 not a signature, but 64 bytes long.........";
+
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
         static const char modules[1][PATH_MAX] = { "/proc/self/exe" };
+        const char *why = NULL;
 
         log_setup("fuzz-token", LOG_LEVEL_ERROR);
         /* A configured module that is no PKCS#11 module (this fuzzer, a PIE
@@ -35,11 +42,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
          * path; tokens reach it with module-path=/proc/self/exe (the seed
          * corpus/token/failed-load). */
         pkcs11_modules_init(modules, 1);
+        if (ssh_pubkey_parse_line("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIN5sgQYFxjeCxGu/GYeKQZ7V8JSk/uUoYCEdNISvZVgW fuzz",
+                                  &ssh_key, &why) < 0)
+                abort();
         return 0;
 }
 
 static void parsers(struct json_object *token) {
         struct fido2_token f;
+        struct ssh_agent_token st;
+        EVP_PKEY *pkey = NULL;
         const char *uri = NULL;
         void *blob = NULL;
         size_t blob_size = 0;
@@ -49,15 +61,20 @@ static void parsers(struct json_object *token) {
         fido2_token_clear(&f);
         if (pkcs11_token_parse(token, &uri, &blob, &blob_size) >= 0)
                 free(blob);
+        /* homefs-ssh-agent: the key as far as OpenSSL takes it */
+        if (ssh_agent_token_parse(token, &st) >= 0 && ssh_pubkey_to_evp(&st.key, &pkey) >= 0)
+                EVP_PKEY_free(pkey);
+        ssh_agent_token_clear(&st);
 }
 
 static void unlock_table(struct json_object *token) {
-        static const struct unlock_secrets secrets[] = {
+        const struct unlock_secrets secrets[] = {
                 {},
                 { .pin = "123456" },
                 { .password = "open sesame" },
                 { .password = "wrong" },
                 { .presence_told = true },
+                { .ssh_key = &ssh_key, .ssh_signature = ssh_signature, .ssh_signature_len = sizeof(ssh_signature) - 1 },
         };
         struct user_record record = { .user_name = (char *) "fuzz", .image_path = (char *) "/nonexistent/fuzz.home" };
         struct home h = { .user_name = (char *) "fuzz", .record = &record };
