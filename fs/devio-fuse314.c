@@ -69,8 +69,8 @@ static ssize_t dev_writev(int fd, struct iovec *iov, int count, void *userdata) 
         if (uring_reply(iov, count, &r))
                 return r;
         r = writev(fd, iov, count);
-        if (init && r >= 0)
-                uring_start();
+        if (init)
+                uring_start(r >= 0);
         return r;
 }
 

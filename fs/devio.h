@@ -32,8 +32,9 @@ void passthrough_patch_reply(struct iovec *iov, int count);
 /* uring-liburing.c */
 /* Sets up the rings and, if that worked, asks for FUSE_OVER_IO_URING. */
 void uring_patch_init(struct k_fuse_init_out *o);
-/* After the INIT reply reached the kernel: starts the queue threads. */
-void uring_start(void);
+/* After the INIT reply was written (ok: it reached the kernel): the queue
+ * threads register and serve, or end. */
+void uring_start(bool ok);
 /* A reply to a request that came through this thread's ring goes back as
  * COMMIT_AND_FETCH: returns true with *ret set if iov was one. */
 bool uring_reply(struct iovec *iov, int count, ssize_t *ret);

@@ -16,14 +16,17 @@
  * back; a failed REGISTER turns io_uring off for the connection, and
  * requests go on through /dev/fuse.
  *
- * Here: the rings and buffers are made before the INIT reply leaves (no
- * io_uring, no flag: the kernel would otherwise wait for queues that never
- * come); after it, one thread per queue, pinned to its CPU, registers
- * QUEUE_DEPTH entries and serves them. A request is laid out as libfuse
- * reads it from /dev/fuse (in header, first argument, payload) in the
- * headroom before the payload buffer, so only the two headers are copied,
- * and handed to fuse_session_process_buf. The handler's reply arrives in
- * devio-fuse314.c's writev on the same thread, which gives it to
+ * Here: when the INIT reply is about to leave, one thread per queue is
+ * started, pinned to its CPU, and makes its ring (single issuer, task work
+ * deferred to its own io_uring_enter: no interrupts) and its buffers there;
+ * only if every queue could, the reply asks for FUSE_OVER_IO_URING (else
+ * the kernel would wait for queues that never come). Once the reply has
+ * reached the kernel, each thread registers QUEUE_DEPTH entries and serves
+ * them. A request is laid out as libfuse reads it from /dev/fuse (in
+ * header, first argument, payload) in the headroom before the payload
+ * buffer, so only the two headers are copied, and handed to
+ * fuse_session_process_buf. The handler's reply arrives in devio-fuse314.c's
+ * writev on the same thread, which gives it to
  * uring_reply(): copied into the payload buffer and committed. */
 
 #include <errno.h>
@@ -51,7 +54,6 @@
 #define K_FUSE_MAX_PAGES (1U << 22)
 #define K_FUSE_DEFAULT_MAX_PAGES 32
 #define TAG_STOP UINT64_MAX
-#define TAG_REFUSE (UINT64_MAX - 1)
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 _Static_assert(sizeof(struct k_fuse_uring_cmd_req) <= 80, "command fits the SQE128 tail");
@@ -74,6 +76,7 @@ struct queue {
         uint64_t stop_buf;
         pthread_t thread;
         bool started;
+        int setup; /* 1 ready, negative errno: failed; under U.lock */
         struct entry entries[QUEUE_DEPTH];
         unsigned live;
 };
@@ -89,7 +92,14 @@ static struct {
         atomic_bool failed;
         atomic_bool requested; /* FUSE_OVER_IO_URING was in the INIT reply */
         atomic_uint_fast64_t requests;
-} U = { .dev_fd = -1 };
+        /* Setup handshake between the INIT reply and the queue threads. */
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        unsigned n_setup;
+        enum { GO_WAIT, GO_RUN, GO_ABORT } go;
+} U = { .dev_fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+static void *queue_thread(void *p);
 
 static __thread struct queue *this_queue;
 static __thread struct entry *this_entry;
@@ -154,11 +164,15 @@ static unsigned possible_cpus(void) {
 static int queue_setup(struct queue *q, unsigned qid) {
         int r;
 
-        q->qid = qid;
         q->stop_fd = eventfd(0, EFD_CLOEXEC);
         if (q->stop_fd < 0)
                 return -errno;
-        r = io_uring_queue_init(QUEUE_DEPTH + 2, &q->ring, IORING_SETUP_SQE128);
+        /* The thread that made the ring is its only user and waits for
+         * completions in io_uring_enter: deferred task work fits. */
+        r = io_uring_queue_init(QUEUE_DEPTH + 2, &q->ring,
+                                IORING_SETUP_SQE128 | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN);
+        if (r == -EINVAL) /* kernels before 6.1 */
+                r = io_uring_queue_init(QUEUE_DEPTH + 2, &q->ring, IORING_SETUP_SQE128);
         if (r < 0)
                 return r;
         q->ring_ok = true;
@@ -184,7 +198,7 @@ static void queues_free(void) {
                                 free(q->entries[j].payload - HEADROOM);
                 if (q->ring_ok)
                         io_uring_queue_exit(&q->ring);
-                if (q->stop_fd > 0)
+                if (q->stop_fd >= 0)
                         close(q->stop_fd);
         }
         free(U.queues);
@@ -206,13 +220,35 @@ void uring_patch_init(struct k_fuse_init_out *o) {
                 return;
         }
         U.queues = calloc(U.n_queues, sizeof(*U.queues));
-        if (!U.queues)
-                r = -ENOMEM;
+        if (!U.queues) {
+                uring_off("cannot set up the rings", ENOMEM);
+                return;
+        }
+        for (unsigned k = 0; k < U.n_queues; k++) {
+                struct queue *q = &U.queues[k];
+
+                q->qid = k;
+                q->stop_fd = -1;
+                r = pthread_create(&q->thread, NULL, queue_thread, q);
+                if (r != 0)
+                        break;
+                q->started = true;
+        }
+        /* Wait for every started thread to report its setup. */
+        pthread_mutex_lock(&U.lock);
+        for (unsigned k = 0; k < U.n_queues; k++)
+                while (U.queues[k].started && U.queues[k].setup == 0)
+                        pthread_cond_wait(&U.cond, &U.lock);
         for (unsigned k = 0; r == 0 && k < U.n_queues; k++)
-                r = queue_setup(&U.queues[k], k);
-        if (r < 0) {
-                queues_free();
-                uring_off("cannot set up the rings", -r);
+                if (U.queues[k].setup < 0)
+                        r = -U.queues[k].setup;
+        if (r != 0)
+                U.go = GO_ABORT;
+        pthread_cond_broadcast(&U.cond);
+        pthread_mutex_unlock(&U.lock);
+        if (r != 0) {
+                uring_stop();
+                uring_off("cannot set up the rings", r);
                 return;
         }
         o->flags |= K_FUSE_INIT_EXT;
@@ -361,6 +397,17 @@ static void *queue_thread(void *p) {
         /* An offline CPU: still register, requests from it never come. */
         (void) pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 
+        r = queue_setup(q, q->qid);
+        pthread_mutex_lock(&U.lock);
+        q->setup = r < 0 ? r : 1;
+        pthread_cond_broadcast(&U.cond);
+        while (U.go == GO_WAIT)
+                pthread_cond_wait(&U.cond, &U.lock);
+        run = U.go == GO_RUN;
+        pthread_mutex_unlock(&U.lock);
+        if (!run)
+                return NULL;
+
         for (unsigned k = 0; k < QUEUE_DEPTH; k++)
                 sqe_fuse_cmd(q, &q->entries[k], K_FUSE_IO_URING_CMD_REGISTER);
         sqe_stop_read(q);
@@ -410,53 +457,35 @@ static void *queue_thread(void *p) {
         return NULL;
 }
 
-/* Without every queue the kernel would hold requests back for good; a
- * REGISTER it must refuse (no buffers) turns io_uring off for the
- * connection, and requests go on through /dev/fuse. q's ring is unused. */
-static void refuse(struct queue *q) {
-        struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring);
-        struct io_uring_cqe *cqe;
-
-        if (!sqe)
-                return;
-        memset(sqe, 0, 128);
-        sqe->opcode = IORING_OP_URING_CMD;
-        sqe->fd = U.dev_fd;
-        sqe->cmd_op = K_FUSE_IO_URING_CMD_REGISTER;
-        sqe->user_data = TAG_REFUSE;
-        ((struct k_fuse_uring_cmd_req *) sqe->cmd)->qid = (uint16_t) q->qid;
-        if (io_uring_submit_and_wait(&q->ring, 1) >= 0 && io_uring_peek_cqe(&q->ring, &cqe) == 0)
-                io_uring_cqe_seen(&q->ring, cqe);
-}
-
-void uring_start(void) {
+/* ok: the INIT reply (asking for io_uring) reached the kernel. */
+void uring_start(bool ok) {
         if (!atomic_load(&U.requested))
                 return;
-        for (unsigned k = 0; k < U.n_queues; k++) {
-                struct queue *q = &U.queues[k];
-                int r = pthread_create(&q->thread, NULL, queue_thread, q);
-
-                if (r != 0) {
-                        uring_off("cannot start a queue thread", r);
-                        refuse(q);
-                        return;
-                }
-                q->started = true;
-        }
+        pthread_mutex_lock(&U.lock);
+        U.go = ok ? GO_RUN : GO_ABORT;
+        pthread_cond_broadcast(&U.cond);
+        pthread_mutex_unlock(&U.lock);
 }
 
 void uring_stop(void) {
+        pthread_mutex_lock(&U.lock);
+        if (U.go == GO_WAIT)
+                U.go = GO_ABORT;
+        pthread_cond_broadcast(&U.cond);
+        pthread_mutex_unlock(&U.lock);
         for (unsigned k = 0; U.queues && k < U.n_queues; k++) {
                 struct queue *q = &U.queues[k];
 
                 if (!q->started)
                         continue;
-                (void) eventfd_write(q->stop_fd, 1);
+                if (q->stop_fd >= 0)
+                        (void) eventfd_write(q->stop_fd, 1);
                 pthread_join(q->thread, NULL);
                 q->started = false;
         }
-        /* Closing the rings cancels their commands; the kernel may write to
-         * the buffers until then, so only now free them. */
+        /* The threads are gone: nothing writes to the buffers any more
+         * (the kernel fills them in the thread's own io_uring_enter or
+         * commit), and closing the rings cancels their commands. */
         queues_free();
 }
 
