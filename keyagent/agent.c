@@ -37,6 +37,7 @@ struct agent_config agent_config = {
         .activation = ACTIVATION_AUTO,
         .front_timeout_sec = 30,
         .idle_timeout_ms = 5 * 60 * 1000,
+        .fuse_io_uring = true,
 };
 
 uint64_t now_usec(void) {
@@ -63,6 +64,9 @@ static void help(void) {
                "     --fido2-device=PATH    Also look for FIDO2 security keys at PATH: a\n"
                "                            hidraw device, or unix:/SOCKET for CTAPHID over a\n"
                "                            Unix seqpacket socket (repeatable, up to 8)\n"
+               "     --no-fuse-io-uring     Leave the kernel's FUSE over io_uring switch (fuse\n"
+               "                            module parameter enable_uring) alone; by default\n"
+               "                            the agent turns it on for homefsd\n"
                "  -d --debug                Log debug messages\n\n"
                "Environment: HOMEFS_STATE_DIR (default /var/lib/homefs), HOMEFS_RUNTIME_DIR\n"
                "(default /run/homefs).\n",
@@ -93,7 +97,7 @@ static int parse_seconds(const char *s, unsigned long max, const char *name, uns
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_ACTIVATION, ARG_HOMEFSD, ARG_CRYPTDEV, ARG_SKEL, ARG_FRONT_TIMEOUT,
-               ARG_IDLE_TIMEOUT, ARG_FIDO2_DEVICE };
+               ARG_IDLE_TIMEOUT, ARG_FIDO2_DEVICE, ARG_NO_FUSE_IO_URING };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -104,6 +108,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "front-timeout", required_argument, NULL, ARG_FRONT_TIMEOUT },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
                 { "fido2-device", required_argument, NULL, ARG_FIDO2_DEVICE },
+                { "no-fuse-io-uring", no_argument, NULL, ARG_NO_FUSE_IO_URING },
                 { "debug", no_argument, NULL, 'd' },
                 {}
         };
@@ -154,6 +159,9 @@ static int parse_argv(int argc, char *argv[]) {
                         if (strncmp(optarg, "unix:", 5) == 0) /* keep the prefix: it names the transport */
                                 snprintf(agent_config.fido2_devices[agent_config.n_fido2_devices], PATH_MAX, "%s", optarg);
                         agent_config.n_fido2_devices++;
+                        break;
+                case ARG_NO_FUSE_IO_URING:
+                        agent_config.fuse_io_uring = false;
                         break;
                 case 'd':
                         log_set_max_level(LOG_LEVEL_DEBUG);
@@ -328,6 +336,8 @@ int main(int argc, char *argv[]) {
                 log_error("cannot start the accept thread");
                 return 1;
         }
+        if (agent_config.fuse_io_uring)
+                (void) fuse_uring_enable();
         start_fronts();
         (void) front_watch_start();
         log_info("ready (activation: %s, state %s, runtime %s)", activation_mode_to_string(agent_config.activation),

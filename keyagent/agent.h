@@ -18,8 +18,13 @@ struct agent_config {
         int idle_timeout_ms;      /* a client must send a whole message within this */
         char fido2_devices[AGENT_FIDO2_DEVICES_MAX][PATH_MAX]; /* --fido2-device, besides HID */
         unsigned n_fido2_devices;
+        bool fuse_io_uring;       /* turn on the kernel's FUSE over io_uring at start */
 };
 
 extern struct agent_config agent_config;
 
 uint64_t now_usec(void);
+
+/* fuse-uring.c: turns on the fuse module parameter enable_uring. Returns 1
+ * if it did, 0 if it was on, or a negative errno (logged). */
+int fuse_uring_enable(void);
