@@ -30,7 +30,6 @@
  * uring_reply(): copied into the payload buffer and committed. */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <liburing.h>
 #include <pthread.h>
 #include <sched.h>
@@ -76,7 +75,7 @@ struct queue {
         uint64_t stop_buf;
         pthread_t thread;
         bool started;
-        int setup; /* 1 ready, negative errno: failed; under U.lock */
+        int setup; /* 1 ready, negative errno: failed; under rings.lock */
         struct entry entries[QUEUE_DEPTH];
         unsigned live;
 };
@@ -87,7 +86,7 @@ static struct {
         int dev_fd;
         size_t payload_size;
         unsigned n_queues;
-        struct queue *queues; /* kept until exit: the kernel may write to the buffers until the rings are gone */
+        struct queue *queues; /* freed by uring_stop(), once the threads are gone */
         atomic_uint registered; /* queues whose REGISTERs all went through */
         atomic_bool failed;
         atomic_bool requested; /* FUSE_OVER_IO_URING was in the INIT reply */
@@ -95,9 +94,8 @@ static struct {
         /* Setup handshake between the INIT reply and the queue threads. */
         pthread_mutex_t lock;
         pthread_cond_t cond;
-        unsigned n_setup;
         enum { GO_WAIT, GO_RUN, GO_ABORT } go;
-} U = { .dev_fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+} rings = { .dev_fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
 static void *queue_thread(void *p);
 
@@ -105,7 +103,7 @@ static __thread struct queue *this_queue;
 static __thread struct entry *this_entry;
 
 static void uring_off(const char *why, int err) {
-        if (atomic_exchange(&U.failed, true))
+        if (atomic_exchange(&rings.failed, true))
                 return;
         if (err)
                 log_warning("FUSE over io_uring unavailable (%s: %s): serving requests through /dev/fuse.",
@@ -119,14 +117,14 @@ const char *uring_session_options(bool want) {
 }
 
 int uring_session(struct fuse_session *se, bool want) {
-        U.wanted = want;
-        U.se = se;
-        U.dev_fd = fuse_session_fd(se);
+        rings.wanted = want;
+        rings.se = se;
+        rings.dev_fd = fuse_session_fd(se);
         return want ? devio_session(se) : 0;
 }
 
 void uring_init(struct fuse_conn_info *conn) {
-        if (!U.wanted)
+        if (!rings.wanted)
                 return;
         if (!(devio_init_flags2() & K_FUSE_OVER_IO_URING_FLAGS2)) {
                 uring_off("the kernel does not offer it: fuse module parameter enable_uring is off", 0);
@@ -161,7 +159,7 @@ static unsigned possible_cpus(void) {
         return n;
 }
 
-static int queue_setup(struct queue *q, unsigned qid) {
+static int queue_setup(struct queue *q) {
         int r;
 
         q->stop_fd = eventfd(0, EFD_CLOEXEC);
@@ -178,20 +176,20 @@ static int queue_setup(struct queue *q, unsigned qid) {
         q->ring_ok = true;
         for (unsigned k = 0; k < QUEUE_DEPTH; k++) {
                 struct entry *e = &q->entries[k];
-                char *mem = aligned_alloc(4096, HEADROOM + U.payload_size);
+                char *mem = aligned_alloc(4096, HEADROOM + rings.payload_size);
 
                 if (!mem)
                         return -ENOMEM;
                 e->payload = mem + HEADROOM;
                 e->iov[0] = (struct iovec) { &e->hdr, sizeof(e->hdr) };
-                e->iov[1] = (struct iovec) { e->payload, U.payload_size };
+                e->iov[1] = (struct iovec) { e->payload, rings.payload_size };
         }
         return 0;
 }
 
 static void queues_free(void) {
-        for (unsigned k = 0; U.queues && k < U.n_queues; k++) {
-                struct queue *q = &U.queues[k];
+        for (unsigned k = 0; rings.queues && k < rings.n_queues; k++) {
+                struct queue *q = &rings.queues[k];
 
                 for (unsigned j = 0; j < QUEUE_DEPTH; j++)
                         if (q->entries[j].payload)
@@ -201,8 +199,8 @@ static void queues_free(void) {
                 if (q->stop_fd >= 0)
                         close(q->stop_fd);
         }
-        free(U.queues);
-        U.queues = NULL;
+        free(rings.queues);
+        rings.queues = NULL;
 }
 
 void uring_patch_init(struct k_fuse_init_out *o) {
@@ -210,22 +208,22 @@ void uring_patch_init(struct k_fuse_init_out *o) {
         size_t page = (size_t) sysconf(_SC_PAGESIZE);
         int r = 0;
 
-        if (!U.wanted || atomic_load(&U.failed) || !(devio_init_flags2() & K_FUSE_OVER_IO_URING_FLAGS2))
+        if (!rings.wanted || atomic_load(&rings.failed) || !(devio_init_flags2() & K_FUSE_OVER_IO_URING_FLAGS2))
                 return;
         /* What the kernel requires of a payload buffer (fuse_uring_create). */
-        U.payload_size = MAX(MAX((size_t) K_FUSE_MIN_READ_BUFFER, (size_t) o->max_write), pages * page);
-        U.n_queues = possible_cpus();
-        if (U.n_queues > MAX_QUEUES) {
+        rings.payload_size = MAX(MAX((size_t) K_FUSE_MIN_READ_BUFFER, (size_t) o->max_write), pages * page);
+        rings.n_queues = possible_cpus();
+        if (rings.n_queues > MAX_QUEUES) {
                 uring_off("too many CPUs", 0);
                 return;
         }
-        U.queues = calloc(U.n_queues, sizeof(*U.queues));
-        if (!U.queues) {
+        rings.queues = calloc(rings.n_queues, sizeof(*rings.queues));
+        if (!rings.queues) {
                 uring_off("cannot set up the rings", ENOMEM);
                 return;
         }
-        for (unsigned k = 0; k < U.n_queues; k++) {
-                struct queue *q = &U.queues[k];
+        for (unsigned k = 0; k < rings.n_queues; k++) {
+                struct queue *q = &rings.queues[k];
 
                 q->qid = k;
                 q->stop_fd = -1;
@@ -235,17 +233,17 @@ void uring_patch_init(struct k_fuse_init_out *o) {
                 q->started = true;
         }
         /* Wait for every started thread to report its setup. */
-        pthread_mutex_lock(&U.lock);
-        for (unsigned k = 0; k < U.n_queues; k++)
-                while (U.queues[k].started && U.queues[k].setup == 0)
-                        pthread_cond_wait(&U.cond, &U.lock);
-        for (unsigned k = 0; r == 0 && k < U.n_queues; k++)
-                if (U.queues[k].setup < 0)
-                        r = -U.queues[k].setup;
+        pthread_mutex_lock(&rings.lock);
+        for (unsigned k = 0; k < rings.n_queues; k++)
+                while (rings.queues[k].started && rings.queues[k].setup == 0)
+                        pthread_cond_wait(&rings.cond, &rings.lock);
+        for (unsigned k = 0; r == 0 && k < rings.n_queues; k++)
+                if (rings.queues[k].setup < 0)
+                        r = -rings.queues[k].setup;
         if (r != 0)
-                U.go = GO_ABORT;
-        pthread_cond_broadcast(&U.cond);
-        pthread_mutex_unlock(&U.lock);
+                rings.go = GO_ABORT;
+        pthread_cond_broadcast(&rings.cond);
+        pthread_mutex_unlock(&rings.lock);
         if (r != 0) {
                 uring_stop();
                 uring_off("cannot set up the rings", r);
@@ -253,7 +251,7 @@ void uring_patch_init(struct k_fuse_init_out *o) {
         }
         o->flags |= K_FUSE_INIT_EXT;
         o->flags2 |= K_FUSE_OVER_IO_URING_FLAGS2;
-        atomic_store(&U.requested, true);
+        atomic_store(&rings.requested, true);
 }
 
 static struct io_uring_sqe *sqe_get(struct queue *q) {
@@ -274,7 +272,7 @@ static void sqe_fuse_cmd(struct queue *q, struct entry *e, uint32_t op) {
                 return;
         memset(sqe, 0, 128);
         sqe->opcode = IORING_OP_URING_CMD;
-        sqe->fd = U.dev_fd;
+        sqe->fd = rings.dev_fd;
         sqe->cmd_op = op;
         sqe->user_data = (uint64_t) (uintptr_t) e;
         if (op == K_FUSE_IO_URING_CMD_REGISTER) {
@@ -307,7 +305,7 @@ bool uring_reply(struct iovec *iov, int count, ssize_t *ret) {
         if (oh.unique != e->unique)
                 return false;
         for (int k = 1; k < count; k++) {
-                if (iov[k].iov_len > U.payload_size - n) {
+                if (iov[k].iov_len > rings.payload_size - n) {
                         /* Larger than any reply the kernel can take: say so. */
                         log_error("Reply of %zu bytes does not fit the ring's payload buffer.", n + iov[k].iov_len);
                         oh.error = -EIO;
@@ -344,7 +342,7 @@ static void serve(struct queue *q, struct entry *e) {
         memcpy(&in, e->hdr.in_out, sizeof(in));
         e->unique = in.unique;
         e->committed = false;
-        if (payload > U.payload_size || in.len < sizeof(in) + payload ||
+        if (payload > rings.payload_size || in.len < sizeof(in) + payload ||
             in.len - sizeof(in) - payload > K_FUSE_URING_OP_IN_OUT_SZ) {
                 log_error("Malformed io_uring request (opcode %u, length %u, payload %u).", in.opcode, in.len, payload);
                 commit_error(q, e, EIO);
@@ -355,9 +353,9 @@ static void serve(struct queue *q, struct entry *e) {
         memcpy(start, &in, sizeof(in));
         memcpy(start + sizeof(in), e->hdr.op_in, op_size);
 
-        atomic_fetch_add_explicit(&U.requests, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&rings.requests, 1, memory_order_relaxed);
         this_entry = e;
-        fuse_session_process_buf(U.se, &(struct fuse_buf) { .size = in.len, .mem = start });
+        fuse_session_process_buf(rings.se, &(struct fuse_buf) { .size = in.len, .mem = start });
         this_entry = NULL;
         if (!e->committed) /* every request through a ring wants a reply */
                 commit_error(q, e, EIO);
@@ -397,14 +395,14 @@ static void *queue_thread(void *p) {
         /* An offline CPU: still register, requests from it never come. */
         (void) pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 
-        r = queue_setup(q, q->qid);
-        pthread_mutex_lock(&U.lock);
+        r = queue_setup(q);
+        pthread_mutex_lock(&rings.lock);
         q->setup = r < 0 ? r : 1;
-        pthread_cond_broadcast(&U.cond);
-        while (U.go == GO_WAIT)
-                pthread_cond_wait(&U.cond, &U.lock);
-        run = U.go == GO_RUN;
-        pthread_mutex_unlock(&U.lock);
+        pthread_cond_broadcast(&rings.cond);
+        while (rings.go == GO_WAIT)
+                pthread_cond_wait(&rings.cond, &rings.lock);
+        run = rings.go == GO_RUN;
+        pthread_mutex_unlock(&rings.lock);
         if (!run)
                 return NULL;
 
@@ -431,9 +429,9 @@ static void *queue_thread(void *p) {
                 run = completion(q, cqe);
                 io_uring_cqe_seen(&q->ring, cqe);
         }
-        if (run && !refused && atomic_fetch_add(&U.registered, 1) + 1 == U.n_queues)
+        if (run && !refused && atomic_fetch_add(&rings.registered, 1) + 1 == rings.n_queues)
                 log_info("Serving FUSE requests through io_uring: %u queues of %u entries, %zu KiB payload each.",
-                         U.n_queues, QUEUE_DEPTH, U.payload_size / 1024);
+                         rings.n_queues, QUEUE_DEPTH, rings.payload_size / 1024);
 
         while (run) {
                 unsigned head, seen = 0;
@@ -459,22 +457,22 @@ static void *queue_thread(void *p) {
 
 /* ok: the INIT reply (asking for io_uring) reached the kernel. */
 void uring_start(bool ok) {
-        if (!atomic_load(&U.requested))
+        if (!atomic_load(&rings.requested))
                 return;
-        pthread_mutex_lock(&U.lock);
-        U.go = ok ? GO_RUN : GO_ABORT;
-        pthread_cond_broadcast(&U.cond);
-        pthread_mutex_unlock(&U.lock);
+        pthread_mutex_lock(&rings.lock);
+        rings.go = ok ? GO_RUN : GO_ABORT;
+        pthread_cond_broadcast(&rings.cond);
+        pthread_mutex_unlock(&rings.lock);
 }
 
 void uring_stop(void) {
-        pthread_mutex_lock(&U.lock);
-        if (U.go == GO_WAIT)
-                U.go = GO_ABORT;
-        pthread_cond_broadcast(&U.cond);
-        pthread_mutex_unlock(&U.lock);
-        for (unsigned k = 0; U.queues && k < U.n_queues; k++) {
-                struct queue *q = &U.queues[k];
+        pthread_mutex_lock(&rings.lock);
+        if (rings.go == GO_WAIT)
+                rings.go = GO_ABORT;
+        pthread_cond_broadcast(&rings.cond);
+        pthread_mutex_unlock(&rings.lock);
+        for (unsigned k = 0; rings.queues && k < rings.n_queues; k++) {
+                struct queue *q = &rings.queues[k];
 
                 if (!q->started)
                         continue;
@@ -490,11 +488,11 @@ void uring_stop(void) {
 }
 
 enum transport uring_transport(void) {
-        if (U.n_queues > 0 && !atomic_load(&U.failed) && atomic_load(&U.registered) == U.n_queues)
+        if (rings.n_queues > 0 && !atomic_load(&rings.failed) && atomic_load(&rings.registered) == rings.n_queues)
                 return TRANSPORT_URING;
         return TRANSPORT_DEV;
 }
 
 uint64_t uring_requests(void) {
-        return atomic_load_explicit(&U.requests, memory_order_relaxed);
+        return atomic_load_explicit(&rings.requests, memory_order_relaxed);
 }
