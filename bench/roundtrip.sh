@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The FUSE round trip by transport, in one run: native ext4 (a directory on
-# the root filesystem), homefsd over the same ext4 taking requests through
-# /dev/fuse (--no-io-uring), and through FUSE over io_uring (--io-uring).
+# The FUSE round trip by transport, in one run: native ext4, homefsd over
+# the same ext4 taking requests through /dev/fuse (--no-io-uring), and
+# through FUSE over io_uring (--io-uring). The ext4 is on a loop device over
+# an image in /dev/shm: no disk, whose noise (other work on a shared
+# machine) would drown the round trip.
 # Cases (bench/roundtrip.c): null = statx(AT_STATX_FORCE_SYNC), which on
 # FUSE is one GETATTR round trip; null2 = the same from two threads pinned
 # to CPUs 0 and 1 (µs per op of the pair); create 10k empty files; stat of
@@ -17,13 +19,15 @@
 set -eu -o pipefail
 RUNS=${1:-5}
 B=${HOMEFS_BUILD_ROOT:-$(cd "$(dirname "$0")/.." && pwd)/build}
-HOMEFSD=$B/fs/homefsd
+HOMEFSD=${HOMEFSD:-$B/fs/homefsd}
 RT=$B/bench/homefs-roundtrip
 PARAM=/sys/module/fuse/parameters/enable_uring
 [ "$(id -u)" -eq 0 ] || { echo "roundtrip.sh: run as root" >&2; exit 1; }
 [ -w "$PARAM" ] || { echo "roundtrip.sh: $PARAM is missing: the kernel has no FUSE over io_uring" >&2; exit 1; }
 
 T=$(mktemp -d /var/tmp/homefs-rt.XXXXXX)
+IMG=$(mktemp /dev/shm/homefs-rt.XXXXXX)
+LOOP=
 OLD_PARAM=$(cat "$PARAM")
 declare -A PIDS=()
 stop() {        # stop CFG
@@ -35,17 +39,24 @@ stop() {        # stop CFG
 }
 cleanup() {
         for c in dev uring; do stop $c; mountpoint -q "$T/mnt-$c" 2>/dev/null && umount -l "$T/mnt-$c"; done
+        mountpoint -q "$T/ext4" 2>/dev/null && umount "$T/ext4"
+        [ -n "$LOOP" ] && losetup -d "$LOOP"
         echo "$OLD_PARAM" >"$PARAM"
-        rm -rf "$T"
+        rm -rf "$T" "$IMG"
 }
 trap cleanup EXIT
 echo Y >"$PARAM"
+truncate -s 1G "$IMG"
+mkfs.ext4 -q -F "$IMG"
+LOOP=$(losetup -f --show "$IMG")
+mkdir "$T/ext4"
+mount "$LOOP" "$T/ext4"
 
 start() {       # start CFG
         local c=$1 opt=--no-io-uring
         [ "$c" = uring ] && opt=--io-uring
-        mkdir -p "$T/back-$c" "$T/mnt-$c"
-        "$HOMEFSD" --attach-dir="$T/back-$c" --mountpoint="$T/mnt-$c" --stats-file="$T/$c.stats" $opt root \
+        mkdir -p "$T/ext4/back-$c" "$T/mnt-$c"
+        "$HOMEFSD" --attach-dir="$T/ext4/back-$c" --mountpoint="$T/mnt-$c" --stats-file="$T/$c.stats" $opt root \
                 2>>"$T/$c.log" &
         PIDS[$c]=$!
         for _ in $(seq 100); do
@@ -58,9 +69,9 @@ transport() {   # transport CFG: as homefsd's stats say
         kill -s SIGRTMIN+1 "${PIDS[$1]}"; sleep 0.2
         awk '$1 == "transport" { print $2 }' "$T/$1.stats"
 }
-dir_of() { [ "$1" = native ] && echo "$T/native" || echo "$T/mnt-$1"; }
+dir_of() { [ "$1" = native ] && echo "$T/ext4/native" || echo "$T/mnt-$1"; }
 
-mkdir -p "$T/native"
+mkdir -p "$T/ext4/native"
 start dev; start uring
 echo "# transports: dev=$(transport dev) uring=$(transport uring)"
 [ "$(transport uring)" = io_uring ] || { echo "roundtrip.sh: homefsd did not get io_uring; see $T/uring.log" >&2; cat "$T/uring.log" >&2; exit 1; }
