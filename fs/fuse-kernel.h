@@ -4,13 +4,15 @@
 /* The parts of the kernel's include/uapi/linux/fuse.h (protocol 7.42) that
  * Debian 12's headers and libfuse 3.14 predate: the INIT reply's flags2 and
  * max_stack_depth, the OPEN reply's backing id (passthrough), and the
- * FUSE-over-io_uring ring entries. Used by the libfuse 3.14 device I/O
- * (devio-fuse314.c, passthrough-fuse314.c, uring-liburing.c). */
+ * FUSE-over-io_uring ring entries, and FUSE_HANDLE_KILLPRIV_V2. Used by
+ * the libfuse 3.14 device I/O (devio-fuse314.c, passthrough-fuse314.c,
+ * uring-liburing.c). */
 
 #include <stddef.h>
 #include <stdint.h>
 
 #define K_FUSE_INIT 26
+#define K_FUSE_HANDLE_KILLPRIV_V2 (1U << 28)
 #define K_FUSE_INIT_EXT (1U << 30)
 #define K_FUSE_PASSTHROUGH_FLAGS2 (1U << (37 - 32))
 #define K_FUSE_OVER_IO_URING_FLAGS2 (1U << (41 - 32))

@@ -11,7 +11,9 @@
  *
  *  - INIT: FUSE_INIT_EXT, flags2 |= FUSE_PASSTHROUGH, max_stack_depth = 1
  *    (the backing ext4 is not stacked itself). Writeback cache stays off:
- *    the kernel refuses passthrough with it.
+ *    the kernel refuses passthrough with it. Also FUSE_HANDLE_KILLPRIV_V2
+ *    (killpriv.c), which 3.14 does not know either, with or without
+ *    passthrough.
  *  - OPEN and CREATE: FOPEN_PASSTHROUGH and the backing id. libfuse replies
  *    on the thread that runs the handler, so the handler hands the id over
  *    in a thread-local variable.
@@ -30,6 +32,8 @@
 static __thread int next_backing_id = -1;
 
 void passthrough_patch_init(struct k_fuse_init_out *o) {
+        /* Servers clear suid/sgid (killpriv.c): no GETXATTR per write. */
+        o->flags |= K_FUSE_HANDLE_KILLPRIV_V2;
         if (!passthrough_enabled())
                 return;
         o->flags |= K_FUSE_INIT_EXT;
@@ -56,12 +60,12 @@ void passthrough_patch_reply(struct iovec *iov, int count) {
 
 int passthrough_session(struct fuse_session *se, bool want) {
         passthrough_state_init(fuse_session_fd(se), want);
-        return want ? devio_session(se) : 0;
+        /* Also without passthrough, for KILLPRIV_V2 in INIT. */
+        return devio_session(se);
 }
 
 void passthrough_init(struct fuse_conn_info *conn) {
-        if (passthrough_enabled())
-                devio_expect_init();
+        devio_expect_init();
 }
 
 void passthrough_reply_with(struct fuse_file_info *fi, int id) {
