@@ -210,11 +210,7 @@ static struct json_object *method_unlock(struct call *c, int *r) {
                 *r = invalid_parameter(c, "tokenUserPresence", -EINVAL);
                 return NULL;
         }
-        WITH_HOME(c, h, *r, {
-                *r = home_unlock(h, &secrets, &already, &c->error);
-                if (*r >= 0 && !already)
-                        spool_run_after_unlock(h);
-        });
+        WITH_HOME(c, h, *r, *r = home_unlock(h, &secrets, &already, &c->error));
         if (*r < 0)
                 return NULL;
         reply = json_object_new_object();
@@ -260,6 +256,7 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
         struct json_object *reply;
         const char *password = NULL;
         bool already = false;
+        uint64_t generation = 0;
         struct home *h;
 
         *r = proto_get_string(c->params, "password", PASSWORD_MAX, &password);
@@ -281,7 +278,7 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
         if (h->removed)
                 *r = agent_error_set(&c->error, -ENOENT, AGENT_ERROR_NO_SUCH_HOME, "There is no home for %s.", h->user_name);
         else
-                *r = session_acquire(h, password, &already, &c->error);
+                *r = session_acquire(h, password, &already, &generation, &c->error);
         pthread_mutex_unlock(&h->lock);
         proto_wipe_string(c->params, "password");
         if (*r < 0) {
@@ -293,7 +290,7 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
         json_object_object_add(reply, "state", json_object_new_string("unlocked"));
         json_object_object_add(reply, "alreadyUnlocked", json_object_new_boolean(already));
         c->conn_taken = true;
-        session_hold(h, c->conn, reply);
+        session_hold(h, generation, c->conn, reply);
         clients_session_end(c->peer_uid);
         return NULL;
 }
@@ -417,7 +414,7 @@ static struct json_object *method_enqueue(struct call *c, int *r) {
                                      SPOOL_ARGS_MAX, SPOOL_JOB_MAX);
                 return NULL;
         }
-        WITH_HOME(c, h, *r, *r = spool_add(h->user_name, argv, &id));
+        WITH_HOME(c, h, *r, *r = spool_add(h->user_name, h->record->uid, argv, &id));
         if (*r == -EDQUOT)
                 agent_error_set(&c->error, *r, AGENT_ERROR_QUEUE_FULL,
                                 "The job queue of this home is full (%u jobs); see 'homefsctl queue'.", SPOOL_JOBS_MAX);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +17,17 @@ static char *const base_env[] = {
         "LC_ALL=C",
         NULL,
 };
+
+void spawn_reset_signals(void) {
+        struct sigaction dfl = { .sa_handler = SIG_DFL };
+        sigset_t none;
+
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        (void) sigaction(sig, &dfl, NULL); /* fails harmlessly for glibc's reserved ones */
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+}
 
 /* In the child: stdin from /dev/null; stdout to out_fd, or to stderr (the
  * agent's log) so that helpers never write to whatever the agent's stdout is. */
@@ -53,6 +65,7 @@ int spawn_run_capture(char *const argv[], char *buf, size_t size) {
                 return r;
         }
         if (pid == 0) {
+                spawn_reset_signals();
                 child_setup_stdio(pipefd[1]);
                 execve(argv[0], argv, base_env);
                 _exit(127);
@@ -107,6 +120,7 @@ int spawn_daemon(char *const argv[], char *const extra_env[]) {
                 return r;
         }
         if (pid == 0) {
+                spawn_reset_signals();
                 child_setup_stdio(-1);
                 setsid();
                 pid = fork();
