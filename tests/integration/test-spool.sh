@@ -64,6 +64,36 @@ ok "queue --clear" sh -c "'$CTL' queue --clear '$U' | grep -q 'Removed 32 queued
 ok "the queue is empty after --clear" test "$(queued)" -eq 0
 ok "--drop-if-locked only with run-when-unlocked" sh -c "'$CTL' list --drop-if-locked; [ \$? -eq 2 ]"
 
+# Strings users control reach root's terminal escaped, in every verb: a
+# job's argv, a process name (inspect's holders, lock's mappedBy).
+no_esc() { ! grep -q $'\x1b' "$1" && ! grep -q $'\a' "$1"; }
+ok "queue a job whose argv holds terminal escapes and a newline" \
+        as_u "$CTL" -q run-when-unlocked -- printf $'\e]0;owned\a\e[2Jline\nroot# '
+"$CTL" queue "$U" >"$T/queue.out"
+ok "queue prints no raw escape or bell" no_esc "$T/queue.out"
+ok "... but the escaped text, on one line" grep -qF '\e]0;owned\x07\e[2Jline\nroot# ' "$T/queue.out"
+ok "clear it" "$CTL" -q queue --clear "$U"
+ok "unlock" unlock_home "$U" "$PW"
+as_u /usr/bin/python3 - "$H" <<'PY' &
+import ctypes, mmap, os, sys, time
+os.chdir(sys.argv[1])
+f = open("mapped", "w+b"); f.write(b"x" * 4096); f.flush()
+m = mmap.mmap(f.fileno(), 4096)
+ctypes.CDLL(None).prctl(15, b"\x1b[2J\nevil", 0, 0, 0)  # PR_SET_NAME
+open("ready", "w").close()
+time.sleep(60)
+PY
+HOLDER=$!
+on_cleanup "kill $HOLDER"
+ok "a process named with escapes holds and maps a home file" wait_until 20 test -e "$H/ready"
+"$CTL" inspect "$U" >"$T/inspect.out"
+ok "inspect prints no raw escape" no_esc "$T/inspect.out"
+ok "... and shows the holder's name escaped" grep -qF '\e[2J\nevil' "$T/inspect.out"
+"$CTL" lock "$U" >"$T/lock.out"
+ok "lock prints no raw escape" no_esc "$T/lock.out"
+ok "... and names the mapping process escaped" grep -qF '\e[2J\nevil' "$T/lock.out"
+kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null
+
 # A PAM login session that unlocks the home (AcquireSession with the
 # password) runs the queue like any unlock. The session's connection is held
 # until the job has run, as a login holds it.
