@@ -207,21 +207,23 @@ static void *connection_thread(void *userdata) {
         struct proto_conn *conn = userdata;
         struct ucred cred;
         socklen_t len = sizeof(cred);
+        uid_t account;
         int r;
 
         if (getsockopt(conn->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
                 proto_conn_free(conn);
                 return NULL;
         }
-        r = clients_admit(cred.uid);
+        account = clients_account(conn->fd, &cred);
+        r = clients_admit(cred.uid, account);
         if (r < 0) {
-                log_warning("refusing a connection from uid %u: %s", (unsigned) cred.uid,
-                            r == -EUSERS ? "it has too many open already" : "too many clients");
+                log_warning("refusing a connection from uid %u (login uid %u): %s", (unsigned) cred.uid,
+                            (unsigned) account, r == -EUSERS ? "it has too many open already" : "too many clients");
                 proto_conn_free(conn);
                 return NULL;
         }
-        dispatch_connection(conn, cred.uid);
-        clients_release(cred.uid);
+        dispatch_connection(conn, cred.uid, account);
+        clients_release(cred.uid, account);
         return NULL;
 }
 

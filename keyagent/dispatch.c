@@ -24,6 +24,7 @@
 struct call {
         struct proto_conn *conn;
         uid_t peer_uid;
+        uid_t account; /* what the connection bounds count against (clients.h) */
         struct json_object *params;
         struct agent_error error;
         bool conn_taken; /* RegisterFront: the conn now belongs to a home */
@@ -268,7 +269,7 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
         }
         if ((*r = get_home(c, &h)) < 0)
                 return NULL;
-        if (clients_session_begin(c->peer_uid) < 0) {
+        if (clients_session_begin(c->peer_uid, c->account) < 0) {
                 home_unref(h);
                 *r = agent_error_set(&c->error, -EUSERS, AGENT_ERROR_HOME_BUSY,
                                      "You hold %u sessions already; log out of some first.", CLIENTS_SESSIONS_PER_UID_MAX);
@@ -282,7 +283,7 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
         pthread_mutex_unlock(&h->lock);
         proto_wipe_string(c->params, "password");
         if (*r < 0) {
-                clients_session_end(c->peer_uid);
+                clients_session_end(c->peer_uid, c->account);
                 home_unref(h);
                 return NULL;
         }
@@ -291,7 +292,7 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
         json_object_object_add(reply, "alreadyUnlocked", json_object_new_boolean(already));
         c->conn_taken = true;
         session_hold(h, generation, c->conn, reply);
-        clients_session_end(c->peer_uid);
+        clients_session_end(c->peer_uid, c->account);
         return NULL;
 }
 
@@ -621,10 +622,10 @@ static struct json_object *run_method(struct call *c, const char *method) {
         return proto_error_new("io.homefs.Agent.MethodNotFound", NULL);
 }
 
-void dispatch_connection(struct proto_conn *conn, uid_t peer_uid) {
+void dispatch_connection(struct proto_conn *conn, uid_t peer_uid, uid_t account) {
         for (;;) {
                 struct json_object *msg = NULL, *reply;
-                struct call c = { .conn = conn, .peer_uid = peer_uid };
+                struct call c = { .conn = conn, .peer_uid = peer_uid, .account = account };
                 const char *method;
                 int r;
 
