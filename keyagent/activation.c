@@ -11,6 +11,7 @@
 
 #include "activation.h"
 #include "cryptdev-launch.h"
+#include "dm-crypt.h"
 #include "log.h"
 #include "loop.h"
 #include "macro.h"
@@ -34,21 +35,13 @@ void activation_init(struct activation *a) {
 
 static int start_dm_crypt(struct activation *a, const char *image_path, const char *user_name,
                           const void *key, size_t key_size, bool discard) {
-        struct crypt_device *cd;
         int r;
 
         snprintf(a->dm_name, sizeof(a->dm_name), "homefs-%s", user_name);
-        r = crypt_init(&cd, image_path);
-        if (r < 0)
-                return log_error_errno(r, "cannot open %s: %m", image_path);
-        r = crypt_load(cd, CRYPT_LUKS2, NULL);
-        if (r >= 0)
-                r = crypt_activate_by_volume_key(cd, a->dm_name, key, key_size,
-                                                 discard ? CRYPT_ACTIVATE_ALLOW_DISCARDS : 0);
-        crypt_free(cd);
+        r = dm_crypt_activate(&dm_crypt_cryptsetup_ops, NULL, image_path, a->dm_name, key, key_size, discard);
         if (r < 0) {
                 a->dm_name[0] = 0;
-                return log_error_errno(r, "dm-crypt activation of %s failed: %m", image_path);
+                return r;
         }
         snprintf(a->device, sizeof(a->device), "/dev/mapper/%s", a->dm_name);
         a->mode = ACTIVATION_DM_CRYPT;
@@ -157,14 +150,11 @@ int activation_stop(struct activation *a) {
                 a->cryptdev_pid = 0;
         }
         if (a->dm_name[0]) {
-                struct crypt_device *cd = NULL;
-
-                k = crypt_init_by_name(&cd, a->dm_name);
-                if (k >= 0)
-                        k = crypt_deactivate(cd, a->dm_name);
-                crypt_free(cd);
+                /* Retried while held (the filesystem goes with its last
+                 * passthrough fd), then deferred; logged there. */
+                k = dm_crypt_deactivate(&dm_crypt_cryptsetup_ops, NULL, a->dm_name);
                 if (k < 0 && r == 0)
-                        r = log_warning_errno(k, "deactivating %s: %m", a->dm_name);
+                        r = k;
                 a->dm_name[0] = 0;
         }
         a->device[0] = 0;
