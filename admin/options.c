@@ -43,6 +43,7 @@ enum {
         ARG_LUKS_SECTOR_SIZE,
         ARG_SSH_AUTHORIZED_KEYS,
         ARG_LOCKED,
+        ARG_ALLOW_OVERCOMMIT,
 };
 
 static const struct option long_options[] = {
@@ -63,6 +64,7 @@ static const struct option long_options[] = {
         { "identity", required_argument, NULL, ARG_IDENTITY },
         { "export", no_argument, NULL, ARG_EXPORT },
         { "drop-if-locked", no_argument, NULL, ARG_DROP_IF_LOCKED },
+        { "allow-overcommit", no_argument, NULL, ARG_ALLOW_OVERCOMMIT },
         { "clear", no_argument, NULL, ARG_CLEAR },
         { "real-name", required_argument, NULL, 'c' },
         { "email-address", required_argument, NULL, ARG_EMAIL_ADDRESS },
@@ -290,6 +292,9 @@ static int parse_one(struct options *o, int c, bool *no_legend) {
                 return 0;
         case ARG_DROP_IF_LOCKED:
                 o->drop_if_locked = true;
+                return 0;
+        case ARG_ALLOW_OVERCOMMIT:
+                o->allow_overcommit = true;
                 return 0;
         case ARG_CLEAR:
                 o->clear = true;

@@ -65,6 +65,8 @@ static struct json_object *create_params(const struct options *o, const char *us
         json_object_object_add(params, "record", record);
         if (o->disk_size_percent > 0)
                 json_object_object_add(params, "diskSizePercent", json_object_new_int(o->disk_size_percent));
+        if (o->allow_overcommit)
+                json_object_object_add(params, "allowOvercommit", json_object_new_boolean(true));
         json_object_object_add(params, "password", json_object_new_string(password));
         return params;
 }
@@ -115,6 +117,7 @@ int verb_create(const struct options *o, int argc, char **argv) {
                 print_json(o, reply);
         else if (!o->quiet)
                 print_created(o, user, reply);
+        warn_overcommitted(reply);
         json_object_put(reply);
         r = credential_options_any(o) ? credential_options_enroll(conn, o, user, password) : EXIT_OK;
         if (r != EXIT_OK)

@@ -177,6 +177,8 @@ static void print_inspect(const char *user, struct json_object *reply) {
         else if (record)
                 print_size(record, "diskSize", "Disk size", "");
         print_size(reply, "imageAllocated", "Allocated", " on the host");
+        print_size(reply, "hostFree", "Host free", "");
+        print_size(reply, "hostUnpromised", "Host unpromised", " (free space no home may still claim)");
         print_size(reply, "fileSystemSize", "FS size", "");
         print_size(reply, "fileSystemUsed", "FS used", "");
         if (json_object_object_get_ex(reply, "activation", &v))

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "loop.h"
 #include "macro.h"
+#include "paths.h"
 
 #define GROW_WAIT_STEPS 500
 #define GROW_WAIT_STEP_USEC 10000
@@ -60,6 +61,8 @@ static int start_userspace(struct activation *a, const char *cryptdev_binary, co
         if ((size_t) snprintf(a->cryptdev_dir, sizeof(a->cryptdev_dir), "%s/cryptdev", runtime_dir) >= sizeof(a->cryptdev_dir))
                 return -ENAMETOOLONG;
         a->mode = ACTIVATION_USERSPACE;
+        if ((size_t) snprintf(volume, sizeof(volume), "%s" HOMEFS_HOST_FULL_SUFFIX, a->cryptdev_dir) < sizeof(volume))
+                (void) unlink(volume); /* left by an engine that was killed */
         r = cryptdev_start(cryptdev_binary, image_path, geo->data_offset, geo->data_size, geo->sector_size,
                            geo->iv_tweak, key, key_size, discard, a->cryptdev_dir, &a->cryptdev_pid);
         if (r < 0) {
@@ -133,9 +136,25 @@ int activation_grow(struct activation *a, uint64_t image_size) {
         return -ENODEV;
 }
 
+/* The engine's marker (lib/paths.h) for this activation. */
+static int host_full_path(const struct activation *a, char *buf, size_t size) {
+        if (!a->cryptdev_dir[0])
+                return -ENODEV;
+        return (size_t) snprintf(buf, size, "%s" HOMEFS_HOST_FULL_SUFFIX, a->cryptdev_dir) < size ? 0 : -ENAMETOOLONG;
+}
+
+bool activation_host_full(const struct activation *a) {
+        char path[PATH_MAX + 16];
+
+        return host_full_path(a, path, sizeof(path)) >= 0 && access(path, F_OK) == 0;
+}
+
 int activation_stop(struct activation *a) {
+        char marker[PATH_MAX + 16];
         int r = 0, k;
 
+        if (host_full_path(a, marker, sizeof(marker)) >= 0)
+                (void) unlink(marker);
         if (a->loop_fd >= 0) {
                 k = loop_detach(a->loop_fd);
                 if (k < 0)

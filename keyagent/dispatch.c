@@ -106,7 +106,8 @@ static struct json_object *method_create(struct call *c, int *r) {
         struct user_record *created = NULL;
         const char *password;
         unsigned long long percent = 0;
-        bool adopt = false;
+        struct create_options o = {};
+        bool overcommitted = false;
 
         if ((*r = require_root(c)) < 0)
                 return NULL;
@@ -120,16 +121,22 @@ static struct json_object *method_create(struct call *c, int *r) {
                 *r = invalid_parameter(c, "diskSizePercent", -EINVAL);
                 return NULL;
         }
-        if (proto_get_bool(c->params, "adoptImage", &adopt) == -EINVAL) {
+        if (proto_get_bool(c->params, "adoptImage", &o.adopt) == -EINVAL) {
                 *r = invalid_parameter(c, "adoptImage", -EINVAL);
                 return NULL;
         }
-        *r = home_create(record, password, (unsigned) percent, adopt, &created, &c->error);
+        if (proto_get_bool(c->params, "allowOvercommit", &o.allow_overcommit) == -EINVAL) {
+                *r = invalid_parameter(c, "allowOvercommit", -EINVAL);
+                return NULL;
+        }
+        o.disk_size_percent = (unsigned) percent;
+        *r = home_create(record, password, &o, &created, &overcommitted, &c->error);
         if (*r < 0)
                 return NULL;
         reply = json_object_new_object();
         json_object_object_add(reply, "record", user_record_to_json(created));
         json_object_object_add(reply, "diskSize", json_object_new_uint64(created->disk_size));
+        json_object_object_add(reply, "overcommitted", json_object_new_boolean(overcommitted));
         user_record_free(created);
         return reply;
 }
@@ -384,7 +391,7 @@ static int get_resize_size(struct call *c, uint64_t *ret) {
 static struct json_object *method_resize(struct call *c, int *r) {
         const char *password = NULL;
         uint64_t size = 0, reached = 0;
-        bool pending = false;
+        bool pending = false, allow_overcommit = false, overcommitted = false;
         struct json_object *reply;
         struct home *h;
 
@@ -392,12 +399,18 @@ static struct json_object *method_resize(struct call *c, int *r) {
                 return NULL;
         if (json_object_object_get_ex(c->params, "password", NULL) && (*r = get_password(c, "password", &password)) < 0)
                 return NULL;
-        WITH_HOME(c, h, *r, *r = home_resize(h, size, password, &reached, &pending, &c->error));
+        if (proto_get_bool(c->params, "allowOvercommit", &allow_overcommit) == -EINVAL) {
+                *r = invalid_parameter(c, "allowOvercommit", -EINVAL);
+                return NULL;
+        }
+        WITH_HOME(c, h, *r, *r = home_resize(h, size, password, allow_overcommit, &reached, &pending, &overcommitted,
+                                             &c->error));
         if (*r < 0)
                 return NULL;
         reply = json_object_new_object();
         json_object_object_add(reply, "diskSize", json_object_new_uint64(reached));
         json_object_object_add(reply, "fileSystemPending", json_object_new_boolean(pending));
+        json_object_object_add(reply, "overcommitted", json_object_new_boolean(overcommitted));
         return reply;
 }
 
