@@ -27,6 +27,7 @@ enum {
         ARG_EXPORT,
         ARG_DROP_IF_LOCKED,
         ARG_CLEAR,
+        ARG_ALLOW_OVERCOMMIT,
         /* create only, from here on */
         ARG_CREATE_FIRST,
         ARG_EMAIL_ADDRESS = ARG_CREATE_FIRST,
@@ -43,7 +44,6 @@ enum {
         ARG_LUKS_SECTOR_SIZE,
         ARG_SSH_AUTHORIZED_KEYS,
         ARG_LOCKED,
-        ARG_ALLOW_OVERCOMMIT,
 };
 
 static const struct option long_options[] = {

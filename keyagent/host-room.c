@@ -16,10 +16,13 @@
 
 /* The directory holding the image (the image itself may not exist yet). */
 static int image_dir(const char *image_path, char buf[static PATH_MAX]) {
+        char *d;
+
         if (strlen(image_path) >= PATH_MAX)
                 return -ENAMETOOLONG;
         strcpy(buf, image_path);
-        memmove(buf, dirname(buf), strlen(dirname(buf)) + 1);
+        d = dirname(buf); /* buf itself, or a static "." or "/" */
+        memmove(buf, d, strlen(d) + 1);
         return 0;
 }
 
