@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "log.h"
 #include "macro.h"
 #include "spawn.h"
@@ -77,12 +78,14 @@ static _Noreturn void child(const struct runner *r, const char *path, char **arg
 /* Relay the job's output line by line, then reap it. */
 static int relay_and_wait(const char *user, uint64_t id, int fd, pid_t pid) {
         FILE *f = fdopen(fd, "r");
-        char line[1024];
+        char line[1024], escaped[4 * sizeof(line)];
         int status;
 
+        /* The job's output is the user's: escaped before it reaches the
+         * log (and whichever terminal shows it). */
         while (f && fgets(line, sizeof(line), f)) {
                 line[strcspn(line, "\n")] = 0;
-                log_info("job %" PRIu64 " of %s: %s", id, user, line);
+                log_info("job %" PRIu64 " of %s: %s", id, user, escape_to(escaped, sizeof(escaped), line));
         }
         if (f)
                 fclose(f);
