@@ -15,13 +15,17 @@ static int copy_uuid(struct crypt_device *cd, char *buf, size_t size) {
         return (size_t) snprintf(buf, size, "%s", uuid) < size ? 0 : -ENAMETOOLONG;
 }
 
+/* The image's LUKS2 header, loaded (*ret freed by the caller either way). */
+static int load_image(const char *image_path, struct crypt_device **ret) {
+        int r = crypt_init(ret, image_path);
+
+        return r < 0 ? r : crypt_load(*ret, CRYPT_LUKS2, NULL);
+}
+
 static int cs_image_uuid(void *userdata, const char *image_path, char *buf, size_t size) {
         struct crypt_device *cd = NULL;
-        int r;
+        int r = load_image(image_path, &cd);
 
-        r = crypt_init(&cd, image_path);
-        if (r >= 0)
-                r = crypt_load(cd, CRYPT_LUKS2, NULL);
         if (r >= 0)
                 r = copy_uuid(cd, buf, size);
         crypt_free(cd);
@@ -44,11 +48,8 @@ static int cs_mapping_uuid(void *userdata, const char *name, char *buf, size_t s
 static int cs_activate(void *userdata, const char *image_path, const char *name, const void *key, size_t key_size,
                        bool discard) {
         struct crypt_device *cd = NULL;
-        int r;
+        int r = load_image(image_path, &cd);
 
-        r = crypt_init(&cd, image_path);
-        if (r >= 0)
-                r = crypt_load(cd, CRYPT_LUKS2, NULL);
         if (r >= 0)
                 r = crypt_activate_by_volume_key(cd, name, key, key_size, discard ? CRYPT_ACTIVATE_ALLOW_DISCARDS : 0);
         crypt_free(cd);
