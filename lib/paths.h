@@ -13,6 +13,9 @@
 #define HOMEFS_HOST_FULL_SUFFIX ".host-full"
 
 const char *homefs_state_dir(void);
+#define HOMEFS_RUNTIME_DIR_DEFAULT "/run/homefs"
+#define HOMEFS_STATE_DIR_DEFAULT "/var/lib/homefs"
+
 const char *homefs_runtime_dir(void);
 
 /* Writes "<runtime>/agent.sock" into buf; -ENAMETOOLONG if it does not fit a
