@@ -302,7 +302,14 @@ static void *connection_thread(void *userdata) {
                 free(c);
                 return NULL;
         }
-        account = clients_account(conn->fd, &cred);
+        r = clients_account(conn->fd, &cred, &account);
+        if (r < 0) {
+                log_warning("refusing a connection from uid %u: the connecting process exited before it was identified",
+                            (unsigned) cred.uid);
+                proto_conn_free(conn);
+                free(c);
+                return NULL;
+        }
         r = clients_admit(cred.uid, account);
         if (r < 0) {
                 log_warning("refusing a connection from uid %u (login uid %u): %s", (unsigned) cred.uid,

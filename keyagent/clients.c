@@ -70,28 +70,37 @@ static uid_t read_loginuid(pid_t pid) {
         return (uid_t) v;
 }
 
-uid_t clients_account(int fd, const struct ucred *cred) {
+int clients_account(int fd, const struct ucred *cred, uid_t *ret) {
         socklen_t len = sizeof(int);
+        bool alive = true;
         uid_t login;
         int pidfd = -1;
 
-        if (cred->uid == 0 || cred->pid <= 0)
-                return cred->uid;
+        *ret = cred->uid;
+        if (cred->uid == 0)
+                return 0;
+        if (cred->pid <= 0)
+                return -ESRCH;
         /* The peer's pidfd pins its identity: the pid is read through /proc,
          * and if the process is still alive after the read, the pid was not
-         * reused meanwhile. A peer gone by then counts by its uid (the
-         * connection is dead anyway). */
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0)
-                pidfd = -1;
+         * reused meanwhile. */
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0) {
+                if (errno != ENOPROTOOPT)
+                        return -ESRCH; /* the peer is gone already */
+                pidfd = -1; /* an old kernel: the race is accepted (below) */
+        }
         login = read_loginuid(cred->pid);
         if (pidfd >= 0) {
-                if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
-                        login = LOGINUID_UNSET;
+                alive = syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) >= 0;
                 close(pidfd);
         }
-        /* Without SO_PEERPIDFD (old kernels) the race is accepted: a reused
-         * pid could only move the connection to another account's budget. */
-        return login != LOGINUID_UNSET ? login : cred->uid;
+        if (!alive)
+                return -ESRCH;
+        /* Without SO_PEERPIDFD a reused pid could move the connection to
+         * another process's account; that is the whole of the race. */
+        if (login != LOGINUID_UNSET)
+                *ret = login;
+        return 0;
 }
 
 int clients_admit(uid_t uid, uid_t account) {

@@ -20,8 +20,11 @@
 #define CLIENTS_SESSIONS_PER_UID_MAX 256U /* login sessions held open per user */
 
 /* The account of the peer of socket fd (cred from SO_PEERCRED): the login
- * uid of its process where set, else cred->uid. */
-uid_t clients_account(int fd, const struct ucred *cred);
+ * uid of its process where set, else cred->uid. -ESRCH when the connecting
+ * process is gone before it could be identified: the connection is then
+ * refused, or a client could connect from short-lived processes, hand the
+ * sockets on, and be counted by uid again. */
+int clients_account(int fd, const struct ucred *cred, uid_t *ret);
 
 /* 0 if a connection from peer uid, counted against account, may be served
  * now (and is counted), -EUSERS when account has too many, -EMFILE when the
