@@ -66,6 +66,7 @@ cleanup() {
                 kill -KILL "$PID" 2>/dev/null
         fi
         mountpoint -q "$MNT" 2>/dev/null && umount -l "$MNT"
+        mountpoint -q "$T/native" 2>/dev/null && umount -l "$T/native"
         id "$U" >/dev/null 2>&1 && userdel "$U" 2>/dev/null
         rm -rf "$T"
         if [ -n "$URING_OLD" ]; then echo "$URING_OLD" >"$URING_PARAM"; fi
@@ -145,6 +146,32 @@ assert os.getxattr(p, "user.homefs") == b"value"
 assert "user.homefs" in os.listxattr(p)
 os.removexattr(p, "user.homefs")
 assert "user.homefs" not in os.listxattr(p)' "$M/f"
+# listxattr as native ext4 answers it: trusted.* names only to a caller with
+# CAP_SYS_ADMIN (not one that has it in a user namespace of its own),
+# security.* and user.* names to everyone. Compared with a native ext4 made here.
+mkdir "$T/native" && truncate -s 16M "$T/native.img" && mkfs.ext4 -q -F "$T/native.img" &&
+        mount -o loop "$T/native.img" "$T/native" && chmod 755 "$T/native"
+for f in "$T/native/xa" "$M/xa"; do
+        echo x >"$f" && chmod 644 "$f"
+        "$PY" -c 'import os, sys
+for n in ("trusted.homefs", "security.homefs", "user.homefs"): os.setxattr(sys.argv[1], n, b"secret")' "$f"
+done
+names() { "$PY" -c 'import os, sys; print(" ".join(sorted(os.listxattr(sys.argv[1]))))' "$1"; }
+sized() { "$PY" -c 'import ctypes, sys; print(ctypes.CDLL(None).listxattr(sys.argv[1].encode(), None, 0))' "$1"; }
+ok "native ext4 hides trusted.* from a user" test "$(as_nobody "$PY" -c 'import os, sys; print(" ".join(sorted(os.listxattr(sys.argv[1]))))' "$T/native/xa")" = "security.homefs user.homefs"
+ok "listxattr as a user on the front equals native ext4" \
+        test "$(as_nobody bash -c "$(declare -f names); PY=$PY; names '$M/xa'")" = "$(as_nobody bash -c "$(declare -f names); PY=$PY; names '$T/native/xa'")"
+ok "... and the size query counts the filtered list" \
+        test "$(as_nobody bash -c "$(declare -f sized); PY=$PY; sized '$M/xa'")" = "$(as_nobody bash -c "$(declare -f sized); PY=$PY; sized '$T/native/xa'")"
+ok "listxattr as root on the front equals native ext4 (trusted.* shown)" test "$(names "$M/xa")" = "$(names "$T/native/xa")"
+ok "... and holds trusted.homefs" sh -c "echo '$(names "$M/xa")' | grep -q trusted.homefs"
+if as_nobody unshare -Ur true 2>/dev/null; then
+        ok "CAP_SYS_ADMIN in a user namespace of one's own does not show trusted.* on the front" \
+                test "$(as_nobody unshare -Ur "$PY" -c 'import os, sys; print(" ".join(sorted(os.listxattr(sys.argv[1]))))' "$M/xa")" = "security.homefs user.homefs"
+else
+        diag "unprivileged user namespaces are off here; the namespace case is not reachable"
+fi
+umount "$T/native"
 fallocate -l 1M "$M/falloc"
 ok "fallocate" test "$(stat -c %s "$M/falloc")" = 1048576 -a "$(stat -c %b "$BACK/falloc")" -ge 2048
 ok "fallocate punch hole" fallocate -p -o 0 -l 65536 "$M/falloc"
