@@ -22,8 +22,13 @@ struct agent_config {
         char pkcs11_modules[AGENT_PKCS11_MODULES_MAX][PATH_MAX]; /* --pkcs11-module, besides p11-kit's proxy */
         unsigned n_pkcs11_modules;
         char userdb_socket[PATH_MAX]; /* io.systemd.UserDatabase socket, "" for none */
+        bool fuse_io_uring;       /* turn on the kernel's FUSE over io_uring at start */
 };
 
 extern struct agent_config agent_config;
 
 uint64_t now_usec(void);
+
+/* fuse-uring.c: turns on the fuse module parameter enable_uring. Returns 1
+ * if it did, 0 if it was on, or a negative errno (logged). */
+int fuse_uring_enable(void);

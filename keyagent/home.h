@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "activation.h"
 #include "proto.h"
@@ -40,6 +41,7 @@ struct home {
         unsigned n_sessions;           /* login sessions holding the home (session.c) */
         uint64_t pkcs11_probe_usec;    /* the last token probe (unlock-methods.c), 0 never */
         bool pkcs11_probe_present;     /* and what it found */
+        uint64_t lock_generation;      /* +1 at every lock: sessions from before end without effect */
 };
 
 /* The state as seen now (checks the front is still connected). Call with the

@@ -29,7 +29,8 @@ install -d -m 0755 "$T/admin-modules"
 install -m 0755 "$MARKER_SO" "$T/admin-modules/broken.so"
 start_agent --pkcs11-module="$T/admin-modules/broken.so"
 AGENT_PID0=$AGENT_PID
-agent_alive() { [ "$AGENT_PID" = "$AGENT_PID0" ] && kill -0 "$AGENT_PID"; }
+# lib.sh's agent_alive(), and the pid is still the one started here.
+same_agent() { [ "$AGENT_PID" = "$AGENT_PID0" ] && agent_alive; }
 
 new_user_name U hi
 PW=pw-$$
@@ -72,7 +73,7 @@ ok "the probes name what is needed (PasswordNeeded)" sh -c "$(declare -f unlock_
 ok "Unlock with a PIN: an error reply" sh -c "$(declare -f unlock_error call); CALL='$CALL' SOCK='$SOCK' U='$U' unlock_error '\"pin\":\"123456\"' | grep -q 'not one the administrator configured'"
 ok "the user's module was never loaded (no marker)" test ! -e "$LOADED"
 ok "the agent says why" grep -q "refusing the PKCS#11 module $T/attic/lib/evil.so: not configured" "$T/agent.log"
-ok "the agent is alive (same pid)" agent_alive
+ok "the agent is alive (same pid)" same_agent
 ok "the password still unlocks" sh -c "printf '%s\n' '$PW' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
 
 # --- 2. a token whose module fails to load ----------------------------------------
@@ -83,12 +84,12 @@ fails=0
 for i in $(seq 30); do unlock_error >/dev/null || fails=$((fails + 1)); done
 secs=$(( ($(date +%s%N) - t0) / 1000000000 + 1 ))
 ok "30 probes: each an error reply" test "$fails" -eq 0
-ok "the agent is alive (same pid) after loads that failed" agent_alive
+ok "the agent is alive (same pid) after loads that failed" same_agent
 ok "the broken module was loaded (and failed)" grep -q "cannot load the PKCS#11 module $T/admin-modules/broken.so" "$T/agent.log"
 diag "30 probes in ${secs} s loaded the module $(loads) times"
 ok "probes are cached: at most one load per 2 s (+1), not one per call" test "$(loads)" -le $(( secs / 2 + 1 ))
 ok "Unlock with a PIN: an error reply" unlock_error '"pin":"123456"'
-ok "the agent is alive (same pid)" agent_alive
+ok "the agent is alive (same pid)" same_agent
 ok "the password still unlocks" sh -c "printf '%s\n' '$PW' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
 # A URI the token parser accepts but p11-kit cannot parse, an empty one.
 for uri in 'pkcs11:%zz;;=?&module-path' 'pkcs11:' 'pkcs11:?module-path=' "pkcs11:?module-path=$T/admin-modules"; do
@@ -96,7 +97,7 @@ for uri in 'pkcs11:%zz;;=?&module-path' 'pkcs11:' 'pkcs11:?module-path=' "pkcs11
         unlock_error >/dev/null
         unlock_error '"pin":"1"' >/dev/null
 done
-ok "odd URIs in the header: the agent is alive (same pid)" agent_alive
+ok "odd URIs in the header: the agent is alive (same pid)" same_agent
 
 # --- 3. every directory above a home is root's alone -------------------------------
 # $T/shared is the user's (an ancestor two levels up, not the parent): the old
@@ -160,5 +161,5 @@ ok "homefsd refuses the symlinked parent, naming it" sh -c "test $rc -ne 0 -a $r
 $out
 EOF2"
 ok "nothing is mounted over the target" eval '! mounted_on_target'
-ok "the agent is alive (same pid)" agent_alive
+ok "the agent is alive (same pid)" same_agent
 finish
