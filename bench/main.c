@@ -16,7 +16,7 @@
 
 #include "bench.h"
 
-struct options opt = { .runs = 5, .out_dir = "bench-results" };
+struct options opt = { .runs = 3, .out_dir = "bench-results" };
 char work_dir[WORK_DIR_MAX];
 static char build_dir[PATH_MAX];
 static struct results results;
@@ -28,7 +28,7 @@ static void help(void) {
                "  -h --help          Show this help\n"
                "     --quick        Smoke test: small sizes, one run; fails unless every\n"
                "                    configuration ran every case\n"
-               "     --runs=N       Runs per case (default 5)\n"
+               "     --runs=N       Runs per case (default 3)\n"
                "     --out=DIR      Where results.md, results.csv, ratios.png go (default ./bench-results)\n"
                "     --build-dir=D  The homefs build directory (default: this binary's ../)\n"
                "     --jobs-dir=D   The fio job files (default: the source tree's bench/jobs)\n"
@@ -98,13 +98,18 @@ static void defaults(void) {
                 opt.runtime = 1;
                 opt.n_files = 1000;
                 opt.tree_files = 2000;
+                opt.git_files = 1000;
+                opt.sql_txns = 50;
         } else {
                 opt.file_size = 1ULL << 30;
                 opt.runtime = 5;
                 opt.n_files = 10000;
-                /* ~20,000; homefsd needs an fd per cached inode, and the
-                 * fd limit may be 20,000 (see README.md). */
-                opt.tree_files = 18000;
+                /* Issue 14's scale: a front that needs an fd per cached
+                 * inode fails here where the fd limit is 20,000. */
+                opt.tree_files = 100000;
+                /* A large repository that such a front still takes. */
+                opt.git_files = 15000;
+                opt.sql_txns = 500;
         }
 }
 
@@ -180,8 +185,10 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "homefs-bench: must run as root (loop devices, mounts, a user).\n");
                 return opt.quick ? 77 : EXIT_FAILURE;
         }
-        if (run_sh("command -v fio >/dev/null && command -v mkfs.ext4 >/dev/null && test -c /dev/fuse") != 0) {
-                fprintf(stderr, "homefs-bench: needs fio, mkfs.ext4 and /dev/fuse: apt-get install fio e2fsprogs fuse3\n");
+        if (run_sh("command -v fio >/dev/null && command -v mkfs.ext4 >/dev/null && command -v git >/dev/null && "
+                   "command -v sqlite3 >/dev/null && test -c /dev/fuse") != 0) {
+                fprintf(stderr, "homefs-bench: needs fio, mkfs.ext4, git, sqlite3 and /dev/fuse: "
+                        "apt-get install fio e2fsprogs git sqlite3 fuse3\n");
                 return opt.quick ? 77 : EXIT_FAILURE;
         }
         sigaction(SIGINT, &sa, NULL);
