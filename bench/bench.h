@@ -57,6 +57,8 @@ struct options {
         unsigned tree_files;  /* untar / rm -rf */
         unsigned git_files;   /* the generated repository */
         unsigned sql_txns;    /* SQLite transactions */
+        unsigned config_mask; /* --configs= (bits of enum config) */
+        uint64_t case_mask;   /* --cases= (bits of enum bench_case) */
 };
 
 extern struct options opt;
@@ -119,6 +121,9 @@ struct case_info {
 
 extern const struct case_info cases[_CASE_MAX];
 
+/* The case's bit in opt.case_mask, by id; -1 if unknown. */
+int case_by_id(const char *id);
+#define CASE_ON(k) ((opt.case_mask >> (k)) & 1)
 /* Prepares what every run of the cases needs (files, the tree tarball). */
 int cases_prepare(void);
 /* One run of a group of cases on a configuration: fills val[case]

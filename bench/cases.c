@@ -49,6 +49,13 @@ const struct case_info cases[_CASE_MAX] = {
         [CASE_LOCK] = { "lock", "lock", "ms", false, 1U << CFG_HOME, "<= 500 ms" },
 };
 
+int case_by_id(const char *id) {
+        for (int k = 0; k < _CASE_MAX; k++)
+                if (strcmp(cases[k].id, id) == 0)
+                        return k;
+        return -1;
+}
+
 struct footprint footprints[_CFG_MAX][_PROC_MAX];
 static bool prepared[_CFG_MAX];
 static char tarball[PATH_MAX], git_src[PATH_MAX], sql_script[PATH_MAX];
@@ -160,11 +167,11 @@ static int sql_make(void) {
 }
 
 int cases_prepare(void) {
-        int r = tree_make();
+        int r = CASE_ON(CASE_UNTAR) ? tree_make() : 0;
 
-        if (r >= 0)
+        if (r >= 0 && CASE_ON(CASE_GIT_CLONE))
                 r = git_make();
-        if (r >= 0)
+        if (r >= 0 && CASE_ON(CASE_SQLITE))
                 r = sql_make();
         return r;
 }
@@ -241,6 +248,8 @@ static void meta_cases(enum config c, double val[], double cpu[]) {
         for (size_t k = 0; k < sizeof(phases) / sizeof(phases[0]); k++) {
                 double c0 = config_cpu(&configs[c]);
 
+                if (!CASE_ON(phases[k].id))
+                        continue;
                 val[phases[k].id] = timed_meta(phases[k].fn, dfd);
                 cpu[phases[k].id] = config_cpu(&configs[c]) - c0;
         }
@@ -323,6 +332,8 @@ static void remove_tree(const char *dir) {
 static void tree_cases(enum config c, double val[], double cpu[]) {
         char dir[PATH_MAX + 8];
 
+        if (!CASE_ON(CASE_UNTAR))
+                return;
         snprintf(dir, sizeof(dir), "%s/tree", configs[c].dir);
         if (mkdir(dir, 0755) < 0)
                 return;
@@ -341,6 +352,8 @@ static void tree_cases(enum config c, double val[], double cpu[]) {
 static void git_cases(enum config c, double val[], double cpu[]) {
         char dir[PATH_MAX + 8];
 
+        if (!CASE_ON(CASE_GIT_CLONE))
+                return;
         snprintf(dir, sizeof(dir), "%s/clone", configs[c].dir);
         if (timed_sh(c, CASE_GIT_CLONE, val, cpu, "git clone -q --no-hardlinks '%s' '%s'", git_src, dir)) {
                 (void) run_sh("git -C '%s' status --porcelain >/dev/null", dir);
@@ -355,6 +368,8 @@ static void git_cases(enum config c, double val[], double cpu[]) {
 static void sqlite_case(enum config c, double val[], double cpu[]) {
         char db[PATH_MAX + 16];
 
+        if (!CASE_ON(CASE_SQLITE))
+                return;
         snprintf(db, sizeof(db), "%s/bench.db", configs[c].dir);
         (void) unlink_in(configs[c].dir, "bench.db");
         if (timed_sh(c, CASE_SQLITE, val, cpu, "sqlite3 '%s' <'%s' >/dev/null", db, sql_script))
@@ -366,6 +381,8 @@ static void fio_case(enum config c, enum bench_case k, const char *job, bool iop
                      double val[], double cpu[]) {
         double c0;
 
+        if (!CASE_ON(k))
+                return;
         if (cold)
                 (void) drop_caches();
         c0 = config_cpu(&configs[c]);
@@ -376,6 +393,8 @@ static void fio_case(enum config c, enum bench_case k, const char *job, bool iop
 static void latency_cases(double val[]) {
         double ms;
 
+        if (!CASE_ON(CASE_LOCK))
+                return;
         if (home_lock(&ms) == 0)
                 val[CASE_LOCK] = ms;
         if (home_unlock(&ms) == 0)
@@ -394,8 +413,8 @@ void cases_run(enum config c, double val[_CASE_MAX], double cpu[_CASE_MAX]) {
                 fio_case(c, CASE_RANDREAD, "randread", true, false, val, cpu);
                 fio_case(c, CASE_RANDWRITE, "randwrite", true, false, val, cpu);
                 sync(); /* not the random writes' dirty pages in the first fsync */
-                fio_case(c, CASE_FSYNC_WRITE, "randwrite-fsync", true, false, val, cpu);
                 (void) unlink_in(configs[c].dir, "seqw.dat");
+                fio_case(c, CASE_FSYNC_WRITE, "randwrite-fsync", true, false, val, cpu);
                 fio_case(c, CASE_SEQWRITE, "seqwrite", false, false, val, cpu);
                 (void) unlink_in(configs[c].dir, "seqw.dat");
                 sqlite_case(c, val, cpu);

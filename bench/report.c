@@ -76,7 +76,7 @@ static double speed(const struct results *r, enum bench_case k, enum config c) {
 
 /* A configuration that ran but got no result for a case it should have. */
 static bool failed(const struct results *r, enum bench_case k, enum config c) {
-        return configs[c].ready && (cases[k].configs & (1U << c)) && r->n[k][c] > 0 &&
+        return configs[c].ready && (cases[k].configs & (1U << c)) && CASE_ON(k) && r->n[k][c] > 0 &&
                summarize(r, k, c).n < r->n[k][c];
 }
 

@@ -17,6 +17,8 @@
 #include "bench.h"
 
 #define MAX_LOOPS 8
+/* Sparse; the quick run's are small so that mkfs is quick. */
+#define IMAGE_SIZE (opt.quick ? 1ULL << 30 : 8ULL << 30)
 
 struct config_state configs[_CFG_MAX] = {
         [CFG_NATIVE] = { .id = "native", .title = "native ext4" },
@@ -108,7 +110,7 @@ static int front_start(enum config c, bool passthrough) {
         snprintf(home, sizeof(home), "%s/home", back);
         snprintf(log, sizeof(log), "%s/%s.log", work_dir, s->id);
         snprintf(s->stats, sizeof(s->stats), "%s/%s.stats", work_dir, s->id);
-        r = ext4_loop(s->id, 8ULL << 30, back);
+        r = ext4_loop(s->id, IMAGE_SIZE, back);
         if (r < 0)
                 return r;
         if (mkdir(home, 0755) < 0 || mkdir(mnt, 0755) < 0)
@@ -125,7 +127,7 @@ static int native_start(void) {
         int r;
 
         path_of(mnt, "native");
-        r = ext4_loop("native", 8ULL << 30, mnt);
+        r = ext4_loop("native", IMAGE_SIZE, mnt);
         return r < 0 ? r : work_subdir(s, mnt);
 }
 
@@ -145,7 +147,7 @@ static int gocryptfs_start(void) {
         path_of(pass, "gocryptfs.pass");
         path_of(log, "gocryptfs.log");
         snprintf(cipher, sizeof(cipher), "%s/cipher", back);
-        r = ext4_loop("gocryptfs", 8ULL << 30, back);
+        r = ext4_loop("gocryptfs", IMAGE_SIZE, back);
         if (r < 0)
                 return r;
         /* A throwaway password for a throwaway file system. */
@@ -349,10 +351,19 @@ int setup_all(void) {
                 return -errno;
         chmod(work_dir, 0755);
         config_setup(CFG_NATIVE, native_start());
-        config_setup(CFG_PASSTHROUGH, front_start(CFG_PASSTHROUGH, true));
-        config_setup(CFG_NOPASSTHROUGH, front_start(CFG_NOPASSTHROUGH, false));
-        config_setup(CFG_GOCRYPTFS, gocryptfs_start());
-        config_setup(CFG_HOME, home_start());
+        if (opt.config_mask & 1U << CFG_PASSTHROUGH)
+                config_setup(CFG_PASSTHROUGH, front_start(CFG_PASSTHROUGH, true));
+        if (opt.config_mask & 1U << CFG_NOPASSTHROUGH)
+                config_setup(CFG_NOPASSTHROUGH, front_start(CFG_NOPASSTHROUGH, false));
+        if (opt.config_mask & 1U << CFG_GOCRYPTFS)
+                config_setup(CFG_GOCRYPTFS, gocryptfs_start());
+        if (opt.config_mask & 1U << CFG_HOME)
+                config_setup(CFG_HOME, home_start());
+        for (enum config c = 0; c < _CFG_MAX; c++)
+                if (!(opt.config_mask & 1U << c)) {
+                        snprintf(configs[c].skip, sizeof(configs[c].skip), "not asked for (--configs=)");
+                        configs[c].absent = true;
+                }
         return configs[CFG_NATIVE].ready ? 0 : -EIO;
 }
 
