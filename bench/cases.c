@@ -267,22 +267,14 @@ static long long status_kib(const char *status, const char *key) {
 static void footprint_sample(enum config c) {
         for (enum proc_kind k = 0; k < _PROC_MAX; k++) {
                 struct footprint *m = &footprints[c][k];
-                char path[64], status[4096];
+                char path[64], id[16], status[4096];
                 pid_t pid = config_pid(c, k);
                 long long fds = 0;
-                ssize_t n;
                 DIR *d;
-                int fd;
 
-                if (pid <= 0)
+                snprintf(id, sizeof(id), "%d", (int) pid);
+                if (pid <= 0 || proc_read(id, "status", status, sizeof(status)) <= 0)
                         continue;
-                snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
-                fd = open(path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0)
-                        continue;
-                n = read(fd, status, sizeof(status) - 1);
-                close(fd);
-                status[n > 0 ? n : 0] = 0;
                 snprintf(path, sizeof(path), "/proc/%d/fd", (int) pid);
                 d = opendir(path);
                 if (d) {

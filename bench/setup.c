@@ -168,30 +168,17 @@ static void home_find_pids(void) {
         if (!d)
                 return;
         while ((e = readdir(d)) && s->n_pids < MAX_PIDS) {
-                char path[300], comm[32] = "", env[8192];
+                char comm[32], env[8192];
                 ssize_t n;
-                int fd;
 
                 if (e->d_name[0] < '1' || e->d_name[0] > '9')
                         continue;
-                snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
-                fd = open(path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0)
+                if (proc_read(e->d_name, "comm", comm, sizeof(comm)) <= 0 ||
+                    (strncmp(comm, "homefsd", 7) != 0 && strncmp(comm, "homefs-cryptdev", 15) != 0))
                         continue;
-                n = read(fd, comm, sizeof(comm) - 1);
-                close(fd);
-                comm[n > 0 ? n : 0] = 0;
-                if (strncmp(comm, "homefsd", 7) != 0 && strncmp(comm, "homefs-cryptdev", 15) != 0)
-                        continue;
-                snprintf(path, sizeof(path), "/proc/%s/environ", e->d_name);
-                fd = open(path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0)
-                        continue;
-                n = read(fd, env, sizeof(env) - 1);
-                close(fd);
+                n = proc_read(e->d_name, "environ", env, sizeof(env));
                 if (n <= 0)
                         continue;
-                env[n] = 0;
                 for (ssize_t k = 0; k < n; k += (ssize_t) strlen(env + k) + 1)
                         if (strcmp(env + k, env_runtime) == 0) {
                                 s->pids[s->n_pids++] = (pid_t) atoi(e->d_name);
@@ -291,18 +278,12 @@ pid_t config_pid(enum config c, enum proc_kind k) {
         const struct config_state *s = &configs[c];
 
         for (size_t i = 0; i < s->n_pids; i++) {
-                char path[64], comm[32] = "";
+                char pid[16], comm[32];
                 bool engine;
-                ssize_t n;
-                int fd;
 
-                snprintf(path, sizeof(path), "/proc/%d/comm", (int) s->pids[i]);
-                fd = open(path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0)
+                snprintf(pid, sizeof(pid), "%d", (int) s->pids[i]);
+                if (proc_read(pid, "comm", comm, sizeof(comm)) <= 0)
                         continue;
-                n = read(fd, comm, sizeof(comm) - 1);
-                close(fd);
-                comm[n > 0 ? n : 0] = 0;
                 engine = strncmp(comm, "homefs-cryptdev", 15) == 0;
                 if (engine == (k == PROC_ENGINE))
                         return s->pids[i];
