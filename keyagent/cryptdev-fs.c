@@ -284,10 +284,12 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
         uint64_t seen = __atomic_load_n(&d->changes, __ATOMIC_ACQUIRE);
         uint64_t done = __atomic_load_n(&d->durable, __ATOMIC_ACQUIRE);
 
+        __atomic_add_fetch(&d->flushes, 1, __ATOMIC_RELAXED);
         if (seen == done) {
                 fuse_reply_err(req, 0);
                 return;
         }
+        __atomic_add_fetch(&d->syncs, 1, __ATOMIC_RELAXED);
         if (fdatasync(d->image_fd) < 0) {
                 int r = negative_errno();
 

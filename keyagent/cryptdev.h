@@ -57,6 +57,7 @@ struct cryptdev {
          * covered. Starts at 1 and 0: the first flush always syncs. */
         uint64_t changes;
         uint64_t durable;
+        uint64_t flushes, syncs;   /* FSYNC requests; fdatasync() calls */
 };
 
 /* The worker serving the current request: handlers run on its thread. */
