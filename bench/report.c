@@ -246,7 +246,7 @@ static int write_plot(const char *dir, const struct results *r) {
         fprintf(f, "set terminal pngcairo size 1200,600 noenhanced\nset output '%s'\n"
                 "set title 'homefs-bench: speed relative to native ext4 (1 = native, higher is better; times inverted)'\n"
                 "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8\n"
-                "set logscale y 2\nset yrange [0.01:4]\nset grid y\nset xtics rotate by -30\nset key outside right\n"
+                "set logscale y 2\nset yrange [0.01:8]\nset grid y\nset xtics rotate by -30\nset key outside right\n"
                 "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2\n"
                 "plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)\n",
                 png, (int) _CFG_MAX, dat);

@@ -77,10 +77,6 @@ static int start_userspace(struct activation *a, const char *cryptdev_binary, co
         r = loop_attach(volume, geo->sector_size, true, a->device, sizeof(a->device), &a->loop_fd);
         if (r < 0)
                 return log_error_errno(r, "attaching a loop device to %s failed: %m", volume);
-        /* Not fatal: requests are then split, a little slower. */
-        r = loop_set_max_io(a->device, CRYPTDEV_IO_MAX);
-        if (r < 0)
-                log_debug_errno(r, "Cannot limit %s to %d KiB requests: %m", a->device, CRYPTDEV_IO_MAX / 1024);
         return 0;
 }
 

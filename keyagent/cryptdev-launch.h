@@ -6,11 +6,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* The largest request homefs-cryptdev serves in one piece (its max_write and
- * the largest read the kernel sends it). The loop device above it is limited
- * to this, so that its requests are not split into a full and a small one. */
-#define CRYPTDEV_IO_MAX (1024 * 1024)
-
 /* Start homefs-cryptdev serving the decrypted data segment of image_path as
  * mountpoint_dir/volume, and wait (at most 10 s) until it serves.
  *

@@ -11,12 +11,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cryptdev-launch.h"
 #include "xts.h"
 
 /* max_write, and the largest read the kernel sends (max_pages follows
  * max_write): the size of each worker's I/O buffer. */
-#define IO_MAX CRYPTDEV_IO_MAX
+#define IO_MAX (1024 * 1024)
 
 struct options {
         const char *image;

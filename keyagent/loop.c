@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <linux/loop.h>
 #include <stdio.h>
 #include <string.h>
@@ -112,22 +111,5 @@ int loop_detach(int loop_fd) {
 int loop_set_capacity(int loop_fd) {
         if (ioctl(loop_fd, LOOP_SET_CAPACITY, 0) < 0)
                 return log_error_errno(errno, "LOOP_SET_CAPACITY failed: %m");
-        return 0;
-}
-
-int loop_set_max_io(const char *dev, uint32_t max_bytes) {
-        char path[96], value[16];
-        _cleanup_close_ int fd = -1;
-        int nr, n;
-
-        if (sscanf(dev, "/dev/loop%d", &nr) != 1 || nr < 0)
-                return -EINVAL;
-        snprintf(path, sizeof(path), "/sys/block/loop%d/queue/max_sectors_kb", nr);
-        n = snprintf(value, sizeof(value), "%" PRIu32 "\n", max_bytes / 1024);
-        fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        if (write(fd, value, (size_t) n) != n)
-                return negative_errno();
         return 0;
 }

@@ -26,7 +26,3 @@ int loop_detach(int loop_fd);
 
 /* Re-read the size of the backing file (after it grew). */
 int loop_set_capacity(int loop_fd);
-
-/* Limit the requests of the loop device dev ("/dev/loopN") to max_bytes
- * (its queue's max_sectors_kb). */
-int loop_set_max_io(const char *dev, uint32_t max_bytes);
