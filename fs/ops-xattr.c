@@ -58,6 +58,7 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size) 
 }
 
 void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+        stat_inc(STAT_LISTXATTR);
         char p[PROC_FD_PATH_MAX];
         _cleanup_free_ char *buf = NULL;
         ssize_t n;
@@ -74,6 +75,7 @@ void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
 }
 
 void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value, size_t size, int flags) {
+        stat_inc(STAT_SETXATTR);
         char p[PROC_FD_PATH_MAX];
 
         if (xattr_enter(req, ino, p) > 0)
@@ -83,6 +85,7 @@ void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *v
 }
 
 void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name) {
+        stat_inc(STAT_REMOVEXATTR);
         char p[PROC_FD_PATH_MAX];
 
         if (xattr_enter(req, ino, p) > 0)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* homefs-sshstub: sshd's ForceCommand for users homefs manages. SSH logs in
  * with keys and skips PAM's auth stack, so nothing has unlocked the home
- * yet: ask for the password on the terminal if there is one, take a session
+ * yet: unlock with a key in the forwarded ssh-agent if one is enrolled, else
+ * ask for the password on the terminal if there is one, take a session
  * reference, and become the user's real shell. See homefs-sshstub(8). */
 #include <errno.h>
 #include <fcntl.h>
@@ -74,11 +75,13 @@ static int run(const struct passwd *pw) {
 
         r = acquire(pw->pw_name, &session, &e);
         if (r == -ENOKEY && e.origin == AGENT_ERROR_REPLY) {
-                if (!isatty(STDIN_FILENO))
-                        return refuse_locked(pw->pw_name);
-                r = unlock_on_terminal(pw->pw_name);
-                if (r != 0)
-                        return r;
+                if (unlock_with_ssh_agent(pw->pw_name) < 0) {
+                        if (!isatty(STDIN_FILENO))
+                                return refuse_locked(pw->pw_name);
+                        r = unlock_on_terminal(pw->pw_name);
+                        if (r != 0)
+                                return r;
+                }
                 r = acquire(pw->pw_name, &session, &e);
         }
         if (r < 0) {

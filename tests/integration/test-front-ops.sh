@@ -31,6 +31,7 @@ ok() {          # ok DESCRIPTION COMMAND...
         fi
 }
 diag() { echo "# $*"; }
+says_enokey() { "$@" 2>&1 | grep -q "Required key not available"; }
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
 [ -c /dev/fuse ] || { echo "1..0 # SKIP /dev/fuse is missing"; exit 77; }
@@ -69,7 +70,7 @@ as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
 mkdir -m 0755 "$BACK"
 chown "$UID_U:$GID_U" "$BACK"
 
-"$HOMEFSD" --attach-dir="$BACK" --mountpoint="$MNT" $MODE "$U" 2>"$T/homefsd.log" &
+"$HOMEFSD" --attach-dir="$BACK" --mountpoint="$MNT" --stats-file="$T/stats" $MODE "$U" 2>"$T/homefsd.log" &
 PID=$!
 for _ in $(seq 100); do
         [ "$(findmnt -n -o FSTYPE --mountpoint "$MNT" 2>/dev/null)" = fuse.homefs ] && break
@@ -191,6 +192,32 @@ ok "user cannot give a file away" sh -c "! setpriv --reuid=$UID_U --regid=$GID_U
 ok "user cannot write root's file" sh -c "echo x >'$M/rootfile'; chmod 644 '$M/rootfile'; ! setpriv --reuid=$UID_U --regid=$GID_U --clear-groups -- sh -c 'echo y >>$M/rootfile' 2>/dev/null"
 ok "user can chmod and truncate their own file" as_user sh -c "chmod 600 '$M/ufile' && truncate -s 1 '$M/ufile' && test \"\$(stat -c '%a %s' '$M/ufile')\" = '600 1'"
 
+# ---- suid/sgid and capabilities cleared as on ext4 (FUSE_HANDLE_KILLPRIV_V2) ----
+as_user sh -c "echo data >'$M/sx'"
+mode_after() { # mode_after COMMAND...: chmod 6755 as the user, run, print the mode
+        as_user chmod 6755 "$M/sx" && "$@" && stat -c %a "$M/sx"
+}
+ok "a user's write clears suid and sgid" test "$(mode_after as_user sh -c "echo more >>'$M/sx'")" = 755
+ok "a user's truncate clears them" test "$(mode_after as_user truncate -s 2 "$M/sx")" = 755
+ok "a user's O_TRUNC open clears them" test "$(mode_after as_user sh -c "echo new >'$M/sx'")" = 755
+ok "chown clears them" test "$(mode_after chown "$UID_U:$GID_U" "$M/sx")" = 755
+ok "the backing file agrees" test "$(stat -c %a "$BACK/sx")" = 755
+ok "a sgid-only file without group exec keeps sgid on a write" test "$(as_user chmod 2745 "$M/sx" && as_user sh -c "echo x >>'$M/sx'" && stat -c %a "$M/sx")" = 2745
+set_cap() { "$PY" -c 'import os, struct, sys
+os.setxattr(sys.argv[1], "security.capability", struct.pack("<IIIII", 0x02000001, 1 << 10, 0, 0, 0))' "$M/sx"; }
+has_cap() { "$PY" -c 'import os, sys; os.getxattr(sys.argv[1], "security.capability")' "$BACK/sx" 2>/dev/null; }
+ok "security.capability can be set" sh -c "$(declare -f set_cap has_cap); PY=$PY M=$M BACK=$BACK; set_cap && has_cap"
+ok "a user's write removes security.capability" sh -c "$(declare -f has_cap); PY=$PY BACK=$BACK; chmod 666 '$M/sx'; setpriv --reuid=$UID_U --regid=$GID_U --clear-groups -- sh -c \"echo y >>'$M/sx'\" && ! has_cap"
+counter() { kill -RTMIN+1 "$PID"; sleep 0.3; awk -v k="$1" '$1 == k { print $2 }' "$T/stats"; }
+GX0=$(counter getxattr)
+as_user "$PY" -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o644)
+for i in range(200): os.pwrite(fd, b"x" * 4096, i * 4096)
+os.close(fd)' "$M/writes"
+GX1=$(counter getxattr)
+diag "GETXATTR requests for 200 writes: $((GX1 - GX0))"
+ok "write() costs no GETXATTR (at most the first write of an inode)" test $((GX1 - GX0)) -le 1
+
 # ---- a larger tree ----
 mkdir "$M/doc"
 t0=$(date +%s.%N)
@@ -202,6 +229,11 @@ ok "rm -r of the tree" rm -rf "$M/doc"
 
 # ---- Detach (SIGUSR1) ----
 echo "before detach" >"$M/keep"
+# A negative entry directly below the root, cached when the lock comes.
+stat "$M/appears" >/dev/null 2>&1
+# Two names of one file, both in the kernel's cache when the lock comes.
+echo linked >"$M/hl1" && ln "$M/hl1" "$M/hl2" && mkdir "$M/hld" && ln "$M/hl1" "$M/hld/hl3"
+cat "$M/hl1" "$M/hl2" "$M/hld/hl3" >/dev/null
 # The python helper holds fds across the Detach, then reports what happens.
 DETACH_OUT=$("$PY" - "$MNT" "$BACK" "$PID" "$T/homefsd.log" <<'EOF'
 import errno, os, signal, sys, time
@@ -278,6 +310,10 @@ ok "after Detach: stat of a cached file gives ENOKEY" has stat=ENOKEY
 ok "after Detach: stat of a cached dir gives ENOKEY" has statd=ENOKEY
 ok "after Detach: listing the root gives ENOKEY" has listroot=ENOKEY
 ok "after Detach: statfs works" has statfs=ok
+for n in hl1 hl2 hld/hl3; do
+        ok "after Detach: cached hard-link name $n: stat says ENOKEY at once" says_enokey stat "$M/$n"
+        ok "after Detach: cached hard-link name $n: open says ENOKEY at once" says_enokey cat "$M/$n"
+done
 ok "after Detach: homefsd holds no fd into the backing dir" has held=none
 ok "locked root: mode 0700, owned by the user" test "$(stat -c '%a %u %g %F' "$MNT")" = "700 $UID_U $GID_U directory"
 ok "locked root: ls says Required key not available" sh -c "ls '$MNT' 2>&1 | grep -q 'Required key not available'"
@@ -285,14 +321,17 @@ ok "locked root: cat says Required key not available" sh -c "cat '$MNT/keep' 2>&
 ok "locked root: nothing can be created" sh -c "! touch '$MNT/x' 2>/dev/null && ! mkdir '$MNT/y' 2>/dev/null && test ! -e '$BACK/x' -a ! -e '$BACK/y'"
 ok "locked root: not even by the user" sh -c "! setpriv --reuid=$UID_U --regid=$GID_U --clear-groups -- touch '$MNT/x' 2>/dev/null"
 ok "the backing dir was not written while locked" test ! -e "$BACK/new" -a ! -e "$BACK/newdir" -a "$(cat "$BACK/keep")" = "before detach"
+echo appeared >"$BACK/appears" # as if written by another mount of the home
 
 # ---- Attach again (SIGUSR2) ----
 kill -USR2 "$PID"
 for _ in $(seq 100); do [ "$(stat -c %a "$MNT")" = 755 ] && break; sleep 0.05; done
 ok "after Attach: files are back" test "$(cat "$M/keep")" = "before detach"
+ok "after Attach: a name negative before the lock is looked up again" test "$(cat "$M/appears" 2>&1)" = appeared
 ok "after Attach: writes work" sh -c "echo again >>'$M/keep' && test \"\$(cat '$BACK/keep')\" = \"\$(printf 'before detach\nagain')\""
 ok "after Attach: the tree is whole" test -d "$M/d" -a -p "$M/fifo" -a "$(readlink "$M/sl")" = some/where
 ok "after Attach: the user's files are theirs" test "$(stat -c %u "$M/ufile")" = "$UID_U"
+ok "after Attach: the hard links are one file again, not stale" sh -c "test \"\$(stat -c %i '$M/hl1')\" = \"\$(stat -c %i '$M/hld/hl3')\" && test \"\$(cat '$M/hl2')\" = linked"
 exec 8<"$M/keep"
 kill -USR1 "$PID"
 for _ in $(seq 100); do [ "$(stat -c %a "$MNT")" = 700 ] && break; sleep 0.05; done

@@ -5,6 +5,7 @@
 # as nobody), homefs-sshstub as ForceCommand; the password prompt on a real
 # terminal (tmux), the non-terminal cases (ssh host cmd, sftp).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/helpers/sshd.sh"
 need_privileges
 SSHD=/usr/sbin/sshd
 STUB=$B/sshstub/homefs-sshstub
@@ -42,35 +43,7 @@ ok "... and prints nothing, successfully, for a user homefs does not manage" \
         sh -c "test -z \"\$('$CTL' ssh-authorized-keys nosuchuser$$)\""
 
 # sshd: its own config with the dist snippet (paths and group of this run).
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-RD=$HOMEFS_RUNTIME_DIR
-sed -e "s|/usr/bin/homefsctl|/usr/bin/env HOMEFS_RUNTIME_DIR=$RD $CTL|" \
-    -e "s|ForceCommand /usr/libexec/homefs/homefs-sshstub|ForceCommand env HOMEFS_RUNTIME_DIR=$RD $STUB|" \
-    -e "s|Match Group homefs|Match Group $G|" \
-    "$HOMEFS_SOURCE_ROOT/dist/sshd_config.d/homefs.conf" >"$S/homefs.conf"
-cat >"$S/sshd_config" <<EOF2
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $S/host
-PidFile $S/sshd.pid
-UsePAM yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PubkeyAuthentication yes
-AuthorizedKeysFile none
-AllowUsers $U
-Subsystem sftp /usr/lib/openssh/sftp-server
-Include $S/homefs.conf
-EOF2
-mkdir -p /run/sshd
-"$SSHD" -D -e -f "$S/sshd_config" 2>>"$S/sshd.log" &
-SSHD_PID=$!
-on_cleanup "kill $SSHD_PID"
-port_open() { python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$PORT"; }
-wait_until 10 port_open || { echo "Bail out! sshd did not start:"; sed 's/^/# /' "$S/sshd.log"; exit 1; }
-
-SSH_OPTS=(-F /dev/null -p "$PORT" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-          -o LogLevel=ERROR -o ConnectTimeout=10)
+start_sshd "$S" "$U" "$G"
 sshc() { ssh "${SSH_OPTS[@]}" -i "$S/client" "$U@127.0.0.1" "$@"; }
 state_is() { test "$(home_state "$1")" = "$2"; }
 
@@ -157,7 +130,7 @@ file_keys() {
         printf 'pw-one\n' | "$CTL" unlock "$U" >/dev/null || return 1
         install -d -o "$U" -m 700 "$T/home/$U/.ssh" &&
                 install -o "$U" -m 600 "$S/other.pub" "$T/home/$U/.ssh/authorized_keys" || return 1
-        HOMEFS_RUNTIME_DIR=$RD setpriv --reuid=nobody --regid=nogroup --clear-groups "$CTL" ssh-authorized-keys "$U" >"$T/keys" &&
+        HOMEFS_RUNTIME_DIR=$HOMEFS_RUNTIME_DIR setpriv --reuid=nobody --regid=nogroup --clear-groups "$CTL" ssh-authorized-keys "$U" >"$T/keys" &&
                 grep -qF "$(cat "$S/other.pub")" "$T/keys" && grep -qF "$(cat "$S/client.pub")" "$T/keys"
 }
 ok "unlocked: ssh-authorized-keys adds the lines of ~/.ssh/authorized_keys" file_keys
