@@ -139,7 +139,7 @@ static void md_cpu(FILE *f, const struct results *r) {
                 fprintf(f, "| %s |", cases[k].title);
                 for (size_t i = 0; i < _CFG_MAX; i++) {
                         enum config c = order[i];
-                        if (c == CFG_NATIVE)
+                        if (c == CFG_NATIVE || !configs[c].ready)
                                 continue;
                         struct summary s = summarize(r, k, c);
                         char v[32];
@@ -212,6 +212,7 @@ static int write_csv(const char *path, const struct results *r) {
 /* ratios.dat: one row per case that has ratios, one column per config. */
 static int write_plot(const char *dir, const struct results *r) {
         char dat[PATH_MAX], gp[PATH_MAX], png[PATH_MAX];
+        int n_plotted = 0;
         FILE *f;
 
         snprintf(dat, sizeof(dat), "%s/ratios.dat", dir);
@@ -222,8 +223,10 @@ static int write_plot(const char *dir, const struct results *r) {
                 return -errno;
         fprintf(f, "case");
         for (size_t i = 0; i < _CFG_MAX; i++)
-                if (order[i] != CFG_NATIVE)
+                if (order[i] != CFG_NATIVE && configs[order[i]].ready) {
                         fprintf(f, " \"%s\"", configs[order[i]].title);
+                        n_plotted++;
+                }
         fprintf(f, "\n");
         for (enum bench_case k = 0; k < CASE_UNLOCK; k++) {
                 fprintf(f, "%s", cases[k].id);
@@ -231,7 +234,7 @@ static int write_plot(const char *dir, const struct results *r) {
                         enum config c = order[i];
                         double q = speed(r, k, c);
 
-                        if (c == CFG_NATIVE)
+                        if (c == CFG_NATIVE || !configs[c].ready)
                                 continue;
 
                         fprintf(f, isnan(q) ? " NaN" : " %.4f", q);
@@ -249,7 +252,7 @@ static int write_plot(const char *dir, const struct results *r) {
                 "set logscale y 2\nset yrange [0.01:8]\nset grid y\nset xtics rotate by -30\nset key outside right\n"
                 "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2\n"
                 "plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)\n",
-                png, (int) _CFG_MAX, dat);
+                png, 1 + n_plotted, dat);
         if (fclose(f) != 0)
                 return -errno;
         if (run_sh("command -v gnuplot >/dev/null") != 0) {
