@@ -25,6 +25,7 @@
 #include "log.h"
 #include "macro.h"
 #include "secret.h"
+#include "uring.h"
 
 static unsigned arg_debug;
 static unsigned arg_threads = 10;
@@ -32,6 +33,7 @@ static const char *arg_attach_dir;
 static const char *arg_mountpoint;
 static bool arg_no_agent;
 static bool arg_passthrough = true;
+static bool arg_io_uring = true;
 static const char *arg_stats_file;
 static const char *arg_user;
 
@@ -51,6 +53,9 @@ static void help(void) {
                "  -f --foreground       Accepted for compatibility; homefsd never forks\n"
                "     --threads=N        At most N worker threads (default 10)\n"
                "     --no-passthrough   Serve file data in homefsd, not by kernel passthrough\n"
+               "     --io-uring         Take requests through FUSE over io_uring where the\n"
+               "                        kernel offers it, else /dev/fuse (the default)\n"
+               "     --no-io-uring      Take requests through /dev/fuse only\n"
                "     --stats-file=PATH  Write request counters to PATH on SIGRTMIN+1 and at exit\n"
                "\n"
                "For tests and benchmarks only:\n"
@@ -64,7 +69,7 @@ static void help(void) {
 
 static int parse_args(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_THREADS, ARG_ATTACH_DIR, ARG_MOUNTPOINT, ARG_NO_AGENT,
-               ARG_NO_PASSTHROUGH, ARG_STATS_FILE };
+               ARG_NO_PASSTHROUGH, ARG_STATS_FILE, ARG_IO_URING, ARG_NO_IO_URING };
         static const struct option options[] = {
                 { "help",       no_argument,       NULL, 'h' },
                 { "version",    no_argument,       NULL, ARG_VERSION },
@@ -76,6 +81,8 @@ static int parse_args(int argc, char *argv[]) {
                 { "no-agent",   no_argument,       NULL, ARG_NO_AGENT },
                 { "no-passthrough", no_argument,   NULL, ARG_NO_PASSTHROUGH },
                 { "stats-file", required_argument, NULL, ARG_STATS_FILE },
+                { "io-uring",   no_argument,       NULL, ARG_IO_URING },
+                { "no-io-uring", no_argument,      NULL, ARG_NO_IO_URING },
                 {}
         };
         int c;
@@ -115,6 +122,12 @@ static int parse_args(int argc, char *argv[]) {
                         break;
                 case ARG_NO_PASSTHROUGH:
                         arg_passthrough = false;
+                        break;
+                case ARG_IO_URING:
+                        arg_io_uring = true;
+                        break;
+                case ARG_NO_IO_URING:
+                        arg_io_uring = false;
                         break;
                 case ARG_STATS_FILE:
                         arg_stats_file = optarg;
@@ -280,7 +293,8 @@ static struct fuse_session *session_new(void) {
                 return NULL;
         }
         snprintf(opts, sizeof(opts),
-                 "allow_other,default_permissions,nosuid,nodev,fsname=homefs:%s,subtype=homefs", arg_user);
+                 "allow_other,default_permissions,nosuid,nodev,fsname=homefs:%s,subtype=homefs%s", arg_user,
+                 uring_session_options(arg_io_uring));
         se = fuse_session_new(&args, &front_ops, sizeof(front_ops), NULL);
         fuse_opt_free_args(&args); /* the session may have copied them */
         return se;
@@ -336,7 +350,7 @@ static int run(void) {
                 fuse_session_destroy(se);
                 return log_error_errno(EIO, "Cannot mount on %s.", mountpoint);
         }
-        if (passthrough_session(se, arg_passthrough) < 0) {
+        if (passthrough_session(se, arg_passthrough) < 0 || uring_session(se, arg_io_uring) < 0) {
                 fuse_session_unmount(se);
                 fuse_session_destroy(se);
                 return -EIO;
@@ -356,6 +370,7 @@ static int run(void) {
 
         (void) front_detach();
         fuse_session_unmount(se);
+        uring_stop();
         fuse_session_destroy(se);
         inode_table_free();
         if (arg_stats_file)

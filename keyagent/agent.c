@@ -40,6 +40,7 @@ struct agent_config agent_config = {
         .front_timeout_sec = 30,
         .idle_timeout_ms = 5 * 60 * 1000,
         .userdb_socket = USERDB_SOCKET_DEFAULT,
+        .fuse_io_uring = true,
 };
 
 uint64_t now_usec(void) {
@@ -70,6 +71,9 @@ static void help(void) {
                "                            nss-systemd) at PATH (default %s;\n"
                "                            the file name is the service name); \"no\": don't.\n"
                "                            Off by default with a HOMEFS_RUNTIME_DIR of its own\n"
+               "     --no-fuse-io-uring     Leave the kernel's FUSE over io_uring switch (fuse\n"
+               "                            module parameter enable_uring) alone; by default\n"
+               "                            the agent turns it on for homefsd\n"
                "  -d --debug                Log debug messages\n\n"
                "Environment: HOMEFS_STATE_DIR (default /var/lib/homefs), HOMEFS_RUNTIME_DIR\n"
                "(default /run/homefs).\n",
@@ -100,7 +104,7 @@ static int parse_seconds(const char *s, unsigned long max, const char *name, uns
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_ACTIVATION, ARG_HOMEFSD, ARG_CRYPTDEV, ARG_SKEL, ARG_FRONT_TIMEOUT,
-               ARG_IDLE_TIMEOUT, ARG_FIDO2_DEVICE, ARG_USERDB_SOCKET };
+               ARG_IDLE_TIMEOUT, ARG_FIDO2_DEVICE, ARG_USERDB_SOCKET, ARG_NO_FUSE_IO_URING };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -112,6 +116,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
                 { "fido2-device", required_argument, NULL, ARG_FIDO2_DEVICE },
                 { "userdb-socket", required_argument, NULL, ARG_USERDB_SOCKET },
+                { "no-fuse-io-uring", no_argument, NULL, ARG_NO_FUSE_IO_URING },
                 { "debug", no_argument, NULL, 'd' },
                 {}
         };
@@ -170,6 +175,9 @@ static int parse_argv(int argc, char *argv[]) {
                                 agent_config.userdb_socket[0] = 0;
                         else if (copy_path(agent_config.userdb_socket, optarg, "userdb-socket") < 0)
                                 return -EINVAL;
+                        break;
+                case ARG_NO_FUSE_IO_URING:
+                        agent_config.fuse_io_uring = false;
                         break;
                 case 'd':
                         log_set_max_level(LOG_LEVEL_DEBUG);
@@ -271,21 +279,30 @@ static int listen_userdb_socket(void) {
         return listen_at(agent_config.userdb_socket);
 }
 
+/* account: what the connection bounds count it against (clients.h). */
+typedef void (*serve_fn)(struct proto_conn *conn, uid_t peer_uid, uid_t account);
+
 struct listener {
         int fd;
-        void (*serve)(struct proto_conn *conn, uid_t peer_uid);
+        serve_fn serve;
 };
 
 struct connection {
         struct proto_conn *conn;
-        void (*serve)(struct proto_conn *conn, uid_t peer_uid);
+        serve_fn serve;
 };
+
+/* userdb lookups carry no per-account state. */
+static void serve_userdb(struct proto_conn *conn, uid_t peer_uid, uid_t account) {
+        userdb_serve_connection(conn, peer_uid);
+}
 
 static void *connection_thread(void *userdata) {
         struct connection *c = userdata;
         struct proto_conn *conn = c->conn;
         struct ucred cred;
         socklen_t len = sizeof(cred);
+        uid_t account;
         int r;
 
         if (getsockopt(conn->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
@@ -293,16 +310,24 @@ static void *connection_thread(void *userdata) {
                 free(c);
                 return NULL;
         }
-        r = clients_admit(cred.uid);
+        r = clients_account(conn->fd, &cred, &account);
         if (r < 0) {
-                log_warning("refusing a connection from uid %u: %s", (unsigned) cred.uid,
-                            r == -EUSERS ? "it has too many open already" : "too many clients");
+                log_warning("refusing a connection from uid %u: the connecting process exited before it was identified",
+                            (unsigned) cred.uid);
                 proto_conn_free(conn);
                 free(c);
                 return NULL;
         }
-        c->serve(conn, cred.uid);
-        clients_release(cred.uid);
+        r = clients_admit(cred.uid, account);
+        if (r < 0) {
+                log_warning("refusing a connection from uid %u (login uid %u): %s", (unsigned) cred.uid,
+                            (unsigned) account, r == -EUSERS ? "it has too many open already" : "too many clients");
+                proto_conn_free(conn);
+                free(c);
+                return NULL;
+        }
+        c->serve(conn, cred.uid, account);
+        clients_release(cred.uid, account);
         free(c);
         return NULL;
 }
@@ -391,7 +416,7 @@ static void shutdown_homes(void) {
 
 int main(int argc, char *argv[]) {
         static struct listener agent = { .fd = -1, .serve = dispatch_connection };
-        static struct listener userdb = { .fd = -1, .serve = userdb_serve_connection };
+        static struct listener userdb = { .fd = -1, .serve = serve_userdb };
         char sock[108];
         sigset_t mask;
         int r, sig;
@@ -429,6 +454,8 @@ int main(int argc, char *argv[]) {
                 if (userdb.fd < 0 || start_listener(&userdb) < 0)
                         return 1;
         }
+        if (agent_config.fuse_io_uring)
+                (void) fuse_uring_enable();
         start_fronts();
         (void) front_watch_start();
         log_info("ready (activation: %s, state %s, runtime %s)", activation_mode_to_string(agent_config.activation),

@@ -19,8 +19,13 @@ struct agent_config {
         char fido2_devices[AGENT_FIDO2_DEVICES_MAX][PATH_MAX]; /* --fido2-device, besides HID */
         unsigned n_fido2_devices;
         char userdb_socket[PATH_MAX]; /* io.systemd.UserDatabase socket, "" for none */
+        bool fuse_io_uring;       /* turn on the kernel's FUSE over io_uring at start */
 };
 
 extern struct agent_config agent_config;
 
 uint64_t now_usec(void);
+
+/* fuse-uring.c: turns on the fuse module parameter enable_uring. Returns 1
+ * if it did, 0 if it was on, or a negative errno (logged). */
+int fuse_uring_enable(void);
