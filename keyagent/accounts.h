@@ -12,9 +12,6 @@
  * files properly. The shadow password is locked ("!"): homefs, not pam_unix,
  * checks credentials. */
 
-#define HOMEFS_UID_MIN 60001U
-#define HOMEFS_UID_MAX 60513U
-
 /* Pick a free uid in [HOMEFS_UID_MIN, HOMEFS_UID_MAX], searching from a
  * random place, that is neither a uid nor a gid in use. -EBUSY when the
  * range is exhausted. */

@@ -27,6 +27,21 @@ static int parse_option(struct pam_homefs *m, const char *arg) {
                         return PAM_SERVICE_ERR;
                 }
                 m->runtime_dir = v;
+        } else if (has_prefix(arg, "state_dir=", &v)) {
+                if (v[0] != '/') {
+                        pam_syslog(m->pamh, LOG_ERR, "state_dir= needs an absolute path: %s", v);
+                        return PAM_SERVICE_ERR;
+                }
+                m->state_dir = v;
+        } else if (has_prefix(arg, "timeout=", &v)) {
+                char *end;
+                unsigned long n = strtoul(v, &end, 10);
+
+                if (*end || n < 1 || n > 600) {
+                        pam_syslog(m->pamh, LOG_ERR, "timeout= must be 1..600 seconds: %s", v);
+                        return PAM_SERVICE_ERR;
+                }
+                m->timeout_sec = (unsigned) n;
         } else if (has_prefix(arg, "tries=", &v)) {
                 char *end;
                 unsigned long n = strtoul(v, &end, 10);
@@ -47,7 +62,8 @@ int pam_homefs_init(struct pam_homefs *m, pam_handle_t *pamh, int argc, const ch
         const char *user = NULL;
         int r;
 
-        *m = (struct pam_homefs) { .pamh = pamh, .tries = 1, .runtime_dir = PAM_HOMEFS_RUNTIME_DIR_DEFAULT };
+        *m = (struct pam_homefs) { .pamh = pamh, .tries = 1, .runtime_dir = PAM_HOMEFS_RUNTIME_DIR_DEFAULT,
+                                    .state_dir = PAM_HOMEFS_STATE_DIR_DEFAULT, .timeout_sec = PAM_HOMEFS_TIMEOUT_SEC_DEFAULT };
         for (int i = 0; i < argc; i++) {
                 r = parse_option(m, argv[i]);
                 if (r != PAM_SUCCESS)
@@ -58,9 +74,13 @@ int pam_homefs_init(struct pam_homefs *m, pam_handle_t *pamh, int argc, const ch
                 pam_syslog(pamh, LOG_ERR, "cannot get the user name: %s", pam_strerror(pamh, r));
                 return r == PAM_SUCCESS ? PAM_USER_UNKNOWN : r;
         }
+        m->user = user;
         /* Names homefs cannot manage are somebody else's business. */
         if (!user_name_is_valid(user))
                 return PAM_USER_UNKNOWN;
-        m->user = user;
+        if (!pam_homefs_is_ours(m)) {
+                pam_homefs_debug(m, "%s has no record in %s/records: not a homefs user", user, m->state_dir);
+                return PAM_USER_UNKNOWN;
+        }
         return PAM_SUCCESS;
 }

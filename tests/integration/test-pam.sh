@@ -30,7 +30,7 @@ exit 0
 SH
 chmod 755 "$T/hold"
 
-ARGS="runtime_dir=$HOMEFS_RUNTIME_DIR debug"
+ARGS="runtime_dir=$HOMEFS_RUNTIME_DIR state_dir=$HOMEFS_STATE_DIR debug"
 install_pam_service SVC main <<EOF2
 auth     [success=done user_unknown=ignore default=die] $MOD $ARGS
 auth     required pam_unix.so
