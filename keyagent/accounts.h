@@ -34,5 +34,16 @@ int accounts_add(struct user_record *r, bool may_pick_another_uid);
 int accounts_lock(void);
 void accounts_unlock(int fd);
 
+/* The shell the passwd entry of r names: the agent's --login-shell (the SSH
+ * stub, which then execs the record's shell), else the record's. */
+const char *accounts_passwd_shell(const struct user_record *r);
+
+/* Make the passwd entry of r say what the record says (real name, home
+ * directory, shell) with usermod, if it differs. why (may be NULL) is logged
+ * with what changed. 0 if nothing had to change, 1 if it was changed, or a
+ * negative errno (-ENOENT: no passwd entry). A uid or gid that differs is
+ * logged, never changed here: usermod -u would chown inside the home. */
+int accounts_sync(const struct user_record *r, const char *why);
+
 /* Remove the user and their group; missing entries are not an error. */
 int accounts_remove(const char *user_name);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "agent.h"
 #include "config.h"
 #include "clients.h"
@@ -37,6 +38,7 @@ struct agent_config agent_config = {
         .activation = ACTIVATION_AUTO,
         .front_timeout_sec = 30,
         .idle_timeout_ms = 5 * 60 * 1000,
+        .login_shell = HOMEFS_LIBEXECDIR "/homefs-sshstub",
 };
 
 uint64_t now_usec(void) {
@@ -63,10 +65,13 @@ static void help(void) {
                "     --fido2-device=PATH    Also look for FIDO2 security keys at PATH: a\n"
                "                            hidraw device, or unix:/SOCKET for CTAPHID over a\n"
                "                            Unix seqpacket socket (repeatable, up to 8)\n"
+               "     --login-shell=PATH     The shell in the passwd entries of homefs users\n"
+               "                            (default %s, which execs the\n"
+               "                            record's shell); 'record': the record's shell\n"
                "  -d --debug                Log debug messages\n\n"
                "Environment: HOMEFS_STATE_DIR (default /var/lib/homefs), HOMEFS_RUNTIME_DIR\n"
                "(default /run/homefs).\n",
-               HOMEFS_SBINDIR "/homefsd", HOMEFS_LIBEXECDIR "/homefs-cryptdev");
+               HOMEFS_SBINDIR "/homefsd", HOMEFS_LIBEXECDIR "/homefs-cryptdev", HOMEFS_LIBEXECDIR "/homefs-sshstub");
 }
 
 static int copy_path(char *dst, const char *src, const char *what) {
@@ -93,7 +98,7 @@ static int parse_seconds(const char *s, unsigned long max, const char *name, uns
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_ACTIVATION, ARG_HOMEFSD, ARG_CRYPTDEV, ARG_SKEL, ARG_FRONT_TIMEOUT,
-               ARG_IDLE_TIMEOUT, ARG_FIDO2_DEVICE };
+               ARG_IDLE_TIMEOUT, ARG_FIDO2_DEVICE, ARG_LOGIN_SHELL };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -104,6 +109,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "front-timeout", required_argument, NULL, ARG_FRONT_TIMEOUT },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
                 { "fido2-device", required_argument, NULL, ARG_FIDO2_DEVICE },
+                { "login-shell", required_argument, NULL, ARG_LOGIN_SHELL },
                 { "debug", no_argument, NULL, 'd' },
                 {}
         };
@@ -154,6 +160,15 @@ static int parse_argv(int argc, char *argv[]) {
                         if (strncmp(optarg, "unix:", 5) == 0) /* keep the prefix: it names the transport */
                                 snprintf(agent_config.fido2_devices[agent_config.n_fido2_devices], PATH_MAX, "%s", optarg);
                         agent_config.n_fido2_devices++;
+                        break;
+                case ARG_LOGIN_SHELL:
+                        if (streq(optarg, "record"))
+                                agent_config.login_shell[0] = 0;
+                        else if (copy_path(agent_config.login_shell, optarg, "login-shell") < 0 ||
+                                 strpbrk(optarg, ":\n")) {
+                                fprintf(stderr, "homefs-agent: --login-shell takes 'record' or a path without ':'\n");
+                                return -EINVAL;
+                        }
                         break;
                 case 'd':
                         log_set_max_level(LOG_LEVEL_DEBUG);
@@ -271,6 +286,27 @@ static void start_fronts(void) {
         registry_list_free(homes, n);
 }
 
+/* passwd/group follow the records: a difference (an edit by hand, a crash
+ * between usermod and the record's save) is repaired in favour of the record. */
+static void sync_accounts(void) {
+        struct home **homes;
+        size_t n;
+
+        if (registry_list(&homes, &n) < 0)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                int r;
+
+                pthread_mutex_lock(&homes[i]->lock);
+                r = accounts_sync(homes[i]->record, "repaired from the record");
+                if (r == -ENOENT)
+                        log_warning("%s has a record but no passwd entry; remove and re-create the home, "
+                                    "or add the user by hand", homes[i]->user_name);
+                pthread_mutex_unlock(&homes[i]->lock);
+        }
+        registry_list_free(homes, n);
+}
+
 /* On SIGTERM: lock every home and stop every front. */
 static void shutdown_homes(void) {
         struct home **homes;
@@ -321,6 +357,7 @@ int main(int argc, char *argv[]) {
         if (r < 0)
                 return 1;
         recover_at_start();
+        sync_accounts();
         listen_fd = listen_socket();
         if (listen_fd < 0)
                 return 1;

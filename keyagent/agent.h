@@ -18,6 +18,7 @@ struct agent_config {
         int idle_timeout_ms;      /* a client must send a whole message within this */
         char fido2_devices[AGENT_FIDO2_DEVICES_MAX][PATH_MAX]; /* --fido2-device, besides HID */
         unsigned n_fido2_devices;
+        char login_shell[PATH_MAX]; /* the passwd shell of homefs users; "" = the record's shell */
 };
 
 extern struct agent_config agent_config;

@@ -41,14 +41,21 @@ ok "ssh-authorized-keys works as nobody and prints the record's key" \
 ok "... and prints nothing, successfully, for a user homefs does not manage" \
         sh -c "test -z \"\$('$CTL' ssh-authorized-keys nosuchuser$$)\""
 
-# sshd: its own config with the dist snippet (paths and group of this run).
+# sshd: its own config, laid out as Debian's: the drop-ins included at the
+# top, ours (10-homefs.conf, paths and group of this run) and systemd's
+# 20-systemd-userdb.conf, whose AuthorizedKeysCommand must not win for homefs
+# users. internal-sftp, which the stub cannot exec, is the SFTP subsystem.
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 RD=$HOMEFS_RUNTIME_DIR
-sed -e "s|/usr/bin/homefsctl|/usr/bin/env HOMEFS_RUNTIME_DIR=$RD $CTL|" \
-    -e "s|ForceCommand /usr/libexec/homefs/homefs-sshstub|ForceCommand env HOMEFS_RUNTIME_DIR=$RD $STUB|" \
+mkdir -p "$S/sshd_config.d"
+sed -e "s|@bindir@/homefsctl|/usr/bin/env HOMEFS_RUNTIME_DIR=$RD $CTL|" \
+    -e "s|ForceCommand @libexecdir@/homefs-sshstub|ForceCommand $STUB|" \
     -e "s|Match Group homefs|Match Group $G|" \
-    "$HOMEFS_SOURCE_ROOT/dist/sshd_config.d/homefs.conf" >"$S/homefs.conf"
+    "$HOMEFS_SOURCE_ROOT/dist/sshd_config.d/10-homefs.conf.in" >"$S/sshd_config.d/10-homefs.conf"
+printf 'AuthorizedKeysCommand /usr/bin/userdbctl ssh-authorized-keys %%u\nAuthorizedKeysCommandUser root\n' \
+        >"$S/sshd_config.d/20-systemd-userdb.conf"
 cat >"$S/sshd_config" <<EOF2
+Include $S/sshd_config.d/*.conf
 Port $PORT
 ListenAddress 127.0.0.1
 HostKey $S/host
@@ -57,11 +64,11 @@ UsePAM yes
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 PubkeyAuthentication yes
-AuthorizedKeysFile none
 AllowUsers $U
-Subsystem sftp /usr/lib/openssh/sftp-server
-Include $S/homefs.conf
+Subsystem sftp internal-sftp
 EOF2
+ok "the passwd shell of the homefs user is the stub (--login-shell)" \
+        test "$(getent passwd "$U" | cut -d: -f7)" = "$LOGIN_SHELL"
 mkdir -p /run/sshd
 "$SSHD" -D -e -f "$S/sshd_config" 2>>"$S/sshd.log" &
 SSHD_PID=$!
@@ -83,7 +90,8 @@ locked_no_tty() {
         echo pw-one | sshc 'echo should-not-run' >"$T/out" 2>"$T/err" || rc=$?
         test "$rc" = 75 && grep -q "is locked; log in interactively with 'ssh -t'" "$T/err" && ! grep -q should-not-run "$T/out"
 }
-ok "locked home, ssh host cmd without a terminal: exit 75 and the reason on stderr (the record's key works)" locked_no_tty
+ok "locked home, ssh host cmd without a terminal: exit 75 and the reason on stderr (the record's key works, over userdb's command)" locked_no_tty
+ok "... and no shell's startup file was read in the locked home" sh -c "! grep -q 'bashrc\|profile' '$T/err'" 
 ok "... and the home stays locked" state_is "$U" locked
 sftp_fails() {
         local opts=("${SSH_OPTS[@]}")
@@ -93,6 +101,7 @@ sftp_fails() {
 }
 ok "locked home, sftp fails with the reason (in the SFTP protocol: sshd drops a subsystem's stderr)" sftp_fails
 ok "... and the home stays locked" state_is "$U" locked
+ok "sshd did not look for authorized_keys files in the locked home" sh -c "! grep -i 'authorized keys\|authorized_keys' '$S/sshd.log'" 
 
 # Interactive: ssh -t on a tmux terminal. The pane ends with SSH-EXIT=<status>.
 TM="homefs-ssh-$$"
@@ -152,9 +161,27 @@ cat_note() {
 }
 ok "unlocked home: ssh host 'cat ~/note' prints the file, no prompt" cat_note
 ok "... and asked for nothing" sh -c "! grep -qi password '$T/err'"
+ok "... the command's end did not lock the home unlocked by hand" state_is "$U" unlocked
+sftp_get() {
+        local opts=("${SSH_OPTS[@]}")
+        opts[2]=-P
+        rm -f "$T/got"
+        sftp -b - "${opts[@]}" -i "$S/client" "$U@127.0.0.1" <<<"get note $T/got" >"$T/out" 2>"$T/err" &&
+                cmp "$T/got" "$T/note" || { sed 's/^/# sftp: /' "$T/err"; return 1; }
+}
+ok "unlocked home, Subsystem sftp internal-sftp: sftp gets the file (the stub runs sftp-server)" sftp_get
+scp_put_get() {
+        local opts=("${SSH_OPTS[@]}")
+        opts[2]=-P
+        echo "copied by scp" >"$T/up" &&
+                scp -q "${opts[@]}" -i "$S/client" "$T/up" "$U@127.0.0.1:up" 2>"$T/err" &&
+                scp -q "${opts[@]}" -i "$S/client" "$U@127.0.0.1:up" "$T/down" 2>>"$T/err" &&
+                cmp "$T/up" "$T/down" && cmp "$T/up" "$T/home/$U/up" || { sed 's/^/# scp: /' "$T/err"; return 1; }
+}
+ok "... scp copies into the home and back" scp_put_get
+ok "... and the home is still unlocked, with no session left" sh -c "test \"\$('$CTL' inspect '$U' --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"state\"], d[\"sessions\"])')\" = 'unlocked 0'"
 
 file_keys() {
-        printf 'pw-one\n' | "$CTL" unlock "$U" >/dev/null || return 1
         install -d -o "$U" -m 700 "$T/home/$U/.ssh" &&
                 install -o "$U" -m 600 "$S/other.pub" "$T/home/$U/.ssh/authorized_keys" || return 1
         HOMEFS_RUNTIME_DIR=$RD setpriv --reuid=nobody --regid=nogroup --clear-groups "$CTL" ssh-authorized-keys "$U" >"$T/keys" &&
