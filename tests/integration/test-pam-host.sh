@@ -33,7 +33,7 @@ A=$T/ns-a
 mkdir -p "$A"
 cp -a /etc/pam.d "$A/pam.d"
 for f in common-auth common-account common-password common-session; do
-        sed "s|pam_homefs.so|$MOD $OPTS|" "$HOMEFS_SOURCE_ROOT/dist/pam.d/$f" >"$A/pam.d/$f"
+        sed "s|@PAM_MODULE@|$MOD $OPTS|" "$HOMEFS_SOURCE_ROOT/dist/pam.d/$f.in" >"$A/pam.d/$f"
 done
 printf '@include common-auth\n@include common-account\n@include common-session\n' >"$A/pam.d/homefs-host"
 awk -F: -v h="$(openssl passwd -6 "$ROOTPW")" 'BEGIN { OFS = ":" } $1 == "root" { $2 = h } { print }' \
@@ -138,7 +138,7 @@ cp -a /etc/pam.d "$Q/pam.d"
 cp -a /etc/pam.d "$Q/pam.d.orig"
 cp -a /usr/share/pam-configs "$Q/pam-configs"
 cp -a /var/lib/pam "$Q/var-lib-pam"
-sed "s|pam_homefs.so|$MOD $OPTS|" "$HOMEFS_SOURCE_ROOT/dist/pam-configs/homefs" >"$Q/pam-configs/homefs"
+sed "s|@PAM_MODULE@|$MOD $OPTS|" "$HOMEFS_SOURCE_ROOT/dist/pam-configs/homefs.in" >"$Q/pam-configs/homefs"
 MOUNTS_Q="mount --bind '$Q/pam.d' /etc/pam.d && mount --bind '$Q/pam-configs' /usr/share/pam-configs && mount --bind '$Q/var-lib-pam' /var/lib/pam"
 in_q() { unshare -m --propagation private sh -c "$MOUNTS_Q && exec \"\$@\"" sh "$@"; }
 ok "pam-auth-update --enable homefs" in_q env DEBIAN_FRONTEND=noninteractive pam-auth-update --enable homefs
