@@ -7,6 +7,7 @@
 #include <sys/random.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -166,10 +167,17 @@ int accounts_sync(const struct user_record *r, const char *why) {
                           d.uid, d.gid, r->uid, r->gid);
         if (!d.gecos && !d.dir && !d.shell)
                 return 0;
-        if (why)
-                log_warning("the passwd entry of %s differed from the record (%s%s%s); %s", r->user_name,
-                            d.gecos ? " real name" : "", d.dir ? " home directory" : "",
-                            d.shell ? " shell" : "", why);
+        if (why) {
+                char what[64] = "";
+
+                if (d.gecos)
+                        strcat(what, ", real name");
+                if (d.dir)
+                        strcat(what, ", home directory");
+                if (d.shell)
+                        strcat(what, ", shell");
+                log_warning("the passwd entry of %s differed from the record (%s); %s", r->user_name, what + 2, why);
+        }
         /* One usermod call: it rewrites passwd under its lock, all or nothing. */
         k = run_tool("usermod", (char *[]) { NULL, "-c", r->real_name ? r->real_name : "", "-d",
                                              r->home_directory, "-s", (char *) accounts_passwd_shell(r),

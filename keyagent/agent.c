@@ -26,6 +26,7 @@
 #include "front.h"
 #include "home-ops.h"
 #include "log.h"
+#include "notify.h"
 #include "paths.h"
 #include "recover.h"
 #include "registry.h"
@@ -235,7 +236,7 @@ static void *connection_thread(void *userdata) {
                 proto_conn_free(conn);
                 return NULL;
         }
-        dispatch_connection(conn, cred.uid);
+        dispatch_connection(conn, cred.uid, cred.pid);
         clients_release(cred.uid);
         return NULL;
 }
@@ -342,6 +343,8 @@ int main(int argc, char *argv[]) {
         }
         secret_process_harden();
         umask(0077);
+        if (notify_init() < 0)
+                log_warning("NOTIFY_SOCKET is not an absolute path or @name: not telling the service manager");
         crypt_set_log_callback(NULL, cryptsetup_log, NULL);
 
         /* Signals are taken synchronously by the main thread; every thread
@@ -369,12 +372,18 @@ int main(int argc, char *argv[]) {
         (void) front_watch_start();
         log_info("ready (activation: %s, state %s, runtime %s)", activation_mode_to_string(agent_config.activation),
                  homefs_state_dir(), homefs_runtime_dir());
+        /* Logins started at boot wait for this (Type=notify): the socket
+         * listens and every home's front is up. */
+        r = notify_send("READY=1\nSTATUS=Serving homes");
+        if (r < 0)
+                log_warning_errno(r, "telling the service manager we are ready: %m");
 
         do
                 r = sigwait(&mask, &sig);
         while (r == 0 && sig == SIGHUP);
 
         log_info("shutting down: locking every home");
+        (void) notify_send("STOPPING=1\nSTATUS=Locking every home");
         front_watch_stop();
         if (homefs_agent_socket_path(sock, sizeof(sock)) >= 0)
                 (void) unlink(sock);

@@ -6,6 +6,7 @@
 
 #include "agent-error.h"
 #include "agent.h"
+#include "audit.h"
 #include "clients.h"
 #include "dispatch.h"
 #include "front.h"
@@ -24,6 +25,7 @@
 struct call {
         struct proto_conn *conn;
         uid_t peer_uid;
+        pid_t peer_pid;
         struct json_object *params;
         struct agent_error error;
         bool conn_taken; /* RegisterFront: the conn now belongs to a home */
@@ -615,8 +617,10 @@ static struct json_object *run_method(struct call *c, const char *method) {
         for (size_t i = 0; i < ELEMENTSOF(methods); i++)
                 if (streq(methods[i].name, method)) {
                         reply = methods[i].fn(c, &r);
-                        if (r < 0)
+                        if (r < 0) {
+                                audit_failed_attempt(method, c->params, c->peer_uid, c->peer_pid, &c->error, r);
                                 return agent_error_reply(&c->error, r);
+                        }
                         if (c->conn_taken || !reply)
                                 return reply;
                         return proto_reply_new(reply);
@@ -624,10 +628,10 @@ static struct json_object *run_method(struct call *c, const char *method) {
         return proto_error_new("io.homefs.Agent.MethodNotFound", NULL);
 }
 
-void dispatch_connection(struct proto_conn *conn, uid_t peer_uid) {
+void dispatch_connection(struct proto_conn *conn, uid_t peer_uid, pid_t peer_pid) {
         for (;;) {
                 struct json_object *msg = NULL, *reply;
-                struct call c = { .conn = conn, .peer_uid = peer_uid };
+                struct call c = { .conn = conn, .peer_uid = peer_uid, .peer_pid = peer_pid };
                 const char *method;
                 int r;
 
