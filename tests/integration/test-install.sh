@@ -77,6 +77,19 @@ local_prefix() {
 }
 ok "configured for /usr/local, the examples name /usr/local's paths and the module's full path" local_prefix
 
+completes() { # completes WORD...: the completion offers each word
+        local w
+        for w in "$@"; do
+                bash -c ". '$D$PREFIX/share/bash-completion/completions/homefsctl'
+                        COMP_WORDS=(homefsctl '${w%=}'); COMP_CWORD=1; _homefsctl; printf '%s\n' \"\${COMPREPLY[@]}\" | grep -qxE -- '${w%=}=?'" ||
+                        { echo "# not completed: $w"; return 1; }
+        done
+}
+ok "bash completion offers every verb of --help, remove-credential included" \
+        completes $("$B/admin/homefsctl" --help | sed -n '/^Commands:/,/^$/p' | awk '/^  [a-z]/ { print $1 }')
+ok "bash completion offers every option of --help, the credential options included" \
+        completes $("$B/admin/homefsctl" --help | grep -o -- '--[a-z][a-z0-9-]*=\?' | sort -u)
+
 ok "uninstall" ninja -C "$B" uninstall
 ok "uninstall leaves no file behind" test -z "$( [ -d "$D" ] && cd "$D" && find . \( -type f -o -type l \))"
 echo "1..$n"
