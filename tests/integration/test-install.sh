@@ -61,6 +61,8 @@ ok "tmpfiles makes /run/homefs" grep -q "^d /run/homefs 0755 root root" "$D$PREF
 ok "man reads homefsctl(1)" sh -c "MANWIDTH=80 man -l '$D$PREFIX/share/man/man1/homefsctl.1' 2>/dev/null | grep -q 'run-when-unlocked'"
 ok "man reads pam_homefs(8)" sh -c "MANWIDTH=80 man -l '$D$PREFIX/share/man/man8/pam_homefs.8' 2>/dev/null | grep -q 'runtime_dir'"
 ok "man reads homefs-sshstub(8)" sh -c "MANWIDTH=80 man -l '$D$PREFIX/share/man/man8/homefs-sshstub.8' 2>/dev/null | grep -q 'AuthorizedKeysCommand'"
+ok "man reads homefs-agent(8)" sh -c "MANWIDTH=80 man -l '$D$PREFIX/share/man/man8/homefs-agent.8' 2>/dev/null | grep -q 'RUNNING WITHOUT SYSTEMD'"
+ok "man reads homefs-cryptdev(8)" sh -c "MANWIDTH=80 man -l '$D$PREFIX/share/man/man8/homefs-cryptdev.8' 2>/dev/null | grep -q 'aes-xts-plain64'"
 ok "man reads mount.homefs(8)" sh -c "MANWIDTH=80 man -l '$D$PREFIX/share/man/man8/mount.homefs.8' 2>/dev/null | grep -q 'helper=homefs'"
 ok "bash completion loads and completes verbs" bash -c ". '$D$PREFIX/share/bash-completion/completions/homefsctl'
         COMP_WORDS=(homefsctl res); COMP_CWORD=1; _homefsctl; [ \"\${COMPREPLY[*]}\" = resize ]"
