@@ -270,9 +270,8 @@ static void *accept_thread(void *userdata) {
         return NULL;
 }
 
-/* Start homefsd for every home with an image, so that while the agent runs no
- * home path is a bare directory. */
-static void start_fronts(void) {
+/* Run fn on every home, each under its lock. */
+static void for_each_home(void (*fn)(struct home *h)) {
         struct home **homes;
         size_t n;
 
@@ -280,51 +279,34 @@ static void start_fronts(void) {
                 return;
         for (size_t i = 0; i < n; i++) {
                 pthread_mutex_lock(&homes[i]->lock);
-                if (home_get_state(homes[i]) == HOME_INACTIVE)
-                        (void) front_ensure(homes[i]);
+                fn(homes[i]);
                 pthread_mutex_unlock(&homes[i]->lock);
         }
         registry_list_free(homes, n);
+}
+
+/* Start homefsd for every home with an image, so that while the agent runs no
+ * home path is a bare directory. */
+static void start_front(struct home *h) {
+        if (home_get_state(h) == HOME_INACTIVE)
+                (void) front_ensure(h);
 }
 
 /* passwd/group follow the records: a difference (an edit by hand, a crash
  * between usermod and the record's save) is repaired in favour of the record. */
-static void sync_accounts(void) {
-        struct home **homes;
-        size_t n;
-
-        if (registry_list(&homes, &n) < 0)
-                return;
-        for (size_t i = 0; i < n; i++) {
-                int r;
-
-                pthread_mutex_lock(&homes[i]->lock);
-                r = accounts_sync(homes[i]->record, "repaired from the record");
-                if (r == -ENOENT)
-                        log_warning("%s has a record but no passwd entry; remove and re-create the home, "
-                                    "or add the user by hand", homes[i]->user_name);
-                pthread_mutex_unlock(&homes[i]->lock);
-        }
-        registry_list_free(homes, n);
+static void sync_account(struct home *h) {
+        if (accounts_sync(h->record, "repaired from the record") == -ENOENT)
+                log_warning("%s has a record but no passwd entry; remove and re-create the home, "
+                            "or add the user by hand", h->user_name);
 }
 
 /* On SIGTERM: lock every home and stop every front. */
-static void shutdown_homes(void) {
-        struct home **homes;
-        size_t n;
+static void shut_down_home(struct home *h) {
+        struct agent_error e = {};
 
-        if (registry_list(&homes, &n) < 0)
-                return;
-        for (size_t i = 0; i < n; i++) {
-                struct agent_error e = {};
-
-                pthread_mutex_lock(&homes[i]->lock);
-                (void) home_lock(homes[i], &e);
-                if (homes[i]->front)
-                        (void) front_terminate(homes[i]);
-                pthread_mutex_unlock(&homes[i]->lock);
-        }
-        registry_list_free(homes, n);
+        (void) home_lock(h, &e);
+        if (h->front)
+                (void) front_terminate(h);
 }
 
 int main(int argc, char *argv[]) {
@@ -360,7 +342,7 @@ int main(int argc, char *argv[]) {
         if (r < 0)
                 return 1;
         recover_at_start();
-        sync_accounts();
+        for_each_home(sync_account);
         listen_fd = listen_socket();
         if (listen_fd < 0)
                 return 1;
@@ -368,7 +350,7 @@ int main(int argc, char *argv[]) {
                 log_error("cannot start the accept thread");
                 return 1;
         }
-        start_fronts();
+        for_each_home(start_front);
         (void) front_watch_start();
         log_info("ready (activation: %s, state %s, runtime %s)", activation_mode_to_string(agent_config.activation),
                  homefs_state_dir(), homefs_runtime_dir());
@@ -387,6 +369,6 @@ int main(int argc, char *argv[]) {
         front_watch_stop();
         if (homefs_agent_socket_path(sock, sizeof(sock)) >= 0)
                 (void) unlink(sock);
-        shutdown_homes();
+        for_each_home(shut_down_home);
         return 0;
 }
