@@ -31,6 +31,8 @@
 #include "recover.h"
 #include "registry.h"
 #include "secret.h"
+#include "spawn.h"
+#include "userdb.h"
 
 struct agent_config agent_config = {
         .homefsd = HOMEFS_SBINDIR "/homefsd",
@@ -40,6 +42,7 @@ struct agent_config agent_config = {
         .front_timeout_sec = 30,
         .idle_timeout_ms = 5 * 60 * 1000,
         .login_shell = HOMEFS_LIBEXECDIR "/homefs-sshstub",
+        .userdb_socket = USERDB_SOCKET_DEFAULT,
 };
 
 uint64_t now_usec(void) {
@@ -66,13 +69,18 @@ static void help(void) {
                "     --fido2-device=PATH    Also look for FIDO2 security keys at PATH: a\n"
                "                            hidraw device, or unix:/SOCKET for CTAPHID over a\n"
                "                            Unix seqpacket socket (repeatable, up to 8)\n"
+               "     --userdb-socket=PATH   Serve homefs users to systemd's userdb (userdbctl,\n"
+               "                            nss-systemd) at PATH (default %s;\n"
+               "                            the file name is the service name); \"no\": don't.\n"
+               "                            Off by default with a HOMEFS_RUNTIME_DIR of its own\n"
                "     --login-shell=PATH     The shell in the passwd entries of homefs users\n"
                "                            (default %s, which execs the\n"
                "                            record's shell); 'record': the record's shell\n"
                "  -d --debug                Log debug messages\n\n"
                "Environment: HOMEFS_STATE_DIR (default /var/lib/homefs), HOMEFS_RUNTIME_DIR\n"
                "(default /run/homefs).\n",
-               HOMEFS_SBINDIR "/homefsd", HOMEFS_LIBEXECDIR "/homefs-cryptdev", HOMEFS_LIBEXECDIR "/homefs-sshstub");
+               HOMEFS_SBINDIR "/homefsd", HOMEFS_LIBEXECDIR "/homefs-cryptdev", USERDB_SOCKET_DEFAULT,
+               HOMEFS_LIBEXECDIR "/homefs-sshstub");
 }
 
 static int copy_path(char *dst, const char *src, const char *what) {
@@ -99,7 +107,7 @@ static int parse_seconds(const char *s, unsigned long max, const char *name, uns
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_ACTIVATION, ARG_HOMEFSD, ARG_CRYPTDEV, ARG_SKEL, ARG_FRONT_TIMEOUT,
-               ARG_IDLE_TIMEOUT, ARG_FIDO2_DEVICE, ARG_LOGIN_SHELL };
+               ARG_IDLE_TIMEOUT, ARG_FIDO2_DEVICE, ARG_USERDB_SOCKET, ARG_LOGIN_SHELL };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -110,10 +118,12 @@ static int parse_argv(int argc, char *argv[]) {
                 { "front-timeout", required_argument, NULL, ARG_FRONT_TIMEOUT },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
                 { "fido2-device", required_argument, NULL, ARG_FIDO2_DEVICE },
+                { "userdb-socket", required_argument, NULL, ARG_USERDB_SOCKET },
                 { "login-shell", required_argument, NULL, ARG_LOGIN_SHELL },
                 { "debug", no_argument, NULL, 'd' },
                 {}
         };
+        bool userdb_given = false;
         unsigned long sec;
         int c;
 
@@ -171,6 +181,13 @@ static int parse_argv(int argc, char *argv[]) {
                                 return -EINVAL;
                         }
                         break;
+                case ARG_USERDB_SOCKET:
+                        userdb_given = true;
+                        if (streq(optarg, "no") || !*optarg)
+                                agent_config.userdb_socket[0] = 0;
+                        else if (copy_path(agent_config.userdb_socket, optarg, "userdb-socket") < 0)
+                                return -EINVAL;
+                        break;
                 case 'd':
                         log_set_max_level(LOG_LEVEL_DEBUG);
                         break;
@@ -180,6 +197,22 @@ static int parse_argv(int argc, char *argv[]) {
         if (optind < argc) {
                 fprintf(stderr, "homefs-agent: takes no arguments; see --help\n");
                 return -EINVAL;
+        }
+        /* An agent with a private runtime directory (tests, the demo, the
+         * bench) is not the machine's: it serves userdb only if asked to. */
+        if (!userdb_given && !streq(homefs_runtime_dir(), HOMEFS_RUNTIME_DIR_DEFAULT))
+                agent_config.userdb_socket[0] = 0;
+        if (agent_config.userdb_socket[0]) {
+                if (userdb_set_socket_path(agent_config.userdb_socket) < 0) {
+                        fprintf(stderr, "homefs-agent: --userdb-socket needs a file name\n");
+                        return -EINVAL;
+                }
+                /* Neither the agent's own NSS lookups nor its helpers' may
+                 * ask its userdb service: it may wait for the transition
+                 * that looks the user up (nss-systemd honours this). */
+                if (setenv("SYSTEMD_BYPASS_USERDB", userdb_service_name(), 1) < 0)
+                        return -ENOMEM;
+                spawn_bypass_userdb(userdb_service_name());
         }
         return 1;
 }
@@ -194,18 +227,14 @@ static void cryptsetup_log(int level, const char *msg, void *userdata) {
                 log_debug("libcryptsetup: %.*s", (int) (n && msg[n - 1] == '\n' ? n - 1 : n), msg);
 }
 
-static int listen_socket(void) {
+/* Bind a 0666 socket at path (authorization is per call, by SO_PEERCRED). */
+static int listen_at(const char *path) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        const char *runtime = homefs_runtime_dir();
         int fd, r;
 
-        if (mkdir(runtime, 0755) < 0 && errno != EEXIST)
-                return log_error_errno(-errno, "creating %s: %m", runtime);
-        if (chmod(runtime, 0755) < 0)
-                return log_error_errno(-errno, "chmod %s: %m", runtime);
-        r = homefs_agent_socket_path(sa.sun_path, sizeof(sa.sun_path));
-        if (r < 0)
-                return log_error_errno(r, "the runtime directory path %s is too long", runtime);
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return log_error_errno(-ENAMETOOLONG, "the socket path %s is too long", path);
+        strcpy(sa.sun_path, path);
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return log_error_errno(-errno, "socket: %m");
@@ -219,14 +248,66 @@ static int listen_socket(void) {
         return fd;
 }
 
+static int listen_agent_socket(void) {
+        const char *runtime = homefs_runtime_dir();
+        char path[108];
+        int r;
+
+        if (mkdir(runtime, 0755) < 0 && errno != EEXIST)
+                return log_error_errno(-errno, "creating %s: %m", runtime);
+        if (chmod(runtime, 0755) < 0)
+                return log_error_errno(-errno, "chmod %s: %m", runtime);
+        r = homefs_agent_socket_path(path, sizeof(path));
+        if (r < 0)
+                return log_error_errno(r, "the runtime directory path %s is too long", runtime);
+        return listen_at(path);
+}
+
+/* The userdb socket's directory (/run/systemd/userdb) may not exist on a
+ * host without systemd: make it and its parent, as systemd would (0755). */
+static int listen_userdb_socket(void) {
+        char dir[PATH_MAX];
+        char *slash;
+
+        strcpy(dir, agent_config.userdb_socket);
+        slash = strrchr(dir, '/');
+        if (slash && slash != dir) {
+                *slash = 0;
+                char *parent = strrchr(dir, '/');
+                if (parent && parent != dir) {
+                        *parent = 0;
+                        if (mkdir(dir, 0755) == 0)
+                                (void) chmod(dir, 0755); /* not the agent's umask */
+                        *parent = '/';
+                }
+                if (mkdir(dir, 0755) == 0)
+                        (void) chmod(dir, 0755);
+                else if (errno != EEXIST)
+                        return log_error_errno(-errno, "creating %s: %m", dir);
+        }
+        return listen_at(agent_config.userdb_socket);
+}
+
+struct listener {
+        int fd;
+        void (*serve)(struct proto_conn *conn, uid_t peer_uid);
+};
+
+struct connection {
+        struct proto_conn *conn;
+        void (*serve)(struct proto_conn *conn, uid_t peer_uid);
+};
+
 static void *connection_thread(void *userdata) {
-        struct proto_conn *conn = userdata;
+        struct connection *c = userdata;
+        struct proto_conn *conn = c->conn;
         struct ucred cred;
         socklen_t len = sizeof(cred);
         int r;
 
         if (getsockopt(conn->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
                 proto_conn_free(conn);
+                free(c);
                 return NULL;
         }
         r = clients_admit(cred.uid);
@@ -234,40 +315,59 @@ static void *connection_thread(void *userdata) {
                 log_warning("refusing a connection from uid %u: %s", (unsigned) cred.uid,
                             r == -EUSERS ? "it has too many open already" : "too many clients");
                 proto_conn_free(conn);
+                free(c);
                 return NULL;
         }
-        dispatch_connection(conn, cred.uid, cred.pid);
+        c->serve(conn, cred.uid);
         clients_release(cred.uid);
+        free(c);
         return NULL;
 }
 
 static void *accept_thread(void *userdata) {
-        int listen_fd = *(int *) userdata;
+        const struct listener *l = userdata;
 
         for (;;) {
-                struct proto_conn *conn;
+                struct connection *c;
                 pthread_attr_t attr;
                 pthread_t t;
                 int fd;
 
-                fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+                fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
                 if (fd < 0) {
                         if (errno != EINTR && errno != ECONNABORTED)
                                 log_warning_errno(-errno, "accept: %m");
                         continue;
                 }
-                conn = proto_conn_new(fd);
-                if (!conn) {
+                c = malloc(sizeof(*c));
+                if (!c) {
                         close(fd);
+                        continue;
+                }
+                c->serve = l->serve;
+                c->conn = proto_conn_new(fd);
+                if (!c->conn) {
+                        close(fd);
+                        free(c);
                         continue;
                 }
                 pthread_attr_init(&attr);
                 pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-                if (pthread_create(&t, &attr, connection_thread, conn) != 0)
-                        proto_conn_free(conn);
+                if (pthread_create(&t, &attr, connection_thread, c) != 0) {
+                        proto_conn_free(c->conn);
+                        free(c);
+                }
                 pthread_attr_destroy(&attr);
         }
         return NULL;
+}
+
+static int start_listener(struct listener *l) {
+        pthread_t t;
+
+        if (pthread_create(&t, NULL, accept_thread, l) != 0)
+                return log_error_errno(-EAGAIN, "cannot start an accept thread");
+        return 0;
 }
 
 /* Run fn on every home, each under its lock. */
@@ -310,10 +410,11 @@ static void shut_down_home(struct home *h) {
 }
 
 int main(int argc, char *argv[]) {
+        static struct listener agent = { .fd = -1, .serve = dispatch_connection };
+        static struct listener userdb = { .fd = -1, .serve = userdb_serve_connection };
         char sock[108];
         sigset_t mask;
-        pthread_t t;
-        int listen_fd, r, sig;
+        int r, sig;
 
         log_setup("homefs-agent", LOG_LEVEL_INFO);
         r = parse_argv(argc, argv);
@@ -343,12 +444,13 @@ int main(int argc, char *argv[]) {
                 return 1;
         recover_at_start();
         for_each_home(sync_account);
-        listen_fd = listen_socket();
-        if (listen_fd < 0)
+        agent.fd = listen_agent_socket();
+        if (agent.fd < 0 || start_listener(&agent) < 0)
                 return 1;
-        if (pthread_create(&t, NULL, accept_thread, &listen_fd) != 0) {
-                log_error("cannot start the accept thread");
-                return 1;
+        if (agent_config.userdb_socket[0]) {
+                userdb.fd = listen_userdb_socket();
+                if (userdb.fd < 0 || start_listener(&userdb) < 0)
+                        return 1;
         }
         for_each_home(start_front);
         (void) front_watch_start();
@@ -369,6 +471,8 @@ int main(int argc, char *argv[]) {
         front_watch_stop();
         if (homefs_agent_socket_path(sock, sizeof(sock)) >= 0)
                 (void) unlink(sock);
+        if (userdb.fd >= 0)
+                (void) unlink(agent_config.userdb_socket);
         for_each_home(shut_down_home);
         return 0;
 }

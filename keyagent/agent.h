@@ -19,6 +19,7 @@ struct agent_config {
         char fido2_devices[AGENT_FIDO2_DEVICES_MAX][PATH_MAX]; /* --fido2-device, besides HID */
         unsigned n_fido2_devices;
         char login_shell[PATH_MAX]; /* the passwd shell of homefs users; "" = the record's shell */
+        char userdb_socket[PATH_MAX]; /* io.systemd.UserDatabase socket, "" for none */
 };
 
 extern struct agent_config agent_config;

@@ -628,10 +628,20 @@ static struct json_object *run_method(struct call *c, const char *method) {
         return proto_error_new("io.homefs.Agent.MethodNotFound", NULL);
 }
 
-void dispatch_connection(struct proto_conn *conn, uid_t peer_uid, pid_t peer_pid) {
+/* The caller's pid, for the audit lines (0 if the kernel does not say). */
+static pid_t peer_pid(int fd) {
+        struct ucred cred = {};
+        socklen_t len = sizeof(cred);
+
+        return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ? 0 : cred.pid;
+}
+
+void dispatch_connection(struct proto_conn *conn, uid_t peer_uid) {
+        pid_t pid = peer_pid(conn->fd);
+
         for (;;) {
                 struct json_object *msg = NULL, *reply;
-                struct call c = { .conn = conn, .peer_uid = peer_uid, .peer_pid = peer_pid };
+                struct call c = { .conn = conn, .peer_uid = peer_uid, .peer_pid = pid };
                 const char *method;
                 int r;
 

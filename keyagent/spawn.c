@@ -8,14 +8,26 @@
 #include "log.h"
 #include "macro.h"
 #include "spawn.h"
+#include "userdb.h"
 
 #define ENV_MAX 16
 
-static char *const base_env[] = {
+/* The helpers' NSS lookups (useradd, userdel, e2fsck...) must not ask the
+ * agent's own userdb service (nss-systemd would): it may be waiting for the
+ * very transition that runs them. spawn_bypass_userdb() fills the slot. */
+static char bypass_userdb[64 + USERDB_SERVICE_MAX];
+
+static char *base_env[] = {
         "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
         "LC_ALL=C",
+        NULL, /* SYSTEMD_BYPASS_USERDB=, when set */
         NULL,
 };
+
+void spawn_bypass_userdb(const char *service) {
+        snprintf(bypass_userdb, sizeof(bypass_userdb), "SYSTEMD_BYPASS_USERDB=%s", service);
+        base_env[2] = bypass_userdb;
+}
 
 /* In the child: stdin from /dev/null; stdout to out_fd, or to stderr (the
  * agent's log) so that helpers never write to whatever the agent's stdout is. */

@@ -22,6 +22,10 @@ int spawn_run_capture(char *const argv[], char *buf, size_t size);
  * errno (an exec failure is reported through a CLOEXEC pipe). */
 int spawn_daemon(char *const argv[], char *const extra_env[]);
 
+/* Give every helper SYSTEMD_BYPASS_USERDB=service (call before any thread
+ * spawns). */
+void spawn_bypass_userdb(const char *service);
+
 /* Find a program in /usr/sbin, /usr/bin, /sbin, /bin; writes the absolute
  * path into buf. -ENOENT if absent. */
 int find_program(const char *name, char *buf, size_t size);

@@ -14,11 +14,11 @@ static const char *dir_from_env(const char *name, const char *fallback) {
 }
 
 const char *homefs_state_dir(void) {
-        return dir_from_env("HOMEFS_STATE_DIR", "/var/lib/homefs");
+        return dir_from_env("HOMEFS_STATE_DIR", HOMEFS_STATE_DIR_DEFAULT);
 }
 
 const char *homefs_runtime_dir(void) {
-        return dir_from_env("HOMEFS_RUNTIME_DIR", "/run/homefs");
+        return dir_from_env("HOMEFS_RUNTIME_DIR", HOMEFS_RUNTIME_DIR_DEFAULT);
 }
 
 int homefs_agent_socket_path(char *buf, size_t size) {

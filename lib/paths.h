@@ -7,6 +7,9 @@
  *   HOMEFS_RUNTIME_DIR  default /run/homefs       agent.sock, homes/<user>/ */
 
 const char *homefs_state_dir(void);
+#define HOMEFS_RUNTIME_DIR_DEFAULT "/run/homefs"
+#define HOMEFS_STATE_DIR_DEFAULT "/var/lib/homefs"
+
 const char *homefs_runtime_dir(void);
 
 /* Writes "<runtime>/agent.sock" into buf; -ENAMETOOLONG if it does not fit a

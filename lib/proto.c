@@ -212,6 +212,10 @@ static bool message_is_valid(struct json_object *o) {
                 } else if (streq(key, "parameters")) {
                         if (!json_object_is_type(val, json_type_object))
                                 return false;
+                } else if (streq(key, "more") || streq(key, "oneway") || streq(key, "continues")) {
+                        /* varlink's flags (the userdb service uses them) */
+                        if (!json_object_is_type(val, json_type_boolean))
+                                return false;
                 } else
                         return false;
         }

@@ -2,10 +2,19 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The homefs demo: an isolated agent, one home created, locked, unlocked,
 # used, locked, unlocked, removed. Every step is printed. Run as root:
-#   tests/demo.sh [BUILD_DIR]
+#   tests/demo.sh [BUILD_DIR]     the binaries of a build (default: build)
+#   tests/demo.sh --installed     the installed ones (a package, meson install)
 set -u
-B=$(cd "${1:-build}" && pwd)
-CTL=$B/admin/homefsctl
+if [ "${1:-}" = --installed ]; then
+        AGENT=$(PATH=/usr/local/sbin:/usr/sbin:/sbin:$PATH command -v homefs-agent) || { echo "homefs-agent is not installed"; exit 1; }
+        CTL=$(command -v homefsctl) || { echo "homefsctl is not installed"; exit 1; }
+        AGENT_ARGS=() # the installed agent knows where homefsd and the engine are
+else
+        B=$(cd "${1:-build}" && pwd)
+        AGENT=$B/keyagent/homefs-agent
+        CTL=$B/admin/homefsctl
+        AGENT_ARGS=(--homefsd="$B/fs/homefsd" --cryptdev="$B/keyagent/homefs-cryptdev")
+fi
 T=$(mktemp -d /tmp/homefs-demo.XXXXXX)
 chmod 755 "$T"
 export HOMEFS_STATE_DIR=$T/state HOMEFS_RUNTIME_DIR=$T/run
@@ -39,7 +48,7 @@ getent passwd "$U" >/dev/null && die "a user '$U' exists already on this machine
 mkdir -p "$T/home"
 
 step "starting homefs-agent (state in $HOMEFS_STATE_DIR, runtime in $HOMEFS_RUNTIME_DIR)"
-"$B/keyagent/homefs-agent" --homefsd="$B/fs/homefsd" --cryptdev="$B/keyagent/homefs-cryptdev" 2>"$T/agent.log" &
+"$AGENT" "${AGENT_ARGS[@]}" 2>"$T/agent.log" &
 AGENT_PID=$!
 for _ in $(seq 100); do [ -S "$HOMEFS_RUNTIME_DIR/agent.sock" ] && break; sleep 0.1; done
 [ -S "$HOMEFS_RUNTIME_DIR/agent.sock" ] || { cat "$T/agent.log"; die "the agent did not start"; }

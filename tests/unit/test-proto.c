@@ -103,6 +103,8 @@ static void test_malformed(void) {
                 { "{\"method\":\"a.b\",\"parameters\":{\"x\":\"\xc3\x28\"}}", "invalid UTF-8" },
                 { "{\"method\":\"a.b\",\"parameters\":{\"a\":[[[[[[[[[[1]]]]]]]]]]}}", "nesting too deep" },
                 { "{'method':'a.b'}", "single quotes (not strict JSON)" },
+                { "{\"method\":\"a.b\",\"more\":1}", "varlink's more flag not a boolean" },
+                { "{\"method\":\"a.b\",\"other\":true}", "an unknown top-level key" },
         };
         struct json_object *o = NULL;
 
@@ -114,6 +116,13 @@ static void test_malformed(void) {
                 tap_ok(recv_raw(buf, l + 1, &o) == -EBADMSG, "reject %s", bad[i].what);
         }
         tap_ok(recv_raw("{\"method\":\"a.b\"", 15, &o) == -EBADMSG, "reject EOF inside a message");
+        tap_ok(proto_parse("{\"method\":\"a.b\",\"more\":true,\"oneway\":false}", 43, &o) == 0,
+               "accept varlink's more and oneway flags");
+        json_object_put(o);
+        o = NULL;
+        tap_ok(proto_parse("{\"parameters\":{},\"continues\":true}", 34, &o) == 0, "accept varlink's continues flag");
+        json_object_put(o);
+        o = NULL;
         tap_ok(proto_parse("", 0, &o) == -EBADMSG, "reject an empty message");
 }
 

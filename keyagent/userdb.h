@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <sys/types.h>
+
+#include "proto.h"
+
+/* The io.systemd.UserDatabase service (see userdb.c). */
+
+#define USERDB_SOCKET_DEFAULT "/run/systemd/userdb/io.homefs"
+#define USERDB_SERVICE_MAX 108U
+
+/* The service name is the socket's file name. -EINVAL if it has none. */
+int userdb_set_socket_path(const char *path);
+const char *userdb_service_name(void);
+
+/* Serve one client until it hangs up; frees conn. */
+void userdb_serve_connection(struct proto_conn *conn, uid_t peer_uid);
