@@ -154,6 +154,9 @@ static int passwd_compare(const struct user_record *r, struct passwd_diff *d) {
         return pw ? 0 : -ENOENT;
 }
 
+#define USERMOD_TRIES 10
+#define USERMOD_EXIT_LOCKED 1
+
 int accounts_sync(const struct user_record *r, const char *why) {
         struct passwd_diff d;
         int k;
@@ -178,11 +181,20 @@ int accounts_sync(const struct user_record *r, const char *why) {
                         strcat(what, ", shell");
                 log_warning("the passwd entry of %s differed from the record (%s); %s", r->user_name, what + 2, why);
         }
-        /* One usermod call: it rewrites passwd under its lock, all or nothing. */
-        k = run_tool("usermod", (char *[]) { NULL, "-c", r->real_name ? r->real_name : "", "-d",
-                                             r->home_directory, "-s", (char *) accounts_passwd_shell(r),
-                                             r->user_name, NULL });
-        return k < 0 ? k : 1;
+        /* One usermod call: it rewrites passwd under its lock, all or
+         * nothing. Exit status 1 is "cannot lock or update the file": another
+         * tool holds the lock for a moment; try again a few times. */
+        for (unsigned i = 0; i < USERMOD_TRIES; i++) {
+                k = run_tool_status("usermod", (char *[]) { NULL, "-c", r->real_name ? r->real_name : "", "-d",
+                                                            r->home_directory, "-s", (char *) accounts_passwd_shell(r),
+                                                            r->user_name, NULL });
+                if (k != USERMOD_EXIT_LOCKED)
+                        break;
+                usleep(200 * 1000);
+        }
+        if (k != 0)
+                return log_error_errno(k < 0 ? k : -EIO, "usermod %s failed (exit status %d)", r->user_name, k);
+        return 1;
 }
 
 int accounts_remove(const char *user_name) {
