@@ -7,6 +7,9 @@
 #include "log.h"
 #include "parse-args.h"
 #include "secret.h"
+#include "ssh-agent-unlock.h"
+#include "ssh-keys.h"
+#include "ssh-unlock.h"
 
 int credential_option_recovery_key(struct options *o, const char *value) {
         bool b = true;
@@ -89,15 +92,73 @@ int credential_options_list(const struct options *o) {
         return EXIT_OK;
 }
 
-bool credential_options_any(const struct options *o) {
-        return o->credentials.recovery_key || o->credentials.pkcs11_uri || o->credentials.fido2_device;
+int credential_option_ssh_unlock_key(struct options *o, const char *value) {
+        if (!value[0] || streq(value, "@"))
+                return usage_error("--ssh-unlock-key needs a public key (\"ssh-ed25519 AAAA...\") or @FILE.");
+        if (!o->credentials.ssh_unlock_keys && !(o->credentials.ssh_unlock_keys = json_object_new_array()))
+                return -ENOMEM;
+        return ssh_keys_append(o->credentials.ssh_unlock_keys, value) < 0 ? -EINVAL : 0;
 }
 
-static struct json_object *add_params(const struct options *o, const char *user, const char *password, const char *pin) {
+bool credential_options_any(const struct options *o) {
+        return o->credentials.recovery_key || o->credentials.pkcs11_uri || o->credentials.fido2_device ||
+               o->credentials.ssh_unlock_keys;
+}
+
+/* Wipe the signatures of sshUnlockKeys (they open keyslots) and drop it. */
+static void wipe_signatures(struct json_object *ssh_keys) {
+        struct json_object *w;
+
+        if (!ssh_keys)
+                return;
+        w = json_object_new_object();
+        if (w && json_object_object_add(w, "sshUnlockKeys", json_object_get(ssh_keys)) == 0)
+                ssh_unlock_wipe_signatures(w);
+        json_object_put(w);
+        json_object_put(ssh_keys);
+}
+
+/* Have the ssh-agent sign each key's challenge (a fresh salt for each):
+ * [{publicKey, salt, signature}] for AddCredentials. */
+static int sign_ssh_unlock_keys(const struct options *o, const char *user, struct json_object **ret) {
+        struct json_object *keys = o->credentials.ssh_unlock_keys, *arr;
+        char why[512];
+
+        *ret = NULL;
+        if (!keys)
+                return EXIT_OK;
+        if (json_object_array_length(keys) == 0) {
+                log_error("The file given to --ssh-unlock-key holds no key.");
+                return EXIT_FAIL;
+        }
+        arr = json_object_new_array();
+        for (size_t i = 0; arr && i < json_object_array_length(keys); i++) {
+                const char *line = json_object_get_string(json_object_array_get_idx(keys, i));
+                struct json_object *entry = NULL;
+
+                if (ssh_agent_enroll_sign(user, line, getenv("SSH_AUTH_SOCK"), &entry, why, sizeof(why)) < 0) {
+                        log_error("Cannot enroll the SSH key '%.60s': %s", line, why);
+                        wipe_signatures(arr);
+                        return EXIT_FAIL;
+                }
+                json_object_array_add(arr, entry);
+        }
+        if (!arr) {
+                log_error("Out of memory.");
+                return EXIT_FAIL;
+        }
+        *ret = arr;
+        return EXIT_OK;
+}
+
+static struct json_object *add_params(const struct options *o, const char *user, const char *password, const char *pin,
+                                     struct json_object *ssh_keys) {
         struct json_object *p = user_params(user);
 
         if (!p)
                 return NULL;
+        if (ssh_keys)
+                json_object_object_add(p, "sshUnlockKeys", json_object_get(ssh_keys));
         json_object_object_add(p, "password", json_object_new_string(password));
         if (o->credentials.recovery_key)
                 json_object_object_add(p, "recoveryKey", json_object_new_boolean(true));
@@ -140,27 +201,44 @@ static int ask_pin(const struct options *o, char **ret) {
         return r < 0 ? report_password_error(r, o) : EXIT_OK;
 }
 
-int credential_options_enroll(struct proto_conn *conn, const struct options *o, const char *user,
-                              const char *password) {
-        _cleanup_agent_error_ struct agent_error e = {};
+/* AddCredentials, asking for the token's PIN if it wants one to enroll. */
+static int enroll(struct proto_conn *conn, const struct options *o, const char *user, const char *password,
+                  struct json_object *ssh_keys, struct json_object **reply, struct agent_error *e) {
         _cleanup_secret_ char *pin = NULL;
-        struct json_object *reply = NULL, *params;
-        const char *key;
+        struct json_object *params;
         int r;
 
         for (;;) {
-                params = add_params(o, user, password, pin);
-                if (!params) {
-                        log_error("Out of memory.");
-                        return EXIT_FAIL;
-                }
-                r = agent_run(conn, AGENT_INTERFACE ".AddCredentials", params, true, &reply, &e);
+                params = add_params(o, user, password, pin, ssh_keys);
+                if (!params)
+                        return -ENOMEM;
+                r = agent_run(conn, AGENT_INTERFACE ".AddCredentials", params, true, reply, e);
                 if (r != -ENOANO || pin)
-                        break;
+                        return r;
                 /* The token wants its PIN to enroll. */
                 if (ask_pin(o, &pin) != EXIT_OK)
-                        return EXIT_FAIL;
-                agent_error_clear(&e);
+                        return -ECANCELED;
+                agent_error_clear(e);
+        }
+}
+
+int credential_options_enroll(struct proto_conn *conn, const struct options *o, const char *user,
+                              const char *password) {
+        _cleanup_agent_error_ struct agent_error e = {};
+        struct json_object *reply = NULL, *ssh_keys = NULL;
+        const char *key;
+        int r;
+
+        r = sign_ssh_unlock_keys(o, user, &ssh_keys);
+        if (r != EXIT_OK)
+                return r;
+        r = enroll(conn, o, user, password, ssh_keys, &reply, &e);
+        wipe_signatures(ssh_keys);
+        if (r == -ECANCELED)
+                return EXIT_FAIL;
+        if (r == -ENOMEM && e.origin == AGENT_ERROR_NONE) {
+                log_error("Out of memory.");
+                return EXIT_FAIL;
         }
         if (r < 0)
                 return report_agent_error(&e, user);

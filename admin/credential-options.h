@@ -19,6 +19,10 @@ int credential_option_pkcs11(struct options *o, const char *value);
 int credential_option_fido2_device(struct options *o, const char *value);
 int credential_option_fido2_with(struct options *o, int which, const char *name, const char *value);
 
+/* --ssh-unlock-key=KEY|@FILE (repeatable): a public key line, or every key
+ * line of FILE. Enrolling needs the key in the ssh-agent (SSH_AUTH_SOCK). */
+int credential_option_ssh_unlock_key(struct options *o, const char *value);
+
 bool credential_options_any(const struct options *o);
 
 /* --pkcs11-token-uri=list or --fido2-device=list: print what the agent can

@@ -51,7 +51,8 @@ static void help(void) {
                "                          Print USER's SSH public keys (for sshd's\n"
                "                          AuthorizedKeysCommand; works unprivileged)\n"
                "  update USER OPTIONS...  Change record fields (see the record options)\n"
-               "                          (--recovery-key, --pkcs11-token-uri, --fido2-device enroll)\n"
+               "                          (--recovery-key, --pkcs11-token-uri, --fido2-device,\n"
+               "                          --ssh-unlock-key enroll)\n"
                "  authenticate [USER]     Check a password; nothing else changes\n"
                "  with USER -- CMD...     Unlock, run CMD, lock again if it was locked\n"
                "  resize USER SIZE|min|max Grow (online) or shrink (while locked) a home\n"
@@ -83,6 +84,11 @@ static void help(void) {
                "     --fido2-with-client-pin=yes|no  --fido2-with-user-presence=yes|no\n"
                "     --fido2-with-user-verification=yes|no\n"
                "                          what unlocking with the key will require (yes, yes, no)\n"
+               "     --ssh-unlock-key=KEY|@FILE\n"
+               "                          create, update: enroll an ed25519 or RSA public key\n"
+               "                          (repeatable); it must be in the ssh-agent at\n"
+               "                          SSH_AUTH_SOCK, which signs the home's challenge\n"
+               "     --ssh-agent          unlock: with a key in the ssh-agent at SSH_AUTH_SOCK\n"
                "     --export             inspect: print only the record, for create --identity\n"
                "     --drop-if-locked     run-when-unlocked: exit 75 instead of queuing\n"
                "     --clear              queue: remove the queued jobs\n"
@@ -156,6 +162,7 @@ int main(int argc, char **argv) {
                 status = dispatch(&o, argc - optind, argv + optind);
 
         json_object_put(o.record);
+        json_object_put(o.credentials.ssh_unlock_keys);
         if (fflush(stdout) != 0 && status == EXIT_OK) {
                 log_error_errno(errno, "Cannot write the output: %m.");
                 status = EXIT_FAIL;

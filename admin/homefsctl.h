@@ -35,7 +35,9 @@ struct options {
                 const char *pkcs11_uri;
                 const char *fido2_device;
                 int fido2_with[3];   /* client PIN, presence, verification: -1 default, 0, 1 */
+                struct json_object *ssh_unlock_keys; /* OpenSSH public key lines, or NULL */
         } credentials;
+        bool ssh_agent;              /* unlock --ssh-agent */
         bool ask_recovery_key;       /* unlock: --recovery-key: ask for it instead of the password */
         const char *identity;        /* create --identity=FILE|- */
         bool export;                 /* inspect --export */

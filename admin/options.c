@@ -27,6 +27,8 @@ enum {
         ARG_EXPORT,
         ARG_DROP_IF_LOCKED,
         ARG_CLEAR,
+        ARG_SSH_UNLOCK_KEY,
+        ARG_SSH_AGENT,
         /* create only, from here on */
         ARG_CREATE_FIRST,
         ARG_EMAIL_ADDRESS = ARG_CREATE_FIRST,
@@ -64,6 +66,8 @@ static const struct option long_options[] = {
         { "export", no_argument, NULL, ARG_EXPORT },
         { "drop-if-locked", no_argument, NULL, ARG_DROP_IF_LOCKED },
         { "clear", no_argument, NULL, ARG_CLEAR },
+        { "ssh-unlock-key", required_argument, NULL, ARG_SSH_UNLOCK_KEY },
+        { "ssh-agent", no_argument, NULL, ARG_SSH_AGENT },
         { "real-name", required_argument, NULL, 'c' },
         { "email-address", required_argument, NULL, ARG_EMAIL_ADDRESS },
         { "uid", required_argument, NULL, 'u' },
@@ -290,6 +294,11 @@ static int parse_one(struct options *o, int c, bool *no_legend) {
         case ARG_FIDO2_WITH_USER_PRESENCE:
         case ARG_FIDO2_WITH_USER_VERIFICATION:
                 return credential_option_fido2_with(o, c - ARG_FIDO2_WITH_CLIENT_PIN, option_name(c), optarg) < 0 ? -EINVAL : 0;
+        case ARG_SSH_UNLOCK_KEY:
+                return credential_option_ssh_unlock_key(o, optarg) != 0 ? -EINVAL : 0;
+        case ARG_SSH_AGENT:
+                o->ssh_agent = true;
+                return 0;
         case ARG_IDENTITY:
                 if (optarg[0] == 0)
                         return bad_value(c, optarg, "expected a file name or -");

@@ -111,7 +111,7 @@ static void print_size(struct json_object *o, const char *key, const char *label
 }
 
 /* "Credentials: 0 password", then one line for each further keyslot; the
- * PKCS#11 URI or FIDO2 relying party tells tokens apart. */
+ * PKCS#11 URI, FIDO2 relying party or SSH public key tells tokens apart. */
 static void print_credentials(struct json_object *reply) {
         struct json_object *list, *c, *v;
         char line[1024];
@@ -124,7 +124,8 @@ static void print_credentials(struct json_object *reply) {
                 c = json_object_array_get_idx(list, i);
                 if (json_object_object_get_ex(c, "type", &v))
                         type = json_object_get_string(v);
-                if (json_object_object_get_ex(c, "pkcs11-uri", &v) || json_object_object_get_ex(c, "fido2-rp", &v))
+                if (json_object_object_get_ex(c, "pkcs11-uri", &v) || json_object_object_get_ex(c, "fido2-rp", &v) ||
+                    json_object_object_get_ex(c, "ssh-public-key", &v))
                         detail = json_object_get_string(v);
                 snprintf(line, sizeof(line), "%d %s%s%s",
                          json_object_object_get_ex(c, "keyslot", &v) ? json_object_get_int(v) : -1,

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "ask-password.h"
 #include "homefsctl.h"
 #include "log.h"
 #include "secret.h"
+#include "ssh-agent-unlock.h"
 #include "unlock-flow.h"
 
 static int ask_tty(void *userdata, const char *prompt, char **ret) {
@@ -42,6 +45,24 @@ int unlock_interactive(const struct options *o, struct proto_conn *conn, const c
         return EXIT_OK;
 }
 
+/* --ssh-agent: a key in the ssh-agent at SSH_AUTH_SOCK instead of a password. */
+static int unlock_ssh_agent(struct proto_conn *conn, const char *user, bool *already) {
+        _cleanup_agent_error_ struct agent_error e = {};
+        char why[512];
+        int r;
+
+        r = ssh_agent_unlock(conn, user, getenv("SSH_AUTH_SOCK"), already, why, sizeof(why), &e);
+        if (r == -ENOKEY && e.origin != AGENT_ERROR_REPLY) {
+                if (why[0])
+                        log_error("%s", why);
+                else
+                        log_error("The home of %s has no SSH key enrolled; enroll one with "
+                                  "'homefsctl update %s --ssh-unlock-key=KEY'.", user, user);
+                return EXIT_FAIL;
+        }
+        return r < 0 ? report_agent_error(&e, user) : EXIT_OK;
+}
+
 int verb_unlock(const struct options *o, int argc, char **argv) {
         _cleanup_(proto_conn_freep) struct proto_conn *conn = NULL;
         _cleanup_agent_error_ struct agent_error e = {};
@@ -54,7 +75,7 @@ int verb_unlock(const struct options *o, int argc, char **argv) {
                 return EXIT_USAGE;
         if (agent_connect(&conn, &e) < 0)
                 return report_agent_error(&e, user);
-        r = unlock_interactive(o, conn, user, &already);
+        r = o->ssh_agent ? unlock_ssh_agent(conn, user, &already) : unlock_interactive(o, conn, user, &already);
         if (r != EXIT_OK)
                 return r;
 

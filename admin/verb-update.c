@@ -36,7 +36,7 @@ static int update_record(const struct options *o, const char *user) {
         return EXIT_OK;
 }
 
-/* --recovery-key, --pkcs11-token-uri, --fido2-device: enroll into the image,
+/* --recovery-key, --pkcs11-token-uri, --fido2-device, --ssh-unlock-key: enroll into the image,
  * proving ownership with the home's password. */
 static int update_credentials(const struct options *o, const char *user) {
         _cleanup_(proto_conn_freep) struct proto_conn *conn = NULL;
@@ -71,7 +71,7 @@ int verb_update(const struct options *o, int argc, char **argv) {
                 return usage_error("The disk size is changed with 'homefsctl resize %s SIZE'.", user);
         if (!record && !credential_options_any(o))
                 return usage_error("'update' needs at least one record option, e.g. --real-name=NAME, or a credential "
-                                   "option: --recovery-key=yes, --pkcs11-token-uri=URI, --fido2-device=PATH.");
+                                   "option: --recovery-key=yes, --pkcs11-token-uri=URI, --fido2-device=PATH, --ssh-unlock-key=KEY.");
         if (record && (r = update_record(o, user)) != EXIT_OK)
                 return r;
         return credential_options_any(o) ? update_credentials(o, user) : EXIT_OK;

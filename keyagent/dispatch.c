@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "agent-error.h"
+#include "base64.h"
 #include "agent.h"
 #include "audit.h"
 #include "clients.h"
@@ -14,6 +15,8 @@
 #include "log.h"
 #include "registry.h"
 #include "session.h"
+#include "ssh-unlock.h"
+#include "ssh-key.h"
 #include "ssh-keys.h"
 #include "secret.h"
 #include "spool.h"
@@ -199,14 +202,50 @@ static struct json_object *method_remove(struct call *c, int *r) {
         return *r < 0 ? NULL : json_object_new_object();
 }
 
+/* sshAgentSignature: {publicKey: "TYPE BASE64", signature: base64 of the
+ * SSH signature blob}, offered instead of a password. */
+struct ssh_offer {
+        struct ssh_pubkey key;
+        uint8_t *sig;
+        size_t sig_len;
+};
+
+static void ssh_offer_clear(struct ssh_offer *o) {
+        ssh_pubkey_clear(&o->key);
+        if (o->sig)
+                explicit_bzero(o->sig, o->sig_len);
+        free(o->sig);
+}
+
+static int get_ssh_offer(struct call *c, struct ssh_offer *o, struct unlock_secrets *s) {
+        struct json_object *v;
+        const char *line, *sig;
+
+        if (!json_object_object_get_ex(c->params, "sshAgentSignature", &v))
+                return 0;
+        if (!json_object_is_type(v, json_type_object) ||
+            proto_get_string(v, "publicKey", BASE64_LENGTH(SSH_KEY_BLOB_MAX) + 64, &line) < 0 ||
+            proto_get_string(v, "signature", BASE64_LENGTH(SSH_SIGNATURE_MAX), &sig) < 0 ||
+            ssh_pubkey_parse_line(line, &o->key, NULL) < 0 || base64_decode(sig, (void **) &o->sig, &o->sig_len) < 0)
+                return invalid_parameter(c, "sshAgentSignature", -EINVAL);
+        if (s->password || s->pin)
+                return agent_error_set(&c->error, -EINVAL, AGENT_ERROR_INVALID_PARAMETER,
+                                       "An SSH signature is offered alone, without a password or PIN.");
+        s->ssh_key = &o->key;
+        s->ssh_signature = o->sig;
+        s->ssh_signature_len = o->sig_len;
+        return 0;
+}
+
 static struct json_object *method_unlock(struct call *c, int *r) {
+        _cleanup_(ssh_offer_clear) struct ssh_offer ssh = {};
         struct unlock_secrets secrets = {};
         struct json_object *reply;
         bool already = false;
         struct home *h;
 
         if ((*r = get_optional_secret(c, "password", &secrets.password)) < 0 ||
-            (*r = get_optional_secret(c, "pin", &secrets.pin)) < 0)
+            (*r = get_optional_secret(c, "pin", &secrets.pin)) < 0 || (*r = get_ssh_offer(c, &ssh, &secrets)) < 0)
                 return NULL;
         if (proto_get_bool(c->params, "tokenUserPresence", &secrets.presence_told) == -EINVAL) {
                 *r = invalid_parameter(c, "tokenUserPresence", -EINVAL);
@@ -331,6 +370,22 @@ static struct json_object *method_get_ssh_keys(struct call *c, int *r) {
                 return NULL;
         reply = json_object_new_object();
         json_object_object_add(reply, "keys", keys);
+        return reply;
+}
+
+/* The challenges of the home's SSH agent keys, for the user themself (the
+ * SSH stub runs as the user) and root; anyone else gets PermissionDenied,
+ * home or not, as for every per-home method, so this tells other users
+ * nothing (not even whether the user exists). */
+static struct json_object *method_get_ssh_unlock_challenges(struct call *c, int *r) {
+        struct json_object *reply, *list = NULL;
+        struct home *h;
+
+        WITH_HOME(c, h, *r, *r = home_ssh_unlock_challenges(h, &list, &c->error));
+        if (*r < 0)
+                return NULL;
+        reply = json_object_new_object();
+        json_object_object_add(reply, "challenges", list);
         return reply;
 }
 
@@ -481,6 +536,33 @@ static bool device_choice_allowed(const struct credential_spec *spec) {
         return false;
 }
 
+#define SSH_UNLOCK_KEYS_MAX 16U
+
+/* sshUnlockKeys: [{publicKey, salt, signature}] (strings; checked further
+ * by the enrollment). */
+static int get_ssh_unlock_keys(struct call *c, struct json_object **ret) {
+        struct json_object *v;
+        size_t n;
+
+        *ret = NULL;
+        if (!json_object_object_get_ex(c->params, "sshUnlockKeys", &v))
+                return 0;
+        if (!json_object_is_type(v, json_type_array) || (n = json_object_array_length(v)) == 0 || n > SSH_UNLOCK_KEYS_MAX)
+                return invalid_parameter(c, "sshUnlockKeys", -EINVAL);
+        for (size_t i = 0; i < n; i++) {
+                struct json_object *k = json_object_array_get_idx(v, i);
+                const char *s;
+
+                if (!json_object_is_type(k, json_type_object) ||
+                    proto_get_string(k, "publicKey", BASE64_LENGTH(SSH_KEY_BLOB_MAX) + 64, &s) < 0 ||
+                    proto_get_string(k, "salt", 64, &s) < 0 ||
+                    proto_get_string(k, "signature", BASE64_LENGTH(SSH_SIGNATURE_MAX), &s) < 0)
+                        return invalid_parameter(c, "sshUnlockKeys", -EINVAL);
+        }
+        *ret = v;
+        return 0;
+}
+
 static int get_credential_spec(struct call *c, struct credential_spec *spec) {
         int r;
 
@@ -503,11 +585,14 @@ static int get_credential_spec(struct call *c, struct credential_spec *spec) {
                 return invalid_parameter(c, "fido2WithUserPresence", -EINVAL);
         if (proto_get_bool(c->params, "fido2WithUserVerification", &spec->fido2_with_uv) == -EINVAL)
                 return invalid_parameter(c, "fido2WithUserVerification", -EINVAL);
+        r = get_ssh_unlock_keys(c, &spec->ssh_unlock_keys);
+        if (r < 0)
+                return r;
         if (c->peer_uid != 0 && !device_choice_allowed(spec))
                 return agent_error_set(&c->error, -EPERM, AGENT_ERROR_PERMISSION,
                                        "Only root may name a PKCS#11 module or a FIDO2 device path; use --fido2-device=auto "
                                        "or ask an administrator.");
-        if (!spec->recovery_key && !spec->pkcs11_uri && !spec->fido2_device)
+        if (!spec->recovery_key && !spec->pkcs11_uri && !spec->fido2_device && !spec->ssh_unlock_keys)
                 return agent_error_set(&c->error, -EINVAL, AGENT_ERROR_INVALID_PARAMETER, "No credential to add was given.");
         return 0;
 }
@@ -608,6 +693,7 @@ static const struct {
         { "io.homefs.Agent.AcquireSession", method_acquire_session },
         { "io.homefs.Agent.ReleaseSession", method_release_session },
         { "io.homefs.Agent.GetSshKeys", method_get_ssh_keys },
+        { "io.homefs.Agent.GetSshUnlockChallenges", method_get_ssh_unlock_challenges },
 };
 
 static struct json_object *run_method(struct call *c, const char *method) {
@@ -661,6 +747,7 @@ void dispatch_connection(struct proto_conn *conn, uid_t peer_uid) {
                 proto_wipe_string(c.params, "password");
                 proto_wipe_string(c.params, "newPassword");
                 proto_wipe_string(c.params, "pin");
+                ssh_unlock_wipe_signatures(c.params);
                 json_object_put(msg);
                 if (c.conn_taken)
                         return;

@@ -159,6 +159,19 @@ static int add_credentials(struct home *h, const char *password, const struct cr
                         return r;
                 log_info("%s: enrolled a FIDO2 security key", h->user_name);
         }
+        for (size_t i = 0; spec->ssh_unlock_keys && i < json_object_array_length(spec->ssh_unlock_keys); i++) {
+                struct json_object *k = json_object_array_get_idx(spec->ssh_unlock_keys, i);
+                const char *line = NULL, *salt = NULL, *sig = NULL;
+
+                /* dispatch.c checked the members */
+                (void) proto_get_string(k, "publicKey", PROTO_MESSAGE_MAX, &line);
+                (void) proto_get_string(k, "salt", PROTO_MESSAGE_MAX, &salt);
+                (void) proto_get_string(k, "signature", PROTO_MESSAGE_MAX, &sig);
+                r = token_ssh_agent_enroll(h->record->image_path, h->user_name, line, salt, sig, key, key_size, e);
+                if (r < 0)
+                        return r;
+                log_info("%s: enrolled an SSH agent key", h->user_name);
+        }
         if (spec->recovery_key) {
                 r = token_recovery_enroll(h->record->image_path, h->record, key, key_size, ret_recovery_key, e);
                 if (r < 0)
@@ -175,6 +188,15 @@ int home_add_credentials(struct home *h, const char *password, const struct cred
         /* Also after a partial failure: what was enrolled is in the header. */
         sync_record(h);
         return r;
+}
+
+int home_ssh_unlock_challenges(struct home *h, struct json_object **ret, struct agent_error *e) {
+        int r = token_ssh_agent_challenges(h->record->image_path, h->user_name, ret);
+
+        if (r < 0)
+                return agent_error_set(e, r, AGENT_ERROR_FAILED, "Cannot read the LUKS2 header of %s: %s.",
+                                       h->record->image_path, strerror(-r));
+        return 0;
 }
 
 int home_remove_credential(struct home *h, int keyslot, struct agent_error *e) {

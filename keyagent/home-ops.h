@@ -7,6 +7,7 @@
 #include "agent-error.h"
 #include "home.h"
 #include "luks.h"
+#include "ssh-key.h"
 
 /* The transitions of a home (DESIGN.md, "States of a home"). Except for
  * create, each is called with the home's lock held; each fills e with the
@@ -23,6 +24,11 @@ struct unlock_secrets {
         const char *password;   /* a password or recovery key */
         const char *pin;        /* a security token's PIN */
         bool presence_told;     /* the caller told the user to touch the security key */
+        /* A signature by a key in the user's ssh-agent (homefs-ssh-agent):
+         * the key and the SSH signature blob. Offered alone. */
+        const struct ssh_pubkey *ssh_key;
+        const uint8_t *ssh_signature;
+        size_t ssh_signature_len;
 };
 
 /* Verify the secrets (rate-limited) and unlock. An unlocked home is only
@@ -38,11 +44,14 @@ struct credential_spec {
         const char *pin;        /* the token's PIN, if it wants one at enrollment */
         const char *fido2_device; /* a FIDO2 device path or "auto", or NULL */
         bool fido2_with_client_pin, fido2_with_up, fido2_with_uv;
+        struct json_object *ssh_unlock_keys; /* [{publicKey, salt, signature}], or NULL */
 };
 int home_list_credentials(struct home *h, struct json_object **ret, struct agent_error *e);
 int home_add_credentials(struct home *h, const char *password, const struct credential_spec *spec,
                          char **ret_recovery_key, struct agent_error *e);
 int home_remove_credential(struct home *h, int keyslot, struct agent_error *e);
+/* The challenges of the home's homefs-ssh-agent keys (GetSshUnlockChallenges). */
+int home_ssh_unlock_challenges(struct home *h, struct json_object **ret, struct agent_error *e);
 
 /* The credential check of unlock, authenticate and an offline resize: the
  * account, the rate limit, then the volume key in secret memory (*key, freed

@@ -112,7 +112,8 @@ static struct json_object *token_for_keyslot(struct json_object *tokens, int key
  * credentials apart (never the encrypted key material). */
 static void add_display_fields(struct json_object *entry, struct json_object *token) {
         static const char *const shown[] = { "type", "token", "pkcs11-uri", "fido2-rp",
-                                             "fido2-clientPin-required", "fido2-up-required", "fido2-uv-required" };
+                                             "fido2-clientPin-required", "fido2-up-required", "fido2-uv-required",
+                                             "ssh-public-key", "ssh-signature-algorithm" };
         struct json_object *v;
 
         for (size_t i = 0; i < ELEMENTSOF(shown); i++)

@@ -103,3 +103,24 @@ int pkcs11_token_parse(struct json_object *token, const char **uri, void **blob,
         *uri = u;
         return 0;
 }
+
+int ssh_agent_token_parse(struct json_object *j, struct ssh_agent_token *t) {
+        const char *key = string_member(j, "ssh-public-key"), *salt = string_member(j, "ssh-salt"),
+                   *alg = string_member(j, "ssh-signature-algorithm");
+        _cleanup_free_ void *p = NULL;
+        size_t n = 0;
+
+        *t = (struct ssh_agent_token) {};
+        if (!key || !salt || !alg || ssh_pubkey_parse_line(key, &t->key, NULL) < 0)
+                return -EBADMSG;
+        if (!streq(alg, ssh_key_signature_algorithm(t->key.type)) || base64_decode(salt, &p, &n) < 0 ||
+            n != SSH_UNLOCK_SALT_LEN)
+                return -EBADMSG;
+        memcpy(t->salt, p, n);
+        return 0;
+}
+
+void ssh_agent_token_clear(struct ssh_agent_token *t) {
+        ssh_pubkey_clear(&t->key);
+        *t = (struct ssh_agent_token) {};
+}

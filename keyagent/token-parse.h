@@ -4,6 +4,10 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "ssh-key.h"
+#include "ssh-unlock.h"
 
 /* Reading systemd's LUKS2 token JSON, which comes from the image's header:
  * input like any other, checked before use. Kept apart from the code that
@@ -38,3 +42,19 @@ void fido2_token_clear(struct fido2_token *t);
 /* A systemd-pkcs11 token's URI (valid while token lives) and its decoded
  * encrypted key (malloc'ed). -EBADMSG if malformed. */
 int pkcs11_token_parse(struct json_object *token, const char **uri, void **blob, size_t *blob_size);
+
+/* homefs-ssh-agent: {"type", "keyslots", "ssh-public-key": "TYPE BASE64",
+ * "ssh-salt": base64 of 32 bytes, "ssh-signature-algorithm": "ssh-ed25519"
+ * or "rsa-sha2-512" (the key's)}. */
+#define SSH_AGENT_TOKEN_TYPE "homefs-ssh-agent"
+
+struct ssh_agent_token {
+        struct ssh_pubkey key;
+        uint8_t salt[SSH_UNLOCK_SALT_LEN];
+};
+
+/* Fill t: -EBADMSG if malformed (a key type that cannot unlock, a salt of
+ * another length, an algorithm that is not the key's). Free with
+ * ssh_agent_token_clear() in every case. */
+int ssh_agent_token_parse(struct json_object *j, struct ssh_agent_token *t);
+void ssh_agent_token_clear(struct ssh_agent_token *t);

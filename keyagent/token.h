@@ -4,6 +4,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "agent-error.h"
 #include "record.h"
@@ -48,3 +49,22 @@ int token_enroll(const char *image_path, const void *vk, size_t vk_size, const c
 
 /* The "type" of a token, or "". */
 const char *token_type(struct json_object *token);
+
+/* homefs-ssh-agent (lib/ssh-unlock.h): enroll public_key (an OpenSSH line)
+ * by its signature (base64 of the SSH signature blob) over the challenge for
+ * user_name and salt (base64, 32 bytes); the signature is verified first.
+ * A key already enrolled is refused. */
+struct ssh_pubkey;
+int token_ssh_agent_enroll(const char *image_path, const char *user_name, const char *public_key,
+                           const char *salt, const char *signature, const void *volume_key,
+                           size_t volume_key_size, struct agent_error *e);
+
+/* The keyslot passphrase of a homefs-ssh-agent token from the signature
+ * given at unlock: -ENXIO if the token is for another key, -EPERM if the
+ * signature does not verify, -EBADMSG for a malformed token. */
+int token_ssh_agent_passphrase(struct json_object *token, const char *user_name, const struct ssh_pubkey *key,
+                               const uint8_t *sig, size_t sig_len, char **ret);
+
+/* [{publicKey, algorithm, challenge (base64)}] for each homefs-ssh-agent
+ * token of the image. */
+int token_ssh_agent_challenges(const char *image_path, const char *user_name, struct json_object **ret);

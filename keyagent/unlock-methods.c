@@ -10,6 +10,7 @@
 #include "recovery-key.h"
 #include "secret.h"
 #include "token-fido2.h"
+#include "token-parse.h"
 #include "token.h"
 #include "unlock-methods.h"
 
@@ -138,6 +139,38 @@ static int method_fido2(struct home *h, const struct unlock_secrets *s, void *ke
         return r;
 }
 
+/* homefs-ssh-agent tokens: the signature of the enrolled key over the
+ * token's challenge, verified, derives the passphrase. */
+static int method_ssh_agent(struct home *h, const struct unlock_secrets *s, void *key, size_t *key_size,
+                            struct luks_geometry *geo, struct agent_error *e) {
+        _cleanup_json_ struct json_object *tokens = NULL;
+        int r = -ENOKEY;
+
+        if (!s->ssh_key || luks_tokens_list(h->record->image_path, &tokens) < 0)
+                return -ENOKEY;
+        for (size_t i = 0; i < json_object_array_length(tokens) && r == -ENOKEY; i++) {
+                struct json_object *t = json_object_array_get_idx(tokens, i);
+                _cleanup_secret_ char *pass = NULL;
+                int slot = luks_token_keyslot(t);
+
+                if (!streq(token_type(t), SSH_AGENT_TOKEN_TYPE) || slot < 0)
+                        continue;
+                r = token_ssh_agent_passphrase(t, h->user_name, s->ssh_key, s->ssh_signature, s->ssh_signature_len,
+                                               &pass);
+                if (r >= 0)
+                        r = key_from_passphrase(h, slot, pass, key, key_size, geo, e);
+                else if (r == -EPERM) {
+                        log_info("%s: an SSH signature did not verify", h->user_name);
+                        return -ENOKEY;
+                } else
+                        r = -ENOKEY; /* another key's token, or a malformed one */
+        }
+        return r;
+}
+
+/* A signature is offered alone: no other method applies to it. */
+static const struct unlock_method ssh_agent_method = { "SSH agent key", method_ssh_agent };
+
 static const struct unlock_method unlock_methods[] = {
         { "password", method_password },
         { "recovery key", method_recovery_key },
@@ -148,12 +181,14 @@ static const struct unlock_method unlock_methods[] = {
 /* Try the methods; counts failures for the rate limit. */
 int unlock_methods_get_key(struct home *h, const struct unlock_secrets *s, void *key, size_t *key_size,
                           struct luks_geometry *geo, struct agent_error *e) {
+        const struct unlock_method *m = s->ssh_key ? &ssh_agent_method : unlock_methods;
+        size_t n = s->ssh_key ? 1 : ELEMENTSOF(unlock_methods);
         int r = -ENOKEY;
 
-        for (size_t i = 0; i < ELEMENTSOF(unlock_methods) && r == -ENOKEY; i++) {
-                r = unlock_methods[i].get_key(h, s, key, key_size, geo, e);
+        for (size_t i = 0; i < n && r == -ENOKEY; i++) {
+                r = m[i].get_key(h, s, key, key_size, geo, e);
                 if (r >= 0)
-                        log_info("%s: opened by %s", h->user_name, unlock_methods[i].name);
+                        log_info("%s: opened by %s", h->user_name, m[i].name);
         }
         if (r >= 0) {
                 home_note_good_attempt(h);
@@ -161,9 +196,12 @@ int unlock_methods_get_key(struct home *h, const struct unlock_secrets *s, void 
         }
         if (e->name && !streq(e->name, AGENT_ERROR_BAD_PIN))
                 return r; /* a question (PIN needed) or a failure: not a guess */
-        if (!s->password && !s->pin)
+        if (!s->password && !s->pin && !s->ssh_key)
                 return agent_error_set(e, -ENOKEY, AGENT_ERROR_PASSWORD_NEEDED, "A password is needed for %s.", h->user_name);
         home_note_failed_attempt(h);
+        if (s->ssh_key)
+                return agent_error_set(e, -EPERM, AGENT_ERROR_BAD_CREDENTIALS,
+                                       "The SSH signature does not open the home of %s.", h->user_name);
         if (s->password)
                 return agent_error_set(e, -EPERM, AGENT_ERROR_BAD_CREDENTIALS, "Wrong password for %s.", h->user_name);
         if (!e->name) {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* homefs-sshstub: the login shell of homefs users, and sshd's ForceCommand
  * for them. SSH logs in with keys and skips PAM's auth stack, so nothing may
- * have unlocked the home yet: ask for the password on the terminal if there
- * is one, take a session reference, and become the record's shell. sshd
+ * have unlocked the home yet: unlock with a key in the forwarded ssh-agent if
+ * one is enrolled, else ask for the password on the terminal if there is one,
+ * take a session reference, and become the record's shell. sshd
  * starts the login shell with nothing in front of it, so no other shell reads
  * its startup files in a locked home. See homefs-sshstub(8). */
 #include <errno.h>
@@ -78,7 +79,7 @@ static int run(const struct passwd *pw, const char *command) {
          * session's end locks it. A home unlocked by hand, that no session
          * holds, is not this login's to lock: take none then. */
         hold = !info.unlocked || info.sessions > 0;
-        if (!info.unlocked) {
+        if (!info.unlocked && unlock_with_ssh_agent(pw->pw_name) < 0) {
                 if (!isatty(STDIN_FILENO)) {
                         home_info_done(&info);
                         return refuse_locked(pw->pw_name, command);

@@ -47,6 +47,12 @@ int exec_user_shell(const char *shell, const struct passwd *pw, const char *comm
 /* Is the command the SFTP subsystem (sftp, and scp since OpenSSH 9)? */
 bool command_is_sftp(const char *command);
 
+/* Before any prompt: unlock with a key in the user's forwarded ssh-agent
+ * (SSH_AUTH_SOCK), if one of the home's enrolled keys is there. 0 once
+ * unlocked; else a negative errno, having said in one line why no key
+ * could be used (nothing when the home has no key enrolled). */
+int unlock_with_ssh_agent(const char *user);
+
 /* The locked-home conversation on the terminal: up to 3 passwords, then
  * unlock. 0 once the home is unlocked, else an exit status (printed). */
 int unlock_on_terminal(const char *user);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "ask-password.h"
 #include "log.h"
 #include "secret.h"
+#include "ssh-agent-unlock.h"
 #include "sshstub.h"
 #include "unlock-flow.h"
 
@@ -45,4 +47,26 @@ int unlock_on_terminal(const char *user) {
                 return r == -EAGAIN ? EXIT_LOCKED : EXIT_FAILURE;
         }
         return 0;
+}
+
+int unlock_with_ssh_agent(const char *user) {
+        _cleanup_(proto_conn_freep) struct proto_conn *conn = NULL;
+        _cleanup_agent_error_ struct agent_error e = {};
+        char line[AGENT_ERROR_LINE_MAX], why[512];
+        bool already = false;
+        int r;
+
+        r = agent_connect(&conn, &e);
+        if (r >= 0)
+                r = ssh_agent_unlock(conn, user, getenv("SSH_AUTH_SOCK"), &already, why, sizeof(why), &e);
+        if (r >= 0) {
+                fprintf(stderr, "Unlocked the home of %s with the key in your SSH agent.\n", user);
+                return 0;
+        }
+        if (r == -ENOKEY && e.origin != AGENT_ERROR_REPLY) {
+                if (why[0]) /* keys are enrolled, none could be used: say why, once */
+                        fprintf(stderr, "%s\n", why);
+        } else
+                fprintf(stderr, "%s\n", agent_error_format(&e, user, line, sizeof(line)));
+        return r;
 }

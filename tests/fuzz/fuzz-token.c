@@ -14,6 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct json_tokener *tok;
         struct json_object *token;
         struct fido2_token f;
+        struct ssh_agent_token st;
+        EVP_PKEY *pkey = NULL;
         const char *uri = NULL;
         void *blob = NULL;
         size_t blob_size = 0;
@@ -33,6 +35,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fido2_token_clear(&f);
         if (pkcs11_token_parse(token, &uri, &blob, &blob_size) >= 0)
                 free(blob);
+        /* homefs-ssh-agent: the key as far as OpenSSL takes it */
+        if (ssh_agent_token_parse(token, &st) >= 0 && ssh_pubkey_to_evp(&st.key, &pkey) >= 0)
+                EVP_PKEY_free(pkey);
+        ssh_agent_token_clear(&st);
         json_object_put(token);
         return 0;
 }

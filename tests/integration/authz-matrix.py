@@ -121,6 +121,12 @@ matrix = [
     # with the call, which ends the session and locks A again.
     ("GetSshKeys", "root", {"userName": A}, "allow"), ("GetSshKeys", "owner", {"userName": A}, "allow"),
     ("GetSshKeys", "other", {"userName": A}, "allow"), ("GetSshKeys", "nobody", {"userName": A}, "allow"),
+    # SSH unlock challenges: the owner and root only (not even whether A exists).
+    ("GetSshUnlockChallenges", "root", {"userName": A}, "allow"),
+    ("GetSshUnlockChallenges", "owner", {"userName": A}, "allow"),
+    ("GetSshUnlockChallenges", "other", {"userName": A}, "deny"),
+    ("GetSshUnlockChallenges", "nobody", {"userName": A}, "deny"),
+    ("GetSshUnlockChallenges", "nobody", {"userName": "nosuchuser"}, "deny"),
     ("AcquireSession", "owner-unauthenticated", {"userName": A, "password": "wrong"}, "deny"),
     ("AcquireSession", "other", {"userName": A, "password": pw_a}, "deny"),
     ("AcquireSession", "nobody", {"userName": A, "password": pw_a}, "deny"),

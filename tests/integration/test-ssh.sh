@@ -5,6 +5,7 @@
 # as nobody), homefs-sshstub as ForceCommand; the password prompt on a real
 # terminal (tmux), the non-terminal cases (ssh host cmd, sftp).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/helpers/sshd.sh"
 need_privileges
 SSHD=/usr/sbin/sshd
 STUB=$B/sshstub/homefs-sshstub
@@ -41,43 +42,10 @@ ok "ssh-authorized-keys works as nobody and prints the record's key" \
 ok "... and prints nothing, successfully, for a user homefs does not manage" \
         sh -c "test -z \"\$('$CTL' ssh-authorized-keys nosuchuser$$)\""
 
-# sshd: its own config, laid out as Debian's: the drop-ins included at the
-# top, ours (10-homefs.conf, paths and group of this run) and systemd's
-# 20-systemd-userdb.conf, whose AuthorizedKeysCommand must not win for homefs
-# users. internal-sftp, which the stub cannot exec, is the SFTP subsystem.
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-RD=$HOMEFS_RUNTIME_DIR
-mkdir -p "$S/sshd_config.d"
-sed -e "s|@bindir@/homefsctl|/usr/bin/env HOMEFS_RUNTIME_DIR=$RD $CTL|" \
-    -e "s|ForceCommand @libexecdir@/homefs-sshstub|ForceCommand $STUB|" \
-    -e "s|Match Group homefs|Match Group $G|" \
-    "$HOMEFS_SOURCE_ROOT/dist/sshd_config.d/10-homefs.conf.in" >"$S/sshd_config.d/10-homefs.conf"
-printf 'AuthorizedKeysCommand /usr/bin/userdbctl ssh-authorized-keys %%u\nAuthorizedKeysCommandUser root\n' \
-        >"$S/sshd_config.d/20-systemd-userdb.conf"
-cat >"$S/sshd_config" <<EOF2
-Include $S/sshd_config.d/*.conf
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $S/host
-PidFile $S/sshd.pid
-UsePAM yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PubkeyAuthentication yes
-AllowUsers $U
-Subsystem sftp internal-sftp
-EOF2
+# sshd: its own config, laid out as Debian's (helpers/sshd.sh).
+start_sshd "$S" "$U" "$G"
 ok "the passwd shell of the homefs user is the stub (--login-shell)" \
         test "$(getent passwd "$U" | cut -d: -f7)" = "$LOGIN_SHELL"
-mkdir -p /run/sshd
-"$SSHD" -D -e -f "$S/sshd_config" 2>>"$S/sshd.log" &
-SSHD_PID=$!
-on_cleanup "kill $SSHD_PID"
-port_open() { python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$PORT"; }
-wait_until 10 port_open || { echo "Bail out! sshd did not start:"; sed 's/^/# /' "$S/sshd.log"; exit 1; }
-
-SSH_OPTS=(-F /dev/null -p "$PORT" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-          -o LogLevel=ERROR -o ConnectTimeout=10)
 sshc() { ssh "${SSH_OPTS[@]}" -i "$S/client" "$U@127.0.0.1" "$@"; }
 state_is() { test "$(home_state "$1")" = "$2"; }
 
@@ -184,7 +152,7 @@ ok "... and the home is still unlocked, with no session left" sh -c "test \"\$('
 file_keys() {
         install -d -o "$U" -m 700 "$T/home/$U/.ssh" &&
                 install -o "$U" -m 600 "$S/other.pub" "$T/home/$U/.ssh/authorized_keys" || return 1
-        HOMEFS_RUNTIME_DIR=$RD setpriv --reuid=nobody --regid=nogroup --clear-groups "$CTL" ssh-authorized-keys "$U" >"$T/keys" &&
+        HOMEFS_RUNTIME_DIR=$HOMEFS_RUNTIME_DIR setpriv --reuid=nobody --regid=nogroup --clear-groups "$CTL" ssh-authorized-keys "$U" >"$T/keys" &&
                 grep -qF "$(cat "$S/other.pub")" "$T/keys" && grep -qF "$(cat "$S/client.pub")" "$T/keys"
 }
 ok "unlocked: ssh-authorized-keys adds the lines of ~/.ssh/authorized_keys" file_keys
