@@ -40,7 +40,7 @@ static void help(void) {
                "Usage: homefsctl [OPTIONS...] COMMAND [USER]\n"
                "\n"
                "Commands:\n"
-               "  list                    List homes (NAME UID STATE SIZE USED HOME IMAGE)\n"
+               "  list                    List homes (NAME UID STATE SIZE USED HOST ROOM HOME IMAGE)\n"
                "  inspect [USER]          Show a home's record, state and sizes\n"
                "  create USER             Create a home (asks for its password twice)\n"
                "  remove USER             Remove a home and its image\n"
