@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "credential-options.h"
+#include "escape.h"
 #include "log.h"
 #include "parse-args.h"
 #include "secret.h"
@@ -14,22 +15,28 @@
 int credential_option_recovery_key(struct options *o, const char *value) {
         bool b = true;
 
-        if (value && parse_boolean(value, &b) < 0)
-                return usage_error("Invalid value '%s' for --recovery-key: expected yes or no.", value);
+        if (value && parse_boolean(value, &b) < 0) {
+                usage_error("Invalid value '%s' for --recovery-key: expected yes or no.", value);
+                return -EINVAL;
+        }
         o->credentials.recovery_key = b;
         return 0;
 }
 
 int credential_option_pkcs11(struct options *o, const char *value) {
-        if (strncmp(value, "pkcs11:", 7) != 0 && !streq(value, "auto") && !streq(value, "list"))
-                return usage_error("Invalid value '%s' for --pkcs11-token-uri: expected a pkcs11: URI (RFC 7512), auto or list.", value);
+        if (strncmp(value, "pkcs11:", 7) != 0 && !streq(value, "auto") && !streq(value, "list")) {
+                usage_error("Invalid value '%s' for --pkcs11-token-uri: expected a pkcs11: URI (RFC 7512), auto or list.", value);
+                return -EINVAL;
+        }
         o->credentials.pkcs11_uri = value;
         return 0;
 }
 
 int credential_option_fido2_device(struct options *o, const char *value) {
-        if (!streq(value, "auto") && !streq(value, "list") && value[0] != '/' && strncmp(value, "unix:/", 6) != 0)
-                return usage_error("Invalid value '%s' for --fido2-device: expected auto, a /dev/hidraw path or unix:/SOCKET.", value);
+        if (!streq(value, "auto") && !streq(value, "list") && value[0] != '/' && strncmp(value, "unix:/", 6) != 0) {
+                usage_error("Invalid value '%s' for --fido2-device: expected auto, a /dev/hidraw path or unix:/SOCKET.", value);
+                return -EINVAL;
+        }
         o->credentials.fido2_device = value;
         return 0;
 }
@@ -37,8 +44,10 @@ int credential_option_fido2_device(struct options *o, const char *value) {
 int credential_option_fido2_with(struct options *o, int which, const char *name, const char *value) {
         bool b;
 
-        if (parse_boolean(value, &b) < 0)
-                return usage_error("Invalid value '%s' for --%s: expected yes or no.", value, name);
+        if (parse_boolean(value, &b) < 0) {
+                usage_error("Invalid value '%s' for --%s: expected yes or no.", value, name);
+                return -EINVAL;
+        }
         o->credentials.fido2_with[which] = b;
         return 0;
 }
@@ -57,11 +66,13 @@ static void print_tokens(const struct options *o, struct json_object *reply, con
                 fprintf(stderr, "No %s security token found.\n", streq(kind, "pkcs11") ? "PKCS#11" : "FIDO2");
         for (size_t i = 0; i < json_object_array_length(arr); i++) {
                 struct json_object *e = json_object_array_get_idx(arr, i), *v;
+                char buf[1024];
 
+                /* Labels and URIs come from the device: escaped. */
                 if (json_object_object_get_ex(e, field, &v))
-                        printf("%s", json_object_get_string(v));
+                        printf("%s", escape_to(buf, sizeof(buf), json_object_get_string(v) ?: ""));
                 if (json_object_object_get_ex(e, "keyType", &v))
-                        printf("  (%s)", json_object_get_string(v));
+                        printf("  (%s)", escape_to(buf, sizeof(buf), json_object_get_string(v) ?: ""));
                 printf("\n");
         }
 }

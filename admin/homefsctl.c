@@ -40,7 +40,7 @@ static void help(void) {
                "Usage: homefsctl [OPTIONS...] COMMAND [USER]\n"
                "\n"
                "Commands:\n"
-               "  list                    List homes (NAME UID STATE HOME)\n"
+               "  list                    List homes (NAME UID STATE SIZE USED HOST ROOM HOME IMAGE)\n"
                "  inspect [USER]          Show a home's record, state and sizes\n"
                "  create USER             Create a home (asks for its password twice)\n"
                "  remove USER             Remove a home and its image\n"
@@ -54,6 +54,8 @@ static void help(void) {
                "                          Print USER's SSH public keys (for sshd's\n"
                "                          AuthorizedKeysCommand; works unprivileged)\n"
                "  update USER OPTIONS...  Change record fields (see the record options)\n"
+               "                          (--recovery-key, --pkcs11-token-uri, --fido2-device,\n"
+               "                          --ssh-unlock-key enroll)\n"
                "  authenticate [USER]     Check a password; nothing else changes\n"
                "  with USER -- CMD...     Unlock, run CMD, deactivate again if it was inactive\n"
                "  resize USER SIZE|min|max Grow (online) or shrink (while inactive) a home\n"
@@ -64,8 +66,6 @@ static void help(void) {
                "                          sessions all allow it (pam_homefs suspend=yes);\n"
                "                          --deactivate-unfrozen: deactivate any it cannot freeze\n"
                "  deactivate-all          Deactivate every active or locked home\n"
-               "                          (--recovery-key, --pkcs11-token-uri, --fido2-device,\n"
-               "                          --ssh-unlock-key enroll)\n"
                "  remove-credential USER KEYSLOT\n"
                "                          Remove one credential (keyslots: see inspect)\n"
                "\n"
@@ -97,6 +97,8 @@ static void help(void) {
                "     --ssh-agent          unlock: with a key in the ssh-agent at SSH_AUTH_SOCK\n"
                "     --export             inspect: print only the record, for create --identity\n"
                "     --drop-if-locked     run-when-unlocked: exit 75 instead of queuing\n"
+               "     --allow-overcommit   create, resize: accept (with a warning) a size that the\n"
+               "                          host's free space not promised to other homes cannot hold\n"
                "     --clear              queue: remove the queued jobs\n"
                "     --identity=FILE|-    create: start from an exported record; an image\n"
                "                          already at its imagePath is taken over (a moved home)\n"
@@ -107,7 +109,7 @@ static void help(void) {
                "     --storage=luks       --disk-size=BYTES|PERCENT%%\n"
                "     --luks-pbkdf-type=argon2id|argon2i|pbkdf2\n"
                "     --luks-pbkdf-hash-algorithm=ALG  --luks-pbkdf-force-iterations=N\n"
-               "     --luks-pbkdf-time-cost=USEC|DURATION  --luks-pbkdf-memory-cost=BYTES\n"
+               "     --luks-pbkdf-time-cost=SECONDS|DURATION  --luks-pbkdf-memory-cost=BYTES\n"
                "     --luks-pbkdf-parallel-threads=N  --luks-discard=yes|no\n"
                "     --luks-sector-size=BYTES  --locked=yes|no\n"
                "     --ssh-authorized-keys=KEY|@FILE  (repeatable: adds keys)\n"
@@ -142,6 +144,8 @@ static int dispatch(const struct options *o, int argc, char **argv) {
                         return usage_error("Option --drop-if-locked is only valid with 'run-when-unlocked'.");
                 if (o->deactivate_unfrozen && verbs[i].run != verb_lock_all)
                         return usage_error("Option --deactivate-unfrozen is only valid with 'lock-all'.");
+                if (o->allow_overcommit && verbs[i].run != verb_create && verbs[i].run != verb_resize)
+                        return usage_error("Option --allow-overcommit is only valid with 'create' and 'resize'.");
                 if (o->clear && verbs[i].run != verb_queue)
                         return usage_error("Option --clear is only valid with 'queue'.");
                 return verbs[i].run(o, argc - 1, argv + 1);

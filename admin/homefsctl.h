@@ -43,6 +43,7 @@ struct options {
         bool export;                 /* inspect --export */
         bool drop_if_locked;         /* run-when-unlocked --drop-if-locked */
         bool deactivate_unfrozen;    /* lock-all --deactivate-unfrozen */
+        bool allow_overcommit;       /* create, resize --allow-overcommit */
         bool clear;                  /* queue --clear */
 };
 
@@ -101,6 +102,8 @@ struct json_object *user_params(const char *user);
 
 /* Print an agent failure once, to stderr, and return its exit status. */
 int report_agent_error(const struct agent_error *e, const char *user_name);
+/* create, resize: warn on stderr when the reply says the host is overcommitted. */
+void warn_overcommitted(struct json_object *reply);
 int exit_status_from_agent_error(const struct agent_error *e);
 
 /* password_source_open() on --password-file or the terminal/stdin; prints

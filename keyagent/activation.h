@@ -68,5 +68,9 @@ int activation_resume(struct activation *a, const void *key, size_t key_size);
  * EIO, so that nothing waits for a key that will not come back. */
 int activation_fail_held(struct activation *a);
 
+/* True once the engine found the host filesystem holding the image full
+ * (HOMEFS_HOST_FULL_SUFFIX): its writes fail until there is room. */
+bool activation_host_full(const struct activation *a);
+
 /* Tear down; safe on a partly started activation. */
 int activation_stop(struct activation *a);

@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include "cryptdev.h"
 #include "log.h"
 #include "macro.h"
+#include "paths.h"
 
 #define ATTR_TIMEOUT 3600.0        /* nothing but us changes the attributes */
 #define INO_ROOT FUSE_ROOT_ID
@@ -39,6 +42,26 @@ static int image_pread(int fd, void *buf, size_t len, uint64_t pos) {
         return 0;
 }
 
+/* The host filesystem holding the image is full (or the image's owner is
+ * over quota): tell the agent, once, through a marker next to the
+ * mountpoint; it deactivates the home while what was written is intact. */
+static void note_host_full(struct cryptdev *d) {
+        static bool noted;
+        char path[PATH_MAX];
+        int fd;
+
+        if (__atomic_exchange_n(&noted, true, __ATOMIC_ACQ_REL))
+                return;
+        log_error("The host filesystem holding %s is full; writes to the volume fail until there is room.", d->opt.image);
+        if ((size_t) snprintf(path, sizeof(path), "%s" HOMEFS_HOST_FULL_SUFFIX, d->opt.mountpoint) >= sizeof(path))
+                return;
+        fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                log_error_errno(errno, "Cannot create %s: %m", path);
+        else
+                close(fd);
+}
+
 static int image_pwrite(int fd, const void *buf, size_t len, uint64_t pos) {
         for (size_t done = 0; done < len;) {
                 ssize_t n = pwrite(fd, (const uint8_t *) buf + done, len - done, (off_t) (pos + done));
@@ -52,6 +75,10 @@ static int image_pwrite(int fd, const void *buf, size_t len, uint64_t pos) {
                 done += (size_t) n;
         }
         return 0;
+}
+
+void image_changed(struct cryptdev *d) {
+        __atomic_add_fetch(&d->changes, 1, __ATOMIC_RELEASE);
 }
 
 /* The volume's size: fixed at start, grown by SIGUSR1 (volume_grow()) while
@@ -262,8 +289,12 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
                 r = key_enter(d);
         if (r >= 0) {
                 r = xts_encrypt(w->xts, buf, w->io, size, d->opt.sector_size, iv_for(d, off));
-                if (r >= 0)
+                if (r >= 0) {
                         r = image_pwrite(d->image_fd, w->io, size, d->opt.offset + (uint64_t) off);
+                        image_changed(d);
+                        if (r == -ENOSPC || r == -EDQUOT)
+                                note_host_full(d);
+                }
                 key_leave(d);
         }
         if (r < 0) {
@@ -275,11 +306,24 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
         fuse_reply_write(req, size);
 }
 
+/* The loop device's flush. O_DIRECT writes bypass the cache but not the
+ * disk's write cache or the image file's metadata (allocation of sparse
+ * blocks): fdatasync() the image. A flush must cover the writes completed
+ * before it was issued; a write is counted (image_changed()) before it is
+ * answered, so when no change completed since the changes a successful
+ * fdatasync() started with, there is nothing to sync: ext4's journal commit
+ * sends such back-to-back flushes (before and after its commit block). */
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi) {
         struct cryptdev *d = fuse_req_userdata(req);
+        uint64_t seen = __atomic_load_n(&d->changes, __ATOMIC_ACQUIRE);
+        uint64_t done = __atomic_load_n(&d->durable, __ATOMIC_ACQUIRE);
 
-        /* O_DIRECT writes bypass the cache but not the disk's write cache or
-         * the image file's metadata (allocation of sparse blocks). */
+        __atomic_add_fetch(&d->flushes, 1, __ATOMIC_RELAXED);
+        if (seen == done) {
+                fuse_reply_err(req, 0);
+                return;
+        }
+        __atomic_add_fetch(&d->syncs, 1, __ATOMIC_RELAXED);
         if (fdatasync(d->image_fd) < 0) {
                 int r = negative_errno();
 
@@ -287,6 +331,10 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
                 fuse_reply_err(req, -r);
                 return;
         }
+        /* Flushes may finish out of order: durable only grows. */
+        while (done < seen &&
+               !__atomic_compare_exchange_n(&d->durable, &done, seen, false, __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
+                ;
         fuse_reply_err(req, 0);
 }
 
@@ -306,6 +354,8 @@ static int write_zeros(struct cryptdev *d, struct worker *w, uint64_t pos, uint6
                 r = xts_encrypt(w->xts, w->io, w->io, n, d->opt.sector_size, iv_for(d, (off_t) pos));
                 if (r >= 0)
                         r = image_pwrite(d->image_fd, w->io, n, d->opt.offset + pos);
+                if (r == -ENOSPC || r == -EDQUOT)
+                        note_host_full(d);
                 pos += n;
                 len -= n;
         }
@@ -342,6 +392,7 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, of
         else
                 r = fallocate(d->image_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                               (off_t) (d->opt.offset + pos), (off_t) len) < 0 ? negative_errno() : 0;
+        image_changed(d);
         key_leave(d);
         if (r < 0)
                 log_error_errno(r, "Discard of %" PRIu64 " bytes at %" PRIu64 " failed: %m", len, pos);

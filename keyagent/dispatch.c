@@ -7,6 +7,7 @@
 #include "agent-error.h"
 #include "base64.h"
 #include "agent.h"
+#include "audit.h"
 #include "clients.h"
 #include "dispatch.h"
 #include "freeze.h"
@@ -28,6 +29,8 @@
 struct call {
         struct proto_conn *conn;
         uid_t peer_uid;
+        pid_t peer_pid;
+        uid_t account; /* what the connection bounds count against (clients.h) */
         struct json_object *params;
         struct agent_error error;
         bool conn_taken; /* RegisterFront: the conn now belongs to a home */
@@ -109,7 +112,8 @@ static struct json_object *method_create(struct call *c, int *r) {
         struct user_record *created = NULL;
         const char *password;
         unsigned long long percent = 0;
-        bool adopt = false;
+        struct create_options o = {};
+        bool overcommitted = false;
 
         if ((*r = require_root(c)) < 0)
                 return NULL;
@@ -123,16 +127,22 @@ static struct json_object *method_create(struct call *c, int *r) {
                 *r = invalid_parameter(c, "diskSizePercent", -EINVAL);
                 return NULL;
         }
-        if (proto_get_bool(c->params, "adoptImage", &adopt) == -EINVAL) {
+        if (proto_get_bool(c->params, "adoptImage", &o.adopt) == -EINVAL) {
                 *r = invalid_parameter(c, "adoptImage", -EINVAL);
                 return NULL;
         }
-        *r = home_create(record, password, (unsigned) percent, adopt, &created, &c->error);
+        if (proto_get_bool(c->params, "allowOvercommit", &o.allow_overcommit) == -EINVAL) {
+                *r = invalid_parameter(c, "allowOvercommit", -EINVAL);
+                return NULL;
+        }
+        o.disk_size_percent = (unsigned) percent;
+        *r = home_create(record, password, &o, &created, &overcommitted, &c->error);
         if (*r < 0)
                 return NULL;
         reply = json_object_new_object();
         json_object_object_add(reply, "record", user_record_to_json(created));
         json_object_object_add(reply, "diskSize", json_object_new_uint64(created->disk_size));
+        json_object_object_add(reply, "overcommitted", json_object_new_boolean(overcommitted));
         user_record_free(created);
         return reply;
 }
@@ -259,8 +269,6 @@ static struct json_object *unlock_common(struct call *c, int *r, bool activate_o
                                              h->user_name);
                 else
                         *r = home_unlock(h, &secrets, &already, &c->error);
-                if (*r >= 0 && !already)
-                        spool_run_after_unlock(h);
         });
         if (*r < 0)
                 return NULL;
@@ -369,6 +377,7 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
         struct json_object *reply;
         const char *password = NULL;
         bool already = false, suspend = false;
+        uint64_t generation = 0;
         struct home *h;
 
         if (proto_get_bool(c->params, "suspend", &suspend) == -EINVAL) {
@@ -384,7 +393,7 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
         }
         if ((*r = get_home(c, &h)) < 0)
                 return NULL;
-        if (clients_session_begin(c->peer_uid) < 0) {
+        if (clients_session_begin(c->peer_uid, c->account) < 0) {
                 home_unref(h);
                 *r = agent_error_set(&c->error, -EUSERS, AGENT_ERROR_HOME_BUSY,
                                      "You hold %u sessions already; log out of some first.", CLIENTS_SESSIONS_PER_UID_MAX);
@@ -394,14 +403,14 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
         if (h->removed)
                 *r = agent_error_set(&c->error, -ENOENT, AGENT_ERROR_NO_SUCH_HOME, "There is no home for %s.", h->user_name);
         else
-                *r = session_acquire(h, password, suspend, &already, &c->error);
+                *r = session_acquire(h, password, suspend, &already, &generation, &c->error);
         /* So that lock can freeze the session (where systemd does not). */
         if (*r >= 0)
                 (void) freeze_adopt(c->conn->fd, h->record->uid, h->user_name);
         pthread_mutex_unlock(&h->lock);
         proto_wipe_string(c->params, "password");
         if (*r < 0) {
-                clients_session_end(c->peer_uid);
+                clients_session_end(c->peer_uid, c->account);
                 home_unref(h);
                 return NULL;
         }
@@ -409,8 +418,8 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
         json_object_object_add(reply, "state", json_object_new_string("active"));
         json_object_object_add(reply, "alreadyActive", json_object_new_boolean(already));
         c->conn_taken = true;
-        session_hold(h, c->conn, suspend, reply);
-        clients_session_end(c->peer_uid);
+        session_hold(h, generation, c->conn, suspend, reply);
+        clients_session_end(c->peer_uid, c->account);
         return NULL;
 }
 
@@ -518,7 +527,7 @@ static int get_resize_size(struct call *c, uint64_t *ret) {
 static struct json_object *method_resize(struct call *c, int *r) {
         const char *password = NULL;
         uint64_t size = 0, reached = 0;
-        bool pending = false;
+        bool pending = false, allow_overcommit = false, overcommitted = false;
         struct json_object *reply;
         struct home *h;
 
@@ -526,12 +535,18 @@ static struct json_object *method_resize(struct call *c, int *r) {
                 return NULL;
         if (json_object_object_get_ex(c->params, "password", NULL) && (*r = get_password(c, "password", &password)) < 0)
                 return NULL;
-        WITH_HOME(c, h, *r, *r = home_resize(h, size, password, &reached, &pending, &c->error));
+        if (proto_get_bool(c->params, "allowOvercommit", &allow_overcommit) == -EINVAL) {
+                *r = invalid_parameter(c, "allowOvercommit", -EINVAL);
+                return NULL;
+        }
+        WITH_HOME(c, h, *r, *r = home_resize(h, size, password, allow_overcommit, &reached, &pending, &overcommitted,
+                                             &c->error));
         if (*r < 0)
                 return NULL;
         reply = json_object_new_object();
         json_object_object_add(reply, "diskSize", json_object_new_uint64(reached));
         json_object_object_add(reply, "fileSystemPending", json_object_new_boolean(pending));
+        json_object_object_add(reply, "overcommitted", json_object_new_boolean(overcommitted));
         return reply;
 }
 
@@ -549,7 +564,7 @@ static struct json_object *method_enqueue(struct call *c, int *r) {
                                      SPOOL_ARGS_MAX, SPOOL_JOB_MAX);
                 return NULL;
         }
-        WITH_HOME(c, h, *r, *r = spool_add(h->user_name, argv, &id));
+        WITH_HOME(c, h, *r, *r = spool_add(h->user_name, h->record->uid, argv, &id));
         if (*r == -EDQUOT)
                 agent_error_set(&c->error, *r, AGENT_ERROR_QUEUE_FULL,
                                 "The job queue of this home is full (%u jobs); see 'homefsctl queue'.", SPOOL_JOBS_MAX);
@@ -781,8 +796,10 @@ static struct json_object *run_method(struct call *c, const char *method) {
         for (size_t i = 0; i < ELEMENTSOF(methods); i++)
                 if (streq(methods[i].name, method)) {
                         reply = methods[i].fn(c, &r);
-                        if (r < 0)
+                        if (r < 0) {
+                                audit_failed_attempt(method, c->params, c->peer_uid, c->peer_pid, &c->error, r);
                                 return agent_error_reply(&c->error, r);
+                        }
                         if (c->conn_taken || !reply)
                                 return reply;
                         return proto_reply_new(reply);
@@ -790,10 +807,20 @@ static struct json_object *run_method(struct call *c, const char *method) {
         return proto_error_new("io.homefs.Agent.MethodNotFound", NULL);
 }
 
-void dispatch_connection(struct proto_conn *conn, uid_t peer_uid) {
+/* The caller's pid, for the audit lines (0 if the kernel does not say). */
+static pid_t peer_pid(int fd) {
+        struct ucred cred = {};
+        socklen_t len = sizeof(cred);
+
+        return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ? 0 : cred.pid;
+}
+
+void dispatch_connection(struct proto_conn *conn, uid_t peer_uid, uid_t account) {
+        pid_t pid = peer_pid(conn->fd);
+
         for (;;) {
                 struct json_object *msg = NULL, *reply;
-                struct call c = { .conn = conn, .peer_uid = peer_uid };
+                struct call c = { .conn = conn, .peer_uid = peer_uid, .peer_pid = pid, .account = account };
                 const char *method;
                 int r;
 

@@ -52,6 +52,14 @@ static void watch_home(struct home *h) {
                           h->user_name);
                 (void) home_deactivate(h, &e);
         }
+        /* A full host fails the engine's writes: deactivate while what was
+         * written is intact, rather than leave the filesystem erroring (a
+         * lock with sessions kept would hold writes that cannot land). */
+        if (h->activated && activation_host_full(&h->activation)) {
+                log_error("the host filesystem holding the image of %s is full; deactivating the home (what was "
+                          "written before is kept; free space on the host, then unlock again)", h->user_name);
+                (void) home_deactivate(h, &e);
+        }
         if (home_check_front(h))
                 return;
         if (h->front_lost)

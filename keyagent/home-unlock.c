@@ -14,6 +14,7 @@
 #include "luks.h"
 #include "registry.h"
 #include "secret.h"
+#include "spool.h"
 #include "unlock-methods.h"
 
 int home_check_login(struct home *h, struct agent_error *e) {
@@ -115,6 +116,10 @@ static int unlock_attach(struct home *h, const void *key, size_t key_size, const
         }
         h->mount_fd = mount_fd;
         h->activated = true;
+        /* One of the two places a home becomes usable, whoever asked
+         * (Unlock, Activate, a login session; the other is home_resume()):
+         * queued jobs run now. */
+        spool_run_after_unlock(h);
         return 0;
 }
 
@@ -184,6 +189,12 @@ void home_teardown(struct home *h) {
         }
         (void) activation_stop(&h->activation);
         h->activated = false;
+        /* A deactivation ends every login session: those taken before it
+         * neither count after the next activation nor deactivate the home
+         * when they end. (Lock with sessions kept does not come here.) */
+        h->n_sessions = 0;
+        h->n_sessions_awake = 0;
+        h->activation_generation++;
 }
 
 int home_deactivate(struct home *h, struct agent_error *e) {

@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "activation.h"
 #include "proto.h"
@@ -42,6 +43,9 @@ struct home {
         unsigned n_sessions_awake;     /* of those, the ones without suspend: LockAll skips the home */
         char *frozen_cgroup;           /* frozen while locked (home-lock.c), or NULL */
         bool frozen;                   /* ... and every process in it stopped */
+        uint64_t pkcs11_probe_usec;    /* the last token probe (unlock-methods.c), 0 never */
+        bool pkcs11_probe_present;     /* and what it found */
+        uint64_t activation_generation; /* +1 at every deactivation: sessions from before end without effect */
 };
 
 /* Active: activated and not locked with sessions kept (the key is in use and

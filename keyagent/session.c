@@ -7,7 +7,8 @@
 #include "registry.h"
 #include "session.h"
 
-int session_acquire(struct home *h, const char *password, bool suspend, bool *already, struct agent_error *e) {
+int session_acquire(struct home *h, const char *password, bool suspend, bool *already, uint64_t *ret_generation,
+                    struct agent_error *e) {
         int r;
 
         *already = home_is_active(h);
@@ -28,14 +29,21 @@ int session_acquire(struct home *h, const char *password, bool suspend, bool *al
         h->n_sessions++;
         if (!suspend)
                 h->n_sessions_awake++;
+        *ret_generation = h->activation_generation;
         log_info("session opened for %s (%u now)", h->user_name, h->n_sessions);
         return 0;
 }
 
-static void session_release(struct home *h, bool suspend) {
+static void session_release(struct home *h, uint64_t generation, bool suspend) {
         struct agent_error e = {};
 
         pthread_mutex_lock(&h->lock);
+        if (generation != h->activation_generation) {
+                /* The home was deactivated since: that ended this session. */
+                log_info("session of %s from before a deactivation closed; no effect", h->user_name);
+                pthread_mutex_unlock(&h->lock);
+                return;
+        }
         if (h->n_sessions > 0)
                 h->n_sessions--;
         if (!suspend && h->n_sessions_awake > 0)
@@ -54,7 +62,7 @@ static void session_release(struct home *h, bool suspend) {
  * privileged login process, and nothing else should ride on a connection that
  * lives as long as a login. Returns true when the session has ended (and was
  * released). */
-static bool session_serve_one(struct home *h, struct proto_conn *conn, bool suspend) {
+static bool session_serve_one(struct home *h, uint64_t generation, bool suspend, struct proto_conn *conn) {
         struct json_object *msg = NULL, *reply;
         const char *method;
         bool release;
@@ -63,7 +71,7 @@ static bool session_serve_one(struct home *h, struct proto_conn *conn, bool susp
         r = proto_recv(conn, &msg, NULL, NULL, -1);
         if (r < 0) {
                 /* EOF or garbage: the login is gone. */
-                session_release(h, suspend);
+                session_release(h, generation, suspend);
                 return true;
         }
         method = proto_method(msg);
@@ -83,20 +91,20 @@ static bool session_serve_one(struct home *h, struct proto_conn *conn, bool susp
         /* Release before answering, so that when the client sees the reply
          * the home is already locked if it had to be. */
         if (release)
-                session_release(h, suspend);
+                session_release(h, generation, suspend);
         (void) proto_send(conn, reply, NULL, 0, false);
         json_object_put(reply);
         return release;
 }
 
-void session_hold(struct home *h, struct proto_conn *conn, bool suspend, struct json_object *reply) {
+void session_hold(struct home *h, uint64_t generation, struct proto_conn *conn, bool suspend, struct json_object *reply) {
         struct json_object *msg = proto_reply_new(reply);
 
         if (proto_send(conn, msg, NULL, 0, false) >= 0)
-                while (!session_serve_one(h, conn, suspend))
+                while (!session_serve_one(h, generation, suspend, conn))
                         ;
         else
-                session_release(h, suspend);
+                session_release(h, generation, suspend);
         json_object_put(msg);
         proto_conn_free(conn);
         home_unref(h);

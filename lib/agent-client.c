@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "agent-client.h"
+#include "escape.h"
 #include "macro.h"
 #include "paths.h"
 
@@ -175,7 +176,7 @@ int agent_call(struct proto_conn *c, const char *method, struct json_object *par
                 json_object_get(params);
         call = proto_call_new(method, params);
         if (call)
-                r = proto_call(c, call, secret, NULL, 0, &reply, NULL, NULL, -1);
+                r = proto_call(c, call, secret, NULL, 0, &reply, NULL, NULL, c->call_timeout_ms);
         else
                 r = -ENOMEM;
         if (secret) {
@@ -203,14 +204,12 @@ int agent_call(struct proto_conn *c, const char *method, struct json_object *par
         return 0;
 }
 
-/* Copy s into buf as one line: control characters (an agent message could
- * hold a newline) become spaces, and a final period is dropped so a hint can
- * follow. */
+/* Copy s into buf as one line: control characters (an agent message names
+ * users and paths, and could hold a newline) are escaped, and a final period
+ * is dropped so a hint can follow. */
 static void copy_line(char *buf, size_t size, const char *s) {
-        size_t n = 0;
+        size_t n = strlen(escape_to(buf, size, s));
 
-        for (; s[n] && n + 1 < size; n++)
-                buf[n] = (unsigned char) s[n] < 0x20 || s[n] == 0x7f ? ' ' : s[n];
         while (n > 0 && (buf[n - 1] == '.' || buf[n - 1] == ' '))
                 n--;
         buf[n] = 0;
@@ -262,6 +261,9 @@ static const char *format_transport(const struct agent_error *e, char *buf, size
         case EPIPE:
                 return sentence(buf, size, "homefs-agent closed the connection before answering",
                                 "check its log and try again");
+        case ETIMEDOUT:
+                return sentence(buf, size, "homefs-agent did not answer in time",
+                                "it may be hung: check its log, or restart it");
         case EBADMSG:
                 return sentence(buf, size, "homefs-agent sent a malformed reply",
                                 "check that homefs-agent and this program are from the same version");

@@ -11,6 +11,7 @@ AGENT=$B/keyagent/homefs-agent
 CTL=$B/admin/homefsctl
 HOMEFSD=$B/fs/homefsd
 CRYPTDEV=$B/keyagent/homefs-cryptdev
+STUB=$B/sshstub/homefs-sshstub
 # The system python: tests run it as other users too (a per-user python in
 # PATH, like pyenv under /root, is not theirs to run).
 PYTHON=/usr/bin/python3
@@ -62,9 +63,18 @@ no_secret_in_log() {
         return 0
 }
 
+# The agent process exists and is no zombie (a crashed child stays one
+# until the shell reaps it).
+agent_alive() {
+        [ -n "$AGENT_PID" ] && [ -r "/proc/$AGENT_PID/status" ] && ! grep -q '^State:.*Z' "/proc/$AGENT_PID/status"
+}
+
 finish() {
         # The daemons' reports (sanitizers, leaks) are written when they exit.
         if [ -n "$AGENT_PID" ]; then
+                # No input of any test may crash the agent: the one it started
+                # last (or restarted on purpose) is still the one running.
+                ok "the agent never crashed (pid $AGENT_PID still runs)" agent_alive
                 stop_agent
                 ok "the daemons exited without sanitizer reports" no_sanitizer_reports
                 [ ${#TEST_SECRETS[@]} -eq 0 ] || ok "no password of this test reached the daemons' log" no_secret_in_log
@@ -86,6 +96,11 @@ T=$(mktemp -d /tmp/homefs-test.XXXXXX)
 chmod 755 "$T"
 export HOMEFS_STATE_DIR=$T/state
 export HOMEFS_RUNTIME_DIR=$T/run
+# The passwd shell of this run's homefs users (--login-shell): the SSH stub
+# with this run's runtime directory, which su -l and sshd do not pass on.
+LOGIN_SHELL=$T/login-shell
+printf '#!/bin/bash\nexport HOMEFS_RUNTIME_DIR=%q\nexec -a "$0" %q "$@"\n' "$HOMEFS_RUNTIME_DIR" "$STUB" >"$LOGIN_SHELL"
+chmod 755 "$LOGIN_SHELL"
 AGENT_PID=
 TEST_USERS=()
 CLEANUP_CMDS=()
@@ -162,7 +177,7 @@ new_user_name() {
 start_agent() {
         # A killed agent leaves its socket behind: wait for the new one.
         rm -f "$HOMEFS_RUNTIME_DIR/agent.sock"
-        "$AGENT" --activation=userspace --homefsd="$HOMEFSD" --cryptdev="$CRYPTDEV" \
+        "$AGENT" --activation=userspace --homefsd="$HOMEFSD" --cryptdev="$CRYPTDEV" --login-shell="$LOGIN_SHELL" \
                 "$@" >>"$T/agent.log" 2>&1 &
         AGENT_PID=$!
         for _ in $(seq 100); do

@@ -6,8 +6,11 @@
 # the unprivileged checks. Needs /dev/fuse, python3 (for renameat2, xattrs,
 # seek holes, fcntl locks), tar and diff. TAP output.
 #
-# Runs twice (tests/integration/meson.build): with kernel passthrough (the
-# default) and with --no-passthrough, homefsd serving file data itself.
+# Runs four times (tests/integration/meson.build): with kernel passthrough
+# (the default) and with --no-passthrough, homefsd serving file data itself;
+# each with requests through /dev/fuse (--no-io-uring) and through FUSE over
+# io_uring (--io-uring: the fuse module parameter enable_uring is turned on
+# for the test and restored after; homefsd's counters must show io_uring).
 # A passthrough fd outlives a Detach on its own: only the agent's shutdown
 # of the backing filesystem revokes it (test-passthrough.sh and
 # test-home-lifecycle.sh check that).
@@ -46,7 +49,14 @@ BACK=$T/back
 MNT=$T/home
 U=hffront$$
 PID=
-MODE=${1:-}     # "" or --no-passthrough
+OPTS=("$@")     # homefsd options: --no-passthrough, --io-uring, --no-io-uring
+has_opt() { local o; for o in "${OPTS[@]}"; do [ "$o" = "$1" ] && return 0; done; return 1; }
+URING_PARAM=/sys/module/fuse/parameters/enable_uring
+URING_OLD=
+if has_opt --io-uring; then
+        [ -e "$URING_PARAM" ] || { echo "1..0 # SKIP the kernel has no FUSE over io_uring ($URING_PARAM)"; exit 77; }
+        URING_OLD=$(cat "$URING_PARAM")
+fi
 
 cleanup() {
         exec 8>&- 2>/dev/null
@@ -56,8 +66,10 @@ cleanup() {
                 kill -KILL "$PID" 2>/dev/null
         fi
         mountpoint -q "$MNT" 2>/dev/null && umount -l "$MNT"
+        mountpoint -q "$T/native" 2>/dev/null && umount -l "$T/native"
         id "$U" >/dev/null 2>&1 && userdel "$U" 2>/dev/null
         rm -rf "$T"
+        if [ -n "$URING_OLD" ]; then echo "$URING_OLD" >"$URING_PARAM"; fi
 }
 trap cleanup EXIT
 
@@ -70,7 +82,8 @@ as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
 mkdir -m 0755 "$BACK"
 chown "$UID_U:$GID_U" "$BACK"
 
-"$HOMEFSD" --attach-dir="$BACK" --mountpoint="$MNT" --stats-file="$T/stats" $MODE "$U" 2>"$T/homefsd.log" &
+[ -n "$URING_OLD" ] && { echo Y >"$URING_PARAM" || { echo "Bail out! cannot turn on $URING_PARAM"; exit 1; }; }
+"$HOMEFSD" --attach-dir="$BACK" --mountpoint="$MNT" --stats-file="$T/stats" "${OPTS[@]}" "$U" 2>"$T/homefsd.log" &
 PID=$!
 for _ in $(seq 100); do
         [ "$(findmnt -n -o FSTYPE --mountpoint "$MNT" 2>/dev/null)" = fuse.homefs ] && break
@@ -133,6 +146,32 @@ assert os.getxattr(p, "user.homefs") == b"value"
 assert "user.homefs" in os.listxattr(p)
 os.removexattr(p, "user.homefs")
 assert "user.homefs" not in os.listxattr(p)' "$M/f"
+# listxattr as native ext4 answers it: trusted.* names only to a caller with
+# CAP_SYS_ADMIN (not one that has it in a user namespace of its own),
+# security.* and user.* names to everyone. Compared with a native ext4 made here.
+mkdir "$T/native" && truncate -s 16M "$T/native.img" && mkfs.ext4 -q -F "$T/native.img" &&
+        mount -o loop "$T/native.img" "$T/native" && chmod 755 "$T/native"
+for f in "$T/native/xa" "$M/xa"; do
+        echo x >"$f" && chmod 644 "$f"
+        "$PY" -c 'import os, sys
+for n in ("trusted.homefs", "security.homefs", "user.homefs"): os.setxattr(sys.argv[1], n, b"secret")' "$f"
+done
+names() { "$PY" -c 'import os, sys; print(" ".join(sorted(os.listxattr(sys.argv[1]))))' "$1"; }
+sized() { "$PY" -c 'import ctypes, sys; print(ctypes.CDLL(None).listxattr(sys.argv[1].encode(), None, 0))' "$1"; }
+ok "native ext4 hides trusted.* from a user" test "$(as_nobody "$PY" -c 'import os, sys; print(" ".join(sorted(os.listxattr(sys.argv[1]))))' "$T/native/xa")" = "security.homefs user.homefs"
+ok "listxattr as a user on the front equals native ext4" \
+        test "$(as_nobody bash -c "$(declare -f names); PY=$PY; names '$M/xa'")" = "$(as_nobody bash -c "$(declare -f names); PY=$PY; names '$T/native/xa'")"
+ok "... and the size query counts the filtered list" \
+        test "$(as_nobody bash -c "$(declare -f sized); PY=$PY; sized '$M/xa'")" = "$(as_nobody bash -c "$(declare -f sized); PY=$PY; sized '$T/native/xa'")"
+ok "listxattr as root on the front equals native ext4 (trusted.* shown)" test "$(names "$M/xa")" = "$(names "$T/native/xa")"
+ok "... and holds trusted.homefs" sh -c "echo '$(names "$M/xa")' | grep -q trusted.homefs"
+if as_nobody unshare -Ur true 2>/dev/null; then
+        ok "CAP_SYS_ADMIN in a user namespace of one's own does not show trusted.* on the front" \
+                test "$(as_nobody unshare -Ur "$PY" -c 'import os, sys; print(" ".join(sorted(os.listxattr(sys.argv[1]))))' "$M/xa")" = "security.homefs user.homefs"
+else
+        diag "unprivileged user namespaces are off here; the namespace case is not reachable"
+fi
+umount "$T/native"
 fallocate -l 1M "$M/falloc"
 ok "fallocate" test "$(stat -c %s "$M/falloc")" = 1048576 -a "$(stat -c %b "$BACK/falloc")" -ge 2048
 ok "fallocate punch hole" fallocate -p -o 0 -l 65536 "$M/falloc"
@@ -219,13 +258,31 @@ diag "GETXATTR requests for 200 writes: $((GX1 - GX0))"
 ok "write() costs no GETXATTR (at most the first write of an inode)" test $((GX1 - GX0)) -le 1
 
 # ---- a larger tree ----
-mkdir "$M/doc"
+# From a snapshot: /usr/share/doc can change under the test (other suites
+# install and purge packages on this machine).
+mkdir "$M/doc" "$T/doc"
+tar -C /usr/share/doc -cf "$T/doc.tar" . 2>/dev/null
+tar -C "$T/doc" -xf "$T/doc.tar"
 t0=$(date +%s.%N)
-tar -C /usr/share/doc -cf - . | tar -C "$M/doc" -xf -
-ok "tar extract of /usr/share/doc" test "${PIPESTATUS[1]}" = 0
-ok "diff -r against the original" diff -r --no-dereference /usr/share/doc "$M/doc"
+tar -C "$M/doc" -xf "$T/doc.tar"
+ok "tar extract of /usr/share/doc" test $? = 0
+ok "diff -r against the original" diff -r --no-dereference "$T/doc" "$M/doc"
 diag "tar + diff of /usr/share/doc: $(elapsed "$t0") s"
 ok "rm -r of the tree" rm -rf "$M/doc"
+
+# ---- the transport the requests above took, as homefsd counted them ----
+rm -f "$T/stats"
+kill -s SIGRTMIN+1 "$PID"
+for _ in $(seq 50); do [ -s "$T/stats" ] && break; sleep 0.05; done
+stat_of() { awk -v k="$1" '$1 == k { print $2 }' "$T/stats"; }
+diag "transport $(stat_of transport), $(stat_of uring_requests) requests through io_uring"
+if has_opt --io-uring; then
+        ok "transport: FUSE over io_uring, the requests came through it" \
+                test "$(stat_of transport)" = io_uring -a "$(stat_of uring_requests)" -gt 100
+        ok "transport: homefsd's log says io_uring" grep -q "Serving FUSE requests through io_uring" "$T/homefsd.log"
+else
+        ok "transport: /dev/fuse only" test "$(stat_of transport) $(stat_of uring_requests)" = "/dev/fuse 0"
+fi
 
 # ---- Detach (SIGUSR1) ----
 echo "before detach" >"$M/keep"
@@ -292,7 +349,7 @@ EOF
 )
 diag "$(echo $DETACH_OUT)"
 has() { grep -qx "$1" <<<"$DETACH_OUT"; }
-if [ "$MODE" = --no-passthrough ]; then
+if has_opt --no-passthrough; then
         ok "after Detach: read on an earlier fd gives EIO" has read=EIO
         ok "after Detach: write on an earlier fd gives EIO" has write=EIO
 else

@@ -30,7 +30,7 @@ exit 0
 SH
 chmod 755 "$T/hold"
 
-ARGS="runtime_dir=$HOMEFS_RUNTIME_DIR debug"
+ARGS="runtime_dir=$HOMEFS_RUNTIME_DIR state_dir=$HOMEFS_STATE_DIR debug"
 install_pam_service SVC main <<EOF2
 auth     [success=done user_unknown=ignore default=die] $MOD $ARGS
 auth     required pam_unix.so
@@ -87,6 +87,18 @@ ok "SIGKILL its pamtester" kill -KILL "$(cat "$T/pid.s3")"
 wait "$JOB_s3" 2>/dev/null
 ok "SIGKILL of the login process releases its session: the home deactivates" wait_until 20 state_is "$U" inactive
 ok "... and no session is counted" sessions_are "$U" 0
+
+# A lock ends every session: one taken before a manual lock neither counts
+# after the next unlock nor locks the home when it ends.
+held_session s4 pw-one authenticate open_session close_session
+ok "session 4 holds the home" wait_until 20 unlocked_with_sessions "$U" 1
+ok "lock by hand while session 4 is open" "$CTL" lock "$U"
+ok "... the lock ended the session" sessions_are "$U" 0
+ok "unlock by hand" feed 'pw-one\n' "$CTL" unlock "$U"
+ok "... session 4 from before the lock does not count" unlocked_with_sessions "$U" 0
+ok "session 4 closes" release s4
+ok "... its end does not lock the home unlocked since" unlocked_with_sessions "$U" 0
+ok "lock" "$CTL" lock "$U"
 
 # homefsctl with: a login that began while the command ran keeps the home.
 start_login_then_with() {
@@ -148,7 +160,8 @@ if build_is_sanitized; then
         diag "su login: skipped in this build (a setuid su cannot load a sanitizer-built module); the plain build runs it"
 else
         ok "su -l by an unprivileged user on a terminal: password at the prompt, the shell sits in the unlocked home" su_login_test
-        ok "... the home is unlocked with one session" unlocked_with_sessions "$U" 1
+        # login's PAM session and the login shell's (the stub, which execs bash)
+        ok "... the home is unlocked, held by su's PAM session and the login shell (the stub)" unlocked_with_sessions "$U" 2
         tmux -L "homefs-pam-$$" send-keys -t login 'exit' Enter
         ok "logging out of the shell closes the session: the home deactivates" wait_until 20 state_is "$U" inactive
 fi
