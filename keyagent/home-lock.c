@@ -25,6 +25,7 @@
 #include "home-ops.h"
 #include "log.h"
 #include "secret.h"
+#include "spool.h"
 
 #define FREEZE_TIMEOUT_MS 5000
 
@@ -119,6 +120,7 @@ int home_resume(struct home *h, const void *key, size_t key_size, struct agent_e
         if (r < 0)
                 log_warning_errno(r, "homefsd for %s did not release its held requests: %m", h->user_name);
         home_thaw(h);
+        spool_run_after_unlock(h); /* jobs queued while it was locked */
         log_info("resumed %s (%llu ms)", h->user_name, (unsigned long long) (now_ms() - start));
         return 0;
 }
