@@ -157,5 +157,5 @@ void warn_overcommitted(struct json_object *reply) {
 
         if (json_object_object_get_ex(reply, "overcommitted", &v) && json_object_get_boolean(v))
                 fprintf(stderr, "Warning: the homes on this host's filesystem are promised more space than it has "
-                                "free; when it fills up, the homes that write to it are locked.\n");
+                                "free; when it fills up, the homes that write to it are deactivated.\n");
 }

@@ -8,7 +8,7 @@
  * at most CLIENTS_PER_UID_MAX connections at once per account, and at most
  * CLIENTS_MAX in all for non-root callers. Root (peer uid 0) is never
  * counted nor refused: the whole budget stays in reserve for who would have
- * to clean up (lock, remove).
+ * to clean up (deactivate, remove).
  *
  * The account a connection counts against is the login uid of the caller's
  * session where it has one, else its uid: a user who can run processes

@@ -22,7 +22,7 @@ int dm_crypt_deactivate(const struct dm_crypt_ops *ops, void *userdata, const ch
                 return 0;
         if (r != -EBUSY)
                 return r < 0 ? log_warning_errno(r, "deactivating %s: %m", name) : 0;
-        /* Still held: a process keeps a file of the locked home open. The
+        /* Still held: a process keeps a file of the deactivated home open. The
          * kernel removes the mapping (and its key) when that file closes. */
         r = ops->deactivate(userdata, name, true);
         if (r < 0 && r != -ENODEV)

@@ -10,7 +10,7 @@
  *
  * Teardown: the mapping cannot go while something still holds the
  * filesystem on it (a passthrough fd, a file a process keeps open after
- * lock): -EBUSY is retried as the holders go, and if they outlast the
+ * deactivation): -EBUSY is retried as the holders go, and if they outlast the
  * retries, the mapping is handed to deferred removal (the kernel removes it,
  * and the key with it, when the last holder closes it).
  *

@@ -88,7 +88,7 @@ int host_room_check(const char *image_path, const char *user, uint64_t size, uin
                 return agent_error_set(e, -ENOSPC, AGENT_ERROR_OVERCOMMIT,
                                        "The image of %s may need %s more on the host, which has %s free of which %s are "
                                        "promised to other homes; choose a smaller size, or pass --allow-overcommit to accept "
-                                       "that a full host locks homes.", user, want, free_s, promised);
+                                       "that a full host deactivates homes.", user, want, free_s, promised);
         log_warning("overcommitting the host for %s: it may need %s more, %s free, %s promised to other homes",
                     user, want, free_s, promised);
         *ret_overcommitted = true;

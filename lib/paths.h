@@ -8,8 +8,8 @@
 
 /* homefs-cryptdev creates "<its mountpoint>" HOMEFS_HOST_FULL_SUFFIX (in the
  * home's root-only runtime directory) when a write to the image fails
- * because the host filesystem is full; the agent's watcher then locks the
- * home. */
+ * because the host filesystem is full; the agent's watcher then deactivates
+ * the home. */
 #define HOMEFS_HOST_FULL_SUFFIX ".host-full"
 
 const char *homefs_state_dir(void);

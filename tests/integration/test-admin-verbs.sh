@@ -63,7 +63,7 @@ ok "... 50ms is stored as 50000 us" test "$(field "$U" luksPbkdfTimeCostUSec)" =
 "$CTL" update "$U" --luks-pbkdf-time-cost=500ms >/dev/null
 ok "an invalid --recovery-key value is a usage error and nothing runs (exit 2)" \
         sh -c "printf '%s\n' '$PW' | '$CTL' --recovery-key=maybe unlock '$U'; test \$? = 2"
-ok "... the home stayed locked" test "$(home_state "$U")" = locked
+ok "... the home stayed inactive" test "$(home_state "$U")" = inactive
 ok "an invalid --fido2-with-client-pin value is a usage error before the verb" \
         sh -c "'$CTL' --fido2-with-client-pin=maybe lock-all; test \$? = 2"
 asks_password() {
@@ -72,15 +72,16 @@ asks_password() {
         ! grep -qi 'recovery key' "$T/out"
 }
 ok "unlock --recovery-key=no asks for the password, not a recovery key" asks_password
-ok "... and the password unlocked the home" test "$(home_state "$U")" = unlocked
-ok "lock again" "$CTL" lock "$U"
+ok "... and the password activated the home" test "$(home_state "$U")" = active
+ok "deactivate again" "$CTL" deactivate "$U"
 help_list_columns() {
         local cols
         cols=$("$CTL" list | head -1 | tr -s ' ' | sed 's/ $//')
         "$CTL" --help | grep -qF "List homes ($cols)"
 }
 ok "--help names list's columns as list prints them" help_list_columns
-ok "--help: nothing but aliases under lock-all" sh -c "'$CTL' --help | grep -A1 '^  lock-all' | tail -1 | grep -q '^  [a-z]'"
+ok "--help: update's enrolment options once, under update, not under lock-all or deactivate-all" \
+        sh -c "test \$('$CTL' --help | grep -c -- '--ssh-unlock-key enroll') = 1 && '$CTL' --help | grep -A1 '^  update' | grep -q -- '--recovery-key' && '$CTL' --help | grep -A1 '^  deactivate-all' | tail -1 | grep -q '^  [a-z]'"
 ok "update: --locked=yes" "$CTL" update "$U" --locked=yes
 ok "update: a locked account cannot unlock" refused "is locked" unlock "$U" --password-file=<(printf '%s\n' "$PW")
 ok "update: --locked=no" "$CTL" update "$U" --locked=no

@@ -134,7 +134,7 @@ ok "the agent still answers" "$CTL" list
 # login uid of the caller's session. One "login" (loginuid 60777) runs four
 # uids that each try 16 connections; at most 16 are served in all, while
 # another login's user, and root, still are. Then 17 logins fill the global
-# bound: root is still served (its reserve) and can lock.
+# bound: root is still served (its reserve) and can deactivate.
 subuid_probe() { # subuid_probe N_UIDS TRIES_PER_UID LOGINUID_BASE LOGINS RELEASE_FILE (as root)
         "$PYTHON" -c "$PROBE_PY" "$HOMEFS_RUNTIME_DIR/agent.sock" subuid "$@"
 }
@@ -150,6 +150,6 @@ probe_pid=$!
 wait_until 60 test -s "$T/global.out"
 ok "17 logins × 16 connections: the global bound (256) holds" test "$(cat "$T/global.out")" -eq 256
 ok "root is served with the global bound full (its reserve)" "$CTL" list
-ok "and can lock (lock-all)" "$CTL" lock-all
+ok "and can deactivate (deactivate-all)" "$CTL" deactivate-all
 touch "$T/release2"; wait "$probe_pid"
 finish

@@ -3,7 +3,7 @@
 # Sparse images on a small host filesystem made here: create and resize
 # refuse sizes the host's room not promised to other homes cannot hold
 # (--allow-overcommit accepts them with a warning); inspect and list show the
-# room; when the host fills up under a writer, the home is locked cleanly:
+# room; when the host fills up under a writer, the home is deactivated cleanly:
 # what was fsynced before is intact at the next unlock, and the filesystem
 # inside is consistent.
 . "$(dirname "$0")/lib.sh"
@@ -41,7 +41,7 @@ ok "list shows the host room" sh -c "'$CTL' list | head -1 | grep -q 'HOST ROOM'
 ok "growing past the room is refused" test "$rc" -ne 0 -a "$(stat -c %s "$HOST/$A.home")" -eq $((128 * 1024 * 1024))
 ok "... saying so" grep -q -- "--allow-overcommit" "$T/err"
 
-# Fill the host under a writer: the home locks, fsynced data survives.
+# Fill the host under a writer: the home is deactivated, fsynced data survives.
 ok "unlock A" unlock_home "$A" "$PW"
 HA=$T/home/$A
 head -c 4M /dev/urandom >"$T/kept"; chmod 644 "$T/kept"
@@ -50,13 +50,13 @@ avail=$(df -B1 --output=avail "$HOST" | tail -1 | tr -d ' ')
 ok "fill the host to 2 MiB of free space" fallocate -l $((avail - 2 * 1024 * 1024)) "$HOST/filler"
 run_as "$A" dd if=/dev/urandom of="$HA/big" bs=1M count=64 conv=fsync status=none 2>/dev/null
 state_is() { test "$(home_state "$1")" = "$2"; }
-ok "a write beyond the host's room locks the home" wait_until 30 state_is "$A" locked
-ok "... and the agent says why" grep -q "holding the image of $A is full; locking the home" "$T/agent.log"
-ok "the engine is gone with the lock" sh -c "! pgrep -f '^$CRYPTDEV .*$HOST/$A.home'"
+ok "a write beyond the host's room deactivates the home" wait_until 30 state_is "$A" inactive
+ok "... and the agent says why" grep -q "holding the image of $A is full; deactivating the home" "$T/agent.log"
+ok "the engine is gone with the deactivation" sh -c "! pgrep -f '^$CRYPTDEV .*$HOST/$A.home'"
 rm -f "$HOST/filler"
 ok "with room again, A unlocks" unlock_home "$A" "$PW"
 ok "the file fsynced before is intact" cmp -s "$T/kept" "$HA/kept"
-ok "lock A" "$CTL" lock "$A"
+ok "deactivate A" "$CTL" deactivate "$A"
 ok "the filesystem in the image is consistent" image_fsck "$HOST/$A.home" "$PW"
 ok "remove A" "$CTL" remove "$A"
 ok "remove B" "$CTL" remove "$B"

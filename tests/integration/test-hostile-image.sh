@@ -74,7 +74,7 @@ ok "Unlock with a PIN: an error reply" sh -c "$(declare -f unlock_error call); C
 ok "the user's module was never loaded (no marker)" test ! -e "$LOADED"
 ok "the agent says why" grep -q "refusing the PKCS#11 module $T/attic/lib/evil.so: not configured" "$T/agent.log"
 ok "the agent is alive (same pid)" same_agent
-ok "the password still unlocks" sh -c "printf '%s\n' '$PW' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
+ok "the password still unlocks" sh -c "printf '%s\n' '$PW' | '$CTL' unlock '$U' && '$CTL' deactivate '$U'"
 
 # --- 2. a token whose module fails to load ----------------------------------------
 ok "the header's token names the administrator's broken module" set_token "pkcs11:token=t?module-path=$T/admin-modules/broken.so"
@@ -90,7 +90,7 @@ diag "30 probes in ${secs} s loaded the module $(loads) times"
 ok "probes are cached: at most one load per 2 s (+1), not one per call" test "$(loads)" -le $(( secs / 2 + 1 ))
 ok "Unlock with a PIN: an error reply" unlock_error '"pin":"123456"'
 ok "the agent is alive (same pid)" same_agent
-ok "the password still unlocks" sh -c "printf '%s\n' '$PW' | '$CTL' unlock '$U' && '$CTL' lock '$U'"
+ok "the password still unlocks" sh -c "printf '%s\n' '$PW' | '$CTL' unlock '$U' && '$CTL' deactivate '$U'"
 # A URI the token parser accepts but p11-kit cannot parse, an empty one.
 for uri in 'pkcs11:%zz;;=?&module-path' 'pkcs11:' 'pkcs11:?module-path=' "pkcs11:?module-path=$T/admin-modules"; do
         set_token "$uri" >&2
@@ -128,7 +128,7 @@ install -d -m 0755 "$T/later" "$T/later/homes"
 new_user_name X hx
 ok "create a home under root's directories" sh -c "printf '%s\n' '$PW' | '$CTL' create '$X' --home-dir='$T/later/homes/$X' \
         --image-path='$T/img3/$X.home' --disk-size=256M --luks-pbkdf-type=pbkdf2 --luks-pbkdf-force-iterations=1000"
-ok "its front is up (locked)" wait_state "$X" locked
+ok "its front is up (inactive)" wait_state "$X" inactive
 stop_agent
 chown "$U" "$T/later"
 install -d -m 0000 "$T/target/$X"

@@ -74,11 +74,11 @@ su_tty() {
 
 ok "agent running: the homefs user logs in with the dist lines" login_a "$U" pw-home
 ok "... its session held the home" grep -q "session opened for $U" "$T/agent.log"
-ok "... whose end locked it again" state_is "$U" locked
+ok "... whose end deactivated it again" state_is "$U" inactive
 ok "... an ordinary user logs in (pam_unix)" login_a "$P" plain-pw
 ok "... root logs in (pam_unix)" login_a root "$ROOTPW"
 ok "... a wrong password of the ordinary user is refused" fails login_a "$P" wrong
-ok "lock" "$CTL" lock "$U"
+ok "deactivate" "$CTL" deactivate "$U"
 
 passwd_a() { # pam_unix writes /etc/shadow by rename: the real one, for our own user
         printf 'plain-pw-a%s\nplain-pw-a%s\n' $$ $$ |
@@ -117,7 +117,7 @@ ok "... an ordinary user logs in" login_a "$P" plain-pw
 ok "... root logs in" login_a root "$ROOTPW"
 
 start_agent
-ok "the restarted agent knows the home" wait_state "$U" locked
+ok "the restarted agent knows the home" wait_state "$U" inactive
 kill -STOP "$AGENT_PID"
 on_cleanup "kill -CONT $AGENT_PID"
 quick() { local t0=$SECONDS; "$@" && [ $((SECONDS - t0)) -le 4 ]; }
@@ -127,7 +127,7 @@ bounded() { local t0=$SECONDS; ! login_a "$U" pw-home && [ $((SECONDS - t0)) -le
 ok "... the homefs user is refused within the timeout (3 s) and the fail delay" bounded
 ok "... with 'did not answer in time'" says "homefs-agent did not answer in time"
 kill -CONT "$AGENT_PID"
-ok "the agent continues and answers" wait_state "$U" locked
+ok "the agent continues and answers" wait_state "$U" inactive
 
 # pam-auth-update, on copies of /etc/pam.d, /usr/share/pam-configs and
 # /var/lib/pam; the profile's module name points at this build with this
@@ -146,7 +146,7 @@ ok "... puts pam_homefs first in common-auth, jumping over pam_unix" \
         sh -c "grep -v '^#' '$Q/pam.d/common-auth' | grep . | head -1 | grep -q 'success=2 user_unknown=ignore default=die.*pam_homefs.so'"
 unlocks_by_su() { su_tty home "$U" pw-home "$MOUNTS_Q" && pane_has home "WHERE=$T/home/$U"; }
 ok "... su -l of the homefs user on a terminal: the shell is in the unlocked home" unlocks_by_su
-ok "... and the home locks after its logout" wait_until 20 state_is "$U" locked
+ok "... and the home is deactivated after its logout" wait_until 20 state_is "$U" inactive
 ok "... su -l of an ordinary user still works" su_tty plain2 "$P" plain-pw "$MOUNTS_Q"
 passwd_plain() { trap 'sed "s/^/# pamtester: /" "$T/out"' RETURN; printf 'plain-pw2-%s\nplain-pw2-%s\n' $$ $$ | in_q pamtester passwd "$P" chauthtok >"$T/out" 2>&1; }
 ok "... an ordinary user's password change goes to pam_unix" passwd_plain

@@ -66,7 +66,7 @@ ok "the queue is empty after --clear" test "$(queued)" -eq 0
 ok "--drop-if-locked only with run-when-unlocked" sh -c "'$CTL' list --drop-if-locked; [ \$? -eq 2 ]"
 
 # Strings users control reach root's terminal escaped, in every verb: a
-# job's argv, a process name (inspect's holders, lock's mappedBy).
+# job's argv, a process name (inspect's holders, deactivate's mappedBy).
 no_esc() { ! grep -q $'\x1b' "$1" && ! grep -q $'\a' "$1"; }
 ok "queue a job whose argv holds terminal escapes and a newline" \
         as_u "$CTL" -q run-when-unlocked -- printf $'\e]0;owned\a\e[2Jline\nroot# '
@@ -90,8 +90,8 @@ ok "a process named with escapes holds and maps a home file" wait_until 20 test 
 "$CTL" inspect "$U" >"$T/inspect.out"
 ok "inspect prints no raw escape" no_esc "$T/inspect.out"
 ok "... and shows the holder's name escaped" grep -qF '\e[2J\nevil' "$T/inspect.out"
-"$CTL" lock "$U" >"$T/lock.out"
-ok "lock prints no raw escape" no_esc "$T/lock.out"
+"$CTL" deactivate "$U" >"$T/lock.out"
+ok "deactivate prints no raw escape" no_esc "$T/lock.out"
 ok "... and names the mapping process escaped" grep -qF '\e[2J\nevil' "$T/lock.out"
 kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null
 
@@ -124,7 +124,7 @@ sys.exit("the queued job did not run")
 PY
 }
 ok "an unlock through a login session (AcquireSession with the password) runs the queued job" session_unlock
-ok "the session's end locked the home" wait_state "$U" locked
+ok "the session's end deactivated the home" wait_state "$U" inactive
 
 # remove clears the spool, and a job runs only as the uid that queued it: a
 # job left behind by a removed user never runs as the next user of the name.
@@ -145,7 +145,7 @@ mkdir -p "$SPOOL_W" && cp "$T/$JOB_W" "$SPOOL_W/"
 ok "unlock the new home" unlock_home "$W" "$PW"
 ok "the old job is dropped, not run" wait_until 10 grep -q "of $W was not queued by uid $((OLD_UID + 7)); dropped" "$T/agent.log"
 ok "... it did not run as the new user" test ! -e "$HW/stolen"
-ok "lock" "$CTL" lock "$W"
+ok "deactivate" "$CTL" deactivate "$W"
 ok "remove the new home" "$CTL" remove "$W"
 
 finish
