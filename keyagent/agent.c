@@ -525,6 +525,7 @@ int main(int argc, char *argv[]) {
         while (r == 0 && sig == SIGHUP);
 
         log_info("shutting down: deactivating every home");
+        (void) notify_send("STOPPING=1\nSTATUS=Deactivating every home");
         front_watch_stop();
         if (homefs_agent_socket_path(sock, sizeof(sock)) >= 0)
                 (void) unlink(sock);
