@@ -43,7 +43,7 @@ exit 0
 SH
 chmod 755 "$S/hold"
 chmod 777 "$S"
-ARGS="runtime_dir=$HOMEFS_RUNTIME_DIR"
+ARGS="runtime_dir=$HOMEFS_RUNTIME_DIR state_dir=$HOMEFS_STATE_DIR"
 install_pam_service SUSP susp <<EOF2
 auth     required $MOD $ARGS
 account  required $MOD $ARGS

@@ -45,8 +45,10 @@ chmod 644 "$S/holder.py"
 dd if=/dev/urandom of="$H/mapped" bs=64K count=16 status=none
 : >"$H/data"
 chown "$U:$U" "$H/mapped" "$H/data"
-# A real login session: homefs-sshstub acquires it and execs the user's
-# shell in the home, as sshd would.
+# A real SSH login: homefs-sshstub execs the user's shell in the home, as
+# sshd would. The home was activated by hand and no session holds it, so the
+# stub takes no session (its end must not deactivate a home it did not
+# activate).
 run_as "$U" env SSH_ORIGINAL_COMMAND="exec $PYTHON $S/holder.py $S" "$SSHSTUB" >"$S/holder.log" 2>&1 &
 HOLDER=$!
 wait_until 10 test -e "$S/ready"
@@ -98,8 +100,8 @@ wait_until 10 test -e "$S/result"
 ok "the session process read and wrote its open file, its mapping and its cwd after unlock" \
         test "$(cat "$S/result" 2>/dev/null)" = ok
 wait "$HOLDER"
-# Its session was the last: logout deactivates (keepUnlockedAfterLogout off).
-ok "the end of the last session deactivated the home" wait_state "$U" inactive
+ok "the login's end leaves the home active (activated by hand, no session taken)" test "$(home_state "$U")" = active
+ok "deactivate" "$CTL" deactivate "$U"
 ok "unlock" unlock_home "$U" "$PW"
 ok "its writes are in the home" sh -c "head -c 4096 '$H/data' | tr -d B | wc -c | grep -qx 0 && head -c 4 '$H/mapped' | grep -qx ZZZZ"
 diag "lock (sessions kept) took $LOCK_MS ms, unlock (resume, pbkdf2 1000 iterations) $UNLOCK_MS ms"
