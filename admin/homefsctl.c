@@ -12,26 +12,27 @@
 static const struct verb {
         const char *name;
         int (*run)(const struct options *o, int argc, char **argv);
+        bool json; /* prints JSON with --json; the others refuse it */
 } verbs[] = {
-        { "create", verb_create },
-        { "list", verb_list },
-        { "inspect", verb_inspect },
-        { "remove", verb_remove },
-        { "unlock", verb_unlock },
-        { "activate", verb_unlock },
-        { "lock", verb_lock },
-        { "deactivate", verb_lock },
-        { "passwd", verb_passwd },
-        { "ssh-authorized-keys", verb_ssh_keys },
-        { "update", verb_update },
-        { "remove-credential", verb_remove_credential },
-        { "authenticate", verb_authenticate },
-        { "with", verb_with },
-        { "resize", verb_resize },
-        { "run-when-unlocked", verb_run_when_unlocked },
-        { "queue", verb_queue },
-        { "lock-all", verb_lock_all },
-        { "deactivate-all", verb_lock_all },
+        { "create", verb_create, true },
+        { "list", verb_list, true },
+        { "inspect", verb_inspect, true },
+        { "remove", verb_remove, false },
+        { "unlock", verb_unlock, true },
+        { "activate", verb_unlock, true },
+        { "lock", verb_lock, true },
+        { "deactivate", verb_lock, true },
+        { "passwd", verb_passwd, false },
+        { "ssh-authorized-keys", verb_ssh_keys, true },
+        { "update", verb_update, true },
+        { "remove-credential", verb_remove_credential, false },
+        { "authenticate", verb_authenticate, false },
+        { "with", verb_with, false },
+        { "resize", verb_resize, true },
+        { "run-when-unlocked", verb_run_when_unlocked, false },
+        { "queue", verb_queue, true },
+        { "lock-all", verb_lock_all, false },
+        { "deactivate-all", verb_lock_all, false },
 };
 
 static void help(void) {
@@ -128,14 +129,18 @@ static int dispatch(const struct options *o, int argc, char **argv) {
                         continue;
                 if (o->create_option && verbs[i].run != verb_create && verbs[i].run != verb_update)
                         return usage_error("Option --%s is only valid with 'create' and 'update'.", o->create_option);
-                if (o->identity && verbs[i].run != verb_create)
-                        return usage_error("Option --identity is only valid with 'create'.");
+                if (o->identity && verbs[i].run != verb_create && verbs[i].run != verb_update)
+                        return usage_error("Option --identity is only valid with 'create' and 'update'.");
                 if (o->export && verbs[i].run != verb_inspect)
                         return usage_error("Option --export is only valid with 'inspect'.");
                 if (o->drop_if_locked && verbs[i].run != verb_run_when_unlocked)
                         return usage_error("Option --drop-if-locked is only valid with 'run-when-unlocked'.");
                 if (o->clear && verbs[i].run != verb_queue)
                         return usage_error("Option --clear is only valid with 'queue'.");
+                if (o->credential_type && verbs[i].run != verb_remove_credential)
+                        return usage_error("Option --type is only valid with 'remove-credential'.");
+                if (o->json != JSON_OFF && !verbs[i].json)
+                        return usage_error("'%s' prints no JSON; run it without --json/-j.", verbs[i].name);
                 return verbs[i].run(o, argc - 1, argv + 1);
         }
         return usage_error("Unknown command '%s'.", argv[0]);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* create --identity=FILE|-: a user record exported with inspect --export
- * (or a whole inspect --json reply), to move a home between hosts. */
+/* create/update --identity=FILE|-: a user record exported with inspect
+ * --export or inspect --json (its "status" is dropped), to move a home
+ * between hosts or to apply an edited record. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -64,6 +65,7 @@ int identity_load(const char *path, const char *user, struct json_object **ret) 
                 return -EINVAL;
         }
         json_object_object_del(o, "lastChangeUSec"); /* the agent sets it */
+        json_object_object_del(o, "status");         /* inspect --json's runtime state */
         *ret = o;
         return 0;
 }

@@ -92,6 +92,9 @@ int verb_create(const struct options *o, int argc, char **argv) {
         /* A moved image has its password already: ask once. */
         snprintf(prompt, sizeof(prompt), identity ? "Password of the home of %s: " : "Password for the new home of %s: ", user);
         r = ask_password(o, prompt, identity ? NULL : "Repeat the password: ", &password);
+        /* A moved image keeps the password it has: only a new one is checked. */
+        if (r == EXIT_OK && !identity)
+                r = password_quality_check(o, user, NULL, password);
         if (r != EXIT_OK) {
                 json_object_put(identity);
                 return r;

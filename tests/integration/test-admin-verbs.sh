@@ -14,9 +14,7 @@ ok "create a home" create_home "$U" "$PW"
 ok "create a second home" create_home "$V" "$PW"
 [ "$tap_failed" -eq 0 ] || fail_now "cannot go on without homes"
 
-field() { # field USER NAME: the record field as JSON
-        "$CTL" inspect --json=short "$1" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["record"].get(sys.argv[1])))' "$2"
-}
+field() { home_record "$@"; } # field USER NAME: the record field as JSON
 
 # --- update -----------------------------------------------------------------
 before=$(field "$U" lastChangeUSec)

@@ -31,7 +31,7 @@ ok "B's home stays locked" test "$(home_state "$B")" = locked
 ok "A cannot inspect B's home" denied "$A" "$CTL" inspect "$B"
 ok "A cannot lock B's home" denied "$A" "$CTL" lock "$B"
 ok "A cannot change B's password" denied "$A" "$CTL" passwd "$B"
-ok "A's list shows only A" test "$(as "$A" "$CTL" list --json | python3 -c 'import json,sys; print(" ".join(h["userName"] for h in json.load(sys.stdin)["homes"]))')" = "$A"
+ok "A's list shows only A" test "$(as "$A" "$CTL" list --json=short | python3 -c 'import json,sys; print(" ".join(h["name"] for h in json.load(sys.stdin)))')" = "$A"
 ok "nobody cannot unlock A" denied nobody "$CTL" unlock "$A"
 
 ok "A with a wrong password is refused" sh -c "! printf 'nope\n' | setpriv --reuid='$A' --regid='$(id -g "$A")' --clear-groups '$CTL' unlock '$A' 2>/dev/null"
