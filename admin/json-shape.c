@@ -70,12 +70,12 @@ struct json_object *inspect_record_json(struct json_object *reply) {
         /* The agent's summary repeats these from the record: not status. */
         static const char *const in_record[] = { "record", "userName", "uid", "gid", "shell", "realName",
                                                  "homeDirectory", "imagePath", "fileSystemUsed", "fileSystemSize" };
-        struct json_object *record = NULL, *status, *section;
+        struct json_object *in = NULL, *record = NULL, *status, *section;
         unsigned long long fs_size, fs_used;
         char id[33];
 
-        if (!json_object_object_get_ex(reply, "record", &record) || !json_object_is_type(record, json_type_object) ||
-            json_object_deep_copy(record, &record, NULL) < 0)
+        if (!json_object_object_get_ex(reply, "record", &in) || !json_object_is_type(in, json_type_object) ||
+            json_object_deep_copy(in, &record, NULL) < 0)
                 return NULL;
         status = json_object_new_object();
         section = json_object_new_object();

@@ -268,7 +268,9 @@ static int set_record_field(struct options *o, int c, const char *value) {
                 }
         }
         json_object_object_del(o->record, field);
-        if (v)
+        /* --not-before= and --not-after= unset: a null member (update
+         * sends it as is; create leaves the field out). */
+        if (v || c == ARG_NOT_BEFORE || c == ARG_NOT_AFTER)
                 json_object_object_add(o->record, field, v);
         return 0;
 }

@@ -55,7 +55,8 @@ static struct json_object *create_params(const struct options *o, const char *us
         }
         if (o->record) {
                 json_object_object_foreach(o->record, key, val)
-                        json_object_object_add(record, key, json_object_get(val));
+                        if (val) /* null: unset, i.e. left out */
+                                json_object_object_add(record, key, json_object_get(val));
         }
         if (identity)
                 json_object_object_add(params, "adoptImage", json_object_new_boolean(true));
