@@ -183,3 +183,11 @@ struct json_object *user_params(const char *user) {
                 json_object_object_add(params, "userName", json_object_new_string(user));
         return params;
 }
+
+void warn_overcommitted(struct json_object *reply) {
+        struct json_object *v;
+
+        if (json_object_object_get_ex(reply, "overcommitted", &v) && json_object_get_boolean(v))
+                fprintf(stderr, "Warning: the homes on this host's filesystem are promised more space than it has "
+                                "free; when it fills up, the homes that write to it are locked.\n");
+}

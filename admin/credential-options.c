@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "credential-options.h"
+#include "escape.h"
 #include "log.h"
 #include "parse-args.h"
 #include "secret.h"
@@ -57,11 +58,13 @@ static void print_tokens(const struct options *o, struct json_object *reply, con
                 fprintf(stderr, "No %s security token found.\n", streq(kind, "pkcs11") ? "PKCS#11" : "FIDO2");
         for (size_t i = 0; i < json_object_array_length(arr); i++) {
                 struct json_object *e = json_object_array_get_idx(arr, i), *v;
+                char buf[1024];
 
+                /* Labels and URIs come from the device: escaped. */
                 if (json_object_object_get_ex(e, field, &v))
-                        printf("%s", json_object_get_string(v));
+                        printf("%s", escape_to(buf, sizeof(buf), json_object_get_string(v) ?: ""));
                 if (json_object_object_get_ex(e, "keyType", &v))
-                        printf("  (%s)", json_object_get_string(v));
+                        printf("  (%s)", escape_to(buf, sizeof(buf), json_object_get_string(v) ?: ""));
                 printf("\n");
         }
 }

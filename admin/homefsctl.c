@@ -92,6 +92,8 @@ static void help(void) {
                "     --ssh-agent          unlock: with a key in the ssh-agent at SSH_AUTH_SOCK\n"
                "     --export             inspect: print only the record, for create --identity\n"
                "     --drop-if-locked     run-when-unlocked: exit 75 instead of queuing\n"
+               "     --allow-overcommit   create, resize: accept (with a warning) a size that the\n"
+               "                          host's free space not promised to other homes cannot hold\n"
                "     --clear              queue: remove the queued jobs\n"
                "     --identity=FILE|-    create: start from an exported record; an image\n"
                "                          already at its imagePath is taken over (a moved home)\n"
@@ -135,6 +137,8 @@ static int dispatch(const struct options *o, int argc, char **argv) {
                         return usage_error("Option --export is only valid with 'inspect'.");
                 if (o->drop_if_locked && verbs[i].run != verb_run_when_unlocked)
                         return usage_error("Option --drop-if-locked is only valid with 'run-when-unlocked'.");
+                if (o->allow_overcommit && verbs[i].run != verb_create && verbs[i].run != verb_resize)
+                        return usage_error("Option --allow-overcommit is only valid with 'create' and 'resize'.");
                 if (o->clear && verbs[i].run != verb_queue)
                         return usage_error("Option --clear is only valid with 'queue'.");
                 if (o->credential_type && verbs[i].run != verb_remove_credential)

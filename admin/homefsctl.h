@@ -42,6 +42,7 @@ struct options {
         const char *identity;        /* create --identity=FILE|- */
         bool export;                 /* inspect --export */
         bool drop_if_locked;         /* run-when-unlocked --drop-if-locked */
+        bool allow_overcommit;       /* create, resize --allow-overcommit */
         bool clear;                  /* queue --clear */
         bool no_ask_password;        /* never prompt on the terminal */
         bool skip_password_policy;   /* --enforce-password-policy=no */
@@ -98,6 +99,8 @@ struct json_object *user_params(const char *user);
 
 /* Print an agent failure once, to stderr, and return its exit status. */
 int report_agent_error(const struct agent_error *e, const char *user_name);
+/* create, resize: warn on stderr when the reply says the host is overcommitted. */
+void warn_overcommitted(struct json_object *reply);
 int exit_status_from_agent_error(const struct agent_error *e);
 
 /* password_source_open() on --password-file or the terminal/stdin; prints

@@ -27,6 +27,7 @@ enum {
         ARG_EXPORT,
         ARG_DROP_IF_LOCKED,
         ARG_CLEAR,
+        ARG_ALLOW_OVERCOMMIT,
         ARG_SSH_UNLOCK_KEY,
         ARG_SSH_AGENT,
         ARG_NO_ASK_PASSWORD,
@@ -79,6 +80,7 @@ static const struct option long_options[] = {
         { "identity", required_argument, NULL, ARG_IDENTITY },
         { "export", no_argument, NULL, ARG_EXPORT },
         { "drop-if-locked", no_argument, NULL, ARG_DROP_IF_LOCKED },
+        { "allow-overcommit", no_argument, NULL, ARG_ALLOW_OVERCOMMIT },
         { "clear", no_argument, NULL, ARG_CLEAR },
         { "ssh-unlock-key", required_argument, NULL, ARG_SSH_UNLOCK_KEY },
         { "ssh-agent", no_argument, NULL, ARG_SSH_AGENT },
@@ -370,6 +372,9 @@ static int parse_one(struct options *o, int c, bool *no_legend) {
                 return 0;
         case ARG_DROP_IF_LOCKED:
                 o->drop_if_locked = true;
+                return 0;
+        case ARG_ALLOW_OVERCOMMIT:
+                o->allow_overcommit = true;
                 return 0;
         case ARG_CLEAR:
                 o->clear = true;

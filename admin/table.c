@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "macro.h"
 #include "table.h"
 
@@ -27,7 +28,8 @@ static char **cells_dup(const char *const *cells, size_t n) {
         if (!c)
                 return NULL;
         for (size_t i = 0; i < n; i++) {
-                c[i] = strdup(cells[i] ? cells[i] : "-");
+                /* Cells come from the agent, and so from users: escaped. */
+                c[i] = cells[i] ? escape_dup(cells[i]) : strdup("-");
                 if (!c[i]) {
                         cells_free(c, n);
                         return NULL;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include "ask-password.h"
 #include "credential-options.h"
+#include "escape.h"
 #include "homefsctl.h"
 #include "log.h"
 #include "secret.h"
@@ -20,7 +22,7 @@ static const char *string_member(struct json_object *o, const char *key) {
 static void print_created(const struct options *o, const char *user, struct json_object *reply) {
         struct json_object *record = NULL, *uid = NULL;
         unsigned long long disk_size = 0;
-        char size[32] = "?";
+        char size[32] = "?", path[4 * PATH_MAX];
 
         json_object_object_get_ex(reply, "record", &record);
         if (proto_get_u64(reply, "diskSize", &disk_size) == 0)
@@ -34,9 +36,9 @@ static void print_created(const struct options *o, const char *user, struct json
         else
                 printf("  Disk size:      %s\n", size);
         if (record && string_member(record, "imagePath"))
-                printf("  Image:          %s\n", string_member(record, "imagePath"));
+                printf("  Image:          %s\n", escape_to(path, sizeof(path), string_member(record, "imagePath")));
         if (record && string_member(record, "homeDirectory"))
-                printf("  Home directory: %s\n", string_member(record, "homeDirectory"));
+                printf("  Home directory: %s\n", escape_to(path, sizeof(path), string_member(record, "homeDirectory")));
 }
 
 /* The Create parameters: the record from --identity, overridden by the
@@ -64,6 +66,8 @@ static struct json_object *create_params(const struct options *o, const char *us
         json_object_object_add(params, "record", record);
         if (o->disk_size_percent > 0)
                 json_object_object_add(params, "diskSizePercent", json_object_new_int(o->disk_size_percent));
+        if (o->allow_overcommit)
+                json_object_object_add(params, "allowOvercommit", json_object_new_boolean(true));
         json_object_object_add(params, "password", json_object_new_string(password));
         return params;
 }
@@ -117,6 +121,7 @@ int verb_create(const struct options *o, int argc, char **argv) {
                 print_json(o, reply);
         else if (!o->quiet)
                 print_created(o, user, reply);
+        warn_overcommitted(reply);
         json_object_put(reply);
         r = credential_options_any(o) ? credential_options_enroll(conn, o, user, password) : EXIT_OK;
         if (r != EXIT_OK)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "escape.h"
 #include "homefsctl.h"
 #include "log.h"
 #include "size.h"
@@ -42,8 +43,12 @@ static const struct field {
 
 #define LABEL_WIDTH 17
 
+/* Labels and values may come from users (a real name, a process name, a
+ * field name): both escaped. */
 static void print_line(const char *label, const char *value) {
-        printf("%*s: %s\n", LABEL_WIDTH, label, value);
+        _cleanup_free_ char *l = escape_dup(label ?: ""), *v = escape_dup(value ?: "");
+
+        printf("%*s: %s\n", LABEL_WIDTH, l ?: "?", v ?: "?");
 }
 
 static const char *format_value(struct json_object *v, enum kind kind, char *buf, size_t size) {
@@ -115,7 +120,7 @@ static void print_size(struct json_object *o, const char *key, const char *label
  * PKCS#11 URI, FIDO2 relying party or SSH public key tells tokens apart. */
 static void print_credentials(struct json_object *reply) {
         struct json_object *list, *c, *v;
-        char line[1024];
+        char line[1024], escaped[4 * sizeof(line)];
 
         if (!json_object_object_get_ex(reply, "credentials", &list) || !json_object_is_type(list, json_type_array))
                 return;
@@ -134,7 +139,7 @@ static void print_credentials(struct json_object *reply) {
                 if (i == 0)
                         print_line("Credentials", line);
                 else
-                        printf("%*s  %s\n", LABEL_WIDTH, "", line);
+                        printf("%*s  %s\n", LABEL_WIDTH, "", escape_to(escaped, sizeof(escaped), line));
         }
 }
 
@@ -174,6 +179,8 @@ static void print_inspect(const char *user, struct json_object *reply) {
         else if (record)
                 print_size(record, "diskSize", "Disk size", "");
         print_size(reply, "imageAllocated", "Allocated", " on the host");
+        print_size(reply, "hostFree", "Host free", "");
+        print_size(reply, "hostUnpromised", "Host unpromised", " (free space no home may still claim)");
         print_size(reply, "fileSystemSize", "FS size", "");
         print_size(reply, "fileSystemUsed", "FS used", "");
         if (json_object_object_get_ex(reply, "activation", &v))

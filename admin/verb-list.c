@@ -25,7 +25,7 @@ static const char *member_size(struct json_object *o, const char *key, char *buf
 }
 
 static int print_table(const struct options *o, struct json_object *homes) {
-        static const char *const headers[] = { "NAME", "UID", "STATE", "SIZE", "USED", "HOME", "IMAGE" };
+        static const char *const headers[] = { "NAME", "UID", "STATE", "SIZE", "USED", "HOST ROOM", "HOME", "IMAGE" };
         _cleanup_table_ struct table *t = table_new(ELEMENTSOF(headers), headers);
         size_t n;
 
@@ -34,13 +34,14 @@ static int print_table(const struct options *o, struct json_object *homes) {
         n = json_object_array_length(homes);
         for (size_t i = 0; i < n; i++) {
                 struct json_object *h = json_object_array_get_idx(homes, i);
-                char size[32], used[32];
+                char size[32], used[32], room[32];
                 const char *cells[] = {
                         member_text(h, "userName"),
                         member_text(h, "uid"),
                         member_text(h, "state"),
                         member_size(h, "diskSize", size, sizeof(size)),
                         member_size(h, "fileSystemUsed", used, sizeof(used)),
+                        member_size(h, "hostUnpromised", room, sizeof(room)),
                         member_text(h, "homeDirectory"),
                         member_text(h, "imagePath"),
                 };

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <ctype.h>
 #include <stdio.h>
 
+#include "escape.h"
 #include "homefsctl.h"
 
 /* Lock cannot take back pages a process has already mapped: name those
@@ -19,14 +19,11 @@ static void print_mapped_by(struct json_object *reply) {
                "read stay readable to them until they exit:\n");
         for (size_t k = 0; k < n; k++) {
                 struct json_object *o = json_object_array_get_idx(list, k), *pid, *comm;
-                char name[32] = "?";
+                char name[128];
 
                 if (!json_object_object_get_ex(o, "pid", &pid) || !json_object_object_get_ex(o, "command", &comm))
                         continue;
-                snprintf(name, sizeof(name), "%s", json_object_get_string(comm) ?: "?");
-                for (char *p = name; *p; p++)
-                        if (!isprint((unsigned char) *p))
-                                *p = '?';
+                escape_to(name, sizeof(name), json_object_get_string(comm) ?: "?");
                 printf("  %d %s\n", json_object_get_int(pid), name);
         }
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "escape.h"
 #include "homefsctl.h"
 
 static void print_job(struct json_object *job) {
@@ -19,8 +20,11 @@ static void print_job(struct json_object *job) {
         if (localtime_r(&t, &tm))
                 strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
         printf("%s  %s ", json_object_get_string(id), when);
-        for (size_t i = 0; argv && i < json_object_array_length(argv); i++)
-                printf(" %s", json_object_get_string(json_object_array_get_idx(argv, i)));
+        for (size_t i = 0; argv && i < json_object_array_length(argv); i++) {
+                _cleanup_free_ char *a = escape_dup(json_object_get_string(json_object_array_get_idx(argv, i)) ?: "");
+
+                printf(" %s", a ?: "?");
+        }
         printf("\n");
 }
 

@@ -65,6 +65,8 @@ int verb_resize(const struct options *o, int argc, char **argv) {
         json_object_object_add(params, "diskSize", size_value(argv[1], &bytes));
         if (password)
                 json_object_object_add(params, "password", json_object_new_string(password));
+        if (o->allow_overcommit)
+                json_object_object_add(params, "allowOvercommit", json_object_new_boolean(true));
         if (!o->quiet && o->json == JSON_OFF)
                 progress_begin(shrink ? "Checking and shrinking the filesystem" : "Growing the image");
         r = agent_run(NULL, AGENT_INTERFACE ".Resize", params, password != NULL, &reply, &e);
@@ -76,6 +78,7 @@ int verb_resize(const struct options *o, int argc, char **argv) {
                 print_json(o, reply);
         else if (!o->quiet && proto_get_u64(reply, "diskSize", &reached) == 0)
                 printf("Resized the home of %s to %s.\n", argv[0], format_size(buf, sizeof(buf), reached));
+        warn_overcommitted(reply);
         if (!o->quiet && o->json == JSON_OFF && json_object_object_get_ex(reply, "fileSystemPending", &size) &&
             json_object_get_boolean(size))
                 printf("The filesystem inside grows at the next unlock (the kernel refused to grow it online).\n");

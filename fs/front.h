@@ -17,6 +17,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,8 +25,9 @@
 #include <sys/types.h>
 
 /* homefsd is the only writer of the backing filesystem, so the kernel may
- * cache entries and attributes for long. Detach invalidates them. */
-#define FRONT_TIMEOUT 60.0
+ * cache entries and attributes for long: an hour (an idle `git status` then
+ * costs no round trip per file). Detach invalidates them all (gate.c). */
+#define FRONT_TIMEOUT 3600.0
 
 /* ---- inode.c: the inode table ---- */
 
@@ -34,18 +36,34 @@ struct inode {
         dev_t dev;
         ino_t ino;
         mode_t type; /* S_IFMT bits; never changes */
-        /* O_PATH fd of the backing inode; -1 once revoked. Changed only with
-         * the gate held for writing, or when the last reference goes. */
+        /* How the inode is found again (fdcache.c); NULL where the backing
+         * filesystem makes no handles: then fd is kept for life. Never
+         * changes. */
+        struct file_handle *fh;
+        /* Protected by the fd cache's mutex (fdcache.c): a cached O_PATH
+         * fd or -1, its place in the LRU list, request pins, and whether a
+         * Detach revoked the inode (then it is never opened again). */
         int fd;
+        struct inode *lru_prev, *lru_next;
+        unsigned pins;
+        bool revoked;
+        bool forgotten; /* the kernel forgot it; the last unpin destroys it */
         /* Protected by the shard mutex: */
         uint64_t nlookup;
         bool hashed; /* in the table (current generation) */
-        fuse_ino_t parent; /* parent and name of the last lookup, for */
-        char *name;        /* invalidating the kernel's dentry on Detach */
+        struct name *names; /* every name the kernel got for it, for */
+                            /* invalidating its dentries on Detach */
         /* Kernel passthrough: one backing id per inode while any open
          * uses it (the kernel fails a second id for an open inode). */
         int backing_id;    /* 0: none */
         unsigned backing_users;
+};
+
+/* One name of an inode: hard links have several. */
+struct name {
+        struct name *next;
+        fuse_ino_t parent;
+        char name[];
 };
 
 /* One dentry or inode to invalidate on Detach. */
@@ -61,8 +79,10 @@ int inode_table_init(void);
 struct inode *inode_get(int fd, const struct stat *st, fuse_ino_t parent, const char *name);
 void inode_ref(struct inode *i);
 void inode_unref(struct inode *i, uint64_t n);
-/* Records a new name for the inode (dev, ino) if it is known (rename). */
-void inode_renamed(dev_t dev, ino_t ino, fuse_ino_t parent, const char *name);
+/* After a rename: the inode (dev, ino), if known, is now at parent/name
+ * instead of oldparent/oldname. */
+void inode_renamed(dev_t dev, ino_t ino, fuse_ino_t oldparent, const char *oldname,
+                   fuse_ino_t parent, const char *name);
 /* Copies every known (nodeid, parent, name); free with inval_free(). */
 int inode_table_snapshot(struct inval **ret, size_t *ret_n);
 void inval_free(struct inval *v, size_t n);
@@ -77,6 +97,38 @@ void inode_backing_put(struct inode *i);
 
 /* At exit, after the session is gone: free every entry. */
 void inode_table_free(void);
+/* Frees a forgotten entry (fdcache.c, once nothing pins it). */
+void inode_destroy(struct inode *i);
+/* Inodes in the table (for the stats). */
+size_t inode_table_count(void);
+
+/* ---- fdcache.c: bounded cache of O_PATH fds, inodes found by handle ---- */
+
+void fdcache_init(void);
+/* The inode's O_PATH fd, pinned until op_leave(); opened by handle if not
+ * cached. -ESTALE for a revoked inode or one that is gone. */
+int fdcache_get(struct inode *i);
+/* i's backing file opened by handle with flags (no cached fd needed). */
+int fdcache_open_handle(const struct inode *i, int flags);
+/* Give the cache an fd for i (consumed; closed if i has one already). */
+void fdcache_adopt(struct inode *i, int fd);
+/* Detach: drop i's fd; i is never opened again. */
+void fdcache_revoke(struct inode *i);
+/* The kernel forgot i: drop its fd. True if i may be destroyed now, false
+ * if a request still pins it (its op_leave() destroys it). */
+bool fdcache_forget(struct inode *i);
+void fdcache_unpin_all(void);
+/* Out of fds: close half the cached ones. False if there was nothing to close. */
+bool fdcache_shrink(void);
+size_t fdcache_count(void);
+/* Evaluates an open-like expression again after EMFILE, once the cache has
+ * given fds back. */
+#define RETRY_EMFILE(expr) ({                                           \
+                int _fd = (expr);                                       \
+                if (_fd < 0 && errno == EMFILE && fdcache_shrink())     \
+                        _fd = (expr);                                   \
+                _fd;                                                    \
+        })
 
 /* ---- handle.c: open files and directories ---- */
 
@@ -133,6 +185,10 @@ static inline struct inode *inode_of(fuse_ino_t ino) {
         return ino == FUSE_ROOT_ID ? &front.root : (struct inode *) (uintptr_t) ino;
 }
 
+/* Whether the kernel drops every dentry on request (Detach), so that
+ * negative entries below the root may be cached too. */
+bool front_epoch_works(void);
+
 /* Both serialized against each other. front_attach consumes dirfd. */
 int front_attach(int dirfd);
 int front_detach(void);
@@ -163,12 +219,27 @@ static inline bool passthrough_refusal(int err) {
         return err == EOPNOTSUPP || err == EPERM || err == ENOTTY || err == EINVAL;
 }
 
+/* ---- killpriv.c: clearing suid/sgid (FUSE_HANDLE_KILLPRIV_V2) ---- */
+
+/* Without CAP_FSETID in this thread's effective set, the backing
+ * filesystem clears suid/sgid and capabilities as for an unprivileged
+ * writer. Returns whether it was dropped; pass that to fsetid_restore(). */
+bool fsetid_drop(void);
+void fsetid_restore(bool dropped);
+/* Whether the kernel would ask to clear suid/sgid for this caller's write,
+ * truncate or O_TRUNC open (it lacks CAP_FSETID). */
+bool killpriv_for_caller(fuse_req_t req);
+
 /* ---- stats.c: request counters (proof that passthrough bypasses us) ---- */
 
 enum stat_counter {
         STAT_LOOKUP, STAT_GETATTR, STAT_SETATTR, STAT_GETXATTR, STAT_OPEN,
         STAT_OPEN_PASSTHROUGH, STAT_CREATE, STAT_READ, STAT_WRITE,
         STAT_RELEASE, STAT_FSYNC, STAT_READDIR, STAT_READDIRPLUS, STAT_FORGET,
+        STAT_MKNOD, STAT_MKDIR, STAT_SYMLINK, STAT_LINK, STAT_UNLINK, STAT_RMDIR,
+        STAT_RENAME, STAT_READLINK, STAT_STATFS, STAT_OPENDIR, STAT_RELEASEDIR,
+        STAT_FSYNCDIR, STAT_SETXATTR, STAT_LISTXATTR, STAT_REMOVEXATTR,
+        STAT_FALLOCATE, STAT_LSEEK, STAT_COPY_FILE_RANGE,
         _STAT_MAX,
 };
 

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/fsuid.h>
 #include <unistd.h>
@@ -76,13 +77,14 @@ void op_enter_any(fuse_req_t req) {
 }
 
 void op_leave(void) {
+        fdcache_unpin_all();
         pthread_rwlock_unlock(&gate);
 }
 
 int inode_fd(fuse_ino_t ino) {
-        int fd = inode_of(ino)->fd;
-
-        return fd >= 0 ? fd : -ESTALE;
+        if (ino == FUSE_ROOT_ID)
+                return front.root.fd >= 0 ? front.root.fd : -ESTALE;
+        return fdcache_get(inode_of(ino));
 }
 
 /* Ask the kernel to write back and drop everything it caches for the tree:
@@ -91,6 +93,32 @@ int inode_fd(fuse_ino_t ino) {
  * cached below it, negative entries included). Runs with no lock held:
  * the kernel may need worker threads (writing back dirty mmap pages) or
  * directory locks held by requests in flight to complete these. */
+/* FUSE_NOTIFY_INC_EPOCH (Linux 6.16, protocol 7.44; libfuse 3.14 has no
+ * call for it): the kernel revalidates every dentry it holds, negative ones
+ * included, before it uses it again. */
+#define K_FUSE_NOTIFY_INC_EPOCH 8
+
+static atomic_int epoch_works = -1; /* -1: not known yet */
+
+static bool notify_inc_epoch(void) {
+        struct {
+                uint32_t len;
+                int32_t error; /* the notification code */
+                uint64_t unique; /* 0: a notification */
+        } h = { sizeof(h), K_FUSE_NOTIFY_INC_EPOCH, 0 };
+        bool ok = write(fuse_session_fd(front.se), &h, sizeof(h)) == (ssize_t) sizeof(h);
+
+        atomic_store(&epoch_works, ok);
+        return ok;
+}
+
+bool front_epoch_works(void) {
+        int w = atomic_load(&epoch_works);
+
+        /* Probe once: a new epoch only makes the kernel look names up again. */
+        return w >= 0 ? w : notify_inc_epoch();
+}
+
 static void invalidate_kernel_caches(void) {
         struct inval *v = NULL;
         size_t n = 0;
@@ -109,6 +137,10 @@ static void invalidate_kernel_caches(void) {
                 if (v[k].name)
                         (void) fuse_lowlevel_notify_inval_entry(front.se, v[k].parent, v[k].name, strlen(v[k].name));
         (void) fuse_lowlevel_notify_inval_inode(front.se, FUSE_ROOT_ID, 0, 0);
+        /* And every dentry, also names homefsd does not know of (negative
+         * entries below the root): */
+        if (!notify_inc_epoch())
+                log_debug("No FUSE_NOTIFY_INC_EPOCH (Linux < 6.16): negative entries below the root are not cached.");
 
         log_debug("Invalidated %zu inodes.", n);
         inval_free(v, n);

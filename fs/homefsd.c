@@ -131,9 +131,9 @@ static int parse_args(int argc, char *argv[]) {
         return 1;
 }
 
-/* Every inode the kernel has looked up holds an O_PATH fd here (fs/inode.c),
- * so a home with many files needs as many fds: untarring 20,000 files ran
- * into the usual limits. Raise the limit to the kernel's maximum, or where
+/* Inodes are referenced by file handle and only a bounded cache of them
+ * holds an O_PATH fd (fs/fdcache.c, half the limit), so the limit bounds
+ * open files, not cached ones. Raise it to the kernel's maximum, or where
  * that is not allowed (no CAP_SYS_RESOURCE) to the hard limit. */
 static void fd_limit_raise(void) {
         struct rlimit rl;
@@ -151,9 +151,6 @@ static void fd_limit_raise(void) {
                 return;
         rl.rlim_cur = rl.rlim_max;
         (void) setrlimit(RLIMIT_NOFILE, &rl);
-        if (rl.rlim_max < 1024 * 1024)
-                log_warning("File descriptor limit %llu: homefsd can keep at most that many files in the kernel's cache.",
-                            (unsigned long long) rl.rlim_max);
 }
 
 /* Run as root with every capability, but switch fsuid/fsgid per request:
@@ -317,6 +314,7 @@ static int run(void) {
         front.gid = pw->pw_gid;
         mountpoint = arg_mountpoint ?: pw->pw_dir;
 
+        fdcache_init();
         if (inode_table_init() < 0)
                 return log_error_errno(ENOMEM, "Out of memory.");
         gate_init();

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The inode table: one entry per backing inode the kernel knows about, keyed
- * by (st_dev, st_ino), holding an O_PATH fd and the kernel's lookup count.
+ * by (st_dev, st_ino), holding its file handle (an O_PATH fd only while
+ * fdcache.c caches one), the kernel's lookup count and every name the kernel
+ * got for it.
  * The nodeid handed to the kernel is the entry's address, as in libfuse's
  * passthrough_ll: an entry lives until the kernel forgets it, also across a
  * Detach (then with fd -1), so a nodeid never points at freed memory and
@@ -122,28 +124,126 @@ static void orphan_remove(struct shard *s, struct inode *i) {
                 }
 }
 
-/* Called with the shard mutex held. Keeps the old name if out of memory:
- * it only serves invalidation, which then misses one dentry at worst. */
-static void inode_set_name(struct inode *i, fuse_ino_t parent, const char *name) {
-        char *copy;
+/* Names: called with the shard mutex held. Out of memory, a name is not
+ * recorded: it only serves invalidation at Detach, which the gate backs up
+ * (requests for pre-lock inodes answer ENOKEY). Names that went away (an
+ * unlink) stay until the inode is forgotten or renamed: invalidating a name
+ * that is no longer there is harmless. */
+#define NAMES_MAX 32U
 
-        if (i->name && i->parent == parent && streq(i->name, name))
+static struct name **name_find(struct inode *i, fuse_ino_t parent, const char *name) {
+        for (struct name **p = &i->names; *p; p = &(*p)->next)
+                if ((*p)->parent == parent && streq((*p)->name, name))
+                        return p;
+        return NULL;
+}
+
+static void names_free(struct name *n) {
+        while (n) {
+                struct name *next = n->next;
+
+                free(n);
+                n = next;
+        }
+}
+
+static void name_add(struct inode *i, fuse_ino_t parent, const char *name) {
+        struct name *n, **p;
+        size_t len = strlen(name), count = 0;
+
+        if (name_find(i, parent, name))
                 return;
-        copy = strdup(name);
-        if (!copy)
+        n = malloc(sizeof(*n) + len + 1);
+        if (!n)
                 return;
-        free(i->name);
-        i->name = copy;
-        i->parent = parent;
+        n->parent = parent;
+        memcpy(n->name, name, len + 1);
+        n->next = i->names;
+        i->names = n;
+        /* Bounded: a file renamed back and forth, or with very many links,
+         * loses its oldest names first. */
+        for (p = &n->next; *p; p = &(*p)->next)
+                if (++count >= NAMES_MAX) {
+                        names_free(*p);
+                        *p = NULL;
+                        break;
+                }
+}
+
+static void name_remove(struct inode *i, fuse_ino_t parent, const char *name) {
+        struct name **p = name_find(i, parent, name), *n;
+
+        if (!p)
+                return;
+        n = *p;
+        *p = n->next;
+        free(n);
+}
+
+void inode_destroy(struct inode *i) {
+        names_free(i->names);
+        free(i->fh);
+        free(i);
+}
+
+/* The handle of fd's inode, or NULL if the filesystem makes none. */
+static struct file_handle *handle_of_fd(int fd) {
+        union {
+                struct file_handle fh;
+                char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+        } u = { .fh.handle_bytes = MAX_HANDLE_SZ };
+        struct file_handle *fh;
+        int mount_id;
+
+        if (name_to_handle_at(fd, "", &u.fh, &mount_id, AT_EMPTY_PATH) < 0)
+                return NULL;
+        fh = malloc(sizeof(struct file_handle) + u.fh.handle_bytes);
+        if (fh)
+                memcpy(fh, &u.fh, sizeof(struct file_handle) + u.fh.handle_bytes);
+        return fh;
+}
+
+static bool handles_equal(const struct file_handle *a, const struct file_handle *b) {
+        return a->handle_type == b->handle_type && a->handle_bytes == b->handle_bytes &&
+                memcmp(a->f_handle, b->f_handle, a->handle_bytes) == 0;
+}
+
+/* A table entry whose fd was evicted may stand for an inode that has been
+ * deleted since, its number reused by the one just looked up. Then the old
+ * entry leaves the table (it lives on until the kernel forgets it). Called
+ * with the shard mutex held; fh is the looked-up inode's handle. */
+static bool entry_is_other(struct inode *i, const struct file_handle *fh) {
+        return i->fh && fh && !handles_equal(i->fh, fh);
 }
 
 struct inode *inode_get(int fd, const struct stat *st, fuse_ino_t parent, const char *name) {
         struct shard *s = shard_of(st->st_dev, st->st_ino);
-        struct inode *i, *fresh;
+        struct inode *i, *fresh = NULL;
+        struct file_handle *fh = NULL;
+        bool cached = false;
 
-        /* Allocate outside the lock; usually wasted only when racing. */
+        /* Fast path: a known inode whose fd is cached. That fd keeps the
+         * inode alive, so it cannot have been deleted and its number reused:
+         * it is the inode looked up. (fd belongs to the fd cache's lock;
+         * reading it here is only a hint, but any value >= 0 was true.) */
+        pthread_mutex_lock(&s->mutex);
+        i = shard_find(s, st->st_dev, st->st_ino);
+        if (i && __atomic_load_n(&i->fd, __ATOMIC_RELAXED) >= 0) {
+                i->nlookup++;
+                name_add(i, parent, name);
+                cached = true;
+        }
+        pthread_mutex_unlock(&s->mutex);
+        if (cached) {
+                safe_close(fd);
+                return i;
+        }
+
+        /* Everything that needs a syscall or memory, outside the lock. */
+        fh = handle_of_fd(fd);
         fresh = calloc(1, sizeof(*fresh));
         if (!fresh) {
+                free(fh);
                 safe_close(fd);
                 errno = ENOMEM;
                 return NULL;
@@ -151,20 +251,29 @@ struct inode *inode_get(int fd, const struct stat *st, fuse_ino_t parent, const 
 
         pthread_mutex_lock(&s->mutex);
         i = shard_find(s, st->st_dev, st->st_ino);
+        if (i && entry_is_other(i, fh)) {
+                shard_remove(s, i);
+                i->next = s->orphans;
+                s->orphans = i;
+                i = NULL;
+        }
         if (!i) {
                 i = TAKE_PTR(fresh);
                 i->dev = st->st_dev;
                 i->ino = st->st_ino;
                 i->type = st->st_mode & S_IFMT;
-                i->fd = TAKE_FD(fd);
+                i->fh = TAKE_PTR(fh);
+                i->fd = -1;
                 shard_insert(s, i);
         }
         i->nlookup++;
-        inode_set_name(i, parent, name);
+        name_add(i, parent, name);
         pthread_mutex_unlock(&s->mutex);
 
         free(fresh);
-        safe_close(fd);
+        free(fh);
+        /* The fd we have saves the next request an open_by_handle_at(). */
+        fdcache_adopt(i, fd);
         return i;
 }
 
@@ -200,21 +309,34 @@ void inode_unref(struct inode *i, uint64_t n) {
         if (gone) {
                 /* The kernel has no reference left, so no request can be
                  * using this entry any more. */
-                safe_close(i->fd);
-                free(i->name);
-                free(i);
+                if (fdcache_forget(i))
+                        inode_destroy(i);
         }
 }
 
-void inode_renamed(dev_t dev, ino_t ino, fuse_ino_t parent, const char *name) {
+void inode_renamed(dev_t dev, ino_t ino, fuse_ino_t oldparent, const char *oldname,
+                   fuse_ino_t parent, const char *name) {
         struct shard *s = shard_of(dev, ino);
         struct inode *i;
 
         pthread_mutex_lock(&s->mutex);
         i = shard_find(s, dev, ino);
-        if (i)
-                inode_set_name(i, parent, name);
+        if (i) {
+                name_remove(i, oldparent, oldname);
+                name_add(i, parent, name);
+        }
         pthread_mutex_unlock(&s->mutex);
+}
+
+size_t inode_table_count(void) {
+        size_t n = 0;
+
+        for (size_t k = 0; k < SHARDS; k++) {
+                pthread_mutex_lock(&shards[k].mutex);
+                n += shards[k].n_inodes;
+                pthread_mutex_unlock(&shards[k].mutex);
+        }
+        return n;
 }
 
 void inval_free(struct inval *v, size_t n) {
@@ -223,7 +345,7 @@ void inval_free(struct inval *v, size_t n) {
         free(v);
 }
 
-static int inval_append(struct inval **v, size_t *n, size_t *cap, const struct inode *i) {
+static int inval_push(struct inval **v, size_t *n, size_t *cap, fuse_ino_t ino, fuse_ino_t parent, const char *name) {
         if (*n >= *cap) {
                 size_t c = *cap ? *cap * 2 : 256;
                 struct inval *nv = reallocarray(*v, c, sizeof(struct inval));
@@ -233,15 +355,21 @@ static int inval_append(struct inval **v, size_t *n, size_t *cap, const struct i
                 *v = nv;
                 *cap = c;
         }
-        (*v)[*n] = (struct inval) {
-                .ino = (fuse_ino_t) (uintptr_t) i,
-                .parent = i->parent,
-                .name = i->name ? strdup(i->name) : NULL,
-        };
-        if (i->name && !(*v)[*n].name)
+        (*v)[*n] = (struct inval) { .ino = ino, .parent = parent, .name = name ? strdup(name) : NULL };
+        if (name && !(*v)[*n].name)
                 return -ENOMEM;
         (*n)++;
         return 0;
+}
+
+/* The inode, then each of its names. */
+static int inval_append(struct inval **v, size_t *n, size_t *cap, const struct inode *i) {
+        fuse_ino_t ino = (fuse_ino_t) (uintptr_t) i;
+        int r = inval_push(v, n, cap, ino, 0, NULL);
+
+        for (const struct name *m = i->names; m && r == 0; m = m->next)
+                r = inval_push(v, n, cap, ino, m->parent, m->name);
+        return r;
 }
 
 int inode_table_snapshot(struct inval **ret, size_t *ret_n) {
@@ -273,7 +401,13 @@ int inode_backing_get(struct inode *i, int fd) {
 
         pthread_mutex_lock(&s->mutex);
         if (i->backing_id <= 0) {
+                /* The kernel runs passthrough writes with the credentials
+                 * of this call: without CAP_FSETID, they clear suid/sgid
+                 * (killpriv.c). */
+                bool dropped = fsetid_drop();
+
                 id = passthrough_backing_open(fd);
+                fsetid_restore(dropped);
                 if (id > 0)
                         i->backing_id = id;
         }
@@ -315,7 +449,7 @@ void inode_table_revoke(void) {
                         while (i) {
                                 struct inode *next = i->next;
 
-                                i->fd = safe_close(i->fd);
+                                fdcache_revoke(i);
                                 backing_revoke(i);
                                 i->hashed = false;
                                 i->next = s->orphans;
@@ -334,8 +468,7 @@ static void free_chain(struct inode *i) {
                 struct inode *next = i->next;
 
                 safe_close(i->fd);
-                free(i->name);
-                free(i);
+                inode_destroy(i);
                 i = next;
         }
 }

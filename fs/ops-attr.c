@@ -57,13 +57,14 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
                 fuse_reply_err(req, EIO);
         else if (front.state != FRONT_ATTACHED) {
                 /* Any other inode is one from before the lock, which the
-                 * kernel asks about only for an fd (fstat) or a dentry it
-                 * still holds (lookups answer ENOKEY): like I/O on an fd
-                 * opened before the lock, that fails with EIO. */
+                 * kernel asks about for an fd (fstat) or for a dentry it
+                 * still holds (another hard link's name, a name below a
+                 * process's cwd): ENOKEY, exactly as a lookup of that name
+                 * answers now, so that no cached name shows it exists. */
                 if (ino == FUSE_ROOT_ID)
                         reply_locked_root(req);
                 else
-                        fuse_reply_err(req, EIO);
+                        fuse_reply_err(req, ENOKEY);
         } else if ((fd = inode_fd(ino)) < 0)
                 fuse_reply_err(req, -fd);
         else
@@ -109,7 +110,7 @@ static int set_times(int ifd, const struct stat *attr, int valid) {
         return utimensat(ifd, "", tv, AT_EMPTY_PATH) < 0 ? negative_errno() : 0;
 }
 
-static int setattr_do(fuse_ino_t ino, const struct stat *attr, int valid, struct fuse_file_info *fi) {
+static int setattr_do(fuse_req_t req, fuse_ino_t ino, const struct stat *attr, int valid, struct fuse_file_info *fi) {
         struct inode *i = inode_of(ino);
         int ifd = inode_fd(ino), hfd = -1, r = 0;
 
@@ -126,12 +127,20 @@ static int setattr_do(fuse_ino_t ino, const struct stat *attr, int valid, struct
         if (r == 0 && (valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))) {
                 uid_t uid = (valid & FUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t) -1;
                 gid_t gid = (valid & FUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t) -1;
+                /* The kernel asks to clear suid/sgid on every chown of a
+                 * non-directory (killpriv.c). */
+                bool kill = i->type != S_IFDIR && fsetid_drop();
 
                 if (fchownat(ifd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
                         r = negative_errno();
+                fsetid_restore(kill);
         }
-        if (r == 0 && (valid & FUSE_SET_ATTR_SIZE))
+        if (r == 0 && (valid & FUSE_SET_ATTR_SIZE)) {
+                bool kill = killpriv_for_caller(req) && fsetid_drop();
+
                 r = set_size(ifd, hfd, attr->st_size);
+                fsetid_restore(kill);
+        }
         if (r == 0 && (valid & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME)))
                 r = set_times(ifd, attr, valid);
         return r;
@@ -147,7 +156,7 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid, st
         else if (front.state != FRONT_ATTACHED)
                 r = -ENOKEY;
         else
-                r = setattr_do(ino, attr, valid, fi);
+                r = setattr_do(req, ino, attr, valid, fi);
         if (r < 0)
                 fuse_reply_err(req, -r);
         else
@@ -156,6 +165,7 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid, st
 }
 
 void op_readlink(fuse_req_t req, fuse_ino_t ino) {
+        stat_inc(STAT_READLINK);
         char buf[PATH_MAX + 1];
         ssize_t n;
         int r, fd;
@@ -179,6 +189,7 @@ void op_readlink(fuse_req_t req, fuse_ino_t ino) {
 }
 
 void op_statfs(fuse_req_t req, fuse_ino_t ino) {
+        stat_inc(STAT_STATFS);
         struct statvfs sv = {
                 .f_bsize = 4096,
                 .f_frsize = 4096,

@@ -12,6 +12,7 @@
 #include "macro.h"
 
 void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+        stat_inc(STAT_OPENDIR);
         struct handle *h;
         int r, fd, ifd;
 
@@ -22,7 +23,7 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
         ifd = inode_fd(ino);
         if (ifd < 0)
                 fuse_reply_err(req, -ifd);
-        else if ((fd = openat(ifd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        else if ((fd = RETRY_EMFILE(openat(ifd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC))) < 0)
                 fuse_reply_err(req, errno);
         else if (!(h = handle_new_dir(fd)))
                 fuse_reply_err(req, errno);
@@ -137,6 +138,7 @@ void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 }
 
 void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+        stat_inc(STAT_RELEASEDIR);
         op_enter_any(req);
         handle_free(handle_of(fi));
         fuse_reply_err(req, 0);
@@ -144,6 +146,7 @@ void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
 }
 
 void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi) {
+        stat_inc(STAT_FSYNCDIR);
         struct handle *h = handle_of(fi);
         int r;
 

@@ -36,7 +36,7 @@ int entry_lookup(fuse_ino_t parent, const char *name, struct fuse_entry_param *e
                 .attr_timeout = FRONT_TIMEOUT,
                 .entry_timeout = FRONT_TIMEOUT,
         };
-        fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        fd = RETRY_EMFILE(openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
         if (fd < 0)
                 return negative_errno();
         if (fstatat(fd, "", &e->attr, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
@@ -63,12 +63,13 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
 
         r = entry_lookup(parent, name, &e);
         if (r == -ENOENT) {
-                /* A negative entry. Not cached directly below the root:
-                 * Detach can drop those below other directories by dropping
-                 * the directory, but it cannot drop the root. */
+                /* A negative entry. Directly below the root cached only
+                 * where Detach can drop it (a new dentry epoch): dropping a
+                 * directory drops the negative entries below it, but the
+                 * root cannot be dropped. */
                 e = (struct fuse_entry_param) {
                         .ino = 0,
-                        .entry_timeout = parent == FUSE_ROOT_ID ? 0 : FRONT_TIMEOUT,
+                        .entry_timeout = parent != FUSE_ROOT_ID || front_epoch_works() ? FRONT_TIMEOUT : 0,
                 };
                 fuse_reply_entry(req, &e);
         } else if (r < 0)
@@ -147,18 +148,22 @@ static void make_entry(fuse_req_t req, enum make_kind kind, fuse_ino_t parent, c
 }
 
 void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev) {
+        stat_inc(STAT_MKNOD);
         make_entry(req, MAKE_NODE, parent, name, mode, rdev, NULL);
 }
 
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode) {
+        stat_inc(STAT_MKDIR);
         make_entry(req, MAKE_DIR, parent, name, mode, 0, NULL);
 }
 
 void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name) {
+        stat_inc(STAT_SYMLINK);
         make_entry(req, MAKE_SYMLINK, parent, name, 0, 0, link);
 }
 
 void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent, const char *name) {
+        stat_inc(STAT_LINK);
         int r, fd, pfd;
 
         r = op_enter(req);
@@ -201,23 +206,27 @@ static void remove_entry(fuse_req_t req, fuse_ino_t parent, const char *name, in
 }
 
 void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name) {
+        stat_inc(STAT_UNLINK);
         remove_entry(req, parent, name, 0);
 }
 
 void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name) {
+        stat_inc(STAT_RMDIR);
         remove_entry(req, parent, name, AT_REMOVEDIR);
 }
 
-/* Keep the names Detach uses for invalidation current. */
-static void note_name(int pfd, fuse_ino_t parent, const char *name) {
+/* Keep the names Detach uses for invalidation current: the inode now at
+ * parent/name came from oldparent/oldname. */
+static void note_name(int pfd, fuse_ino_t parent, const char *name, fuse_ino_t oldparent, const char *oldname) {
         struct stat st;
 
         if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-                inode_renamed(st.st_dev, st.st_ino, parent, name);
+                inode_renamed(st.st_dev, st.st_ino, oldparent, oldname, parent, name);
 }
 
 void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
                fuse_ino_t newparent, const char *newname, unsigned int flags) {
+        stat_inc(STAT_RENAME);
         int r, pfd, npfd;
 
         r = op_enter(req);
@@ -236,9 +245,9 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
                 r = negative_errno();
 
         if (r == 0) {
-                note_name(npfd, newparent, newname);
+                note_name(npfd, newparent, newname, parent, name);
                 if (flags & RENAME_EXCHANGE)
-                        note_name(pfd, parent, name);
+                        note_name(pfd, parent, name, newparent, newname);
         }
         fuse_reply_err(req, -r);
         op_leave();

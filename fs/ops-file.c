@@ -29,11 +29,24 @@ static int handle_enter(fuse_req_t req, struct fuse_file_info *fi) {
         return fd;
 }
 
+/* A setuid or setgid (with group exec) file: a write clears those bits. */
+static bool is_sxid(int fd) {
+        struct stat st;
+
+        return fstat(fd, &st) == 0 &&
+                ((st.st_mode & S_ISUID) || (st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP));
+}
+
 /* Serve the handle by kernel passthrough if the kernel lets us. */
 static void handle_passthrough(struct handle *h, struct inode *i, struct fuse_file_info *fi) {
         int id;
 
         if (!passthrough_enabled())
+                return;
+        /* A write through passthrough clears suid/sgid in the backing file
+         * (killpriv.c) but the kernel keeps the mode it cached: serve
+         * writable opens of such files here, where writes can tell it. */
+        if ((fi->flags & O_ACCMODE) != O_RDONLY && is_sxid(h->fd))
                 return;
         id = inode_backing_get(i, h->fd);
         if (id <= 0)
@@ -68,29 +81,45 @@ static void reply_opened(fuse_req_t req, struct inode *i, int fd, struct fuse_fi
                 handle_free(h);
 }
 
+/* A new fd for the regular file ino, opened with flags. */
+static int reopen(fuse_ino_t ino, int flags) {
+        struct inode *i = inode_of(ino);
+        char p[PROC_FD_PATH_MAX];
+        int fd;
+
+        /* By handle where there is one: one syscall, no cached fd needed. */
+        if (i->fh)
+                return i->revoked ? -ESTALE : fdcache_open_handle(i, flags);
+        /* An O_PATH fd cannot be reopened with *at() (there is no
+         * O_EMPTY_PATH); the magic link is the one way. */
+        fd = inode_fd(ino);
+        if (fd < 0)
+                return fd;
+        proc_fd_path(p, fd);
+        fd = RETRY_EMFILE(open(p, flags | O_CLOEXEC));
+        return fd >= 0 ? fd : negative_errno();
+}
+
 void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
         stat_inc(STAT_OPEN);
-        char p[PROC_FD_PATH_MAX];
-        int r, fd, ifd;
+        mode_t type = inode_of(ino)->type;
+        int r, fd;
 
         r = op_enter(req);
         if (r > 0)
                 return (void) fuse_reply_err(req, r);
 
-        ifd = inode_fd(ino);
-        if (ifd < 0)
-                fuse_reply_err(req, -ifd);
-        else if (inode_of(ino)->type != S_IFREG)
-                /* Never reopen a symlink through /proc: the kernel opens
-                 * only regular files through us. */
-                fuse_reply_err(req, inode_of(ino)->type == S_IFLNK ? ELOOP : EINVAL);
+        if (type != S_IFREG)
+                /* Never reopen a symlink: the kernel opens only regular
+                 * files through us. */
+                fuse_reply_err(req, type == S_IFLNK ? ELOOP : EINVAL);
         else {
-                /* An O_PATH fd cannot be reopened with *at() (there is no
-                 * O_EMPTY_PATH); the magic link is the one way. */
-                proc_fd_path(p, ifd);
-                fd = open(p, (fi->flags & ~OPEN_FLAGS_DROP) | O_CLOEXEC);
+                bool kill = (fi->flags & O_TRUNC) && killpriv_for_caller(req) && fsetid_drop();
+
+                fd = reopen(ino, fi->flags & ~OPEN_FLAGS_DROP);
+                fsetid_restore(kill);
                 if (fd < 0)
-                        fuse_reply_err(req, errno);
+                        fuse_reply_err(req, -fd);
                 else
                         reply_opened(req, inode_of(ino), fd, fi, NULL);
         }
@@ -112,7 +141,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
         else {
                 /* O_NOFOLLOW: never create through a symlink, whose target
                  * would be resolved in homefsd's view of the world. */
-                fd = openat(pfd, name, (fi->flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
+                fd = RETRY_EMFILE(openat(pfd, name, (fi->flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode));
                 if (fd < 0)
                         r = negative_errno();
                 else
@@ -146,6 +175,7 @@ void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv, off_
         stat_inc(STAT_WRITE);
         struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(bufv));
         int fd = handle_enter(req, fi);
+        bool kill;
         ssize_t n;
 
         if (fd < 0)
@@ -153,7 +183,13 @@ void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv, off_
         out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
         out.buf[0].fd = fd;
         out.buf[0].pos = off;
+        kill = killpriv_for_caller(req) && is_sxid(fd) && fsetid_drop();
         n = fuse_buf_copy(&out, bufv, 0);
+        fsetid_restore(kill);
+        /* The backing filesystem cleared suid/sgid: the kernel's cached
+         * mode is stale now (attributes only: no page lock is taken). */
+        if (kill)
+                (void) fuse_lowlevel_notify_inval_inode(front.se, ino, -1, 0);
         if (n < 0)
                 fuse_reply_err(req, (int) -n);
         else
@@ -180,6 +216,7 @@ void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_inf
 }
 
 void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length, struct fuse_file_info *fi) {
+        stat_inc(STAT_FALLOCATE);
         int fd = handle_enter(req, fi);
 
         if (fd < 0)
@@ -189,6 +226,7 @@ void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t 
 }
 
 void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse_file_info *fi) {
+        stat_inc(STAT_LSEEK);
         int fd = handle_enter(req, fi);
         off_t r;
 
@@ -207,6 +245,7 @@ void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse
 void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in, struct fuse_file_info *fi_in,
                         fuse_ino_t ino_out, off_t off_out, struct fuse_file_info *fi_out,
                         size_t len, int flags) {
+        stat_inc(STAT_COPY_FILE_RANGE);
         int in = handle_enter(req, fi_in), out;
         ssize_t n;
 

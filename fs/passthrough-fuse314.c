@@ -11,7 +11,9 @@
  *
  *  - INIT: FUSE_INIT_EXT, flags2 |= FUSE_PASSTHROUGH, max_stack_depth = 1
  *    (the backing ext4 is not stacked itself). Writeback cache stays off:
- *    the kernel refuses passthrough with it.
+ *    the kernel refuses passthrough with it. Also FUSE_HANDLE_KILLPRIV_V2
+ *    (killpriv.c), which 3.14 does not know either, with or without
+ *    passthrough.
  *  - OPEN and CREATE: FOPEN_PASSTHROUGH and the backing id. libfuse replies
  *    on the thread that runs the handler, so the handler hands the id over
  *    in a thread-local variable.
@@ -32,6 +34,7 @@
 #include "log.h"
 
 /* From include/uapi/linux/fuse.h. */
+#define K_FUSE_HANDLE_KILLPRIV_V2 (1U << 28)
 #define K_FUSE_INIT_EXT (1U << 30)
 #define K_FUSE_PASSTHROUGH_FLAGS2 (1U << (37 - 32))
 #define K_FOPEN_PASSTHROUGH (1U << 7)
@@ -91,6 +94,10 @@ static void patch_init(struct iovec *iov, int count) {
                 passthrough_refuse("unexpected INIT reply");
                 return;
         }
+        /* Servers clear suid/sgid (killpriv.c): no GETXATTR per write. */
+        o->flags |= K_FUSE_HANDLE_KILLPRIV_V2;
+        if (!passthrough_enabled())
+                return;
         o->flags |= K_FUSE_INIT_EXT;
         o->flags2 |= K_FUSE_PASSTHROUGH_FLAGS2;
         o->max_stack_depth = 1;
@@ -139,18 +146,16 @@ int passthrough_session(struct fuse_session *se, bool want) {
         int r;
 
         passthrough_state_init(fuse_session_fd(se), want);
-        if (!want)
-                return 0;
-        /* Same fd as fuse_session_mount() opened: only the I/O changes. */
+        /* Same fd as fuse_session_mount() opened: only the I/O changes.
+         * Installed also without passthrough, for KILLPRIV_V2 in INIT. */
         r = fuse_session_custom_io(se, &io, fuse_session_fd(se));
         if (r < 0)
-                return log_error_errno(-r, "Cannot install the FUSE device I/O for passthrough: %m");
+                return log_error_errno(-r, "Cannot install the FUSE device I/O: %m");
         return 0;
 }
 
 void passthrough_init(struct fuse_conn_info *conn) {
-        if (passthrough_enabled())
-                next_is_init = true;
+        next_is_init = true;
 }
 
 void passthrough_reply_with(struct fuse_file_info *fi, int id) {

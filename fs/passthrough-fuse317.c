@@ -14,6 +14,9 @@ int passthrough_session(struct fuse_session *se, bool want) {
 }
 
 void passthrough_init(struct fuse_conn_info *conn) {
+        /* Servers clear suid/sgid (killpriv.c): no GETXATTR per write. */
+        if (conn->capable & FUSE_CAP_HANDLE_KILLPRIV_V2)
+                conn->want |= FUSE_CAP_HANDLE_KILLPRIV_V2;
         if (!passthrough_enabled())
                 return;
         if (!(conn->capable & FUSE_CAP_PASSTHROUGH)) {

@@ -32,6 +32,24 @@ static const char *const names[_STAT_MAX] = {
         [STAT_READDIR] = "readdir",
         [STAT_READDIRPLUS] = "readdirplus",
         [STAT_FORGET] = "forget",
+        [STAT_MKNOD] = "mknod",
+        [STAT_MKDIR] = "mkdir",
+        [STAT_SYMLINK] = "symlink",
+        [STAT_LINK] = "link",
+        [STAT_UNLINK] = "unlink",
+        [STAT_RMDIR] = "rmdir",
+        [STAT_RENAME] = "rename",
+        [STAT_READLINK] = "readlink",
+        [STAT_STATFS] = "statfs",
+        [STAT_OPENDIR] = "opendir",
+        [STAT_RELEASEDIR] = "releasedir",
+        [STAT_FSYNCDIR] = "fsyncdir",
+        [STAT_SETXATTR] = "setxattr",
+        [STAT_LISTXATTR] = "listxattr",
+        [STAT_REMOVEXATTR] = "removexattr",
+        [STAT_FALLOCATE] = "fallocate",
+        [STAT_LSEEK] = "lseek",
+        [STAT_COPY_FILE_RANGE] = "copy_file_range",
 };
 
 void stat_inc(enum stat_counter c) {
@@ -55,6 +73,8 @@ int stats_write(const char *path) {
                 return log_error_errno(errno, "Cannot write %s: %m", tmp);
         }
         fprintf(f, "passthrough %d\n", passthrough_enabled());
+        /* Gauges, not counters: inodes the kernel holds, fds cached. */
+        fprintf(f, "inodes %zu\ncached_fds %zu\n", inode_table_count(), fdcache_count());
         for (size_t k = 0; k < _STAT_MAX; k++)
                 fprintf(f, "%s %ju\n", names[k],
                         (uintmax_t) atomic_load_explicit(&counters[k], memory_order_relaxed));

@@ -11,9 +11,11 @@
 
 #include "activation.h"
 #include "cryptdev-launch.h"
+#include "dm-crypt.h"
 #include "log.h"
 #include "loop.h"
 #include "macro.h"
+#include "paths.h"
 
 #define GROW_WAIT_STEPS 500
 #define GROW_WAIT_STEP_USEC 10000
@@ -34,21 +36,13 @@ void activation_init(struct activation *a) {
 
 static int start_dm_crypt(struct activation *a, const char *image_path, const char *user_name,
                           const void *key, size_t key_size, bool discard) {
-        struct crypt_device *cd;
         int r;
 
         snprintf(a->dm_name, sizeof(a->dm_name), "homefs-%s", user_name);
-        r = crypt_init(&cd, image_path);
-        if (r < 0)
-                return log_error_errno(r, "cannot open %s: %m", image_path);
-        r = crypt_load(cd, CRYPT_LUKS2, NULL);
-        if (r >= 0)
-                r = crypt_activate_by_volume_key(cd, a->dm_name, key, key_size,
-                                                 discard ? CRYPT_ACTIVATE_ALLOW_DISCARDS : 0);
-        crypt_free(cd);
+        r = dm_crypt_activate(&dm_crypt_cryptsetup_ops, NULL, image_path, a->dm_name, key, key_size, discard);
         if (r < 0) {
                 a->dm_name[0] = 0;
-                return log_error_errno(r, "dm-crypt activation of %s failed: %m", image_path);
+                return r;
         }
         snprintf(a->device, sizeof(a->device), "/dev/mapper/%s", a->dm_name);
         a->mode = ACTIVATION_DM_CRYPT;
@@ -67,6 +61,8 @@ static int start_userspace(struct activation *a, const char *cryptdev_binary, co
         if ((size_t) snprintf(a->cryptdev_dir, sizeof(a->cryptdev_dir), "%s/cryptdev", runtime_dir) >= sizeof(a->cryptdev_dir))
                 return -ENAMETOOLONG;
         a->mode = ACTIVATION_USERSPACE;
+        if ((size_t) snprintf(volume, sizeof(volume), "%s" HOMEFS_HOST_FULL_SUFFIX, a->cryptdev_dir) < sizeof(volume))
+                (void) unlink(volume); /* left by an engine that was killed */
         r = cryptdev_start(cryptdev_binary, image_path, geo->data_offset, geo->data_size, geo->sector_size,
                            geo->iv_tweak, key, key_size, discard, a->cryptdev_dir, &a->cryptdev_pid);
         if (r < 0) {
@@ -140,9 +136,25 @@ int activation_grow(struct activation *a, uint64_t image_size) {
         return -ENODEV;
 }
 
+/* The engine's marker (lib/paths.h) for this activation. */
+static int host_full_path(const struct activation *a, char *buf, size_t size) {
+        if (!a->cryptdev_dir[0])
+                return -ENODEV;
+        return (size_t) snprintf(buf, size, "%s" HOMEFS_HOST_FULL_SUFFIX, a->cryptdev_dir) < size ? 0 : -ENAMETOOLONG;
+}
+
+bool activation_host_full(const struct activation *a) {
+        char path[PATH_MAX + 16];
+
+        return host_full_path(a, path, sizeof(path)) >= 0 && access(path, F_OK) == 0;
+}
+
 int activation_stop(struct activation *a) {
+        char marker[PATH_MAX + 16];
         int r = 0, k;
 
+        if (host_full_path(a, marker, sizeof(marker)) >= 0)
+                (void) unlink(marker);
         if (a->loop_fd >= 0) {
                 k = loop_detach(a->loop_fd);
                 if (k < 0)
@@ -157,14 +169,11 @@ int activation_stop(struct activation *a) {
                 a->cryptdev_pid = 0;
         }
         if (a->dm_name[0]) {
-                struct crypt_device *cd = NULL;
-
-                k = crypt_init_by_name(&cd, a->dm_name);
-                if (k >= 0)
-                        k = crypt_deactivate(cd, a->dm_name);
-                crypt_free(cd);
+                /* Retried while held (the filesystem goes with its last
+                 * passthrough fd), then deferred; logged there. */
+                k = dm_crypt_deactivate(&dm_crypt_cryptsetup_ops, NULL, a->dm_name);
                 if (k < 0 && r == 0)
-                        r = log_warning_errno(k, "deactivating %s: %m", a->dm_name);
+                        r = k;
                 a->dm_name[0] = 0;
         }
         a->device[0] = 0;

@@ -54,5 +54,9 @@ int activation_start(struct activation *a, enum activation_mode mode, const char
  * capacity, or dm-crypt's table. */
 int activation_grow(struct activation *a, uint64_t image_size);
 
+/* True once the engine found the host filesystem holding the image full
+ * (HOMEFS_HOST_FULL_SUFFIX): its writes fail until there is room. */
+bool activation_host_full(const struct activation *a);
+
 /* Tear down; safe on a partly started activation. */
 int activation_stop(struct activation *a);

@@ -55,3 +55,4 @@ struct json_object *agent_error_reply(const struct agent_error *e, int r);
 #define AGENT_ERROR_PRESENCE_REFUSED AGENT_ERROR("UserPresenceRefused")
 #define AGENT_ERROR_NO_CREDENTIAL AGENT_ERROR("NoSuchCredential")
 #define AGENT_ERROR_LAST_CREDENTIAL AGENT_ERROR("LastCredential")
+#define AGENT_ERROR_OVERCOMMIT AGENT_ERROR("Overcommit")

@@ -271,21 +271,30 @@ static int listen_userdb_socket(void) {
         return listen_at(agent_config.userdb_socket);
 }
 
+/* account: what the connection bounds count it against (clients.h). */
+typedef void (*serve_fn)(struct proto_conn *conn, uid_t peer_uid, uid_t account);
+
 struct listener {
         int fd;
-        void (*serve)(struct proto_conn *conn, uid_t peer_uid);
+        serve_fn serve;
 };
 
 struct connection {
         struct proto_conn *conn;
-        void (*serve)(struct proto_conn *conn, uid_t peer_uid);
+        serve_fn serve;
 };
+
+/* userdb lookups carry no per-account state. */
+static void serve_userdb(struct proto_conn *conn, uid_t peer_uid, uid_t account) {
+        userdb_serve_connection(conn, peer_uid);
+}
 
 static void *connection_thread(void *userdata) {
         struct connection *c = userdata;
         struct proto_conn *conn = c->conn;
         struct ucred cred;
         socklen_t len = sizeof(cred);
+        uid_t account;
         int r;
 
         if (getsockopt(conn->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
@@ -293,16 +302,24 @@ static void *connection_thread(void *userdata) {
                 free(c);
                 return NULL;
         }
-        r = clients_admit(cred.uid);
+        r = clients_account(conn->fd, &cred, &account);
         if (r < 0) {
-                log_warning("refusing a connection from uid %u: %s", (unsigned) cred.uid,
-                            r == -EUSERS ? "it has too many open already" : "too many clients");
+                log_warning("refusing a connection from uid %u: the connecting process exited before it was identified",
+                            (unsigned) cred.uid);
                 proto_conn_free(conn);
                 free(c);
                 return NULL;
         }
-        c->serve(conn, cred.uid);
-        clients_release(cred.uid);
+        r = clients_admit(cred.uid, account);
+        if (r < 0) {
+                log_warning("refusing a connection from uid %u (login uid %u): %s", (unsigned) cred.uid,
+                            (unsigned) account, r == -EUSERS ? "it has too many open already" : "too many clients");
+                proto_conn_free(conn);
+                free(c);
+                return NULL;
+        }
+        c->serve(conn, cred.uid, account);
+        clients_release(cred.uid, account);
         free(c);
         return NULL;
 }
@@ -391,7 +408,7 @@ static void shutdown_homes(void) {
 
 int main(int argc, char *argv[]) {
         static struct listener agent = { .fd = -1, .serve = dispatch_connection };
-        static struct listener userdb = { .fd = -1, .serve = userdb_serve_connection };
+        static struct listener userdb = { .fd = -1, .serve = serve_userdb };
         char sock[108];
         sigset_t mask;
         int r, sig;

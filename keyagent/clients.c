@@ -1,10 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "clients.h"
 #include "macro.h"
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+#define LOGINUID_UNSET ((uid_t) -1)
 
 struct uid_count {
         uid_t uid;
@@ -35,14 +46,71 @@ static struct uid_count *find_slot(uid_t uid, bool create) {
         return create ? empty : NULL;
 }
 
-int clients_admit(uid_t uid) {
+/* /proc/PID/loginuid, or LOGINUID_UNSET. */
+static uid_t read_loginuid(pid_t pid) {
+        char path[64], buf[16];
+        unsigned long v;
+        char *end;
+        ssize_t n;
+        int fd;
+
+        snprintf(path, sizeof(path), "/proc/%d/loginuid", (int) pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return LOGINUID_UNSET;
+        n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (n <= 0)
+                return LOGINUID_UNSET;
+        buf[n] = 0;
+        errno = 0;
+        v = strtoul(buf, &end, 10);
+        if (errno || end == buf || v >= LOGINUID_UNSET)
+                return LOGINUID_UNSET;
+        return (uid_t) v;
+}
+
+int clients_account(int fd, const struct ucred *cred, uid_t *ret) {
+        socklen_t len = sizeof(int);
+        bool alive = true;
+        uid_t login;
+        int pidfd = -1;
+
+        *ret = cred->uid;
+        if (cred->uid == 0)
+                return 0;
+        if (cred->pid <= 0)
+                return -ESRCH;
+        /* The peer's pidfd pins its identity: the pid is read through /proc,
+         * and if the process is still alive after the read, the pid was not
+         * reused meanwhile. */
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0) {
+                if (errno != ENOPROTOOPT)
+                        return -ESRCH; /* the peer is gone already */
+                pidfd = -1; /* an old kernel: the race is accepted (below) */
+        }
+        login = read_loginuid(cred->pid);
+        if (pidfd >= 0) {
+                alive = syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) >= 0;
+                close(pidfd);
+        }
+        if (!alive)
+                return -ESRCH;
+        /* Without SO_PEERPIDFD a reused pid could move the connection to
+         * another process's account; that is the whole of the race. */
+        if (login != LOGINUID_UNSET)
+                *ret = login;
+        return 0;
+}
+
+int clients_admit(uid_t uid, uid_t account) {
         struct uid_count *c;
         int r = 0;
 
         if (uid == 0)
                 return 0;
         pthread_mutex_lock(&clients_mutex);
-        c = find_slot(uid, true);
+        c = find_slot(account, true);
         if (total >= CLIENTS_MAX || !c)
                 r = -EMFILE;
         else if (c->n >= CLIENTS_PER_UID_MAX)
@@ -55,13 +123,13 @@ int clients_admit(uid_t uid) {
         return r;
 }
 
-void clients_release(uid_t uid) {
+void clients_release(uid_t uid, uid_t account) {
         struct uid_count *c;
 
         if (uid == 0)
                 return;
         pthread_mutex_lock(&clients_mutex);
-        c = find_slot(uid, false);
+        c = find_slot(account, false);
         if (c && c->n > 0) {
                 c->n--;
                 total--;
@@ -69,14 +137,14 @@ void clients_release(uid_t uid) {
         pthread_mutex_unlock(&clients_mutex);
 }
 
-int clients_session_begin(uid_t uid) {
+int clients_session_begin(uid_t uid, uid_t account) {
         struct uid_count *c;
         int r = 0;
 
         if (uid == 0)
                 return 0;
         pthread_mutex_lock(&clients_mutex);
-        c = find_slot(uid, false);
+        c = find_slot(account, false);
         if (!c || c->n == 0)
                 r = -EINVAL; /* not an admitted connection */
         else if (c->n_sessions >= CLIENTS_SESSIONS_PER_UID_MAX)
@@ -90,13 +158,13 @@ int clients_session_begin(uid_t uid) {
         return r;
 }
 
-void clients_session_end(uid_t uid) {
+void clients_session_end(uid_t uid, uid_t account) {
         struct uid_count *c;
 
         if (uid == 0)
                 return;
         pthread_mutex_lock(&clients_mutex);
-        c = find_slot(uid, false);
+        c = find_slot(account, false);
         if (c && c->n_sessions > 0) {
                 /* Back to an ordinary connection, which clients_release()
                  * then ends; it may exceed the ordinary limit briefly. */

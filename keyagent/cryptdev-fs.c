@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include "cryptdev.h"
 #include "log.h"
 #include "macro.h"
+#include "paths.h"
 
 #define ATTR_TIMEOUT 3600.0        /* nothing but us changes the attributes */
 #define INO_ROOT FUSE_ROOT_ID
@@ -37,6 +40,26 @@ static int image_pread(int fd, void *buf, size_t len, uint64_t pos) {
                 done += (size_t) n;
         }
         return 0;
+}
+
+/* The host filesystem holding the image is full (or the image's owner is
+ * over quota): tell the agent, once, through a marker next to the
+ * mountpoint; it locks the home while what was written is intact. */
+static void note_host_full(struct cryptdev *d) {
+        static bool noted;
+        char path[PATH_MAX];
+        int fd;
+
+        if (__atomic_exchange_n(&noted, true, __ATOMIC_ACQ_REL))
+                return;
+        log_error("The host filesystem holding %s is full; writes to the volume fail until there is room.", d->opt.image);
+        if ((size_t) snprintf(path, sizeof(path), "%s" HOMEFS_HOST_FULL_SUFFIX, d->opt.mountpoint) >= sizeof(path))
+                return;
+        fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                log_error_errno(errno, "Cannot create %s: %m", path);
+        else
+                close(fd);
 }
 
 static int image_pwrite(int fd, const void *buf, size_t len, uint64_t pos) {
@@ -255,8 +278,11 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
         r = io_range(d, off, &size, false);
         if (r >= 0)
                 r = xts_encrypt(w->xts, buf, w->io, size, d->opt.sector_size, iv_for(d, off));
-        if (r >= 0)
+        if (r >= 0) {
                 r = image_pwrite(d->image_fd, w->io, size, d->opt.offset + (uint64_t) off);
+                if (r == -ENOSPC || r == -EDQUOT)
+                        note_host_full(d);
+        }
         if (r < 0) {
                 if (r != -EINVAL && r != -ENOSPC)
                         log_error_errno(r, "Write of %zu bytes at %jd failed: %m", size, (intmax_t) off);
@@ -297,6 +323,8 @@ static int write_zeros(struct cryptdev *d, struct worker *w, uint64_t pos, uint6
                 r = xts_encrypt(w->xts, w->io, w->io, n, d->opt.sector_size, iv_for(d, (off_t) pos));
                 if (r >= 0)
                         r = image_pwrite(d->image_fd, w->io, n, d->opt.offset + pos);
+                if (r == -ENOSPC || r == -EDQUOT)
+                        note_host_full(d);
                 pos += n;
                 len -= n;
         }

@@ -18,6 +18,7 @@
 
 #include "cryptdev-launch.h"
 #include "log.h"
+#include "spawn.h"
 #include "macro.h"
 
 #define CRYPTDEV_KEY_SIZE 64
@@ -100,7 +101,6 @@ static int mountpoint_create(const char *dir, bool *created) {
 
 /* In the child, between fork() and exec(): async-signal-safe calls only. */
 static _Noreturn void child_exec(char **argv, int key_fd, int ready_fd) {
-        sigset_t none;
         int null_fd, k, w;
 
         /* Move both fds out of the way first, so that the dup2()s below can
@@ -116,9 +116,7 @@ static _Noreturn void child_exec(char **argv, int key_fd, int ready_fd) {
         if (close_range(CHILD_READY_FD + 1, ~0U, 0) < 0)
                 _exit(127);
 
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGPIPE, SIG_DFL);
+        spawn_reset_signals();
         execv(argv[0], argv);
         _exit(127);
 }

@@ -27,6 +27,7 @@
 struct call {
         struct proto_conn *conn;
         uid_t peer_uid;
+        uid_t account; /* what the connection bounds count against (clients.h) */
         struct json_object *params;
         struct agent_error error;
         bool conn_taken; /* RegisterFront: the conn now belongs to a home */
@@ -108,7 +109,8 @@ static struct json_object *method_create(struct call *c, int *r) {
         struct user_record *created = NULL;
         const char *password;
         unsigned long long percent = 0;
-        bool adopt = false;
+        struct create_options o = {};
+        bool overcommitted = false;
 
         if ((*r = require_root(c)) < 0)
                 return NULL;
@@ -122,16 +124,22 @@ static struct json_object *method_create(struct call *c, int *r) {
                 *r = invalid_parameter(c, "diskSizePercent", -EINVAL);
                 return NULL;
         }
-        if (proto_get_bool(c->params, "adoptImage", &adopt) == -EINVAL) {
+        if (proto_get_bool(c->params, "adoptImage", &o.adopt) == -EINVAL) {
                 *r = invalid_parameter(c, "adoptImage", -EINVAL);
                 return NULL;
         }
-        *r = home_create(record, password, (unsigned) percent, adopt, &created, &c->error);
+        if (proto_get_bool(c->params, "allowOvercommit", &o.allow_overcommit) == -EINVAL) {
+                *r = invalid_parameter(c, "allowOvercommit", -EINVAL);
+                return NULL;
+        }
+        o.disk_size_percent = (unsigned) percent;
+        *r = home_create(record, password, &o, &created, &overcommitted, &c->error);
         if (*r < 0)
                 return NULL;
         reply = json_object_new_object();
         json_object_object_add(reply, "record", user_record_to_json(created));
         json_object_object_add(reply, "diskSize", json_object_new_uint64(created->disk_size));
+        json_object_object_add(reply, "overcommitted", json_object_new_boolean(overcommitted));
         user_record_free(created);
         return reply;
 }
@@ -252,11 +260,7 @@ static struct json_object *method_unlock(struct call *c, int *r) {
                 *r = invalid_parameter(c, "tokenUserPresence", -EINVAL);
                 return NULL;
         }
-        WITH_HOME(c, h, *r, {
-                *r = home_unlock(h, &secrets, &already, &c->error);
-                if (*r >= 0 && !already)
-                        spool_run_after_unlock(h);
-        });
+        WITH_HOME(c, h, *r, *r = home_unlock(h, &secrets, &already, &c->error));
         if (*r < 0)
                 return NULL;
         reply = json_object_new_object();
@@ -302,6 +306,7 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
         struct json_object *reply;
         const char *password = NULL;
         bool already = false;
+        uint64_t generation = 0;
         struct home *h;
 
         *r = proto_get_string(c->params, "password", PASSWORD_MAX, &password);
@@ -313,7 +318,7 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
         }
         if ((*r = get_home(c, &h)) < 0)
                 return NULL;
-        if (clients_session_begin(c->peer_uid) < 0) {
+        if (clients_session_begin(c->peer_uid, c->account) < 0) {
                 home_unref(h);
                 *r = agent_error_set(&c->error, -EUSERS, AGENT_ERROR_HOME_BUSY,
                                      "You hold %u sessions already; log out of some first.", CLIENTS_SESSIONS_PER_UID_MAX);
@@ -323,11 +328,11 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
         if (h->removed)
                 *r = agent_error_set(&c->error, -ENOENT, AGENT_ERROR_NO_SUCH_HOME, "There is no home for %s.", h->user_name);
         else
-                *r = session_acquire(h, password, &already, &c->error);
+                *r = session_acquire(h, password, &already, &generation, &c->error);
         pthread_mutex_unlock(&h->lock);
         proto_wipe_string(c->params, "password");
         if (*r < 0) {
-                clients_session_end(c->peer_uid);
+                clients_session_end(c->peer_uid, c->account);
                 home_unref(h);
                 return NULL;
         }
@@ -335,8 +340,8 @@ static struct json_object *method_acquire_session(struct call *c, int *r) {
         json_object_object_add(reply, "state", json_object_new_string("unlocked"));
         json_object_object_add(reply, "alreadyUnlocked", json_object_new_boolean(already));
         c->conn_taken = true;
-        session_hold(h, c->conn, reply);
-        clients_session_end(c->peer_uid);
+        session_hold(h, generation, c->conn, reply);
+        clients_session_end(c->peer_uid, c->account);
         return NULL;
 }
 
@@ -444,7 +449,7 @@ static int get_resize_size(struct call *c, uint64_t *ret) {
 static struct json_object *method_resize(struct call *c, int *r) {
         const char *password = NULL;
         uint64_t size = 0, reached = 0;
-        bool pending = false;
+        bool pending = false, allow_overcommit = false, overcommitted = false;
         struct json_object *reply;
         struct home *h;
 
@@ -452,12 +457,18 @@ static struct json_object *method_resize(struct call *c, int *r) {
                 return NULL;
         if (json_object_object_get_ex(c->params, "password", NULL) && (*r = get_password(c, "password", &password)) < 0)
                 return NULL;
-        WITH_HOME(c, h, *r, *r = home_resize(h, size, password, &reached, &pending, &c->error));
+        if (proto_get_bool(c->params, "allowOvercommit", &allow_overcommit) == -EINVAL) {
+                *r = invalid_parameter(c, "allowOvercommit", -EINVAL);
+                return NULL;
+        }
+        WITH_HOME(c, h, *r, *r = home_resize(h, size, password, allow_overcommit, &reached, &pending, &overcommitted,
+                                             &c->error));
         if (*r < 0)
                 return NULL;
         reply = json_object_new_object();
         json_object_object_add(reply, "diskSize", json_object_new_uint64(reached));
         json_object_object_add(reply, "fileSystemPending", json_object_new_boolean(pending));
+        json_object_object_add(reply, "overcommitted", json_object_new_boolean(overcommitted));
         return reply;
 }
 
@@ -475,7 +486,7 @@ static struct json_object *method_enqueue(struct call *c, int *r) {
                                      SPOOL_ARGS_MAX, SPOOL_JOB_MAX);
                 return NULL;
         }
-        WITH_HOME(c, h, *r, *r = spool_add(h->user_name, argv, &id));
+        WITH_HOME(c, h, *r, *r = spool_add(h->user_name, h->record->uid, argv, &id));
         if (*r == -EDQUOT)
                 agent_error_set(&c->error, *r, AGENT_ERROR_QUEUE_FULL,
                                 "The job queue of this home is full (%u jobs); see 'homefsctl queue'.", SPOOL_JOBS_MAX);
@@ -713,10 +724,10 @@ static struct json_object *run_method(struct call *c, const char *method) {
         return proto_error_new("io.homefs.Agent.MethodNotFound", NULL);
 }
 
-void dispatch_connection(struct proto_conn *conn, uid_t peer_uid) {
+void dispatch_connection(struct proto_conn *conn, uid_t peer_uid, uid_t account) {
         for (;;) {
                 struct json_object *msg = NULL, *reply;
-                struct call c = { .conn = conn, .peer_uid = peer_uid };
+                struct call c = { .conn = conn, .peer_uid = peer_uid, .account = account };
                 const char *method;
                 int r;
 

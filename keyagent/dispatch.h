@@ -8,4 +8,4 @@
 /* Serve one client connection until it closes, is idle too long or
  * misbehaves: read calls, check who may make them (peer_uid, from
  * SO_PEERCRED), run them, reply. Takes the conn over. */
-void dispatch_connection(struct proto_conn *conn, uid_t peer_uid);
+void dispatch_connection(struct proto_conn *conn, uid_t peer_uid, uid_t account);

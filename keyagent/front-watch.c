@@ -52,6 +52,13 @@ static void watch_home(struct home *h) {
                           h->user_name);
                 (void) home_lock(h, &e);
         }
+        /* A full host fails the engine's writes: lock while what was
+         * written is intact, rather than leave the filesystem erroring. */
+        if (h->unlocked && activation_host_full(&h->activation)) {
+                log_error("the host filesystem holding the image of %s is full; locking the home (what was written "
+                          "before is kept; free space on the host, then unlock again)", h->user_name);
+                (void) home_lock(h, &e);
+        }
         if (home_check_front(h))
                 return;
         if (h->front_lost)

@@ -13,6 +13,7 @@
 #include "backing.h"
 #include "front.h"
 #include "home-ops.h"
+#include "host-room.h"
 #include "home-paths.h"
 #include "log.h"
 #include "luks.h"
@@ -35,32 +36,22 @@ struct create_progress {
         bool uid_auto; /* the uid was allocated here, not asked for */
 };
 
-static int host_free_bytes(const char *image_path, uint64_t *ret) {
-        char dir[PATH_MAX];
-        struct statvfs sv;
-
-        if (strlen(image_path) >= sizeof(dir))
-                return -ENAMETOOLONG;
-        strcpy(dir, image_path);
-        if (statvfs(dirname(dir), &sv) < 0)
-                return -errno;
-        *ret = (uint64_t) sv.f_bavail * sv.f_frsize;
-        return 0;
-}
-
-/* The image's nominal size: given, a percentage of the host's free space, or
- * the default percentage. Rounded down to whole MiB. */
+/* The image's nominal size: given, a percentage of the host's free space
+ * not yet promised to other homes (host-room.h), or the default percentage.
+ * Rounded down to whole MiB. */
 static int choose_disk_size(struct user_record *r, unsigned percent, struct agent_error *e) {
-        uint64_t free_bytes, size = r->disk_size;
+        uint64_t size = r->disk_size;
+        struct host_room room;
         char a[32], b[32];
         int k;
 
         if (size == 0) {
-                k = host_free_bytes(r->image_path, &free_bytes);
+                k = host_room_get(r->image_path, r->user_name, &room);
                 if (k < 0)
                         return agent_error_set(e, k, AGENT_ERROR_FAILED, "Cannot see the free space below %s: %s.",
                                                r->image_path, strerror(-k));
-                size = free_bytes / 100 * (percent ? percent : DISK_SIZE_DEFAULT_PERCENT);
+                size = room.free > room.promised ? room.free - room.promised : 0;
+                size = size / 100 * (percent ? percent : DISK_SIZE_DEFAULT_PERCENT);
         }
         size = size / MIB * MIB;
         if (size < DISK_SIZE_MIN)
@@ -185,16 +176,20 @@ static void rollback(const struct user_record *r, const struct create_progress *
         (void) user_record_delete(registry_records_fd(), r->user_name);
 }
 
-static int create_locked(struct user_record *r, const char *password, unsigned percent, bool adopt,
-                         struct agent_error *e) {
-        struct create_progress p = { .adopt = adopt };
+static int create_locked(struct user_record *r, const char *password, const struct create_options *o,
+                         bool *ret_overcommitted, struct agent_error *e) {
+        struct create_progress p = { .adopt = o->adopt };
         _cleanup_free_ char *error = NULL;
         int k, lock_fd;
 
         lock_fd = accounts_lock();
         k = check_names(r, &p, e);
         if (k >= 0 && !p.adopting)
-                k = choose_disk_size(r, percent, e);
+                k = choose_disk_size(r, o->disk_size_percent, e);
+        /* An adopted image's size is what it is: only new ones are checked. */
+        if (k >= 0 && !p.adopting)
+                k = host_room_check(r->image_path, r->user_name, r->disk_size, 0, o->allow_overcommit,
+                                    ret_overcommitted, e);
         /* Complete now: uid, gid and size are chosen. */
         if (k >= 0 && (k = user_record_validate(r, &error)) < 0)
                 agent_error_set(e, k, AGENT_ERROR_INVALID_RECORD, "Invalid record: %s.", error ? error : strerror(-k));
@@ -239,8 +234,8 @@ fail:
         return k;
 }
 
-int home_create(struct json_object *record, const char *password, unsigned percent, bool adopt,
-                struct user_record **ret, struct agent_error *e) {
+int home_create(struct json_object *record, const char *password, const struct create_options *o,
+                struct user_record **ret, bool *ret_overcommitted, struct agent_error *e) {
         _cleanup_record_ struct user_record *r = NULL;
         _cleanup_free_ char *error = NULL;
         struct user_record *copy = NULL;
@@ -254,7 +249,8 @@ int home_create(struct json_object *record, const char *password, unsigned perce
                 return agent_error_set(e, k, AGENT_ERROR_INVALID_RECORD, "Invalid record: %s.", error ? error : strerror(-k));
 
         pthread_mutex_lock(&create_mutex);
-        k = create_locked(r, password, percent, adopt, e);
+        *ret_overcommitted = false;
+        k = create_locked(r, password, o, ret_overcommitted, e);
         if (k >= 0) {
                 struct json_object *j = user_record_to_json(r);
 

@@ -75,8 +75,11 @@ static void add_holder(struct json_object *arr, int proc_fd, const char *pid) {
         ssize_t k = fd >= 0 ? read(fd, comm, sizeof(comm) - 1) : -1;
 
         safe_close(fd);
+        /* Only the kernel's final newline goes: the name itself may hold
+         * one (a process names itself), and the client escapes it. */
+        if (k > 0 && comm[k - 1] == '\n')
+                k--;
         comm[k > 0 ? k : 0] = 0;
-        comm[strcspn(comm, "\n")] = 0;
         json_object_object_add(o, "pid", json_object_new_int(atoi(pid)));
         json_object_object_add(o, "command", json_object_new_string(comm));
         json_object_array_add(arr, o);

@@ -13,11 +13,18 @@
  * create, each is called with the home's lock held; each fills e with the
  * typed error the caller sees. */
 
-/* diskSizePercent is 0 unless the caller gave the size as a percentage.
+/* disk_size_percent is 0 unless the caller gave the size as a percentage.
  * adopt: an image already at the record's imagePath is taken over (a home
- * moved from another host with its record) if the password opens it. */
-int home_create(struct json_object *record, const char *password, unsigned disk_size_percent, bool adopt,
-                struct user_record **ret, struct agent_error *e);
+ * moved from another host with its record) if the password opens it.
+ * allow_overcommit: a size beyond the host's unpromised room (host-room.h)
+ * is accepted with a warning (*ret_overcommitted) instead of refused. */
+struct create_options {
+        unsigned disk_size_percent;
+        bool adopt;
+        bool allow_overcommit;
+};
+int home_create(struct json_object *record, const char *password, const struct create_options *o,
+                struct user_record **ret, bool *ret_overcommitted, struct agent_error *e);
 
 /* What a caller may offer to unlock with; NULL for what was not given. */
 struct unlock_secrets {
@@ -88,13 +95,13 @@ void home_note_good_attempt(struct home *h);
  * backing filesystem and the activation. */
 void home_teardown(struct home *h);
 
-/* Resize the image to new_size bytes (0: as large as the host's free space
- * allows; UINT64_MAX: as small as the data allows). Grow works in every
+/* Resize the image to new_size bytes (0: as large as the host's room not
+ * promised to other homes allows; growth is checked as create's size is; UINT64_MAX: as small as the data allows). Grow works in every
  * state (online while unlocked; otherwise the filesystem grows at the next
  * unlock); shrink needs the home not unlocked and the password. *ret_size:
  * the size reached; *ret_pending: the filesystem grows at the next unlock. */
-int home_resize(struct home *h, uint64_t new_size, const char *password, uint64_t *ret_size, bool *ret_pending,
-                struct agent_error *e);
+int home_resize(struct home *h, uint64_t new_size, const char *password, bool allow_overcommit, uint64_t *ret_size,
+                bool *ret_pending, bool *ret_overcommitted, struct agent_error *e);
 
 /* The processes with a cwd, root, open file or mapping at or below
  * home_dir: an array of {pid, command} (at most 64). */

@@ -9,6 +9,7 @@
 #include "home-ops.h"
 #include "log.h"
 #include "registry.h"
+#include "spool.h"
 
 #define RMDIR_TRIES 50 /* × 100 ms: homefsd unmounts after it answered Terminate */
 
@@ -46,6 +47,10 @@ int home_remove(struct home *h, bool force, struct agent_error *e) {
         if (r < 0 && r != -ENOENT)
                 return agent_error_set(e, r, AGENT_ERROR_FAILED, "Cannot remove the record of %s: %s.", h->user_name, strerror(-r));
         (void) ratelimit_forget(h->user_name);
+        /* Queued jobs must not wait for the next user given this name. */
+        r = spool_forget(h->user_name);
+        if (r < 0)
+                log_warning_errno(r, "removing the job queue of %s failed: %m", h->user_name);
         if (home_runtime_dir(h, runtime, sizeof(runtime)) >= 0)
                 (void) rmdir(runtime);
         registry_remove(h);

@@ -12,6 +12,7 @@
 #include "agent.h"
 #include "backing.h"
 #include "home-ops.h"
+#include "host-room.h"
 #include "log.h"
 #include "registry.h"
 #include "secret.h"
@@ -30,14 +31,22 @@ static int image_truncate(const char *path, uint64_t size) {
         return 0;
 }
 
-/* "max": what the image holds now plus the host's free space. */
-static int max_size(const char *path, uint64_t *ret) {
-        struct statvfs sv;
+/* "max": what the image holds now plus the host's free space that is not
+ * promised to other homes; never less than the image's size. */
+static int max_size(const char *user, const char *path, uint64_t *ret) {
+        struct host_room room;
         struct stat st;
+        uint64_t max;
+        int r;
 
-        if (stat(path, &st) < 0 || statvfs(path, &sv) < 0)
+        if (stat(path, &st) < 0)
                 return -errno;
-        *ret = ((uint64_t) st.st_blocks * 512 + (uint64_t) sv.f_bavail * sv.f_frsize) / SIZE_ALIGN * SIZE_ALIGN;
+        r = host_room_get(path, user, &room);
+        if (r < 0)
+                return r;
+        max = (uint64_t) st.st_blocks * 512 + (room.free > room.promised ? room.free - room.promised : 0);
+        max = max / SIZE_ALIGN * SIZE_ALIGN;
+        *ret = max > (uint64_t) st.st_size ? max : (uint64_t) st.st_size;
         return 0;
 }
 
@@ -115,8 +124,8 @@ static int resize_shrink(struct home *h, uint64_t *size, const char *password, s
         return 0;
 }
 
-int home_resize(struct home *h, uint64_t new_size, const char *password, uint64_t *ret_size, bool *ret_pending,
-                struct agent_error *e) {
+int home_resize(struct home *h, uint64_t new_size, const char *password, bool allow_overcommit, uint64_t *ret_size,
+                bool *ret_pending, bool *ret_overcommitted, struct agent_error *e) {
         bool online = false;
         struct stat st;
         int r;
@@ -124,15 +133,20 @@ int home_resize(struct home *h, uint64_t new_size, const char *password, uint64_
         if (stat(h->record->image_path, &st) < 0)
                 return agent_error_set(e, -errno, AGENT_ERROR_IMAGE_MISSING, "The image of %s (%s) is missing.",
                                        h->user_name, h->record->image_path);
-        if (new_size == 0 && (r = max_size(h->record->image_path, &new_size)) < 0)
+        *ret_overcommitted = false;
+        if (new_size == 0 && (r = max_size(h->user_name, h->record->image_path, &new_size)) < 0)
                 return agent_error_set(e, r, AGENT_ERROR_FAILED, "Cannot find the free space for %s.", h->record->image_path);
         if (new_size != UINT64_MAX)
                 new_size = new_size / 4096 * 4096;
 
         if (new_size == (uint64_t) st.st_size)
                 r = 0, online = true;
-        else if (new_size != UINT64_MAX && new_size > (uint64_t) st.st_size)
-                r = resize_grow(h, new_size, &online, e);
+        else if (new_size != UINT64_MAX && new_size > (uint64_t) st.st_size) {
+                r = host_room_check(h->record->image_path, h->user_name, new_size, (uint64_t) st.st_blocks * 512,
+                                    allow_overcommit, ret_overcommitted, e);
+                if (r >= 0)
+                        r = resize_grow(h, new_size, &online, e);
+        }
         else {
                 if (new_size == UINT64_MAX)
                         new_size = 0;

@@ -13,6 +13,7 @@
 #include "luks.h"
 #include "registry.h"
 #include "secret.h"
+#include "spool.h"
 #include "unlock-methods.h"
 
 int home_check_login(struct home *h, struct agent_error *e) {
@@ -114,6 +115,9 @@ static int unlock_attach(struct home *h, const void *key, size_t key_size, const
         }
         h->mount_fd = mount_fd;
         h->unlocked = true;
+        /* The one place a home becomes unlocked, whoever asked (Unlock,
+         * a login session): queued jobs run now. */
+        spool_run_after_unlock(h);
         return 0;
 }
 
@@ -180,6 +184,10 @@ void home_teardown(struct home *h) {
         }
         (void) activation_stop(&h->activation);
         h->unlocked = false;
+        /* A lock ends every login session: those taken before it neither
+         * count after the next unlock nor lock the home when they end. */
+        h->n_sessions = 0;
+        h->lock_generation++;
 }
 
 int home_lock(struct home *h, struct agent_error *e) {

@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "activation.h"
 #include "proto.h"
@@ -38,6 +39,7 @@ struct home {
         int mount_fd;                  /* the detached backing mount, or -1 */
         struct ratelimit ratelimit;
         unsigned n_sessions;           /* login sessions holding the home (session.c) */
+        uint64_t lock_generation;      /* +1 at every lock: sessions from before end without effect */
 };
 
 /* The state as seen now (checks the front is still connected). Call with the

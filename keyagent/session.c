@@ -6,7 +6,8 @@
 #include "registry.h"
 #include "session.h"
 
-int session_acquire(struct home *h, const char *password, bool *already, struct agent_error *e) {
+int session_acquire(struct home *h, const char *password, bool *already, uint64_t *ret_generation,
+                    struct agent_error *e) {
         int r;
 
         *already = h->unlocked;
@@ -22,14 +23,21 @@ int session_acquire(struct home *h, const char *password, bool *already, struct 
                         return r;
         }
         h->n_sessions++;
+        *ret_generation = h->lock_generation;
         log_info("session opened for %s (%u now)", h->user_name, h->n_sessions);
         return 0;
 }
 
-static void session_release(struct home *h) {
+static void session_release(struct home *h, uint64_t generation) {
         struct agent_error e = {};
 
         pthread_mutex_lock(&h->lock);
+        if (generation != h->lock_generation) {
+                /* The home was locked since: that ended this session. */
+                log_info("session of %s from before a lock closed; no effect", h->user_name);
+                pthread_mutex_unlock(&h->lock);
+                return;
+        }
         if (h->n_sessions > 0)
                 h->n_sessions--;
         log_info("session closed for %s (%u left)", h->user_name, h->n_sessions);
@@ -44,7 +52,7 @@ static void session_release(struct home *h) {
  * privileged login process, and nothing else should ride on a connection that
  * lives as long as a login. Returns true when the session has ended (and was
  * released). */
-static bool session_serve_one(struct home *h, struct proto_conn *conn) {
+static bool session_serve_one(struct home *h, uint64_t generation, struct proto_conn *conn) {
         struct json_object *msg = NULL, *reply;
         const char *method;
         bool release;
@@ -53,7 +61,7 @@ static bool session_serve_one(struct home *h, struct proto_conn *conn) {
         r = proto_recv(conn, &msg, NULL, NULL, -1);
         if (r < 0) {
                 /* EOF or garbage: the login is gone. */
-                session_release(h);
+                session_release(h, generation);
                 return true;
         }
         method = proto_method(msg);
@@ -73,20 +81,20 @@ static bool session_serve_one(struct home *h, struct proto_conn *conn) {
         /* Release before answering, so that when the client sees the reply
          * the home is already locked if it had to be. */
         if (release)
-                session_release(h);
+                session_release(h, generation);
         (void) proto_send(conn, reply, NULL, 0, false);
         json_object_put(reply);
         return release;
 }
 
-void session_hold(struct home *h, struct proto_conn *conn, struct json_object *reply) {
+void session_hold(struct home *h, uint64_t generation, struct proto_conn *conn, struct json_object *reply) {
         struct json_object *msg = proto_reply_new(reply);
 
         if (proto_send(conn, msg, NULL, 0, false) >= 0)
-                while (!session_serve_one(h, conn))
+                while (!session_serve_one(h, generation, conn))
                         ;
         else
-                session_release(h);
+                session_release(h, generation);
         json_object_put(msg);
         proto_conn_free(conn);
         home_unref(h);

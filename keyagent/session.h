@@ -11,9 +11,13 @@
  * home is locked unless its record says keepUnlockedAfterLogout. */
 
 /* With the home's lock held: check the account, unlock with password if the
- * home is locked (HomeLocked if there is no password), and count a session. */
-int session_acquire(struct home *h, const char *password, bool *already, struct agent_error *e);
+ * home is locked (HomeLocked if there is no password), and count a session.
+ * *ret_generation: the home's lock generation the session belongs to (a
+ * lock ends every session; one from before it ends without effect). */
+int session_acquire(struct home *h, const char *password, bool *already, uint64_t *ret_generation,
+                    struct agent_error *e);
 
 /* Reply to AcquireSession on conn, then serve the connection until the
- * session ends; drops the session and the reference on h, frees conn. */
-void session_hold(struct home *h, struct proto_conn *conn, struct json_object *reply);
+ * session ends; drops the session (if its generation is still the home's)
+ * and the reference on h, frees conn. */
+void session_hold(struct home *h, uint64_t generation, struct proto_conn *conn, struct json_object *reply);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +24,17 @@ static char *base_env[] = {
         NULL, /* SYSTEMD_BYPASS_USERDB=, when set */
         NULL,
 };
+
+void spawn_reset_signals(void) {
+        struct sigaction dfl = { .sa_handler = SIG_DFL };
+        sigset_t none;
+
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        (void) sigaction(sig, &dfl, NULL); /* fails harmlessly for glibc's reserved ones */
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+}
 
 void spawn_bypass_userdb(const char *service) {
         snprintf(bypass_userdb, sizeof(bypass_userdb), "SYSTEMD_BYPASS_USERDB=%s", service);
@@ -65,6 +77,7 @@ int spawn_run_capture(char *const argv[], char *buf, size_t size) {
                 return r;
         }
         if (pid == 0) {
+                spawn_reset_signals();
                 child_setup_stdio(pipefd[1]);
                 execve(argv[0], argv, base_env);
                 _exit(127);
@@ -119,6 +132,7 @@ int spawn_daemon(char *const argv[], char *const extra_env[]) {
                 return r;
         }
         if (pid == 0) {
+                spawn_reset_signals();
                 child_setup_stdio(-1);
                 setsid();
                 pid = fork();

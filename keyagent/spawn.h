@@ -8,6 +8,13 @@
  * minimal one (never the agent's), stdin is /dev/null, and between fork and
  * exec only async-signal-safe calls are made. */
 
+/* In a child between fork() and exec(): unblock every signal and set every
+ * ignored one back to its default (the agent blocks SIGTERM, SIGINT and
+ * SIGHUP for its signal loop and ignores SIGPIPE; exec keeps both, and a
+ * program started with them would never die of a broken pipe or a TERM).
+ * Async-signal-safe. Every child the agent execs goes through it. */
+void spawn_reset_signals(void);
+
 /* Run argv[0] (an absolute path) and wait. Returns its exit status (0..255),
  * or negative errno if it could not be run or died from a signal (-EINTR). */
 int spawn_run(char *const argv[]);

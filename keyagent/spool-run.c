@@ -14,8 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "log.h"
 #include "macro.h"
+#include "spawn.h"
 #include "spool.h"
 
 #define GROUPS_MAX 256
@@ -57,6 +59,7 @@ static void resolve(const char *name, char *buf, size_t size) {
 static _Noreturn void child(const struct runner *r, const char *path, char **argv, char **env, int out) {
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
+        spawn_reset_signals();
         if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0)
                 _exit(125);
         /* Nothing of the agent's may reach the user's job (mount fds of
@@ -75,12 +78,14 @@ static _Noreturn void child(const struct runner *r, const char *path, char **arg
 /* Relay the job's output line by line, then reap it. */
 static int relay_and_wait(const char *user, uint64_t id, int fd, pid_t pid) {
         FILE *f = fdopen(fd, "r");
-        char line[1024];
+        char line[1024], escaped[4 * sizeof(line)];
         int status;
 
+        /* The job's output is the user's: escaped before it reaches the
+         * log (and whichever terminal shows it). */
         while (f && fgets(line, sizeof(line), f)) {
                 line[strcspn(line, "\n")] = 0;
-                log_info("job %" PRIu64 " of %s: %s", id, user, line);
+                log_info("job %" PRIu64 " of %s: %s", id, user, escape_to(escaped, sizeof(escaped), line));
         }
         if (f)
                 fclose(f);
@@ -93,7 +98,7 @@ static int relay_and_wait(const char *user, uint64_t id, int fd, pid_t pid) {
 }
 
 static void run_job(const struct runner *r, struct json_object *job) {
-        struct json_object *argv_j = NULL, *id_j = NULL;
+        struct json_object *argv_j = NULL, *id_j = NULL, *uid_j = NULL;
         char path[4096], home_env[4096 + 8], user_env[96], logname_env[96], shell_env[4096 + 8];
         char *argv[SPOOL_ARGS_MAX + 1] = {}, *env[] = { home_env, user_env, logname_env, shell_env,
                                                          (char *) "PATH=" JOB_PATH, NULL };
@@ -105,6 +110,15 @@ static void run_job(const struct runner *r, struct json_object *job) {
         json_object_object_get_ex(job, "argv", &argv_j);
         json_object_object_get_ex(job, "id", &id_j);
         id = (uint64_t) json_object_get_uint64(id_j);
+        /* A job runs only as the uid that queued it: one left behind by a
+         * removed user (or from before jobs recorded it) never runs as the
+         * next owner of the name. */
+        if (!json_object_object_get_ex(job, "uid", &uid_j) || !json_object_is_type(uid_j, json_type_int) ||
+            json_object_get_int64(uid_j) != (int64_t) r->uid) {
+                log_warning("job %" PRIu64 " of %s was not queued by uid %u; dropped without running it",
+                            id, r->user, (unsigned) r->uid);
+                return;
+        }
         n = json_object_array_length(argv_j);
         for (size_t i = 0; i < n && i < SPOOL_ARGS_MAX; i++)
                 argv[i] = (char *) json_object_get_string(json_object_array_get_idx(argv_j, i));

@@ -115,7 +115,7 @@ static int write_job(int dir_fd, uint64_t id, const char *text) {
         return 0;
 }
 
-int spool_add(const char *user, struct json_object *argv, uint64_t *ret_id) {
+int spool_add(const char *user, uid_t uid, struct json_object *argv, uint64_t *ret_id) {
         _cleanup_close_ int dir = spool_dir(user);
         uint64_t ids[SPOOL_JOBS_MAX + 1], id = now_usec();
         struct json_object *job;
@@ -131,6 +131,7 @@ int spool_add(const char *user, struct json_object *argv, uint64_t *ret_id) {
                 return -EDQUOT;
         job = json_object_new_object();
         json_object_object_add(job, "argv", json_object_get(argv));
+        json_object_object_add(job, "uid", json_object_new_int64(uid));
         json_object_object_add(job, "queuedUSec", json_object_new_uint64(id));
         if (n > 0 && id <= ids[n - 1])
                 id = ids[n - 1] + 1; /* keep the order even if the clock went back */
@@ -248,4 +249,23 @@ int spool_clear(const char *user, unsigned *ret_n) {
         }
         *ret_n = removed;
         return 0;
+}
+
+int spool_forget(const char *user) {
+        unsigned n;
+        int r, state, spool;
+
+        r = spool_clear(user, &n);
+        if (r < 0)
+                return r;
+        state = open(homefs_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (state < 0)
+                return -errno;
+        spool = openat(state, "spool", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        close(state);
+        if (spool < 0)
+                return -errno;
+        r = unlinkat(spool, user, AT_REMOVEDIR) < 0 && errno != ENOENT ? -errno : 0;
+        close(spool);
+        return r;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "agent-client.h"
+#include "escape.h"
 #include "macro.h"
 #include "paths.h"
 
@@ -202,14 +203,12 @@ int agent_call(struct proto_conn *c, const char *method, struct json_object *par
         return 0;
 }
 
-/* Copy s into buf as one line: control characters (an agent message could
- * hold a newline) become spaces, and a final period is dropped so a hint can
- * follow. */
+/* Copy s into buf as one line: control characters (an agent message names
+ * users and paths, and could hold a newline) are escaped, and a final period
+ * is dropped so a hint can follow. */
 static void copy_line(char *buf, size_t size, const char *s) {
-        size_t n = 0;
+        size_t n = strlen(escape_to(buf, size, s));
 
-        for (; s[n] && n + 1 < size; n++)
-                buf[n] = (unsigned char) s[n] < 0x20 || s[n] == 0x7f ? ' ' : s[n];
         while (n > 0 && (buf[n - 1] == '.' || buf[n - 1] == ' '))
                 n--;
         buf[n] = 0;

@@ -62,9 +62,18 @@ no_secret_in_log() {
         return 0
 }
 
+# The agent process exists and is no zombie (a crashed child stays one
+# until the shell reaps it).
+agent_alive() {
+        [ -n "$AGENT_PID" ] && [ -r "/proc/$AGENT_PID/status" ] && ! grep -q '^State:.*Z' "/proc/$AGENT_PID/status"
+}
+
 finish() {
         # The daemons' reports (sanitizers, leaks) are written when they exit.
         if [ -n "$AGENT_PID" ]; then
+                # No input of any test may crash the agent: the one it started
+                # last (or restarted on purpose) is still the one running.
+                ok "the agent never crashed (pid $AGENT_PID still runs)" agent_alive
                 stop_agent
                 ok "the daemons exited without sanitizer reports" no_sanitizer_reports
                 [ ${#TEST_SECRETS[@]} -eq 0 ] || ok "no password of this test reached the daemons' log" no_secret_in_log

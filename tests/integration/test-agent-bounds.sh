@@ -8,14 +8,22 @@ need_privileges
 
 start_agent --idle-timeout=2
 
-probe() { # probe CASE: a python client as user nobody; prints what happened
-        setpriv --reuid=nobody --regid=nogroup --clear-groups "$PYTHON" - "$HOMEFS_RUNTIME_DIR/agent.sock" "$1" <<'PY'
-import socket, sys, time
+# The clients: one python script, its case in argv[2].
+PROBE_PY=$(cat <<'PY'
+import os, socket, sys, time
 path, case = sys.argv[1], sys.argv[2]
 def conn():
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(path)
     return s
+def admitted(s):
+    """A connection the agent serves answers a call."""
+    try:
+        s.settimeout(3)
+        s.sendall(b'{"method":"io.homefs.Agent.List"}\0')
+        return s.recv(65536).endswith(b"\0")
+    except OSError:
+        return False
 def closed_within(s, seconds):
     s.settimeout(seconds)
     try:
@@ -41,14 +49,6 @@ if case == "slow":
     print("slow client cut off after %.1f s" % took)
     sys.exit(0 if took < 6 else 1)
 if case == "greedy":
-    def admitted(s):
-        """A connection the agent serves answers a call."""
-        try:
-            s.settimeout(3)
-            s.sendall(b'{"method":"io.homefs.Agent.List"}\0')
-            return s.recv(65536).endswith(b"\0")
-        except OSError:
-            return False
     # Connections of earlier clients may take a moment to be released.
     for attempt in range(10):
         held = [conn() for _ in range(16)]
@@ -73,7 +73,44 @@ if case == "garbage":
         pass
     print("garbage cut off after %d bytes" % sent)
     sys.exit(0 if sent < 1024 * 1024 else 1)
+if case == "subuid":
+    n_uids, tries, login_base, logins = map(int, sys.argv[3:7])
+    release = sys.argv[7]
+    kids, total = [], 0
+    for login in range(logins):
+        for i in range(n_uids):
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.close(r)
+                with open("/proc/self/loginuid", "w") as f:
+                    f.write(str(login_base + login))
+                uid = 300000 + login * 1000 + i  # subordinate-style uids, no passwd entry
+                os.setgroups([]); os.setgid(uid); os.setuid(uid)
+                held = []
+                for _ in range(tries):
+                    s = socket.socket(socket.AF_UNIX)
+                    try:
+                        s.connect(path)
+                    except OSError:
+                        continue
+                    held.append(s)
+                n = sum(admitted(s) for s in held)
+                os.write(w, b"%d\n" % n)
+                while not os.path.exists(release):  # hold them until the test says so
+                    time.sleep(0.1)
+                os._exit(0)
+            os.close(w)
+            total += int(os.read(r, 16))
+            os.close(r)
+            kids.append(pid)
+    print(total, flush=True)
+    for pid in kids:
+        os.waitpid(pid, 0)
 PY
+)
+probe() { # probe CASE: a python client as user nobody; prints what happened
+        setpriv --reuid=nobody --regid=nogroup --clear-groups "$PYTHON" -c "$PROBE_PY" "$HOMEFS_RUNTIME_DIR/agent.sock" "$1"
 }
 
 ok "an idle client is closed after the idle timeout" probe idle
@@ -92,4 +129,27 @@ ok "and another user too" setpriv --reuid=daemon --regid=daemon --clear-groups "
 wait $hog
 ok "a user's 17th connection is refused, the 16 stay" probe greedy
 ok "the agent still answers" "$CTL" list
+
+# Subordinate uids do not multiply the bound: connections count against the
+# login uid of the caller's session. One "login" (loginuid 60777) runs four
+# uids that each try 16 connections; at most 16 are served in all, while
+# another login's user, and root, still are. Then 17 logins fill the global
+# bound: root is still served (its reserve) and can lock.
+subuid_probe() { # subuid_probe N_UIDS TRIES_PER_UID LOGINUID_BASE LOGINS RELEASE_FILE (as root)
+        "$PYTHON" -c "$PROBE_PY" "$HOMEFS_RUNTIME_DIR/agent.sock" subuid "$@"
+}
+subuid_probe 4 16 60777 1 "$T/release1" >"$T/subuid.out" &
+probe_pid=$!
+wait_until 30 test -s "$T/subuid.out"
+ok "4 uids of one login get 16 connections in all, not 64" test "$(cat "$T/subuid.out")" -eq 16
+ok "meanwhile another user is served" setpriv --reuid=daemon --regid=daemon --clear-groups "$CTL" list
+ok "and root" "$CTL" list
+touch "$T/release1"; wait "$probe_pid"
+subuid_probe 1 16 61000 17 "$T/release2" >"$T/global.out" &
+probe_pid=$!
+wait_until 60 test -s "$T/global.out"
+ok "17 logins × 16 connections: the global bound (256) holds" test "$(cat "$T/global.out")" -eq 256
+ok "root is served with the global bound full (its reserve)" "$CTL" list
+ok "and can lock (lock-all)" "$CTL" lock-all
+touch "$T/release2"; wait "$probe_pid"
 finish

@@ -31,6 +31,7 @@ ok() {          # ok DESCRIPTION COMMAND...
         fi
 }
 diag() { echo "# $*"; }
+says_enokey() { "$@" 2>&1 | grep -q "Required key not available"; }
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
 [ -c /dev/fuse ] || { echo "1..0 # SKIP /dev/fuse is missing"; exit 77; }
@@ -55,6 +56,7 @@ cleanup() {
                 kill -KILL "$PID" 2>/dev/null
         fi
         mountpoint -q "$MNT" 2>/dev/null && umount -l "$MNT"
+        mountpoint -q "$T/native" 2>/dev/null && umount -l "$T/native"
         id "$U" >/dev/null 2>&1 && userdel "$U" 2>/dev/null
         rm -rf "$T"
 }
@@ -69,7 +71,7 @@ as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
 mkdir -m 0755 "$BACK"
 chown "$UID_U:$GID_U" "$BACK"
 
-"$HOMEFSD" --attach-dir="$BACK" --mountpoint="$MNT" $MODE "$U" 2>"$T/homefsd.log" &
+"$HOMEFSD" --attach-dir="$BACK" --mountpoint="$MNT" --stats-file="$T/stats" $MODE "$U" 2>"$T/homefsd.log" &
 PID=$!
 for _ in $(seq 100); do
         [ "$(findmnt -n -o FSTYPE --mountpoint "$MNT" 2>/dev/null)" = fuse.homefs ] && break
@@ -132,6 +134,32 @@ assert os.getxattr(p, "user.homefs") == b"value"
 assert "user.homefs" in os.listxattr(p)
 os.removexattr(p, "user.homefs")
 assert "user.homefs" not in os.listxattr(p)' "$M/f"
+# listxattr as native ext4 answers it: trusted.* names only to a caller with
+# CAP_SYS_ADMIN (not one that has it in a user namespace of its own),
+# security.* and user.* names to everyone. Compared with a native ext4 made here.
+mkdir "$T/native" && truncate -s 16M "$T/native.img" && mkfs.ext4 -q -F "$T/native.img" &&
+        mount -o loop "$T/native.img" "$T/native" && chmod 755 "$T/native"
+for f in "$T/native/xa" "$M/xa"; do
+        echo x >"$f" && chmod 644 "$f"
+        "$PY" -c 'import os, sys
+for n in ("trusted.homefs", "security.homefs", "user.homefs"): os.setxattr(sys.argv[1], n, b"secret")' "$f"
+done
+names() { "$PY" -c 'import os, sys; print(" ".join(sorted(os.listxattr(sys.argv[1]))))' "$1"; }
+sized() { "$PY" -c 'import ctypes, sys; print(ctypes.CDLL(None).listxattr(sys.argv[1].encode(), None, 0))' "$1"; }
+ok "native ext4 hides trusted.* from a user" test "$(as_nobody "$PY" -c 'import os, sys; print(" ".join(sorted(os.listxattr(sys.argv[1]))))' "$T/native/xa")" = "security.homefs user.homefs"
+ok "listxattr as a user on the front equals native ext4" \
+        test "$(as_nobody bash -c "$(declare -f names); PY=$PY; names '$M/xa'")" = "$(as_nobody bash -c "$(declare -f names); PY=$PY; names '$T/native/xa'")"
+ok "... and the size query counts the filtered list" \
+        test "$(as_nobody bash -c "$(declare -f sized); PY=$PY; sized '$M/xa'")" = "$(as_nobody bash -c "$(declare -f sized); PY=$PY; sized '$T/native/xa'")"
+ok "listxattr as root on the front equals native ext4 (trusted.* shown)" test "$(names "$M/xa")" = "$(names "$T/native/xa")"
+ok "... and holds trusted.homefs" sh -c "echo '$(names "$M/xa")' | grep -q trusted.homefs"
+if as_nobody unshare -Ur true 2>/dev/null; then
+        ok "CAP_SYS_ADMIN in a user namespace of one's own does not show trusted.* on the front" \
+                test "$(as_nobody unshare -Ur "$PY" -c 'import os, sys; print(" ".join(sorted(os.listxattr(sys.argv[1]))))' "$M/xa")" = "security.homefs user.homefs"
+else
+        diag "unprivileged user namespaces are off here; the namespace case is not reachable"
+fi
+umount "$T/native"
 fallocate -l 1M "$M/falloc"
 ok "fallocate" test "$(stat -c %s "$M/falloc")" = 1048576 -a "$(stat -c %b "$BACK/falloc")" -ge 2048
 ok "fallocate punch hole" fallocate -p -o 0 -l 65536 "$M/falloc"
@@ -191,6 +219,32 @@ ok "user cannot give a file away" sh -c "! setpriv --reuid=$UID_U --regid=$GID_U
 ok "user cannot write root's file" sh -c "echo x >'$M/rootfile'; chmod 644 '$M/rootfile'; ! setpriv --reuid=$UID_U --regid=$GID_U --clear-groups -- sh -c 'echo y >>$M/rootfile' 2>/dev/null"
 ok "user can chmod and truncate their own file" as_user sh -c "chmod 600 '$M/ufile' && truncate -s 1 '$M/ufile' && test \"\$(stat -c '%a %s' '$M/ufile')\" = '600 1'"
 
+# ---- suid/sgid and capabilities cleared as on ext4 (FUSE_HANDLE_KILLPRIV_V2) ----
+as_user sh -c "echo data >'$M/sx'"
+mode_after() { # mode_after COMMAND...: chmod 6755 as the user, run, print the mode
+        as_user chmod 6755 "$M/sx" && "$@" && stat -c %a "$M/sx"
+}
+ok "a user's write clears suid and sgid" test "$(mode_after as_user sh -c "echo more >>'$M/sx'")" = 755
+ok "a user's truncate clears them" test "$(mode_after as_user truncate -s 2 "$M/sx")" = 755
+ok "a user's O_TRUNC open clears them" test "$(mode_after as_user sh -c "echo new >'$M/sx'")" = 755
+ok "chown clears them" test "$(mode_after chown "$UID_U:$GID_U" "$M/sx")" = 755
+ok "the backing file agrees" test "$(stat -c %a "$BACK/sx")" = 755
+ok "a sgid-only file without group exec keeps sgid on a write" test "$(as_user chmod 2745 "$M/sx" && as_user sh -c "echo x >>'$M/sx'" && stat -c %a "$M/sx")" = 2745
+set_cap() { "$PY" -c 'import os, struct, sys
+os.setxattr(sys.argv[1], "security.capability", struct.pack("<IIIII", 0x02000001, 1 << 10, 0, 0, 0))' "$M/sx"; }
+has_cap() { "$PY" -c 'import os, sys; os.getxattr(sys.argv[1], "security.capability")' "$BACK/sx" 2>/dev/null; }
+ok "security.capability can be set" sh -c "$(declare -f set_cap has_cap); PY=$PY M=$M BACK=$BACK; set_cap && has_cap"
+ok "a user's write removes security.capability" sh -c "$(declare -f has_cap); PY=$PY BACK=$BACK; chmod 666 '$M/sx'; setpriv --reuid=$UID_U --regid=$GID_U --clear-groups -- sh -c \"echo y >>'$M/sx'\" && ! has_cap"
+counter() { kill -RTMIN+1 "$PID"; sleep 0.3; awk -v k="$1" '$1 == k { print $2 }' "$T/stats"; }
+GX0=$(counter getxattr)
+as_user "$PY" -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o644)
+for i in range(200): os.pwrite(fd, b"x" * 4096, i * 4096)
+os.close(fd)' "$M/writes"
+GX1=$(counter getxattr)
+diag "GETXATTR requests for 200 writes: $((GX1 - GX0))"
+ok "write() costs no GETXATTR (at most the first write of an inode)" test $((GX1 - GX0)) -le 1
+
 # ---- a larger tree ----
 mkdir "$M/doc"
 t0=$(date +%s.%N)
@@ -202,6 +256,11 @@ ok "rm -r of the tree" rm -rf "$M/doc"
 
 # ---- Detach (SIGUSR1) ----
 echo "before detach" >"$M/keep"
+# A negative entry directly below the root, cached when the lock comes.
+stat "$M/appears" >/dev/null 2>&1
+# Two names of one file, both in the kernel's cache when the lock comes.
+echo linked >"$M/hl1" && ln "$M/hl1" "$M/hl2" && mkdir "$M/hld" && ln "$M/hl1" "$M/hld/hl3"
+cat "$M/hl1" "$M/hl2" "$M/hld/hl3" >/dev/null
 # The python helper holds fds across the Detach, then reports what happens.
 DETACH_OUT=$("$PY" - "$MNT" "$BACK" "$PID" "$T/homefsd.log" <<'EOF'
 import errno, os, signal, sys, time
@@ -278,6 +337,10 @@ ok "after Detach: stat of a cached file gives ENOKEY" has stat=ENOKEY
 ok "after Detach: stat of a cached dir gives ENOKEY" has statd=ENOKEY
 ok "after Detach: listing the root gives ENOKEY" has listroot=ENOKEY
 ok "after Detach: statfs works" has statfs=ok
+for n in hl1 hl2 hld/hl3; do
+        ok "after Detach: cached hard-link name $n: stat says ENOKEY at once" says_enokey stat "$M/$n"
+        ok "after Detach: cached hard-link name $n: open says ENOKEY at once" says_enokey cat "$M/$n"
+done
 ok "after Detach: homefsd holds no fd into the backing dir" has held=none
 ok "locked root: mode 0700, owned by the user" test "$(stat -c '%a %u %g %F' "$MNT")" = "700 $UID_U $GID_U directory"
 ok "locked root: ls says Required key not available" sh -c "ls '$MNT' 2>&1 | grep -q 'Required key not available'"
@@ -285,14 +348,17 @@ ok "locked root: cat says Required key not available" sh -c "cat '$MNT/keep' 2>&
 ok "locked root: nothing can be created" sh -c "! touch '$MNT/x' 2>/dev/null && ! mkdir '$MNT/y' 2>/dev/null && test ! -e '$BACK/x' -a ! -e '$BACK/y'"
 ok "locked root: not even by the user" sh -c "! setpriv --reuid=$UID_U --regid=$GID_U --clear-groups -- touch '$MNT/x' 2>/dev/null"
 ok "the backing dir was not written while locked" test ! -e "$BACK/new" -a ! -e "$BACK/newdir" -a "$(cat "$BACK/keep")" = "before detach"
+echo appeared >"$BACK/appears" # as if written by another mount of the home
 
 # ---- Attach again (SIGUSR2) ----
 kill -USR2 "$PID"
 for _ in $(seq 100); do [ "$(stat -c %a "$MNT")" = 755 ] && break; sleep 0.05; done
 ok "after Attach: files are back" test "$(cat "$M/keep")" = "before detach"
+ok "after Attach: a name negative before the lock is looked up again" test "$(cat "$M/appears" 2>&1)" = appeared
 ok "after Attach: writes work" sh -c "echo again >>'$M/keep' && test \"\$(cat '$BACK/keep')\" = \"\$(printf 'before detach\nagain')\""
 ok "after Attach: the tree is whole" test -d "$M/d" -a -p "$M/fifo" -a "$(readlink "$M/sl")" = some/where
 ok "after Attach: the user's files are theirs" test "$(stat -c %u "$M/ufile")" = "$UID_U"
+ok "after Attach: the hard links are one file again, not stale" sh -c "test \"\$(stat -c %i '$M/hl1')\" = \"\$(stat -c %i '$M/hld/hl3')\" && test \"\$(cat '$M/hl2')\" = linked"
 exec 8<"$M/keep"
 kill -USR1 "$PID"
 for _ in $(seq 100); do [ "$(stat -c %a "$MNT")" = 700 ] && break; sleep 0.05; done

@@ -88,6 +88,18 @@ wait "$JOB_s3" 2>/dev/null
 ok "SIGKILL of the login process releases its session: the home locks" wait_until 20 state_is "$U" locked
 ok "... and no session is counted" sessions_are "$U" 0
 
+# A lock ends every session: one taken before a manual lock neither counts
+# after the next unlock nor locks the home when it ends.
+held_session s4 pw-one authenticate open_session close_session
+ok "session 4 holds the home" wait_until 20 unlocked_with_sessions "$U" 1
+ok "lock by hand while session 4 is open" "$CTL" lock "$U"
+ok "... the lock ended the session" sessions_are "$U" 0
+ok "unlock by hand" feed 'pw-one\n' "$CTL" unlock "$U"
+ok "... session 4 from before the lock does not count" unlocked_with_sessions "$U" 0
+ok "session 4 closes" release s4
+ok "... its end does not lock the home unlocked since" unlocked_with_sessions "$U" 0
+ok "lock" "$CTL" lock "$U"
+
 # homefsctl with: a login that began while the command ran keeps the home.
 start_login_then_with() {
         # The command opens a session (without a password: the home is unlocked by then).

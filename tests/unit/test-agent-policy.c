@@ -63,37 +63,55 @@ static void test_clients(void) {
         unsigned admitted = 0;
 
         for (unsigned i = 0; i < CLIENTS_PER_UID_MAX + 5; i++)
-                if (clients_admit(1000) == 0)
+                if (clients_admit(1000, 1000) == 0)
                         admitted++;
         TAP_EQ_INT(admitted, CLIENTS_PER_UID_MAX, "one uid gets at most CLIENTS_PER_UID_MAX connections");
-        tap_ok(clients_admit(1000) == -EUSERS, "the next is refused with EUSERS");
-        tap_ok(clients_admit(1001) == 0, "another uid is still served");
-        tap_ok(clients_admit(0) == 0, "root is never refused");
-        clients_release(1000);
-        tap_ok(clients_admit(1000) == 0, "a released slot can be used again");
+        tap_ok(clients_admit(1000, 1000) == -EUSERS, "the next is refused with EUSERS");
+        tap_ok(clients_admit(1001, 1001) == 0, "another uid is still served");
+        tap_ok(clients_admit(0, 0) == 0, "root is never refused");
+        clients_release(1000, 1000);
+        tap_ok(clients_admit(1000, 1000) == 0, "a released slot can be used again");
         for (unsigned i = 0; i < CLIENTS_PER_UID_MAX; i++)
-                clients_release(1000);
-        clients_release(1001);
+                clients_release(1000, 1000);
+        clients_release(1001, 1001);
 
         /* Sessions have their own budget: a user with 16 connections can
          * still log in more often once they become sessions. */
         for (unsigned i = 0; i < CLIENTS_PER_UID_MAX; i++)
-                (void) clients_admit(3000);
-        tap_ok(clients_admit(3000) == -EUSERS, "a 17th connection is refused");
-        tap_ok(clients_session_begin(3000) == 0, "a connection becomes a session");
-        tap_ok(clients_admit(3000) == 0, "which frees its ordinary slot");
-        tap_ok(clients_session_begin(4000) == -EINVAL, "only an admitted connection can become a session");
-        clients_session_end(3000);
-        tap_ok(clients_admit(3000) == -EUSERS, "a session that ended counts as ordinary until released");
+                (void) clients_admit(3000, 3000);
+        tap_ok(clients_admit(3000, 3000) == -EUSERS, "a 17th connection is refused");
+        tap_ok(clients_session_begin(3000, 3000) == 0, "a connection becomes a session");
+        tap_ok(clients_admit(3000, 3000) == 0, "which frees its ordinary slot");
+        tap_ok(clients_session_begin(4000, 4000) == -EINVAL, "only an admitted connection can become a session");
+        clients_session_end(3000, 3000);
+        tap_ok(clients_admit(3000, 3000) == -EUSERS, "a session that ended counts as ordinary until released");
         for (unsigned i = 0; i < CLIENTS_PER_UID_MAX + 1; i++)
-                clients_release(3000);
+                clients_release(3000, 3000);
 
         admitted = 0;
         for (uid_t u = 2000; u < 2000 + CLIENTS_MAX + 10; u++)
-                if (clients_admit(u) == 0)
+                if (clients_admit(u, u) == 0)
                         admitted++;
         TAP_EQ_INT(admitted, CLIENTS_MAX, "at most CLIENTS_MAX connections from users in all");
-        tap_ok(clients_admit(0) == 0, "root is served even then");
+        tap_ok(clients_admit(0, 0) == 0, "root is served even then");
+        tap_ok(clients_admit(0, 4242) == 0, "root is served whatever its login uid");
+        for (uid_t u = 2000; u < 2000 + CLIENTS_MAX + 10; u++)
+                clients_release(u, u);
+
+        /* Many uids of one login (subordinate uids) share one budget; a
+         * user whose login uid is 0 is still counted (not root). */
+        admitted = 0;
+        for (uid_t u = 100000; u < 100000 + 4 * CLIENTS_PER_UID_MAX; u++)
+                if (clients_admit(u, 5000) == 0)
+                        admitted++;
+        TAP_EQ_INT(admitted, CLIENTS_PER_UID_MAX, "uids of one login uid share CLIENTS_PER_UID_MAX connections");
+        for (uid_t u = 100000; u < 100000 + CLIENTS_PER_UID_MAX; u++)
+                clients_release(u, 5000);
+        admitted = 0;
+        for (unsigned i = 0; i < CLIENTS_PER_UID_MAX + 1; i++)
+                if (clients_admit(7000 + i, 0) == 0)
+                        admitted++;
+        TAP_EQ_INT(admitted, CLIENTS_PER_UID_MAX, "non-root processes of root's login are counted, not exempt");
 }
 
 static void test_path_is_below(void) {
