@@ -18,7 +18,8 @@ static void copy_member(struct json_object *from, const char *key, struct json_o
 }
 
 struct json_object *list_rows_json(struct json_object *homes) {
-        /* homectl's columns first, then homefs's own (image, size, used). */
+        /* homectl's columns first, then homefs's own (image, size, used,
+         * host_room), named after the table's columns as homectl does. */
         static const struct {
                 const char *key, *as;
         } columns[] = {
@@ -32,6 +33,7 @@ struct json_object *list_rows_json(struct json_object *homes) {
                 { "imagePath", "image" },
                 { "diskSize", "size" },
                 { "fileSystemUsed", "used" },
+                { "hostUnpromised", "host_room" },
         };
         struct json_object *rows = json_object_new_array();
 

@@ -149,7 +149,7 @@ EOF2
 else
         diag "pamtester is not installed: the PAM path of the recovery key was not tested"
 fi
-for s in $( "$CTL" inspect --json=short "$U" | python3 -c 'import json,sys; print(" ".join(str(c["keyslot"]) for c in json.load(sys.stdin)["credentials"] if c["type"] != "password"))'); do
+for s in $( home_status "$U" credentials | python3 -c 'import json,sys; print(" ".join(str(c["keyslot"]) for c in json.load(sys.stdin) if c["type"] != "password"))'); do
         "$CTL" remove-credential "$U" "$s" >&2
 done
 ok "after removing the tokens the record lists no PKCS#11 URI" test -z "$(record_list pkcs11TokenUri)"

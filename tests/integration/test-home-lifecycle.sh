@@ -107,7 +107,7 @@ ok "the data is there" test "$(cat "$H/file")" = hello
 # The share is of the host's room not promised to other homes (U's image
 # may still claim its unallocated part): hostUnpromised, as inspect shows it.
 new_user_name P p
-room_bytes=$("$CTL" inspect "$U" --json=short | python3 -c 'import json,sys; print(json.load(sys.stdin)["hostUnpromised"])')
+room_bytes=$(home_status "$U" hostUnpromised)
 ok "create with --disk-size=1%" create_home "$P" pw-p --disk-size=1%
 size=$(stat -c %s "$T/$P.home")
 diff_mib=$(( room_bytes / 100 / 1048576 - size / 1048576 ))
