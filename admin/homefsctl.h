@@ -136,7 +136,7 @@ int for_each_user(const struct options *o, int argc, char **argv, const char *ve
 
 /* list --json: the agent's homes as an array of row objects keyed by
  * homectl's column names (name uid gid state realname home shell) plus
- * homefs's image, size, used, host_room. NULL when out of memory. */
+ * homefs's image, size, used, host_free, host_room. NULL when out of memory. */
 struct json_object *list_rows_json(struct json_object *homes);
 
 /* inspect --json: the user record from an Inspect reply, with the runtime

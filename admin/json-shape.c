@@ -33,6 +33,7 @@ struct json_object *list_rows_json(struct json_object *homes) {
                 { "imagePath", "image" },
                 { "diskSize", "size" },
                 { "fileSystemUsed", "used" },
+                { "hostFree", "host_free" },
                 { "hostUnpromised", "host_room" },
         };
         struct json_object *rows = json_object_new_array();
