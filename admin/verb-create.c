@@ -117,9 +117,13 @@ int verb_create(const struct options *o, int argc, char **argv) {
         if (r < 0)
                 return report_agent_error(&e, user);
 
-        if (o->json != JSON_OFF)
-                print_json(o, reply);
-        else if (!o->quiet)
+        if (o->json != JSON_OFF) {
+                /* As inspect --json: the record, the sizes under "status". */
+                struct json_object *record = inspect_record_json(reply);
+
+                print_json(o, record ? record : reply);
+                json_object_put(record);
+        } else if (!o->quiet)
                 print_created(o, user, reply);
         warn_overcommitted(reply);
         json_object_put(reply);

@@ -75,9 +75,12 @@ static int update_record(const struct options *o, const char *user) {
         if (r < 0)
                 return report_agent_error(&e, user);
 
-        if (o->json != JSON_OFF)
-                print_json(o, reply);
-        else if (!o->quiet)
+        if (o->json != JSON_OFF) {
+                struct json_object *record = NULL; /* the new record itself */
+
+                json_object_object_get_ex(reply, "record", &record);
+                print_json(o, record ? record : reply);
+        } else if (!o->quiet)
                 printf("Updated the record of %s.\n", user);
         json_object_put(reply);
         return EXIT_OK;

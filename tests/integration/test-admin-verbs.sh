@@ -189,9 +189,20 @@ ok "nothing was made for them" test ! -e "$T/$W.home"
 out=$(printf 'password\npassword\n' | "$CTL" create "$W" --image-path="$T/$W.home" --home-dir="$T/home/$W" 2>&1); rc=$?
 echo "$out"
 ok "create refuses the password 'password'" sh -c "[ $rc -ne 0 ] && echo '$out' | grep -q 'too weak' && [ ! -e '$T/$W.home' ]"
-ok "create accepts a strong password (and aes, xts-plain64, 64-byte keys spelled out)" sh -c \
-        "printf '%s\n' 'k7#Vq9-zLm2!pR' | '$CTL' create '$W' --image-path='$T/$W.home' --home-dir='$T/home/$W' --disk-size=256M \
-         --luks-pbkdf-type=pbkdf2 --luks-pbkdf-force-iterations=1000 --luks-cipher=aes --luks-cipher-mode=xts-plain64 --luks-volume-key-size=64"
+ok "create --json: a strong password is accepted (and aes, xts-plain64, 64-byte keys spelled out); the record is printed" sh -c \
+        "printf '%s\n' 'k7#Vq9-zLm2!pR' | '$CTL' create --json=short '$W' --image-path='$T/$W.home' --home-dir='$T/home/$W' --disk-size=256M \
+         --luks-pbkdf-type=pbkdf2 --luks-pbkdf-force-iterations=1000 --luks-cipher=aes --luks-cipher-mode=xts-plain64 --luks-volume-key-size=64 >'$T/created.json'"
+ok "create --json: the record with status" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+(st,) = r["status"].values()
+assert r["userName"] == sys.argv[2] and st["diskSize"] == 256 << 20, r
+' "$T/created.json" "$W"
+ok "update --json prints the new record" sh -c "'$CTL' update '$W' --json=short --real-name=Dub | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+assert r[\"userName\"] == \"$W\" and r[\"realName\"] == \"Dub\", r
+'"
 ok "the cipher fields are stored" test "$(field "$W" luksCipher) $(field "$W" luksCipherMode) $(field "$W" luksVolumeKeySize)" = '"aes" "xts-plain64" 64'
 ok "passwd refuses a weak new password" sh -c "! printf '%s\npassword\npassword\n' '$PW' | '$CTL' passwd '$V' 2>&1 | tee /dev/stderr | grep -q Changed"
 ok "passwd --enforce-password-policy=no lets it through" sh -c "printf '%s\npassword\npassword\n' '$PW' | '$CTL' passwd --enforce-password-policy=no '$V'"
