@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "homefsctl.h"
 #include "log.h"
 
@@ -53,14 +54,18 @@ int identity_load(const char *path, const char *user, struct json_object **ret) 
                           o ? "another JSON value" : json_tokener_error_desc(jerr));
                 return -EINVAL;
         }
-        /* A whole inspect --json reply carries the record inside. */
+        /* An Inspect reply of old carries the record inside. */
         if (json_object_object_get_ex(o, "record", &record) && json_object_is_type(record, json_type_object)) {
                 json_object_get(record);
                 json_object_put(o);
                 o = record;
         }
         if (json_object_object_get_ex(o, "userName", &name) && !streq(json_object_get_string(name), user)) {
-                log_error("The identity is for %s, not %s.", json_object_get_string(name), user);
+                char shown[256];
+
+                /* The file's name for the user is anybody's text: escaped. */
+                log_error("The identity is for %s, not %s.",
+                          escape_to(shown, sizeof(shown), json_object_get_string(name) ?: ""), user);
                 json_object_put(o);
                 return -EINVAL;
         }
