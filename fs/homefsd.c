@@ -25,6 +25,7 @@
 #include "log.h"
 #include "macro.h"
 #include "secret.h"
+#include "uring.h"
 
 static unsigned arg_debug;
 static unsigned arg_threads = 10;
@@ -32,6 +33,7 @@ static const char *arg_attach_dir;
 static const char *arg_mountpoint;
 static bool arg_no_agent;
 static bool arg_passthrough = true;
+static bool arg_io_uring = true;
 static const char *arg_stats_file;
 static const char *arg_user;
 
@@ -51,6 +53,9 @@ static void help(void) {
                "  -f --foreground       Accepted for compatibility; homefsd never forks\n"
                "     --threads=N        At most N worker threads (default 10)\n"
                "     --no-passthrough   Serve file data in homefsd, not by kernel passthrough\n"
+               "     --io-uring         Take requests through FUSE over io_uring where the\n"
+               "                        kernel offers it, else /dev/fuse (the default)\n"
+               "     --no-io-uring      Take requests through /dev/fuse only\n"
                "     --stats-file=PATH  Write request counters to PATH on SIGRTMIN+1 and at exit\n"
                "\n"
                "For tests and benchmarks only:\n"
@@ -64,7 +69,7 @@ static void help(void) {
 
 static int parse_args(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_THREADS, ARG_ATTACH_DIR, ARG_MOUNTPOINT, ARG_NO_AGENT,
-               ARG_NO_PASSTHROUGH, ARG_STATS_FILE };
+               ARG_NO_PASSTHROUGH, ARG_STATS_FILE, ARG_IO_URING, ARG_NO_IO_URING };
         static const struct option options[] = {
                 { "help",       no_argument,       NULL, 'h' },
                 { "version",    no_argument,       NULL, ARG_VERSION },
@@ -76,6 +81,8 @@ static int parse_args(int argc, char *argv[]) {
                 { "no-agent",   no_argument,       NULL, ARG_NO_AGENT },
                 { "no-passthrough", no_argument,   NULL, ARG_NO_PASSTHROUGH },
                 { "stats-file", required_argument, NULL, ARG_STATS_FILE },
+                { "io-uring",   no_argument,       NULL, ARG_IO_URING },
+                { "no-io-uring", no_argument,      NULL, ARG_NO_IO_URING },
                 {}
         };
         int c;
@@ -115,6 +122,12 @@ static int parse_args(int argc, char *argv[]) {
                         break;
                 case ARG_NO_PASSTHROUGH:
                         arg_passthrough = false;
+                        break;
+                case ARG_IO_URING:
+                        arg_io_uring = true;
+                        break;
+                case ARG_NO_IO_URING:
+                        arg_io_uring = false;
                         break;
                 case ARG_STATS_FILE:
                         arg_stats_file = optarg;
@@ -166,24 +179,6 @@ static int process_setup(void) {
                 return log_error_errno(errno, "Cannot drop supplementary groups: %m");
         if (prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED) < 0)
                 return log_error_errno(errno, "Cannot set SECBIT_NO_SETUID_FIXUP (not root?): %m");
-        return 0;
-}
-
-/* The bare mountpoint is root's and mode 0000: without homefsd it is useless. */
-static int mountpoint_ensure(const char *path) {
-        struct stat st;
-
-        if (stat(path, &st) == 0) {
-                if (!S_ISDIR(st.st_mode))
-                        return log_error_errno(ENOTDIR, "Mountpoint %s is not a directory.", path);
-                return 0;
-        }
-        if (errno != ENOENT)
-                return log_error_errno(errno, "Cannot stat mountpoint %s: %m", path);
-        if (mkdir(path, 0000) < 0 && errno != EEXIST)
-                return log_error_errno(errno, "Cannot create mountpoint %s: %m", path);
-        if (chown(path, 0, 0) < 0 || chmod(path, 0000) < 0)
-                return log_error_errno(errno, "Cannot set up mountpoint %s: %m", path);
         return 0;
 }
 
@@ -280,7 +275,8 @@ static struct fuse_session *session_new(void) {
                 return NULL;
         }
         snprintf(opts, sizeof(opts),
-                 "allow_other,default_permissions,nosuid,nodev,fsname=homefs:%s,subtype=homefs", arg_user);
+                 "allow_other,default_permissions,nosuid,nodev,fsname=homefs:%s,subtype=homefs%s", arg_user,
+                 uring_session_options(arg_io_uring));
         se = fuse_session_new(&args, &front_ops, sizeof(front_ops), NULL);
         fuse_opt_free_args(&args); /* the session may have copied them */
         return se;
@@ -301,10 +297,13 @@ static int run_loop(struct fuse_session *se) {
 }
 
 static int run(void) {
+        _cleanup_close_ int target_fd = -1;
         const struct passwd *pw;
         const char *mountpoint;
         struct fuse_session *se;
-        int r;
+        char dev[32];
+        uint64_t mnt_id = 0;
+        int fuse_fd, r;
 
         errno = 0;
         pw = getpwnam(arg_user);
@@ -321,9 +320,9 @@ static int run(void) {
         if (arg_attach_dir && (r = attach_dir_open()) < 0)
                 return r;
 
-        r = mountpoint_ensure(mountpoint);
-        if (r < 0)
-                return r;
+        target_fd = mountpoint_open(mountpoint);
+        if (target_fd < 0)
+                return target_fd;
         r = signals_setup();
         if (r < 0)
                 return r;
@@ -332,12 +331,17 @@ static int run(void) {
         if (!se)
                 return log_error_errno(EINVAL, "Cannot create the FUSE session.");
         front.se = se;
-        if (fuse_session_mount(se, mountpoint) != 0) {
+        fuse_fd = fuse_mount_at(target_fd, arg_user, &mnt_id);
+        if (fuse_fd < 0) {
                 fuse_session_destroy(se);
-                return log_error_errno(EIO, "Cannot mount on %s.", mountpoint);
+                return log_error_errno(fuse_fd, "Cannot mount on %s.", mountpoint);
         }
-        if (passthrough_session(se, arg_passthrough) < 0) {
-                fuse_session_unmount(se);
+        target_fd = safe_close(target_fd);
+        /* libfuse serves the mounted device fd, and closes it at destroy. */
+        snprintf(dev, sizeof(dev), "/dev/fd/%d", fuse_fd);
+        if (fuse_session_mount(se, dev) != 0 || passthrough_session(se, arg_passthrough) < 0 ||
+            uring_session(se, arg_io_uring) < 0) {
+                fuse_unmount_at(mountpoint, mnt_id, fuse_fd);
                 fuse_session_destroy(se);
                 return -EIO;
         }
@@ -355,7 +359,8 @@ static int run(void) {
                 r = -EIO;
 
         (void) front_detach();
-        fuse_session_unmount(se);
+        fuse_unmount_at(mountpoint, mnt_id, fuse_fd);
+        uring_stop();
         fuse_session_destroy(se);
         inode_table_free();
         if (arg_stats_file)

@@ -14,6 +14,7 @@
  * FLUSH after the first ENOSYS, which saves a round trip on every close(). */
 
 #include "front.h"
+#include "uring.h"
 
 static void op_init(void *userdata, struct fuse_conn_info *conn) {
         /* No writeback cache: writes reach the backing fs at write() time,
@@ -29,6 +30,7 @@ static void op_init(void *userdata, struct fuse_conn_info *conn) {
          * could lead out of the attached directory. */
         conn->want &= ~FUSE_CAP_EXPORT_SUPPORT;
         passthrough_init(conn);
+        uring_init(conn); /* after the splice flags: it may clear them */
 }
 
 const struct fuse_lowlevel_ops front_ops = {

@@ -14,6 +14,7 @@
 #include "front.h"
 #include "log.h"
 #include "macro.h"
+#include "uring.h"
 
 static atomic_uint_fast64_t counters[_STAT_MAX];
 
@@ -73,6 +74,8 @@ int stats_write(const char *path) {
                 return log_error_errno(errno, "Cannot write %s: %m", tmp);
         }
         fprintf(f, "passthrough %d\n", passthrough_enabled());
+        fprintf(f, "transport %s\n", transport_name(uring_transport()));
+        fprintf(f, "uring_requests %ju\n", (uintmax_t) uring_requests());
         /* Gauges, not counters: inodes the kernel holds, fds cached. */
         fprintf(f, "inodes %zu\ncached_fds %zu\n", inode_table_count(), fdcache_count());
         for (size_t k = 0; k < _STAT_MAX; k++)

@@ -7,6 +7,7 @@
 #include "activation.h"
 
 #define AGENT_FIDO2_DEVICES_MAX 8U
+#define AGENT_PKCS11_MODULES_MAX 8U
 
 /* The agent's settings, fixed at start (command line). */
 struct agent_config {
@@ -18,9 +19,17 @@ struct agent_config {
         int idle_timeout_ms;      /* a client must send a whole message within this */
         char fido2_devices[AGENT_FIDO2_DEVICES_MAX][PATH_MAX]; /* --fido2-device, besides HID */
         unsigned n_fido2_devices;
+        char pkcs11_modules[AGENT_PKCS11_MODULES_MAX][PATH_MAX]; /* --pkcs11-module, besides p11-kit's proxy */
+        unsigned n_pkcs11_modules;
+        char login_shell[PATH_MAX]; /* the passwd shell of homefs users; "" = the record's shell */
         char userdb_socket[PATH_MAX]; /* io.systemd.UserDatabase socket, "" for none */
+        bool fuse_io_uring;       /* turn on the kernel's FUSE over io_uring at start */
 };
 
 extern struct agent_config agent_config;
 
 uint64_t now_usec(void);
+
+/* fuse-uring.c: turns on the fuse module parameter enable_uring. Returns 1
+ * if it did, 0 if it was on, or a negative errno (logged). */
+int fuse_uring_enable(void);

@@ -35,7 +35,10 @@ ok "SoftHSM2 token with an RSA key + certificate and an EC P-256 key pair" make_
 RSA_URI="pkcs11:token=$LABEL;id=%01?module-path=$SOFTHSM_MODULE"
 EC_URI="pkcs11:token=$LABEL;id=%02"
 
-start_agent
+# The administrator's configuration: SoftHSM2's module; p11-kit's proxy is
+# always offered.
+start_agent --pkcs11-module="$SOFTHSM_MODULE"
+AGENT_PID0=$AGENT_PID
 new_user_name U k
 IMG=$T/$U.home
 
@@ -139,7 +142,7 @@ ok "the recovery key still works" sh -c "printf '%s\n' '$RK' | '$CTL' unlock --r
 # recovery key where the password is asked for.
 if command -v pamtester >/dev/null; then
         install_pam_service CRED_SVC cred <<EOF2
-auth required $B/pam/pam_homefs.so runtime_dir=$HOMEFS_RUNTIME_DIR
+auth required $B/pam/pam_homefs.so runtime_dir=$HOMEFS_RUNTIME_DIR state_dir=$HOMEFS_STATE_DIR
 EOF2
         pam_secret() { printf '\n%s\n' "$1" | with_pam_module pamtester "$CRED_SVC" "$U" authenticate; }
         ok "PAM: auth with the recovery key unlocks the home" pam_secret "$RK"
