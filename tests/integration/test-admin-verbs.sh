@@ -186,7 +186,7 @@ ok "authenticate U V with V's password wrong: exit 3, U said correct" sh -c "[ $
 ok "--rate-limit-interval/--rate-limit-burst" "$CTL" update "$U" --rate-limit-interval=30s --rate-limit-burst=5
 ok "rateLimitIntervalUSec stored" test "$(field "$U" rateLimitIntervalUSec)" = 30000000
 ok "rateLimitBurst stored" test "$(field "$U" rateLimitBurst)" = 5
-ok "--rate-limit-interval=soon refused" refused "expected microseconds" update "$U" --rate-limit-interval=soon
+ok "--rate-limit-interval=soon refused" refused "expected seconds or a duration" update "$U" --rate-limit-interval=soon
 ok "--rate-limit-burst=0 refused (schema: 1..1000)" refused "rateLimitBurst" update "$U" --rate-limit-burst=0
 ok "--not-after='YYYY-MM-DD HH:MM:SS UTC'" "$CTL" update "$U" --not-after="2099-01-02 03:04:05 UTC"
 ok "notAfterUSec stored" test "$(field "$U" notAfterUSec)" = "$(( $(date -ud '2099-01-02 03:04:05' +%s) * 1000000 ))"
@@ -213,7 +213,7 @@ ok "nothing was made for them" test ! -e "$T/$W.home"
 
 # --- password quality (libpwquality, as homectl's --enforce-password-policy) --
 out=$(printf 'password\npassword\n' | "$CTL" create "$W" --image-path="$T/$W.home" --home-dir="$T/home/$W" 2>&1); rc=$?
-echo "$out"
+echo "$out" >&2
 ok "create refuses the password 'password'" sh -c "[ $rc -ne 0 ] && echo '$out' | grep -q 'too weak' && [ ! -e '$T/$W.home' ]"
 ok "create --json: a strong password is accepted (and aes, xts-plain64, 64-byte keys spelled out); the record is printed" sh -c \
         "printf '%s\n' 'k7#Vq9-zLm2!pR' | '$CTL' create --json=short '$W' --image-path='$T/$W.home' --home-dir='$T/home/$W' --disk-size=256M \
