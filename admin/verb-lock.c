@@ -18,17 +18,26 @@ int lock_home(const char *user) {
         return EXIT_OK;
 }
 
-int verb_lock(const struct options *o, int argc, char **argv) {
-        const char *user;
-        int r;
+static int lock_one(const struct options *o, const char *user) {
+        int r = lock_home(user);
 
-        user = verb_user(argc, argv, "lock", false);
-        if (!user)
-                return EXIT_USAGE;
-        r = lock_home(user);
-        if (r == EXIT_OK && !o->quiet)
+        if (r != EXIT_OK)
+                return r;
+        if (o->json != JSON_OFF) {
+                struct json_object *reply = json_object_new_object();
+
+                json_object_object_add(reply, "userName", json_object_new_string(user));
+                json_object_object_add(reply, "state", json_object_new_string("locked"));
+                print_json(o, reply);
+                json_object_put(reply);
+        } else if (!o->quiet)
                 printf("Locked the home of %s; its sessions are kept. 'homefsctl unlock %s' resumes them.\n", user, user);
-        return r;
+        return EXIT_OK;
+}
+
+/* lock USER...: every one, the first failure's status (as homectl). */
+int verb_lock(const struct options *o, int argc, char **argv) {
+        return for_each_user(o, argc, argv, "lock", false, lock_one);
 }
 
 static void print_names(const char *prefix, struct json_object *list, const char *suffix) {

@@ -65,16 +65,12 @@ static int unlock_ssh_agent(struct proto_conn *conn, const char *user, bool *alr
         return r < 0 ? report_agent_error(&e, user) : EXIT_OK;
 }
 
-static int unlock_or_activate(const struct options *o, int argc, char **argv, bool activate_only) {
+static int unlock_or_activate(const struct options *o, const char *user, bool activate_only) {
         _cleanup_(proto_conn_freep) struct proto_conn *conn = NULL;
         _cleanup_agent_error_ struct agent_error e = {};
         bool already = false;
-        const char *user;
         int r;
 
-        user = verb_user(argc, argv, activate_only ? "activate" : "unlock", false);
-        if (!user)
-                return EXIT_USAGE;
         if (agent_connect(&conn, &e) < 0)
                 return report_agent_error(&e, user);
         r = o->ssh_agent ? unlock_ssh_agent(conn, user, &already)
@@ -85,6 +81,7 @@ static int unlock_or_activate(const struct options *o, int argc, char **argv, bo
         if (o->json != JSON_OFF) {
                 struct json_object *reply = json_object_new_object();
 
+                json_object_object_add(reply, "userName", json_object_new_string(user));
                 json_object_object_add(reply, "state", json_object_new_string("active"));
                 json_object_object_add(reply, "alreadyActive", json_object_new_boolean(already));
                 print_json(o, reply);
@@ -94,13 +91,22 @@ static int unlock_or_activate(const struct options *o, int argc, char **argv, bo
         return EXIT_OK;
 }
 
-/* unlock: make the home usable whatever its state (activate an inactive
- * one, resume a locked one). */
-int verb_unlock(const struct options *o, int argc, char **argv) {
-        return unlock_or_activate(o, argc, argv, false);
+static int unlock_one(const struct options *o, const char *user) {
+        return unlock_or_activate(o, user, false);
 }
 
-/* activate: only an inactive home; a locked one stays locked. */
+static int activate_one(const struct options *o, const char *user) {
+        return unlock_or_activate(o, user, true);
+}
+
+/* unlock USER...: make each home usable whatever its state (activate an
+ * inactive one, resume a locked one); the first failure's status (as
+ * homectl). */
+int verb_unlock(const struct options *o, int argc, char **argv) {
+        return for_each_user(o, argc, argv, "unlock", false, unlock_one);
+}
+
+/* activate USER...: only inactive homes; a locked one stays locked. */
 int verb_activate(const struct options *o, int argc, char **argv) {
-        return unlock_or_activate(o, argc, argv, true);
+        return for_each_user(o, argc, argv, "activate", false, activate_one);
 }
