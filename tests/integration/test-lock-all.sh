@@ -86,7 +86,8 @@ ok "unlock resumes the other" unlock_home "$V" pw-two
 # A second session without suspend= keeps the home awake.
 printf 'pw-one\n' | pt -I tty=s2 "$AWAKE" "$U" open_session close_session >>"$T/pamtester.log" 2>&1 &
 JOB2=$!
-ok "a second session (suspend=no) holds the home too" wait_until 20 sh -c "test \"\$('$CTL' inspect '$U' --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"sessions\"])')\" = 2"
+two_sessions() { test "$(home_sessions "$U")" = 2; }
+ok "a second session (suspend=no) holds the home too" wait_until 20 two_sessions
 OUT=$("$CTL" lock-all --deactivate-unfrozen 2>&1); rc=$?
 diag "$OUT"
 ok "lock-all --deactivate-unfrozen succeeds" test "$rc" -eq 0
