@@ -17,3 +17,8 @@ int parse_boolean(const char *s, bool *ret);
 /* A duration: a whole number with an optional unit: us (the default), ms, s,
  * min, h ("500ms", "2s", "2000000"). */
 int parse_usec(const char *s, uint64_t *ret);
+
+/* A point in time: "@EPOCH", "YYYY-MM-DD HH:MM:SS", "YYYY-MM-DD HH:MM" or
+ * "YYYY-MM-DD" (local time, or UTC with a " UTC" suffix), in microseconds
+ * since the epoch. */
+int parse_timestamp(const char *s, uint64_t *ret);
