@@ -41,28 +41,6 @@ static void loop_check_dio(int fd, const char *dev) {
                 log_warning("%s: the kernel did not enable direct I/O.", dev);
 }
 
-/* Writeback throttling (wbt) holds writes back once the device's reads take
- * longer than wbt_lat_usec (2 ms by default). Through the crypto engine
- * every request is a FUSE round trip, so wbt mistakes the engine's latency
- * for a congested disk and throttles ext4's own writes (journal commits,
- * fsync) in the home; the disk under the image has its own throttling. */
-static void loop_no_wbt(int fd, const char *dev) {
-        char path[64];
-        struct stat st;
-        int sysfd;
-
-        if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode))
-                return;
-        snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/queue/wbt_lat_usec",
-                 major(st.st_rdev), minor(st.st_rdev));
-        sysfd = open(path, O_WRONLY | O_CLOEXEC);
-        if (sysfd < 0)
-                return; /* a kernel without wbt */
-        if (write(sysfd, "0", 1) != 1)
-                log_debug_errno(errno, "%s: cannot turn off writeback throttling: %m", dev);
-        close(sysfd);
-}
-
 static int configure(int ctl, const struct loop_config *cfg, char *dev, size_t size, int *ret_fd) {
         for (int attempt = 0; attempt < ATTACH_ATTEMPTS; attempt++) {
                 _cleanup_close_ int fd = -1;
@@ -114,7 +92,6 @@ int loop_attach(const char *file, uint32_t block_size, bool direct_io,
                 return r;
         if (direct_io)
                 loop_check_dio(*ret_fd, ret_dev);
-        loop_no_wbt(*ret_fd, ret_dev);
         return 0;
 }
 

@@ -48,14 +48,6 @@ ok "unlock with the password" unlock_home "$U" 'correct horse'
 t1=$(date +%s%N)
 diag "unlock took $(( (t1 - t0) / 1000000 )) ms"
 ok "list shows it unlocked" test "$(home_state "$U")" = unlocked
-wbt_off() { # the home's loop device: no writeback throttling (bench/README.md)
-        local d f
-        d=$(losetup -a | grep -F "$T" | cut -d: -f1)
-        [ -n "$d" ] || return 1
-        f=/sys/block/${d#/dev/}/queue/wbt_lat_usec
-        [ ! -e "$f" ] || [ "$(cat "$f")" = 0 ]
-}
-ok "the home's loop device does not throttle writeback" wbt_off
 skel_same() { # every file of /etc/skel is in the home, same content and mode
         local f
         for f in $(cd /etc/skel && find . -type f); do
