@@ -9,12 +9,12 @@
 int verb_remove_credential(const struct options *o, int argc, char **argv) {
         _cleanup_agent_error_ struct agent_error e = {};
         struct json_object *params;
-        uint32_t slot;
+        unsigned slot;
         int r;
 
         if (argc != 2)
                 return usage_error("'remove-credential' takes a user name and a keyslot number.");
-        if (parse_u32(argv[1], &slot) < 0)
+        if (safe_atou(argv[1], &slot) < 0)
                 return usage_error("Invalid keyslot '%s': expected a number from 'homefsctl inspect %s'.", argv[1], argv[0]);
         params = user_params(argv[0]);
         if (!params)

@@ -26,6 +26,7 @@
 #include "home-ops.h"
 #include "log.h"
 #include "paths.h"
+#include "parse-util.h"
 #include "recover.h"
 #include "registry.h"
 #include "secret.h"
@@ -91,14 +92,13 @@ static int copy_path(char *dst, const char *src, const char *what) {
 
 /* A number of seconds, 1 to max, for --NAME. */
 static int parse_seconds(const char *s, unsigned long max, const char *name, unsigned long *ret) {
-        char *end;
+        uint64_t v;
 
-        errno = 0;
-        *ret = strtoul(s, &end, 10);
-        if (errno || end == s || *end || *ret == 0 || *ret > max) {
+        if (safe_atou64(s, &v) < 0 || v == 0 || v > max) {
                 fprintf(stderr, "homefs-agent: --%s takes seconds, 1 to %lu\n", name, max);
                 return -EINVAL;
         }
+        *ret = (unsigned long) v;
         return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "file-util.h"
+#include "json-util.h"
 #include "log.h"
 #include "macro.h"
 #include "record.h"
@@ -75,17 +76,6 @@ struct field {
 
 static const struct field fields[] = { RECORD_FIELDS(FIELD_ENTRY) };
 const char *const user_record_field_names[] = { RECORD_FIELDS(FIELD_NAME) NULL };
-
-static void json_object_putp(struct json_object **o) {
-        json_object_put(*o);
-}
-#define _cleanup_json_ _cleanup_(json_object_putp)
-
-static void fclosep(FILE **f) {
-        if (*f)
-                fclose(*f);
-}
-#define _cleanup_fclose_ _cleanup_(fclosep)
 
 static const struct field *field_find(const char *name) {
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)

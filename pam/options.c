@@ -6,6 +6,7 @@
 
 #include "macro.h"
 #include "pam-homefs.h"
+#include "parse-util.h"
 
 static bool has_prefix(const char *s, const char *prefix, const char **rest) {
         size_t n = strlen(prefix);
@@ -28,14 +29,13 @@ static int parse_option(struct pam_homefs *m, const char *arg) {
                 }
                 m->runtime_dir = v;
         } else if (has_prefix(arg, "tries=", &v)) {
-                char *end;
-                unsigned long n = strtoul(v, &end, 10);
+                unsigned n;
 
-                if (*end || n < 1 || n > 10) {
+                if (safe_atou(v, &n) < 0 || n < 1 || n > 10) {
                         pam_syslog(m->pamh, LOG_ERR, "tries= must be 1..10: %s", v);
                         return PAM_SERVICE_ERR;
                 }
-                m->tries = (unsigned) n;
+                m->tries = n;
         } else if (has_prefix(arg, "suspend=", &v))
                 ; /* reserved for lock-on-suspend */
         else
