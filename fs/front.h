@@ -219,6 +219,19 @@ static inline bool passthrough_refusal(int err) {
         return err == EOPNOTSUPP || err == EPERM || err == ENOTTY || err == EINVAL;
 }
 
+/* ---- fuse-mount.c: the mount, made on a directory fd ---- */
+
+/* The mountpoint by a walk from "/" without symlinks through root's
+ * directories only (made root's 0000 if missing): an O_PATH fd, or a
+ * negative errno after logging the refusal with the directory at fault. */
+int mountpoint_open(const char *mountpoint);
+/* Mount the front (homefs:USER, fuse.homefs) on target_fd: the /dev/fuse fd
+ * for libfuse ("/dev/fd/N"), and the mount's id in *ret_mnt_id. */
+int fuse_mount_at(int target_fd, const char *user, uint64_t *ret_mnt_id);
+/* Detach the mount at mountpoint if it is still mnt_id (and fuse_fd is
+ * still connected): nothing else is ever unmounted. */
+void fuse_unmount_at(const char *mountpoint, uint64_t mnt_id, int fuse_fd);
+
 /* ---- killpriv.c: clearing suid/sgid (FUSE_HANDLE_KILLPRIV_V2) ---- */
 
 /* Without CAP_FSETID in this thread's effective set, the backing

@@ -182,24 +182,6 @@ static int process_setup(void) {
         return 0;
 }
 
-/* The bare mountpoint is root's and mode 0000: without homefsd it is useless. */
-static int mountpoint_ensure(const char *path) {
-        struct stat st;
-
-        if (stat(path, &st) == 0) {
-                if (!S_ISDIR(st.st_mode))
-                        return log_error_errno(ENOTDIR, "Mountpoint %s is not a directory.", path);
-                return 0;
-        }
-        if (errno != ENOENT)
-                return log_error_errno(errno, "Cannot stat mountpoint %s: %m", path);
-        if (mkdir(path, 0000) < 0 && errno != EEXIST)
-                return log_error_errno(errno, "Cannot create mountpoint %s: %m", path);
-        if (chown(path, 0, 0) < 0 || chmod(path, 0000) < 0)
-                return log_error_errno(errno, "Cannot set up mountpoint %s: %m", path);
-        return 0;
-}
-
 static int attach_dir_open(void) {
         int fd = open(arg_attach_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -315,10 +297,13 @@ static int run_loop(struct fuse_session *se) {
 }
 
 static int run(void) {
+        _cleanup_close_ int target_fd = -1;
         const struct passwd *pw;
         const char *mountpoint;
         struct fuse_session *se;
-        int r;
+        char dev[32];
+        uint64_t mnt_id = 0;
+        int fuse_fd, r;
 
         errno = 0;
         pw = getpwnam(arg_user);
@@ -335,9 +320,9 @@ static int run(void) {
         if (arg_attach_dir && (r = attach_dir_open()) < 0)
                 return r;
 
-        r = mountpoint_ensure(mountpoint);
-        if (r < 0)
-                return r;
+        target_fd = mountpoint_open(mountpoint);
+        if (target_fd < 0)
+                return target_fd;
         r = signals_setup();
         if (r < 0)
                 return r;
@@ -346,12 +331,17 @@ static int run(void) {
         if (!se)
                 return log_error_errno(EINVAL, "Cannot create the FUSE session.");
         front.se = se;
-        if (fuse_session_mount(se, mountpoint) != 0) {
+        fuse_fd = fuse_mount_at(target_fd, arg_user, &mnt_id);
+        if (fuse_fd < 0) {
                 fuse_session_destroy(se);
-                return log_error_errno(EIO, "Cannot mount on %s.", mountpoint);
+                return log_error_errno(fuse_fd, "Cannot mount on %s.", mountpoint);
         }
-        if (passthrough_session(se, arg_passthrough) < 0 || uring_session(se, arg_io_uring) < 0) {
-                fuse_session_unmount(se);
+        target_fd = safe_close(target_fd);
+        /* libfuse serves the mounted device fd, and closes it at destroy. */
+        snprintf(dev, sizeof(dev), "/dev/fd/%d", fuse_fd);
+        if (fuse_session_mount(se, dev) != 0 || passthrough_session(se, arg_passthrough) < 0 ||
+            uring_session(se, arg_io_uring) < 0) {
+                fuse_unmount_at(mountpoint, mnt_id, fuse_fd);
                 fuse_session_destroy(se);
                 return -EIO;
         }
@@ -369,7 +359,7 @@ static int run(void) {
                 r = -EIO;
 
         (void) front_detach();
-        fuse_session_unmount(se);
+        fuse_unmount_at(mountpoint, mnt_id, fuse_fd);
         uring_stop();
         fuse_session_destroy(se);
         inode_table_free();

@@ -24,14 +24,18 @@
 #include "front-watch.h"
 #include "front.h"
 #include "home-ops.h"
+#include "home-paths.h"
 #include "log.h"
 #include "paths.h"
 #include "parse-util.h"
+#include "pkcs11.h"
 #include "recover.h"
 #include "registry.h"
 #include "secret.h"
 #include "spawn.h"
 #include "userdb.h"
+
+_Static_assert(AGENT_PKCS11_MODULES_MAX == PKCS11_MODULES_MAX, "one bound for --pkcs11-module");
 
 struct agent_config agent_config = {
         .homefsd = HOMEFS_SBINDIR "/homefsd",
@@ -68,6 +72,9 @@ static void help(void) {
                "     --fido2-device=PATH    Also look for FIDO2 security keys at PATH: a\n"
                "                            hidraw device, or unix:/SOCKET for CTAPHID over a\n"
                "                            Unix seqpacket socket (repeatable, up to 8)\n"
+               "     --pkcs11-module=PATH   Also offer the PKCS#11 module at PATH (repeatable,\n"
+               "                            up to 8); without it, only the modules registered\n"
+               "                            with p11-kit, through %s\n"
                "     --userdb-socket=PATH   Serve homefs users to systemd's userdb (userdbctl,\n"
                "                            nss-systemd) at PATH (default %s;\n"
                "                            the file name is the service name); \"no\": don't.\n"
@@ -78,7 +85,8 @@ static void help(void) {
                "  -d --debug                Log debug messages\n\n"
                "Environment: HOMEFS_STATE_DIR (default /var/lib/homefs), HOMEFS_RUNTIME_DIR\n"
                "(default /run/homefs).\n",
-               HOMEFS_SBINDIR "/homefsd", HOMEFS_LIBEXECDIR "/homefs-cryptdev", USERDB_SOCKET_DEFAULT);
+               HOMEFS_SBINDIR "/homefsd", HOMEFS_LIBEXECDIR "/homefs-cryptdev", HOMEFS_P11KIT_PROXY,
+               USERDB_SOCKET_DEFAULT);
 }
 
 static int copy_path(char *dst, const char *src, const char *what) {
@@ -104,7 +112,7 @@ static int parse_seconds(const char *s, unsigned long max, const char *name, uns
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_ACTIVATION, ARG_HOMEFSD, ARG_CRYPTDEV, ARG_SKEL, ARG_FRONT_TIMEOUT,
-               ARG_IDLE_TIMEOUT, ARG_FIDO2_DEVICE, ARG_USERDB_SOCKET, ARG_NO_FUSE_IO_URING };
+               ARG_IDLE_TIMEOUT, ARG_FIDO2_DEVICE, ARG_PKCS11_MODULE, ARG_USERDB_SOCKET, ARG_NO_FUSE_IO_URING };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -115,6 +123,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "front-timeout", required_argument, NULL, ARG_FRONT_TIMEOUT },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
                 { "fido2-device", required_argument, NULL, ARG_FIDO2_DEVICE },
+                { "pkcs11-module", required_argument, NULL, ARG_PKCS11_MODULE },
                 { "userdb-socket", required_argument, NULL, ARG_USERDB_SOCKET },
                 { "no-fuse-io-uring", no_argument, NULL, ARG_NO_FUSE_IO_URING },
                 { "debug", no_argument, NULL, 'd' },
@@ -168,6 +177,13 @@ static int parse_argv(int argc, char *argv[]) {
                         if (strncmp(optarg, "unix:", 5) == 0) /* keep the prefix: it names the transport */
                                 snprintf(agent_config.fido2_devices[agent_config.n_fido2_devices], PATH_MAX, "%s", optarg);
                         agent_config.n_fido2_devices++;
+                        break;
+                case ARG_PKCS11_MODULE:
+                        if (agent_config.n_pkcs11_modules >= AGENT_PKCS11_MODULES_MAX ||
+                            copy_path(agent_config.pkcs11_modules[agent_config.n_pkcs11_modules], optarg,
+                                      "pkcs11-module") < 0)
+                                return -EINVAL;
+                        agent_config.n_pkcs11_modules++;
                         break;
                 case ARG_USERDB_SOCKET:
                         userdb_given = true;
@@ -379,7 +395,9 @@ static int start_listener(struct listener *l) {
 }
 
 /* Start homefsd for every home with an image, so that while the agent runs no
- * home path is a bare directory. */
+ * home path is a bare directory; but not for a home whose paths fail the
+ * checks (a directory above it became writable by a user since create):
+ * its front would mount wherever that user points. */
 static void start_fronts(void) {
         struct home **homes;
         size_t n;
@@ -387,8 +405,12 @@ static void start_fronts(void) {
         if (registry_list(&homes, &n) < 0)
                 return;
         for (size_t i = 0; i < n; i++) {
+                struct agent_error e = {};
+
                 pthread_mutex_lock(&homes[i]->lock);
-                if (home_get_state(homes[i]) == HOME_INACTIVE)
+                if (home_paths_check(homes[i]->record, &e) < 0)
+                        log_error("not starting the front of %s: %s", homes[i]->user_name, e.message);
+                else if (home_get_state(homes[i]) == HOME_INACTIVE)
                         (void) front_ensure(homes[i]);
                 pthread_mutex_unlock(&homes[i]->lock);
         }
@@ -432,6 +454,7 @@ int main(int argc, char *argv[]) {
         secret_process_harden();
         umask(0077);
         crypt_set_log_callback(NULL, cryptsetup_log, NULL);
+        pkcs11_modules_init((const char (*)[PATH_MAX]) agent_config.pkcs11_modules, agent_config.n_pkcs11_modules);
 
         /* Signals are taken synchronously by the main thread; every thread
          * created from here on inherits the mask. */

@@ -7,6 +7,7 @@
 #include "activation.h"
 
 #define AGENT_FIDO2_DEVICES_MAX 8U
+#define AGENT_PKCS11_MODULES_MAX 8U
 
 /* The agent's settings, fixed at start (command line). */
 struct agent_config {
@@ -18,6 +19,8 @@ struct agent_config {
         int idle_timeout_ms;      /* a client must send a whole message within this */
         char fido2_devices[AGENT_FIDO2_DEVICES_MAX][PATH_MAX]; /* --fido2-device, besides HID */
         unsigned n_fido2_devices;
+        char pkcs11_modules[AGENT_PKCS11_MODULES_MAX][PATH_MAX]; /* --pkcs11-module, besides p11-kit's proxy */
+        unsigned n_pkcs11_modules;
         char userdb_socket[PATH_MAX]; /* io.systemd.UserDatabase socket, "" for none */
         bool fuse_io_uring;       /* turn on the kernel's FUSE over io_uring at start */
 };

@@ -104,7 +104,8 @@ static int check_names(struct user_record *r, struct create_progress *p, struct 
 /* Format, then activate once to make the filesystem and the home inside it. */
 static int make_image(const struct user_record *r, const char *password, struct agent_error *e) {
         _cleanup_secret_ void *key = NULL;
-        _cleanup_close_ int fd = -1, mount_fd = -1;
+        _cleanup_close_ int dir_fd = -1, fd = -1, mount_fd = -1;
+        const char *name;
         struct activation act;
         struct luks_geometry geo;
         char runtime[PATH_MAX];
@@ -112,7 +113,10 @@ static int make_image(const struct user_record *r, const char *password, struct 
         struct home tmp = { .user_name = r->user_name };
         int k;
 
-        fd = open(r->image_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        dir_fd = home_path_parent("image", r->image_path, &name, e);
+        if (dir_fd < 0)
+                return dir_fd;
+        fd = openat(dir_fd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
                 return agent_error_set(e, -errno, AGENT_ERROR_FAILED, "Cannot create %s: %m.", r->image_path);
         if (ftruncate(fd, (off_t) r->disk_size) < 0)
@@ -163,6 +167,24 @@ static int check_adopted_image(const struct user_record *r, const char *password
         if (k < 0)
                 return agent_error_set(e, k, AGENT_ERROR_FAILED, "%s is not a LUKS2 image homefs can open: %s.",
                                        r->image_path, strerror(-k));
+        return 0;
+}
+
+/* The mountpoint, made below the checked parent's fd: root's, mode 0000. */
+static int make_mountpoint(const struct user_record *r, struct agent_error *e) {
+        const char *name;
+        _cleanup_close_ int dir_fd = home_path_parent("home directory", r->home_directory, &name, e);
+        struct stat st;
+
+        if (dir_fd < 0)
+                return dir_fd;
+        if (mkdirat(dir_fd, name, 0000) < 0 && errno != EEXIST)
+                return agent_error_set(e, -errno, AGENT_ERROR_FAILED, "Cannot create %s: %m.", r->home_directory);
+        if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+            (st.st_mode & 022))
+                return agent_error_set(e, -EEXIST, AGENT_ERROR_HOME_EXISTS,
+                                       "%s appeared meanwhile and is not root's directory; move it away first.",
+                                       r->home_directory);
         return 0;
 }
 
@@ -219,10 +241,9 @@ static int create_locked(struct user_record *r, const char *password, const stru
         p.mountpoint = true;
         /* While no homefsd runs, the mountpoint is a root-owned 0000 directory:
          * nothing can be stored in it by mistake. */
-        if (mkdir(r->home_directory, 0000) < 0 && errno != EEXIST) {
-                k = agent_error_set(e, -errno, AGENT_ERROR_FAILED, "Cannot create %s: %m.", r->home_directory);
+        k = make_mountpoint(r, e);
+        if (k < 0)
                 goto fail;
-        }
         k = user_record_save(registry_records_fd(), r);
         if (k < 0) {
                 agent_error_set(e, k, AGENT_ERROR_FAILED, "Saving the record of %s failed: %s.", r->user_name, strerror(-k));

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "home-paths.h"
 #include "macro.h"
 #include "paths.h"
+#include "safe-path.h"
 
 bool path_is_below(const char *path, const char *prefix) {
         size_t n = strlen(prefix);
@@ -33,43 +33,49 @@ static const char *forbidden_prefix(const char *path) {
         return NULL;
 }
 
-/* path's parent, symlinks resolved, into buf; -errno if it does not exist. */
-static int parent_resolved(const char *path, char *buf) {
-        char copy[PATH_MAX];
+int home_path_parent(const char *what, const char *path, const char **ret_name, struct agent_error *e) {
+        char bad[PATH_MAX] = "";
+        int fd = safe_path_open_parent(path, ret_name, bad, sizeof(bad));
 
-        if (strlen(path) >= sizeof(copy))
-                return -ENAMETOOLONG;
-        strcpy(copy, path);
-        return realpath(dirname(copy), buf) ? 0 : -errno;
+        switch (fd) {
+        case -EPERM:
+                return agent_error_set(e, fd, AGENT_ERROR_INVALID_RECORD,
+                                       "The directory %s above the %s %s must belong to root and be writable by nobody "
+                                       "else (a user who can write it could swap in a symlink); fix it with chown root "
+                                       "and chmod go-w, or choose another place.", bad, what, path);
+        case -ELOOP:
+                return agent_error_set(e, fd, AGENT_ERROR_INVALID_RECORD,
+                                       "%s, on the way to the %s %s, is a symbolic link; homefs follows no links there: "
+                                       "give the real path.", bad, what, path);
+        case -ENOENT:
+                return agent_error_set(e, fd, AGENT_ERROR_INVALID_RECORD,
+                                       "The directory %s holding the %s %s is missing; create it first.", bad, what, path);
+        case -ENOTDIR:
+                return agent_error_set(e, fd, AGENT_ERROR_INVALID_RECORD,
+                                       "%s, on the way to the %s %s, is not a directory.", bad, what, path);
+        default:
+                if (fd < 0)
+                        return agent_error_set(e, fd, AGENT_ERROR_INVALID_RECORD, "Cannot examine %s (%s): %s.",
+                                               path, bad, strerror(-fd));
+                return fd;
+        }
 }
 
 static int check_one(const char *what, const char *path, struct agent_error *e) {
-        char parent[PATH_MAX];
-        const char *bad;
+        _cleanup_close_ int dir_fd = -1;
+        const char *bad, *name;
         struct stat st;
-        int k;
 
         bad = forbidden_prefix(path);
         if (bad)
                 return agent_error_set(e, -EPERM, AGENT_ERROR_INVALID_RECORD,
                                        "The %s %s lies below %s, where no home may be; choose a path below /home or another data directory.",
                                        what, path, bad);
-        k = parent_resolved(path, parent);
-        if (k < 0)
-                return agent_error_set(e, k, AGENT_ERROR_INVALID_RECORD,
-                                       "The directory holding the %s %s is missing (%s); create it first.", what, path, strerror(-k));
-        bad = forbidden_prefix(parent);
-        if (bad)
-                return agent_error_set(e, -EPERM, AGENT_ERROR_INVALID_RECORD,
-                                       "The %s %s lies below %s once symlinks are resolved (%s); no home may be there.",
-                                       what, path, bad, parent);
-        if (stat(parent, &st) < 0)
-                return agent_error_set(e, -errno, AGENT_ERROR_INVALID_RECORD, "Cannot examine %s: %m.", parent);
-        if (st.st_uid != 0 || (st.st_mode & 022))
-                return agent_error_set(e, -EPERM, AGENT_ERROR_INVALID_RECORD,
-                                       "The directory %s holding the %s must belong to root and be writable by nobody else.",
-                                       parent, what);
-        if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+        /* No symlink on the way, so the path as written is where it lies. */
+        dir_fd = home_path_parent(what, path, &name, e);
+        if (dir_fd < 0)
+                return dir_fd;
+        if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
                 return agent_error_set(e, -ELOOP, AGENT_ERROR_INVALID_RECORD,
                                        "The %s %s is a symbolic link; homefs does not follow links there.", what, path);
         return 0;
@@ -87,15 +93,20 @@ int home_image_check(const char *image_path, struct agent_error *e) {
         _cleanup_close_ int fd = -1;
         struct stat st;
 
-        fd = open(image_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-        if (fd < 0 && errno == ELOOP)
+        const char *name;
+        _cleanup_close_ int dir_fd = home_path_parent("image", image_path, &name, e);
+
+        if (dir_fd < 0)
+                return dir_fd;
+        fd = safe_path_openat(dir_fd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+        if (fd == -ELOOP)
                 return agent_error_set(e, -ELOOP, AGENT_ERROR_INVALID_RECORD,
                                        "The image %s is a symbolic link; homefs does not follow links there.", image_path);
-        if (fd < 0 && errno == ENOENT)
+        if (fd == -ENOENT)
                 return agent_error_set(e, -ENOENT, AGENT_ERROR_IMAGE_MISSING,
                                        "The image %s is missing; restore it from backup.", image_path);
         if (fd < 0)
-                return agent_error_set(e, -errno, AGENT_ERROR_FAILED, "Cannot open the image %s: %m.", image_path);
+                return agent_error_set(e, fd, AGENT_ERROR_FAILED, "Cannot open the image %s: %s.", image_path, strerror(-fd));
         if (fstat(fd, &st) < 0)
                 return agent_error_set(e, -errno, AGENT_ERROR_FAILED, "Cannot examine the image %s: %m.", image_path);
         if (!S_ISREG(st.st_mode))

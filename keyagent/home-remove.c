@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -7,21 +8,30 @@
 #include "accounts.h"
 #include "front.h"
 #include "home-ops.h"
+#include "home-paths.h"
 #include "log.h"
 #include "registry.h"
 #include "spool.h"
 
-#define RMDIR_TRIES 50 /* × 100 ms: homefsd unmounts after it answered Terminate */
+#define RMDIR_TRIES 50 /* × 100 ms */
 
-static int remove_mountpoint(const char *path) {
+/* Remove path (below its checked parent's fd): -errno, or -EPERM with e
+ * filled when a directory above it is not root's alone. */
+static int remove_at(const char *what, const char *path, int flags, struct agent_error *e) {
+        const char *name;
+        _cleanup_close_ int dir_fd = home_path_parent(what, path, &name, e);
+
+        if (dir_fd < 0)
+                return dir_fd;
         for (int i = 0; i < RMDIR_TRIES; i++) {
-                if (rmdir(path) == 0 || errno == ENOENT)
+                if (unlinkat(dir_fd, name, flags) == 0 || errno == ENOENT)
                         return 0;
+                /* homefsd unmounts after it answered Terminate. */
                 if (errno != EBUSY)
                         break;
                 nanosleep(&(struct timespec) { .tv_nsec = 100 * 1000 * 1000 }, NULL);
         }
-        return log_warning_errno(-errno, "could not remove the mountpoint %s: %m", path);
+        return agent_error_set(e, -errno, AGENT_ERROR_FAILED, "Cannot remove the %s %s: %m.", what, path);
 }
 
 int home_remove(struct home *h, bool force, struct agent_error *e) {
@@ -36,10 +46,15 @@ int home_remove(struct home *h, bool force, struct agent_error *e) {
                 return r;
         if (h->front)
                 (void) front_terminate(h);
-        (void) remove_mountpoint(h->record->home_directory);
+        {
+                struct agent_error ignored = {};
 
-        if (unlink(h->record->image_path) < 0 && errno != ENOENT)
-                return agent_error_set(e, -errno, AGENT_ERROR_FAILED, "Cannot remove the image %s: %m.", h->record->image_path);
+                if (remove_at("home directory", h->record->home_directory, AT_REMOVEDIR, &ignored) < 0)
+                        log_warning("leaving the mountpoint in place: %s", ignored.message);
+        }
+        r = remove_at("image", h->record->image_path, 0, e);
+        if (r < 0)
+                return r;
         r = accounts_remove(h->user_name);
         if (r < 0)
                 log_warning_errno(r, "removing the passwd/group entries of %s failed; remove them with userdel", h->user_name);

@@ -5,6 +5,7 @@
 
 #include "agent.h"
 #include "home-ops.h"
+#include "home-paths.h"
 #include "log.h"
 #include "registry.h"
 #include "schema.h"
@@ -52,6 +53,9 @@ int home_update(struct home *h, struct json_object *changes, struct agent_error 
         r = user_record_validate(copy, &error);
         if (r < 0)
                 return agent_error_set(e, -EINVAL, AGENT_ERROR_INVALID_RECORD, "%s.", error ? error : "invalid record");
+        r = home_paths_check(copy, e);
+        if (r < 0)
+                return r;
         r = user_record_save(registry_records_fd(), copy);
         if (r < 0)
                 return agent_error_set(e, r, AGENT_ERROR_FAILED, "Saving the record of %s failed: %s.",

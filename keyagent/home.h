@@ -39,6 +39,8 @@ struct home {
         int mount_fd;                  /* the detached backing mount, or -1 */
         struct ratelimit ratelimit;
         unsigned n_sessions;           /* login sessions holding the home (session.c) */
+        uint64_t pkcs11_probe_usec;    /* the last token probe (unlock-methods.c), 0 never */
+        bool pkcs11_probe_present;     /* and what it found */
         uint64_t lock_generation;      /* +1 at every lock: sessions from before end without effect */
 };
 

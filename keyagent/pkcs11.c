@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <openssl/err.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "config.h"
 #include "log.h"
 #include "macro.h"
 #include "pkcs11.h"
+#include "safe-path.h"
 
 static pthread_mutex_t pkcs11_mutex = PTHREAD_MUTEX_INITIALIZER;
 
@@ -29,31 +34,101 @@ static bool token_matches(P11KitUri *uri, const PKCS11_TOKEN *t) {
         return p11_kit_uri_match_token_info(uri, &info) == 1;
 }
 
-/* The agent runs as root: a module it loads must be one only root could have
- * put there (root's file in root's directory, neither writable by others),
- * whoever wrote the URI into a request or an image. */
-static int owned_by_root_only(const char *path) {
+/* The modules the agent may load: the administrator's (--pkcs11-module) and
+ * p11-kit's proxy. Each is opened once, at start, by a walk that follows no
+ * symlink and accepts only root's directories (lib/safe-path.c), checked on
+ * that fd, and later loaded through the same fd (/proc/self/fd/N): what was
+ * checked is what is loaded, whatever happens to the path meanwhile. The fd
+ * stays open for the agent's lifetime, so the name /proc/self/fd/N always
+ * means the same file to the dynamic loader (which reuses a loaded object
+ * by name). A module path from a URI only selects one of these, by its
+ * exact path (as configured or resolved); anything else is refused, never
+ * opened. The administrator's path is resolved once (realpath) and the walk
+ * then checks the file it resolves to. */
+struct pkcs11_module {
+        char path[PATH_MAX];    /* as configured */
+        char real[PATH_MAX];    /* resolved once, at start (Debian's module paths are symlinks) */
+        int fd;
+};
+
+static struct pkcs11_module modules[PKCS11_MODULES_MAX + 1];
+static unsigned n_modules;
+
+/* A module file must be root's and writable by nobody else. */
+static int module_file_check(int fd) {
         struct stat st;
 
-        if (stat(path, &st) < 0)
+        if (fstat(fd, &st) < 0)
                 return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
         return st.st_uid == 0 && !(st.st_mode & (S_IWGRP | S_IWOTH)) ? 0 : -EPERM;
 }
 
-static int module_trusted(const char *path) {
-        char dir[PATH_MAX];
-        int r;
+static int module_add(const char *path, bool quiet_if_missing) {
+        char bad[PATH_MAX] = "", real[PATH_MAX];
+        int fd, r;
 
-        if (path[0] != '/' || strlen(path) >= sizeof(dir))
-                return -EPERM;
-        strcpy(dir, path);
-        *strrchr(dir, '/') = 0;
-        r = owned_by_root_only(path);
-        return r < 0 ? r : owned_by_root_only(dir[0] ? dir : "/");
+        if (n_modules >= ELEMENTSOF(modules) || strlen(path) >= PATH_MAX)
+                return -E2BIG;
+        if (!realpath(path, real)) {
+                if (errno == ENOENT && quiet_if_missing)
+                        return -ENOENT;
+                return log_error_errno(-errno, "not using the PKCS#11 module %s: %m", path);
+        }
+        fd = safe_path_open(real, O_RDONLY, bad, sizeof(bad));
+        if (fd < 0)
+                return log_error_errno(fd, "not using the PKCS#11 module %s: %s %s (every directory on the way must "
+                                       "be root's, writable by nobody else, and no symlink): %m",
+                                       real, fd == -ELOOP ? "a symlink at" : "refused at", bad);
+        r = module_file_check(fd);
+        if (r < 0) {
+                close(fd);
+                return log_error_errno(r, "not using the PKCS#11 module %s: it must be a regular file of root's that "
+                                       "nobody else can write", path);
+        }
+        snprintf(modules[n_modules].path, PATH_MAX, "%s", path);
+        snprintf(modules[n_modules].real, PATH_MAX, "%s", real);
+        modules[n_modules++].fd = fd;
+        return 0;
+}
+
+int pkcs11_modules_init(const char (*paths)[PATH_MAX], unsigned n) {
+        for (unsigned i = 0; i < n && i < PKCS11_MODULES_MAX; i++)
+                if (module_add(paths[i], false) >= 0)
+                        log_info("PKCS#11 module %s configured", paths[i]);
+        if (module_add(HOMEFS_P11KIT_PROXY, true) < 0)
+                log_info("p11-kit's proxy %s is not usable: only configured PKCS#11 modules are available",
+                         HOMEFS_P11KIT_PROXY);
+        return 0;
+}
+
+static const struct pkcs11_module *module_find(const char *path) {
+        for (unsigned i = 0; i < n_modules; i++)
+                if (streq(modules[i].path, path) || streq(modules[i].real, path))
+                        return &modules[i];
+        return NULL;
+}
+
+/* Load m into ctx through its fd, after checking the fd again. */
+static int module_load(PKCS11_CTX *ctx, const struct pkcs11_module *m) {
+        char name[64];
+        int r = module_file_check(m->fd);
+
+        if (r < 0)
+                return log_error_errno(r, "refusing the PKCS#11 module %s: it changed since the agent started: %m", m->path);
+        snprintf(name, sizeof(name), "/proc/self/fd/%d", m->fd);
+        if (PKCS11_CTX_load(ctx, name) < 0) {
+                log_error("cannot load the PKCS#11 module %s", m->path);
+                return -ENOPKG;
+        }
+        return 0;
 }
 
 int pkcs11_open(struct pkcs11_handle *h, const char *uri) {
-        const char *module;
+        const struct pkcs11_module *m;
+        const char *path;
+        int r;
 
         *h = (struct pkcs11_handle) {};
         h->uri = p11_kit_uri_new();
@@ -61,22 +136,22 @@ int pkcs11_open(struct pkcs11_handle *h, const char *uri) {
                 return -ENOMEM;
         if (strncmp(uri, "pkcs11:", 7) != 0 || p11_kit_uri_parse(uri, P11_KIT_URI_FOR_ANY, h->uri) != P11_KIT_URI_OK)
                 return -EINVAL;
-        module = p11_kit_uri_get_module_path(h->uri);
-        if (module && module_trusted(module) < 0) {
-                log_error("refusing the PKCS#11 module %s: not a root-owned file in a root-owned directory", module);
+        path = p11_kit_uri_get_module_path(h->uri);
+        m = module_find(path ? path : HOMEFS_P11KIT_PROXY);
+        if (!m) {
+                log_error("refusing the PKCS#11 module %s: not configured (homefs-agent --pkcs11-module=PATH)",
+                          path ? path : HOMEFS_P11KIT_PROXY);
                 return -ENOPKG;
         }
-        if (!module)
-                module = PKCS11_DEFAULT_MODULE;
         pthread_mutex_lock(&pkcs11_mutex);
         h->locked = true;
         h->ctx = PKCS11_CTX_new();
         if (!h->ctx)
                 return -ENOMEM;
-        if (PKCS11_CTX_load(h->ctx, module) < 0) {
-                log_error("cannot load the PKCS#11 module %s", module);
-                return -ENOPKG;
-        }
+        r = module_load(h->ctx, m);
+        if (r < 0)
+                return r;
+        h->loaded = true;
         if (PKCS11_enumerate_slots(h->ctx, &h->slots, &h->n_slots) < 0)
                 return -EIO;
         for (unsigned i = 0; i < h->n_slots; i++)
@@ -90,10 +165,11 @@ int pkcs11_open(struct pkcs11_handle *h, const char *uri) {
 void pkcs11_close(struct pkcs11_handle *h) {
         if (h->slots)
                 PKCS11_release_all_slots(h->ctx, h->slots, h->n_slots);
-        if (h->ctx) {
+        /* libp11 crashes unloading a context whose load failed. */
+        if (h->loaded)
                 PKCS11_CTX_unload(h->ctx);
+        if (h->ctx)
                 PKCS11_CTX_free(h->ctx);
-        }
         if (h->uri)
                 p11_kit_uri_free(h->uri);
         if (h->locked)

@@ -8,11 +8,13 @@
 #include <stdbool.h>
 
 /* Reaching a key on a PKCS#11 token named by an RFC 7512 URI, with libp11.
- * The module is the URI's module-path, or p11-kit's proxy, which offers every
- * module registered with p11-kit. One PKCS#11 user at a time in the agent:
- * modules are initialized per process. */
+ * The agent loads only the modules the administrator configured
+ * (--pkcs11-module) and p11-kit's proxy, which offers every module
+ * registered with p11-kit. A URI's module-path picks one of those by its
+ * path; without one the proxy is used. One PKCS#11 user at a time in the
+ * agent: modules are initialized per process. */
 
-#define PKCS11_DEFAULT_MODULE "p11-kit-proxy.so"
+#define PKCS11_MODULES_MAX 8U
 
 struct pkcs11_handle {
         PKCS11_CTX *ctx;
@@ -20,12 +22,17 @@ struct pkcs11_handle {
         unsigned n_slots;
         PKCS11_SLOT *slot;      /* the slot of the token the URI names */
         P11KitUri *uri;
+        bool loaded;            /* the module loaded into ctx */
         bool locked;
 };
 
+/* At start: open and check the configured modules and the proxy, keeping
+ * their fds (a module that fails the check is logged and left out). */
+int pkcs11_modules_init(const char (*paths)[PATH_MAX], unsigned n);
+
 /* Parse uri, load the module and find the token: -EINVAL for a bad URI,
- * -ENXIO when no token matches (absent), -ENOPKG when the module does not
- * load. Call pkcs11_close() in any case. */
+ * -ENXIO when no token matches (absent), -ENOPKG when the module is not
+ * configured or does not load. Call pkcs11_close() in any case. */
 int pkcs11_open(struct pkcs11_handle *h, const char *uri);
 void pkcs11_close(struct pkcs11_handle *h);
 

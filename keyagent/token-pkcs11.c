@@ -38,6 +38,10 @@ static int token_error(int r, const char *uri, struct agent_error *e) {
                                        "The security token %s is not present; insert it and try again.", uri);
         case -ENOKEY:
                 return agent_error_set(e, r, AGENT_ERROR_TOKEN_ABSENT, "The token has no key matching %s.", uri);
+        case -ENOPKG:
+                return agent_error_set(e, r, AGENT_ERROR_FAILED,
+                                       "The PKCS#11 module of %s is not one the administrator configured "
+                                       "(homefs-agent --pkcs11-module) or does not load; see the agent's log.", uri);
         default:
                 return agent_error_set(e, r, AGENT_ERROR_FAILED, "The PKCS#11 token %s failed: %s.", uri, strerror(-r));
         }

@@ -58,6 +58,32 @@ static int method_recovery_key(struct home *h, const struct unlock_secrets *s, v
         return key_from_passphrase(h, CRYPT_ANY_SLOT, norm, key, key_size, geo, e);
 }
 
+static bool is_pkcs11_token(struct json_object *t) {
+        return streq(token_type(t), "systemd-pkcs11") && luks_token_keyslot(t) >= 0;
+}
+
+/* Is one of the home's PKCS#11 tokens present? Asking loads modules, and
+ * anyone may ask (Unlock without a secret, the first round of every PAM
+ * login): the answer stands for PKCS11_PROBE_USEC, so a client calling in a
+ * loop makes the agent load a module at most that often per home. */
+#define PKCS11_PROBE_USEC (2 * 1000000ULL)
+
+static bool pkcs11_probe(struct home *h, struct json_object *tokens) {
+        uint64_t now = now_usec();
+        bool present = false;
+
+        if (h->pkcs11_probe_usec != 0 && now >= h->pkcs11_probe_usec && now - h->pkcs11_probe_usec < PKCS11_PROBE_USEC)
+                return h->pkcs11_probe_present;
+        for (size_t i = 0; i < json_object_array_length(tokens) && !present; i++) {
+                struct json_object *t = json_object_array_get_idx(tokens, i);
+
+                present = is_pkcs11_token(t) && token_pkcs11_present(t);
+        }
+        h->pkcs11_probe_usec = now;
+        h->pkcs11_probe_present = present;
+        return present;
+}
+
 /* systemd-pkcs11 tokens: with a PIN, the token decrypts the keyslot's
  * passphrase; without one (and no password), ask for it if the token is
  * present. */
@@ -70,20 +96,20 @@ static int method_pkcs11(struct home *h, const struct unlock_secrets *s, void *k
                 return -ENOKEY;
         if (luks_tokens_list(h->record->image_path, &tokens) < 0)
                 return -ENOKEY;
+        if (!s->pin) {
+                if (!pkcs11_probe(h, tokens))
+                        return -ENOKEY;
+                e->token_type = "pkcs11";
+                return agent_error_set(e, -ENOKEY, AGENT_ERROR_PIN_NEEDED, "The security token of %s needs its PIN.",
+                                       h->user_name);
+        }
         for (size_t i = 0; i < json_object_array_length(tokens) && r == -ENOKEY; i++) {
                 struct json_object *t = json_object_array_get_idx(tokens, i);
                 _cleanup_secret_ char *pass = NULL;
                 int slot = luks_token_keyslot(t);
 
-                if (!streq(token_type(t), "systemd-pkcs11") || slot < 0)
+                if (!is_pkcs11_token(t))
                         continue;
-                if (!s->pin) {
-                        if (!token_pkcs11_present(t))
-                                continue;
-                        e->token_type = "pkcs11";
-                        return agent_error_set(e, -ENOKEY, AGENT_ERROR_PIN_NEEDED,
-                                               "The security token of %s needs its PIN.", h->user_name);
-                }
                 r = token_pkcs11_passphrase(t, s->pin, &pass, e);
                 if (r == -ENXIO) { /* not this token: forget the error, try the next */
                         *e = (struct agent_error) {};

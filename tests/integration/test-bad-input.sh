@@ -47,7 +47,7 @@ ok "a home directory below /proc is refused" refused_create \
         "{\"userName\":\"$P\",\"imagePath\":\"$T/img/$P.home\",\"homeDirectory\":\"/proc/$P\"}" "lies below /proc"
 ln -s /dev/shm "$T/shm-link"
 ok "an image below a symlink to /dev/shm is refused" refused_create \
-        "{\"userName\":\"$P\",\"imagePath\":\"$T/shm-link/$P.home\",\"homeDirectory\":\"$T/home/$P\"}" "once symlinks are resolved"
+        "{\"userName\":\"$P\",\"imagePath\":\"$T/shm-link/$P.home\",\"homeDirectory\":\"$T/home/$P\"}" "symbolic link"
 ln -s "$T/elsewhere" "$T/home/$P"
 ok "a home directory that is a symlink is refused" refused_create \
         "{\"userName\":\"$P\",\"imagePath\":\"$T/img/$P.home\",\"homeDirectory\":\"$T/home/$P\"}" "symbolic link"
@@ -82,7 +82,12 @@ stop_agent
 cp "$HOMEFS_STATE_DIR/records/$U.yaml" "$T/record.bak"
 sed -i "s|^imagePath:.*|imagePath: /proc/self/mem|" "$HOMEFS_STATE_DIR/records/$U.yaml"
 start_agent
-ok "a record pointing the image into /proc is refused at unlock" unlock_fails "lies below /proc"
+ok "a record pointing the image into /proc: no front at agent start, saying why" \
+        wait_until 5 grep -q "not starting the front of $U: The image /proc/self/mem lies below /proc" "$T/agent.log"
+out=$(printf 'right\n' | "$CTL" unlock "$U" 2>&1); rc=$?
+echo "$out" >&2
+ok "and unlock is refused with that reason" eval 'test "$rc" -ne 0 && grep -q "lies below /proc" <<<"$out"'
+ok "the home is not unlocked" test "$(home_state "$U")" != unlocked
 stop_agent
 cp "$T/record.bak" "$HOMEFS_STATE_DIR/records/$U.yaml"
 

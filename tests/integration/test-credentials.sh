@@ -35,7 +35,10 @@ ok "SoftHSM2 token with an RSA key + certificate and an EC P-256 key pair" make_
 RSA_URI="pkcs11:token=$LABEL;id=%01?module-path=$SOFTHSM_MODULE"
 EC_URI="pkcs11:token=$LABEL;id=%02"
 
-start_agent
+# The administrator's configuration: SoftHSM2's module; p11-kit's proxy is
+# always offered.
+start_agent --pkcs11-module="$SOFTHSM_MODULE"
+AGENT_PID0=$AGENT_PID
 new_user_name U k
 IMG=$T/$U.home
 
