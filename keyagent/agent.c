@@ -48,13 +48,6 @@ struct agent_config agent_config = {
         .fuse_io_uring = true,
 };
 
-uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
-}
-
 static void help(void) {
         printf("Usage: homefs-agent [OPTIONS]\n\n"
                "The homefs key agent: unlocks, locks and manages encrypted homes.\n"

@@ -9,13 +9,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent.h"
 #include "dir-util.h"
 #include "log.h"
 #include "parse-util.h"
 #include "paths.h"
 #include "record.h"
 #include "spool.h"
+#include "time-util.h"
 
 #define JOB_SUFFIX ".job"
 #define JOB_NAME_MAX 32
