@@ -27,6 +27,9 @@ enum config {
         _CFG_MAX,
 };
 
+/* Daemon footprint, the largest seen (sampled after the big trees). */
+enum proc_kind { PROC_FRONT, PROC_ENGINE, _PROC_MAX };
+
 struct config_state {
         const char *id;
         const char *title;
@@ -52,6 +55,10 @@ struct options {
         unsigned runtime;     /* seconds per time-based fio job */
         unsigned n_files;     /* create/stat/unlink */
         unsigned tree_files;  /* untar / rm -rf */
+        unsigned git_files;   /* the generated repository */
+        unsigned sql_txns;    /* SQLite transactions */
+        unsigned config_mask; /* --configs= (bits of enum config) */
+        uint64_t case_mask;   /* --cases= (bits of enum bench_case) */
 };
 
 extern struct options opt;
@@ -73,6 +80,8 @@ double config_cpu(const struct config_state *c);
 /* Sends sig to pid and waits up to 5 s for it to exit (then SIGKILL). */
 void stop_pid(pid_t pid, int sig);
 int drop_caches(void);
+/* Reads /proc/PID/NAME into buf (NUL-terminated); its length, or -1. */
+ssize_t proc_read(const char *pid, const char *name, char *buf, size_t size);
 
 /* ---- setup.c ---- */
 int setup_all(void);
@@ -81,17 +90,26 @@ void cleanup_all(void);
  * milliseconds; pids refreshed after unlock. */
 int home_lock(double *ms);
 int home_unlock(double *ms);
+/* The configuration's daemon of that kind (pids[] order: see setup.c), or 0. */
+pid_t config_pid(enum config c, enum proc_kind k);
 /* Reads one homefsd counter (SIGRTMIN+1 dump) of a configuration. */
 long long config_counter(enum config c, const char *name);
 
 /* ---- cases.c ---- */
 enum bench_case {
         CASE_SEQREAD, CASE_SEQWRITE, CASE_RANDREAD, CASE_RANDWRITE,
+        CASE_FSYNC_WRITE, CASE_SQLITE,
         CASE_CREATE, CASE_STAT, CASE_UNLINK,
+        CASE_GIT_CLONE, CASE_GIT_STATUS,
         CASE_UNTAR, CASE_RMTREE,
         CASE_COLD_SEQREAD, CASE_COLD_RANDREAD,
         CASE_UNLOCK, CASE_LOCK,
         _CASE_MAX,
+};
+
+
+struct footprint {
+        long long rss_kib, hwm_kib, lck_kib, fds;
 };
 
 struct case_info {
@@ -105,11 +123,17 @@ struct case_info {
 
 extern const struct case_info cases[_CASE_MAX];
 
+/* The case's bit in opt.case_mask, by id; -1 if unknown. */
+int case_by_id(const char *id);
+#define CASE_ON(k) ((opt.case_mask >> (k)) & 1)
 /* Prepares what every run of the cases needs (files, the tree tarball). */
 int cases_prepare(void);
 /* One run of a group of cases on a configuration: fills val[case]
  * (NAN where not measured) and cpu[case]. */
 void cases_run(enum config c, double val[_CASE_MAX], double cpu[_CASE_MAX]);
+/* The largest footprint seen per configuration and process kind (homefsd
+ * or gocryptfs; homefs-cryptdev). */
+extern struct footprint footprints[_CFG_MAX][_PROC_MAX];
 
 /* ---- report.c ---- */
 struct results {

@@ -51,6 +51,11 @@ static struct summary summarize(const struct results *r, enum bench_case k, enum
         return s;
 }
 
+/* Columns: the home users get first, then the reference, then the rest. */
+static const enum config order[_CFG_MAX] = {
+        CFG_HOME, CFG_NATIVE, CFG_PASSTHROUGH, CFG_NOPASSTHROUGH, CFG_GOCRYPTFS,
+};
+
 /* Ratio to native, oriented as the issue's targets: throughput as a
  * fraction of native's, times as a multiple of native's. */
 static double ratio(const struct results *r, enum bench_case k, enum config c) {
@@ -59,6 +64,20 @@ static double ratio(const struct results *r, enum bench_case k, enum config c) {
         if (c == CFG_NATIVE || isnan(s.med) || isnan(n.med) || n.med == 0)
                 return NAN;
         return s.med / n.med;
+}
+
+/* Speed relative to native, every case the same way up: 1 is native,
+ * higher is better (times inverted). */
+static double speed(const struct results *r, enum bench_case k, enum config c) {
+        double q = ratio(r, k, c);
+
+        return cases[k].higher_better || isnan(q) || q == 0 ? q : 1 / q;
+}
+
+/* A configuration that ran but got no result for a case it should have. */
+static bool failed(const struct results *r, enum bench_case k, enum config c) {
+        return configs[c].ready && (cases[k].configs & (1U << c)) && CASE_ON(k) && r->n[k][c] > 0 &&
+               summarize(r, k, c).n < r->n[k][c];
 }
 
 static void fmt_num(char *buf, size_t size, double v) {
@@ -74,21 +93,22 @@ static void fmt_num(char *buf, size_t size, double v) {
 
 static void md_table(FILE *f, const struct results *r) {
         fprintf(f, "| case | unit | target |");
-        for (enum config c = 0; c < _CFG_MAX; c++)
-                fprintf(f, " %s |", configs[c].title);
+        for (size_t i = 0; i < _CFG_MAX; i++)
+                fprintf(f, " %s |", configs[order[i]].title);
         fprintf(f, "\n|---|---|---|");
-        for (enum config c = 0; c < _CFG_MAX; c++)
+        for (size_t i = 0; i < _CFG_MAX; i++)
                 fprintf(f, "---|");
         fprintf(f, "\n");
         for (enum bench_case k = 0; k < _CASE_MAX; k++) {
                 fprintf(f, "| %s | %s | %s |", cases[k].title, cases[k].unit, cases[k].target);
-                for (enum config c = 0; c < _CFG_MAX; c++) {
+                for (size_t i = 0; i < _CFG_MAX; i++) {
+                        enum config c = order[i];
                         struct summary s = summarize(r, k, c);
                         char med[32], lo[32], hi[32];
                         double q = ratio(r, k, c);
 
                         if (!(cases[k].configs & (1U << c)) || s.n == 0) {
-                                fprintf(f, " |");
+                                fprintf(f, failed(r, k, c) ? " **fails** |" : " |");
                                 continue;
                         }
                         fmt_num(med, sizeof(med), s.med);
@@ -97,6 +117,8 @@ static void md_table(FILE *f, const struct results *r) {
                         fprintf(f, " %s (%s–%s)", med, lo, hi);
                         if (!isnan(q))
                                 fprintf(f, " **%.2f×**", q);
+                        if (failed(r, k, c))
+                                fprintf(f, " (failed %u of %u)", r->n[k][c] - s.n, r->n[k][c]);
                         fprintf(f, " |");
                 }
                 fprintf(f, "\n");
@@ -106,15 +128,19 @@ static void md_table(FILE *f, const struct results *r) {
 static void md_cpu(FILE *f, const struct results *r) {
         fprintf(f, "\nCPU seconds of the daemons (homefsd; gocryptfs; homefsd + homefs-cryptdev), median per run:\n\n");
         fprintf(f, "| case |");
-        for (enum config c = CFG_PASSTHROUGH; c < _CFG_MAX; c++)
-                fprintf(f, " %s |", configs[c].title);
+        for (size_t i = 0; i < _CFG_MAX; i++)
+                if (order[i] != CFG_NATIVE)
+                        fprintf(f, " %s |", configs[order[i]].title);
         fprintf(f, "\n|---|");
-        for (enum config c = CFG_PASSTHROUGH; c < _CFG_MAX; c++)
+        for (size_t i = 1; i < _CFG_MAX; i++)
                 fprintf(f, "---|");
         fprintf(f, "\n");
         for (enum bench_case k = 0; k < CASE_UNLOCK; k++) {
                 fprintf(f, "| %s |", cases[k].title);
-                for (enum config c = CFG_PASSTHROUGH; c < _CFG_MAX; c++) {
+                for (size_t i = 0; i < _CFG_MAX; i++) {
+                        enum config c = order[i];
+                        if (c == CFG_NATIVE || !configs[c].ready)
+                                continue;
                         struct summary s = summarize(r, k, c);
                         char v[32];
 
@@ -125,6 +151,23 @@ static void md_cpu(FILE *f, const struct results *r) {
         }
 }
 
+static void md_footprint(FILE *f) {
+        static const char *const kind[_PROC_MAX] = { "front (homefsd / gocryptfs)", "engine (homefs-cryptdev)" };
+
+        fprintf(f, "\nDaemon footprint, the largest seen (after git clone, untar and each run), MiB and fds:\n\n"
+                "| configuration | process | RSS | peak RSS (VmHWM) | locked (VmLck) | open fds |\n"
+                "|---|---|---|---|---|---|\n");
+        for (size_t i = 0; i < _CFG_MAX; i++)
+                for (enum proc_kind k = 0; k < _PROC_MAX; k++) {
+                        const struct footprint *m = &footprints[order[i]][k];
+
+                        if (m->fds <= 0)
+                                continue;
+                        fprintf(f, "| %s | %s | %.1f | %.1f | %.1f | %lld |\n", configs[order[i]].title, kind[k],
+                                m->rss_kib / 1024.0, m->hwm_kib / 1024.0, m->lck_kib / 1024.0, m->fds);
+                }
+}
+
 static int write_md(const char *path, const struct results *r) {
         FILE *f = fopen(path, "we");
 
@@ -133,11 +176,14 @@ static int write_md(const char *path, const struct results *r) {
         fprintf(f, "# homefs-bench results\n\n");
         fprintf(f, "Medians of %u run(s), (min–max), **ratio to native ext4 measured in the same run** "
                 "(throughput: fraction of native; times: multiple of native's time). Mode: %s; "
-                "fio file %llu MiB, %u s per time-based job, %u files, tree of %u files.\n\n",
+                "fio file %llu MiB, %u s per time-based job, %u files, tree of %u files, repository of %u files, "
+                "%u SQLite transactions. Native: ext4 on a loop device with direct I/O.\n\n",
                 opt.runs, opt.quick ? "quick (smoke test, figures not meaningful)" : "full",
-                (unsigned long long) (opt.file_size >> 20), opt.runtime, opt.n_files, opt.tree_files);
+                (unsigned long long) (opt.file_size >> 20), opt.runtime, opt.n_files, opt.tree_files,
+                opt.git_files, opt.sql_txns);
         md_table(f, r);
         md_cpu(f, r);
+        md_footprint(f);
         fprintf(f, "\nPassthrough proof (homefsd's own counters over the whole run): "
                 "homefs (passthrough): READ %lld, WRITE %lld requests, %lld passthrough opens; "
                 "homefs (no passthrough): READ %lld, WRITE %lld requests.\n",
@@ -166,6 +212,7 @@ static int write_csv(const char *path, const struct results *r) {
 /* ratios.dat: one row per case that has ratios, one column per config. */
 static int write_plot(const char *dir, const struct results *r) {
         char dat[PATH_MAX], gp[PATH_MAX], png[PATH_MAX];
+        int n_plotted = 0;
         FILE *f;
 
         snprintf(dat, sizeof(dat), "%s/ratios.dat", dir);
@@ -175,13 +222,20 @@ static int write_plot(const char *dir, const struct results *r) {
         if (!f)
                 return -errno;
         fprintf(f, "case");
-        for (enum config c = CFG_PASSTHROUGH; c < _CFG_MAX; c++)
-                fprintf(f, " \"%s\"", configs[c].title);
+        for (size_t i = 0; i < _CFG_MAX; i++)
+                if (order[i] != CFG_NATIVE && configs[order[i]].ready) {
+                        fprintf(f, " \"%s\"", configs[order[i]].title);
+                        n_plotted++;
+                }
         fprintf(f, "\n");
         for (enum bench_case k = 0; k < CASE_UNLOCK; k++) {
                 fprintf(f, "%s", cases[k].id);
-                for (enum config c = CFG_PASSTHROUGH; c < _CFG_MAX; c++) {
-                        double q = ratio(r, k, c);
+                for (size_t i = 0; i < _CFG_MAX; i++) {
+                        enum config c = order[i];
+                        double q = speed(r, k, c);
+
+                        if (c == CFG_NATIVE || !configs[c].ready)
+                                continue;
 
                         fprintf(f, isnan(q) ? " NaN" : " %.4f", q);
                 }
@@ -193,12 +247,12 @@ static int write_plot(const char *dir, const struct results *r) {
         if (!f)
                 return -errno;
         fprintf(f, "set terminal pngcairo size 1200,600 noenhanced\nset output '%s'\n"
-                "set title 'homefs-bench: ratio to native ext4 (throughput: higher is better; times: lower is better)'\n"
+                "set title 'homefs-bench: speed relative to native ext4 (1 = native, higher is better; times inverted)'\n"
                 "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8\n"
-                "set logscale y 2\nset yrange [0.01:64]\nset grid y\nset xtics rotate by -30\nset key outside right\n"
+                "set logscale y 2\nset yrange [0.01:8]\nset grid y\nset xtics rotate by -30\nset key outside right\n"
                 "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2\n"
                 "plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)\n",
-                png, 1 + (int) (_CFG_MAX - CFG_PASSTHROUGH), dat);
+                png, 1 + n_plotted, dat);
         if (fclose(f) != 0)
                 return -errno;
         if (run_sh("command -v gnuplot >/dev/null") != 0) {

@@ -187,3 +187,18 @@ int drop_caches(void) {
         close(fd);
         return 0;
 }
+
+ssize_t proc_read(const char *pid, const char *name, char *buf, size_t size) {
+        char path[96];
+        ssize_t n;
+        int fd;
+
+        snprintf(path, sizeof(path), "/proc/%s/%s", pid, name);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        n = read(fd, buf, size - 1);
+        close(fd);
+        buf[n > 0 ? n : 0] = 0;
+        return n;
+}

@@ -17,6 +17,8 @@
 #include "bench.h"
 
 #define MAX_LOOPS 8
+/* Sparse; the quick run's are small so that mkfs is quick. */
+#define IMAGE_SIZE (opt.quick ? 1ULL << 30 : 8ULL << 30)
 
 struct config_state configs[_CFG_MAX] = {
         [CFG_NATIVE] = { .id = "native", .title = "native ext4" },
@@ -50,7 +52,9 @@ static int wait_mounted(const char *path) {
         return -ETIMEDOUT;
 }
 
-/* A sparse image of size bytes with ext4, on a loop device, mounted at mnt. */
+/* A sparse image of size bytes with ext4, on a loop device with direct I/O
+ * (closest to a disk: a buffered loop makes fsync look slow and flatters
+ * every layer above it), mounted at mnt. */
 static int ext4_loop(const char *name, uint64_t size, const char *mnt) {
         char img[256], out[64] = "";
         int r;
@@ -61,7 +65,7 @@ static int ext4_loop(const char *name, uint64_t size, const char *mnt) {
         if (run_sh("truncate -s %llu '%s' && mkfs.ext4 -q -F '%s'", (unsigned long long) size, img, img) != 0)
                 return -EIO;
         {
-                char *const argv[] = { "losetup", "-f", "--show", img, NULL };
+                char *const argv[] = { "losetup", "--direct-io=on", "-f", "--show", img, NULL };
 
                 r = run_argv(argv, NULL, NULL, out, sizeof(out));
         }
@@ -106,7 +110,7 @@ static int front_start(enum config c, bool passthrough) {
         snprintf(home, sizeof(home), "%s/home", back);
         snprintf(log, sizeof(log), "%s/%s.log", work_dir, s->id);
         snprintf(s->stats, sizeof(s->stats), "%s/%s.stats", work_dir, s->id);
-        r = ext4_loop(s->id, 8ULL << 30, back);
+        r = ext4_loop(s->id, IMAGE_SIZE, back);
         if (r < 0)
                 return r;
         if (mkdir(home, 0755) < 0 || mkdir(mnt, 0755) < 0)
@@ -123,7 +127,7 @@ static int native_start(void) {
         int r;
 
         path_of(mnt, "native");
-        r = ext4_loop("native", 8ULL << 30, mnt);
+        r = ext4_loop("native", IMAGE_SIZE, mnt);
         return r < 0 ? r : work_subdir(s, mnt);
 }
 
@@ -143,7 +147,7 @@ static int gocryptfs_start(void) {
         path_of(pass, "gocryptfs.pass");
         path_of(log, "gocryptfs.log");
         snprintf(cipher, sizeof(cipher), "%s/cipher", back);
-        r = ext4_loop("gocryptfs", 8ULL << 30, back);
+        r = ext4_loop("gocryptfs", IMAGE_SIZE, back);
         if (r < 0)
                 return r;
         /* A throwaway password for a throwaway file system. */
@@ -164,30 +168,17 @@ static void home_find_pids(void) {
         if (!d)
                 return;
         while ((e = readdir(d)) && s->n_pids < MAX_PIDS) {
-                char path[300], comm[32] = "", env[8192];
+                char comm[32], env[8192];
                 ssize_t n;
-                int fd;
 
                 if (e->d_name[0] < '1' || e->d_name[0] > '9')
                         continue;
-                snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
-                fd = open(path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0)
+                if (proc_read(e->d_name, "comm", comm, sizeof(comm)) <= 0 ||
+                    (strncmp(comm, "homefsd", 7) != 0 && strncmp(comm, "homefs-cryptdev", 15) != 0))
                         continue;
-                n = read(fd, comm, sizeof(comm) - 1);
-                close(fd);
-                comm[n > 0 ? n : 0] = 0;
-                if (strncmp(comm, "homefsd", 7) != 0 && strncmp(comm, "homefs-cryptdev", 15) != 0)
-                        continue;
-                snprintf(path, sizeof(path), "/proc/%s/environ", e->d_name);
-                fd = open(path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0)
-                        continue;
-                n = read(fd, env, sizeof(env) - 1);
-                close(fd);
+                n = proc_read(e->d_name, "environ", env, sizeof(env));
                 if (n <= 0)
                         continue;
-                env[n] = 0;
                 for (ssize_t k = 0; k < n; k += (ssize_t) strlen(env + k) + 1)
                         if (strcmp(env + k, env_runtime) == 0) {
                                 s->pids[s->n_pids++] = (pid_t) atoi(e->d_name);
@@ -269,7 +260,7 @@ static int home_start(void) {
                 return -EIO;
         snprintf(a_dir, sizeof(a_dir), "--home-dir=%s/home/%s", work_dir, user);
         snprintf(a_img, sizeof(a_img), "--image-path=%s/%s.home", work_dir, user);
-        snprintf(a_size, sizeof(a_size), "--disk-size=%s", opt.quick ? "512M" : "4G");
+        snprintf(a_size, sizeof(a_size), "--disk-size=%s", opt.quick ? "512M" : "8G");
         if (run_sh("mkdir -p '%s/home'", work_dir) != 0 ||
             ctl("create", pass, a_dir, a_img, a_size, "--luks-pbkdf-type=pbkdf2",
                 "--luks-pbkdf-force-iterations=1000") != 0) {
@@ -281,6 +272,23 @@ static int home_start(void) {
                 return r;
         snprintf(mnt, sizeof(mnt), "%s/home/%s", work_dir, user);
         return work_subdir(s, mnt);
+}
+
+pid_t config_pid(enum config c, enum proc_kind k) {
+        const struct config_state *s = &configs[c];
+
+        for (size_t i = 0; i < s->n_pids; i++) {
+                char pid[16], comm[32];
+                bool engine;
+
+                snprintf(pid, sizeof(pid), "%d", (int) s->pids[i]);
+                if (proc_read(pid, "comm", comm, sizeof(comm)) <= 0)
+                        continue;
+                engine = strncmp(comm, "homefs-cryptdev", 15) == 0;
+                if (engine == (k == PROC_ENGINE))
+                        return s->pids[i];
+        }
+        return 0;
 }
 
 long long config_counter(enum config c, const char *name) {
@@ -324,10 +332,19 @@ int setup_all(void) {
                 return -errno;
         chmod(work_dir, 0755);
         config_setup(CFG_NATIVE, native_start());
-        config_setup(CFG_PASSTHROUGH, front_start(CFG_PASSTHROUGH, true));
-        config_setup(CFG_NOPASSTHROUGH, front_start(CFG_NOPASSTHROUGH, false));
-        config_setup(CFG_GOCRYPTFS, gocryptfs_start());
-        config_setup(CFG_HOME, home_start());
+        if (opt.config_mask & 1U << CFG_PASSTHROUGH)
+                config_setup(CFG_PASSTHROUGH, front_start(CFG_PASSTHROUGH, true));
+        if (opt.config_mask & 1U << CFG_NOPASSTHROUGH)
+                config_setup(CFG_NOPASSTHROUGH, front_start(CFG_NOPASSTHROUGH, false));
+        if (opt.config_mask & 1U << CFG_GOCRYPTFS)
+                config_setup(CFG_GOCRYPTFS, gocryptfs_start());
+        if (opt.config_mask & 1U << CFG_HOME)
+                config_setup(CFG_HOME, home_start());
+        for (enum config c = 0; c < _CFG_MAX; c++)
+                if (!(opt.config_mask & 1U << c)) {
+                        snprintf(configs[c].skip, sizeof(configs[c].skip), "not asked for (--configs=)");
+                        configs[c].absent = true;
+                }
         return configs[CFG_NATIVE].ready ? 0 : -EIO;
 }
 
@@ -361,7 +378,10 @@ void cleanup_all(void) {
                 run_sh("losetup -d %s 2>/dev/null", loops[k]);
         run_sh("for l in $(losetup -a | grep -F '%s/' | cut -d: -f1); do losetup -d $l; done", work_dir);
         if (user[0])
-                run_sh("userdel %s 2>/dev/null; getent group %s >/dev/null && groupdel %s", user, user, user);
+                /* userdel refuses while a process of the user still exits */
+                run_sh("for i in $(seq 50); do userdel %s 2>/dev/null && break; "
+                       "id %s >/dev/null 2>&1 || break; sleep 0.1; done; "
+                       "getent group %s >/dev/null && groupdel %s", user, user, user, user);
         if (opt.keep)
                 fprintf(stderr, "homefs-bench: kept %s\n", work_dir);
         else

@@ -77,6 +77,10 @@ static int image_pwrite(int fd, const void *buf, size_t len, uint64_t pos) {
         return 0;
 }
 
+void image_changed(struct cryptdev *d) {
+        __atomic_add_fetch(&d->changes, 1, __ATOMIC_RELEASE);
+}
+
 /* The volume's size: fixed at start, grown by SIGUSR1 (volume_grow()) while
  * workers run, hence atomic. */
 uint64_t volume_size(const struct cryptdev *d) {
@@ -280,6 +284,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
                 r = xts_encrypt(w->xts, buf, w->io, size, d->opt.sector_size, iv_for(d, off));
         if (r >= 0) {
                 r = image_pwrite(d->image_fd, w->io, size, d->opt.offset + (uint64_t) off);
+                image_changed(d);
                 if (r == -ENOSPC || r == -EDQUOT)
                         note_host_full(d);
         }
@@ -292,11 +297,24 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
         fuse_reply_write(req, size);
 }
 
+/* The loop device's flush. O_DIRECT writes bypass the cache but not the
+ * disk's write cache or the image file's metadata (allocation of sparse
+ * blocks): fdatasync() the image. A flush must cover the writes completed
+ * before it was issued; a write is counted (image_changed()) before it is
+ * answered, so when no change completed since the changes a successful
+ * fdatasync() started with, there is nothing to sync: ext4's journal commit
+ * sends such back-to-back flushes (before and after its commit block). */
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi) {
         struct cryptdev *d = fuse_req_userdata(req);
+        uint64_t seen = __atomic_load_n(&d->changes, __ATOMIC_ACQUIRE);
+        uint64_t done = __atomic_load_n(&d->durable, __ATOMIC_ACQUIRE);
 
-        /* O_DIRECT writes bypass the cache but not the disk's write cache or
-         * the image file's metadata (allocation of sparse blocks). */
+        __atomic_add_fetch(&d->flushes, 1, __ATOMIC_RELAXED);
+        if (seen == done) {
+                fuse_reply_err(req, 0);
+                return;
+        }
+        __atomic_add_fetch(&d->syncs, 1, __ATOMIC_RELAXED);
         if (fdatasync(d->image_fd) < 0) {
                 int r = negative_errno();
 
@@ -304,6 +322,10 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
                 fuse_reply_err(req, -r);
                 return;
         }
+        /* Flushes may finish out of order: durable only grows. */
+        while (done < seen &&
+               !__atomic_compare_exchange_n(&d->durable, &done, seen, false, __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
+                ;
         fuse_reply_err(req, 0);
 }
 
@@ -356,6 +378,7 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, of
         else
                 r = fallocate(d->image_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                               (off_t) (d->opt.offset + pos), (off_t) len) < 0 ? negative_errno() : 0;
+        image_changed(d);
         if (r < 0)
                 log_error_errno(r, "Discard of %" PRIu64 " bytes at %" PRIu64 " failed: %m", len, pos);
         fuse_reply_err(req, -r);

@@ -17,6 +17,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <linux/fs.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -210,6 +211,11 @@ static int open_image(const struct options *o, int *ret) {
 }
 
 static int memory_harden(void) {
+        /* One malloc arena: otherwise each worker thread that allocates
+         * (libfuse does, per request) reserves its own 64 MiB arena, all
+         * of it locked by MCL_FUTURE (VmLck). */
+        if (mallopt(M_ARENA_MAX, 1) != 1)
+                log_debug("mallopt(M_ARENA_MAX) failed, continuing.");
         if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
                 return log_error_errno(errno, "mlockall() failed: %m");
         /* Lets our I/O dip into reserves during reclaim. Needs
@@ -469,6 +475,7 @@ int main(int argc, char **argv) {
                 .done_fd = -1,
                 .lock = PTHREAD_MUTEX_INITIALIZER,
                 .cond = PTHREAD_COND_INITIALIZER,
+                .changes = 1,
         };
         _cleanup_close_ int sig_fd = -1;
         int r;
@@ -490,6 +497,8 @@ int main(int argc, char **argv) {
         if (r >= 0) {
                 notify_ready(&d.opt);
                 serve(&d, sig_fd);
+                log_info("Served %" PRIu64 " flushes with %" PRIu64 " fdatasync() of the image.",
+                         __atomic_load_n(&d.flushes, __ATOMIC_RELAXED), __atomic_load_n(&d.syncs, __ATOMIC_RELAXED));
         }
 
         if (d.se) {

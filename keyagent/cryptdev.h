@@ -51,12 +51,22 @@ struct cryptdev {
         pthread_mutex_t lock;
         pthread_cond_t cond;
         bool initialized;
+        /* Flush elision (op_fsync()): changes to the image that have
+         * completed, and the count that the last successful fdatasync()
+         * covered. Starts at 1 and 0: the first flush always syncs. */
+        uint64_t changes;
+        uint64_t durable;
+        uint64_t flushes, syncs;   /* FSYNC requests; fdatasync() calls */
 };
 
 /* The worker serving the current request: handlers run on its thread. */
 extern __thread struct worker *current_worker;
 
 extern const struct fuse_lowlevel_ops cryptdev_ops;
+
+/* Count a change to the image (a write or a discard, done or failed) before
+ * the request is answered. */
+void image_changed(struct cryptdev *d);
 
 /* The volume's current size in bytes. */
 uint64_t volume_size(const struct cryptdev *d);

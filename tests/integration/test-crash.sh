@@ -100,6 +100,31 @@ after_crash ag
 
 # --- homefs-cryptdev ----------------------------------------------------------
 ok "unlock" unlock_home "$U" "$PW"
+
+# Every fsync in the home reaches the image file: the engine calls
+# fdatasync() on the image for each (the loop device's flush). Watched with
+# strace on the running engine while the user fsyncs N new files.
+traced() { grep -q "^TracerPid:[[:space:]]*[1-9]" "/proc/$1/status"; }
+fsyncs_reach_image() {
+        local pid n=5 out=$T/fdatasync.trace sp got
+        pid=$(our_cryptdev) || return 1
+        strace -f -qq -e trace=fdatasync -o "$out" -p "$pid" &
+        sp=$!
+        wait_until 10 traced "$pid" || { kill "$sp"; return 1; }
+        run_as "$U" /usr/bin/python3 -c '
+import os, sys
+for i in range(int(sys.argv[2])):
+    fd = os.open(os.path.join(sys.argv[1], "flushed%d" % i), os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(fd, b"x" * 4096)
+    os.fsync(fd)
+    os.close(fd)' "$H" "$n" || { kill "$sp"; return 1; }
+        kill -INT "$sp"
+        wait "$sp" 2>/dev/null
+        got=$(grep -c "fdatasync(.*= 0" "$out")
+        diag "$n fsyncs in the home → $got fdatasync() of the image by the engine"
+        [ "$got" -ge "$n" ]
+}
+ok "cryptdev: every fsync in the home makes the engine fdatasync the image (strace)" fsyncs_reach_image
 ok "cryptdev: a write load runs" start_load cd
 t0=$(date +%s%N)
 kill -KILL "$(our_cryptdev)"
