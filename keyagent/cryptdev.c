@@ -11,7 +11,7 @@
  * request (libfuse's fuse_session_loop_mt() spawns threads on demand).
  *
  * Only non-secret parameters come in argv; the 64-byte volume key is read
- * from an inherited fd (a pipe the launcher writes and closes). */
+ * from an inherited fd (a socket the launcher writes and closes). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
