@@ -136,8 +136,9 @@ int front_register(struct home *h, struct proto_conn *conn, const char *home_dir
         h->front_lost = false;
         if (h->unlocked) {
                 /* The previous homefsd died while unlocked: the new one starts
-                 * locked, and so must the home (DESIGN.md: never a bare dir,
-                 * and a crash does not leave the key in use unseen). */
+                 * locked, and so must the home (never a bare directory, and a
+                 * crash does not leave the key in use unseen: see "Crashes" in
+                 * docs/architecture.md). */
                 log_warning("homefsd for %s was restarted while unlocked; locking the home", h->user_name);
                 home_teardown(h);
         }
