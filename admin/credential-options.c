@@ -15,22 +15,28 @@
 int credential_option_recovery_key(struct options *o, const char *value) {
         bool b = true;
 
-        if (value && parse_boolean(value, &b) < 0)
-                return usage_error("Invalid value '%s' for --recovery-key: expected yes or no.", value);
+        if (value && parse_boolean(value, &b) < 0) {
+                usage_error("Invalid value '%s' for --recovery-key: expected yes or no.", value);
+                return -EINVAL;
+        }
         o->credentials.recovery_key = b;
         return 0;
 }
 
 int credential_option_pkcs11(struct options *o, const char *value) {
-        if (strncmp(value, "pkcs11:", 7) != 0 && !streq(value, "auto") && !streq(value, "list"))
-                return usage_error("Invalid value '%s' for --pkcs11-token-uri: expected a pkcs11: URI (RFC 7512), auto or list.", value);
+        if (strncmp(value, "pkcs11:", 7) != 0 && !streq(value, "auto") && !streq(value, "list")) {
+                usage_error("Invalid value '%s' for --pkcs11-token-uri: expected a pkcs11: URI (RFC 7512), auto or list.", value);
+                return -EINVAL;
+        }
         o->credentials.pkcs11_uri = value;
         return 0;
 }
 
 int credential_option_fido2_device(struct options *o, const char *value) {
-        if (!streq(value, "auto") && !streq(value, "list") && value[0] != '/' && strncmp(value, "unix:/", 6) != 0)
-                return usage_error("Invalid value '%s' for --fido2-device: expected auto, a /dev/hidraw path or unix:/SOCKET.", value);
+        if (!streq(value, "auto") && !streq(value, "list") && value[0] != '/' && strncmp(value, "unix:/", 6) != 0) {
+                usage_error("Invalid value '%s' for --fido2-device: expected auto, a /dev/hidraw path or unix:/SOCKET.", value);
+                return -EINVAL;
+        }
         o->credentials.fido2_device = value;
         return 0;
 }
@@ -38,8 +44,10 @@ int credential_option_fido2_device(struct options *o, const char *value) {
 int credential_option_fido2_with(struct options *o, int which, const char *name, const char *value) {
         bool b;
 
-        if (parse_boolean(value, &b) < 0)
-                return usage_error("Invalid value '%s' for --%s: expected yes or no.", value, name);
+        if (parse_boolean(value, &b) < 0) {
+                usage_error("Invalid value '%s' for --%s: expected yes or no.", value, name);
+                return -EINVAL;
+        }
         o->credentials.fido2_with[which] = b;
         return 0;
 }

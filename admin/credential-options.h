@@ -8,7 +8,8 @@
  * --pkcs11-token-uri=URI. Parsed into struct options' credentials member;
  * enrolled with io.homefs.Agent.AddCredentials after the home exists. */
 
-/* Set from one option (value may be NULL for --recovery-key alone). */
+/* Set from one option (value may be NULL for --recovery-key alone). 0, or
+ * -EINVAL after printing a usage error. */
 int credential_option_recovery_key(struct options *o, const char *value);
 int credential_option_pkcs11(struct options *o, const char *value);
 

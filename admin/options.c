@@ -181,8 +181,15 @@ static int record_value(struct options *o, int c, const char *value, struct json
                 *ret = json_object_new_uint64(u64);
                 return 0;
         case ARG_LUKS_PBKDF_TIME_COST:
-                if (parse_usec(value, &u64) < 0)
-                        return bad_value(c, value, "expected microseconds or a duration like 500ms or 2s");
+                /* A bare number is seconds, as for homectl; a shorter time
+                 * than 100 ms (a weak keyslot) needs its unit written out. */
+                if (value[strspn(value, "0123456789")] == 0 && value[0]) {
+                        if (safe_atou64(value, &u64) < 0 || u64 == 0 || u64 > UINT64_MAX / 1000000)
+                                return bad_value(c, value, "a bare number is seconds, at least 1; "
+                                                           "for less than 100 ms write the unit (like 50ms)");
+                        u64 *= 1000000;
+                } else if (parse_usec(value, &u64) < 0)
+                        return bad_value(c, value, "expected seconds or a duration like 500ms or 2s");
                 *ret = json_object_new_uint64(u64);
                 return 0;
         case ARG_LUKS_PBKDF_MEMORY_COST:
@@ -276,8 +283,11 @@ static int parse_one(struct options *o, int c, bool *no_legend) {
                 o->force = true;
                 return 0;
         case ARG_RECOVERY_KEY:
-                o->ask_recovery_key = true; /* for unlock; create and update enroll */
-                return credential_option_recovery_key(o, optarg) < 0 ? -EINVAL : 0;
+                if (credential_option_recovery_key(o, optarg) < 0)
+                        return -EINVAL;
+                /* unlock asks for it (yes) or not (no); create and update enroll it */
+                o->ask_recovery_key = o->credentials.recovery_key;
+                return 0;
         case ARG_PKCS11_TOKEN_URI:
                 return credential_option_pkcs11(o, optarg) < 0 ? -EINVAL : 0;
         case ARG_FIDO2_DEVICE:

@@ -7,11 +7,14 @@
 #include <sys/random.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include "accounts.h"
+#include "agent.h"
 #include "log.h"
+#include "macro.h"
 #include "spawn.h"
 
 #define ACCOUNTS_LOCK "/run/homefs-accounts.lock"
@@ -94,7 +97,7 @@ static int add_once(const struct user_record *r) {
         /* -M: the home is made by homefs inside the image, not by useradd.
          * No -p: the shadow entry stays locked ("!"). */
         k = run_tool_status("useradd", (char *[]) { NULL, "-K", "UID_MAX=60513", "-M", "-N", "-u", uid, "-g", gid,
-                                                    "-d", r->home_directory, "-s", r->shell ? r->shell : "/bin/sh",
+                                                    "-d", r->home_directory, "-s", (char *) accounts_passwd_shell(r),
                                                     "-c", r->real_name ? r->real_name : "", r->user_name, NULL });
         if (k != 0)
                 (void) run_tool("groupdel", (char *[]) { NULL, r->user_name, NULL });
@@ -118,6 +121,80 @@ int accounts_add(struct user_record *r, bool may_pick_another_uid) {
                 r->uid = r->gid = uid;
         }
         return log_error_errno(k < 0 ? k : -EIO, "adding the user %s failed (exit status %d)", r->user_name, k);
+}
+
+const char *accounts_passwd_shell(const struct user_record *r) {
+        if (agent_config.login_shell[0])
+                return agent_config.login_shell;
+        return r->shell ? r->shell : "/bin/sh";
+}
+
+/* What differs between the passwd entry and the record, copied under the
+ * mutex (getpwnam's buffer is static). */
+struct passwd_diff {
+        bool gecos, dir, shell;
+        uint32_t uid, gid;
+};
+
+static int passwd_compare(const struct user_record *r, struct passwd_diff *d) {
+        const char *want_gecos = r->real_name ? r->real_name : "";
+        struct passwd *pw;
+
+        *d = (struct passwd_diff) {};
+        pthread_mutex_lock(&accounts_mutex);
+        pw = getpwnam(r->user_name);
+        if (pw) {
+                d->gecos = !streq(pw->pw_gecos ? pw->pw_gecos : "", want_gecos);
+                d->dir = !streq(pw->pw_dir ? pw->pw_dir : "", r->home_directory);
+                d->shell = !streq(pw->pw_shell ? pw->pw_shell : "", accounts_passwd_shell(r));
+                d->uid = pw->pw_uid;
+                d->gid = pw->pw_gid;
+        }
+        pthread_mutex_unlock(&accounts_mutex);
+        return pw ? 0 : -ENOENT;
+}
+
+#define USERMOD_TRIES 10
+#define USERMOD_EXIT_LOCKED 1
+
+int accounts_sync(const struct user_record *r, const char *why) {
+        struct passwd_diff d;
+        int k;
+
+        k = passwd_compare(r, &d);
+        if (k < 0)
+                return k;
+        if (d.uid != r->uid || d.gid != r->gid)
+                log_error("the passwd entry of %s has uid %u gid %u, the record %u %u; not changed "
+                          "automatically: fix it with usermod/groupmod or the record", r->user_name,
+                          d.uid, d.gid, r->uid, r->gid);
+        if (!d.gecos && !d.dir && !d.shell)
+                return 0;
+        if (why) {
+                char what[64] = "";
+
+                if (d.gecos)
+                        strcat(what, ", real name");
+                if (d.dir)
+                        strcat(what, ", home directory");
+                if (d.shell)
+                        strcat(what, ", shell");
+                log_warning("the passwd entry of %s differed from the record (%s); %s", r->user_name, what + 2, why);
+        }
+        /* One usermod call: it rewrites passwd under its lock, all or
+         * nothing. Exit status 1 is "cannot lock or update the file": another
+         * tool holds the lock for a moment; try again a few times. */
+        for (unsigned i = 0; i < USERMOD_TRIES; i++) {
+                k = run_tool_status("usermod", (char *[]) { NULL, "-c", r->real_name ? r->real_name : "", "-d",
+                                                            r->home_directory, "-s", (char *) accounts_passwd_shell(r),
+                                                            r->user_name, NULL });
+                if (k != USERMOD_EXIT_LOCKED)
+                        break;
+                usleep(200 * 1000);
+        }
+        if (k != 0)
+                return log_error_errno(k < 0 ? k : -EIO, "usermod %s failed (exit status %d)", r->user_name, k);
+        return 1;
 }
 
 int accounts_remove(const char *user_name) {

@@ -12,9 +12,6 @@
  * files properly. The shadow password is locked ("!"): homefs, not pam_unix,
  * checks credentials. */
 
-#define HOMEFS_UID_MIN 60001U
-#define HOMEFS_UID_MAX 60513U
-
 /* Pick a free uid in [HOMEFS_UID_MIN, HOMEFS_UID_MAX], searching from a
  * random place, that is neither a uid nor a gid in use. -EBUSY when the
  * range is exhausted. */
@@ -36,6 +33,17 @@ int accounts_add(struct user_record *r, bool may_pick_another_uid);
  * this agent). Release with accounts_unlock(). */
 int accounts_lock(void);
 void accounts_unlock(int fd);
+
+/* The shell the passwd entry of r names: the agent's --login-shell (the SSH
+ * stub, which then execs the record's shell), else the record's. */
+const char *accounts_passwd_shell(const struct user_record *r);
+
+/* Make the passwd entry of r say what the record says (real name, home
+ * directory, shell) with usermod, if it differs. why (may be NULL) is logged
+ * with what changed. 0 if nothing had to change, 1 if it was changed, or a
+ * negative errno (-ENOENT: no passwd entry). A uid or gid that differs is
+ * logged, never changed here: usermod -u would chown inside the home. */
+int accounts_sync(const struct user_record *r, const char *why);
 
 /* Remove the user and their group; missing entries are not an error. */
 int accounts_remove(const char *user_name);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "agent.h"
 #include "config.h"
 #include "clients.h"
@@ -26,6 +27,7 @@
 #include "home-ops.h"
 #include "home-paths.h"
 #include "log.h"
+#include "notify.h"
 #include "paths.h"
 #include "parse-util.h"
 #include "pkcs11.h"
@@ -44,6 +46,7 @@ struct agent_config agent_config = {
         .activation = ACTIVATION_AUTO,
         .front_timeout_sec = 30,
         .idle_timeout_ms = 5 * 60 * 1000,
+        .login_shell = HOMEFS_LIBEXECDIR "/homefs-sshstub",
         .userdb_socket = USERDB_SOCKET_DEFAULT,
         .fuse_io_uring = true,
 };
@@ -75,11 +78,14 @@ static void help(void) {
                "     --no-fuse-io-uring     Leave the kernel's FUSE over io_uring switch (fuse\n"
                "                            module parameter enable_uring) alone; by default\n"
                "                            the agent turns it on for homefsd\n"
+               "     --login-shell=PATH     The shell in the passwd entries of homefs users\n"
+               "                            (default %s, which execs the\n"
+               "                            record's shell); 'record': the record's shell\n"
                "  -d --debug                Log debug messages\n\n"
                "Environment: HOMEFS_STATE_DIR (default /var/lib/homefs), HOMEFS_RUNTIME_DIR\n"
                "(default /run/homefs).\n",
                HOMEFS_SBINDIR "/homefsd", HOMEFS_LIBEXECDIR "/homefs-cryptdev", HOMEFS_P11KIT_PROXY,
-               USERDB_SOCKET_DEFAULT);
+               USERDB_SOCKET_DEFAULT, HOMEFS_LIBEXECDIR "/homefs-sshstub");
 }
 
 static int copy_path(char *dst, const char *src, const char *what) {
@@ -105,7 +111,8 @@ static int parse_seconds(const char *s, unsigned long max, const char *name, uns
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_ACTIVATION, ARG_HOMEFSD, ARG_CRYPTDEV, ARG_SKEL, ARG_FRONT_TIMEOUT,
-               ARG_IDLE_TIMEOUT, ARG_FIDO2_DEVICE, ARG_PKCS11_MODULE, ARG_USERDB_SOCKET, ARG_NO_FUSE_IO_URING };
+               ARG_IDLE_TIMEOUT, ARG_FIDO2_DEVICE, ARG_PKCS11_MODULE, ARG_USERDB_SOCKET, ARG_NO_FUSE_IO_URING,
+               ARG_LOGIN_SHELL };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -119,6 +126,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "pkcs11-module", required_argument, NULL, ARG_PKCS11_MODULE },
                 { "userdb-socket", required_argument, NULL, ARG_USERDB_SOCKET },
                 { "no-fuse-io-uring", no_argument, NULL, ARG_NO_FUSE_IO_URING },
+                { "login-shell", required_argument, NULL, ARG_LOGIN_SHELL },
                 { "debug", no_argument, NULL, 'd' },
                 {}
         };
@@ -177,6 +185,15 @@ static int parse_argv(int argc, char *argv[]) {
                                       "pkcs11-module") < 0)
                                 return -EINVAL;
                         agent_config.n_pkcs11_modules++;
+                        break;
+                case ARG_LOGIN_SHELL:
+                        if (streq(optarg, "record"))
+                                agent_config.login_shell[0] = 0;
+                        else if (copy_path(agent_config.login_shell, optarg, "login-shell") < 0 ||
+                                 strpbrk(optarg, ":\n")) {
+                                fprintf(stderr, "homefs-agent: --login-shell takes 'record' or a path without ':'\n");
+                                return -EINVAL;
+                        }
                         break;
                 case ARG_USERDB_SOCKET:
                         userdb_given = true;
@@ -387,46 +404,49 @@ static int start_listener(struct listener *l) {
         return 0;
 }
 
-/* Start homefsd for every home with an image, so that while the agent runs no
- * home path is a bare directory; but not for a home whose paths fail the
- * checks (a directory above it became writable by a user since create):
- * its front would mount wherever that user points. */
-static void start_fronts(void) {
+/* Run fn on every home, each under its lock. */
+static void for_each_home(void (*fn)(struct home *h)) {
         struct home **homes;
         size_t n;
 
         if (registry_list(&homes, &n) < 0)
                 return;
         for (size_t i = 0; i < n; i++) {
-                struct agent_error e = {};
-
                 pthread_mutex_lock(&homes[i]->lock);
-                if (home_paths_check(homes[i]->record, &e) < 0)
-                        log_error("not starting the front of %s: %s", homes[i]->user_name, e.message);
-                else if (home_get_state(homes[i]) == HOME_INACTIVE)
-                        (void) front_ensure(homes[i]);
+                fn(homes[i]);
                 pthread_mutex_unlock(&homes[i]->lock);
         }
         registry_list_free(homes, n);
 }
 
+/* Start homefsd for every home with an image, so that while the agent runs no
+ * home path is a bare directory; but not for a home whose paths fail the
+ * checks (a directory above it became writable by a user since create):
+ * its front would mount wherever that user points. */
+static void start_front(struct home *h) {
+        struct agent_error e = {};
+
+        if (home_paths_check(h->record, &e) < 0)
+                log_error("not starting the front of %s: %s", h->user_name, e.message);
+        else if (home_get_state(h) == HOME_INACTIVE)
+                (void) front_ensure(h);
+}
+
+/* passwd/group follow the records: a difference (an edit by hand, a crash
+ * between usermod and the record's save) is repaired in favour of the record. */
+static void sync_account(struct home *h) {
+        if (accounts_sync(h->record, "repaired from the record") == -ENOENT)
+                log_warning("%s has a record but no passwd entry; remove and re-create the home, "
+                            "or add the user by hand", h->user_name);
+}
+
 /* On SIGTERM: lock every home and stop every front. */
-static void shutdown_homes(void) {
-        struct home **homes;
-        size_t n;
+static void shut_down_home(struct home *h) {
+        struct agent_error e = {};
 
-        if (registry_list(&homes, &n) < 0)
-                return;
-        for (size_t i = 0; i < n; i++) {
-                struct agent_error e = {};
-
-                pthread_mutex_lock(&homes[i]->lock);
-                (void) home_lock(homes[i], &e);
-                if (homes[i]->front)
-                        (void) front_terminate(homes[i]);
-                pthread_mutex_unlock(&homes[i]->lock);
-        }
-        registry_list_free(homes, n);
+        (void) home_lock(h, &e);
+        if (h->front)
+                (void) front_terminate(h);
 }
 
 int main(int argc, char *argv[]) {
@@ -446,6 +466,8 @@ int main(int argc, char *argv[]) {
         }
         secret_process_harden();
         umask(0077);
+        if (notify_init() < 0)
+                log_warning("NOTIFY_SOCKET is not an absolute path or @name: not telling the service manager");
         crypt_set_log_callback(NULL, cryptsetup_log, NULL);
         pkcs11_modules_init((const char (*)[PATH_MAX]) agent_config.pkcs11_modules, agent_config.n_pkcs11_modules);
 
@@ -462,6 +484,7 @@ int main(int argc, char *argv[]) {
         if (r < 0)
                 return 1;
         recover_at_start();
+        for_each_home(sync_account);
         agent.fd = listen_agent_socket();
         if (agent.fd < 0 || start_listener(&agent) < 0)
                 return 1;
@@ -472,21 +495,27 @@ int main(int argc, char *argv[]) {
         }
         if (agent_config.fuse_io_uring)
                 (void) fuse_uring_enable();
-        start_fronts();
+        for_each_home(start_front);
         (void) front_watch_start();
         log_info("ready (activation: %s, state %s, runtime %s)", activation_mode_to_string(agent_config.activation),
                  homefs_state_dir(), homefs_runtime_dir());
+        /* Logins started at boot wait for this (Type=notify): the socket
+         * listens and every home's front is up. */
+        r = notify_send("READY=1\nSTATUS=Serving homes");
+        if (r < 0)
+                log_warning_errno(r, "telling the service manager we are ready: %m");
 
         do
                 r = sigwait(&mask, &sig);
         while (r == 0 && sig == SIGHUP);
 
         log_info("shutting down: locking every home");
+        (void) notify_send("STOPPING=1\nSTATUS=Locking every home");
         front_watch_stop();
         if (homefs_agent_socket_path(sock, sizeof(sock)) >= 0)
                 (void) unlink(sock);
         if (userdb.fd >= 0)
                 (void) unlink(agent_config.userdb_socket);
-        shutdown_homes();
+        for_each_home(shut_down_home);
         return 0;
 }

@@ -21,6 +21,7 @@ struct agent_config {
         unsigned n_fido2_devices;
         char pkcs11_modules[AGENT_PKCS11_MODULES_MAX][PATH_MAX]; /* --pkcs11-module, besides p11-kit's proxy */
         unsigned n_pkcs11_modules;
+        char login_shell[PATH_MAX]; /* the passwd shell of homefs users; "" = the record's shell */
         char userdb_socket[PATH_MAX]; /* io.systemd.UserDatabase socket, "" for none */
         bool fuse_io_uring;       /* turn on the kernel's FUSE over io_uring at start */
 };

@@ -7,6 +7,7 @@
 #include "agent-error.h"
 #include "base64.h"
 #include "agent.h"
+#include "audit.h"
 #include "clients.h"
 #include "dispatch.h"
 #include "front.h"
@@ -27,6 +28,7 @@
 struct call {
         struct proto_conn *conn;
         uid_t peer_uid;
+        pid_t peer_pid;
         uid_t account; /* what the connection bounds count against (clients.h) */
         struct json_object *params;
         struct agent_error error;
@@ -712,8 +714,10 @@ static struct json_object *run_method(struct call *c, const char *method) {
         for (size_t i = 0; i < ELEMENTSOF(methods); i++)
                 if (streq(methods[i].name, method)) {
                         reply = methods[i].fn(c, &r);
-                        if (r < 0)
+                        if (r < 0) {
+                                audit_failed_attempt(method, c->params, c->peer_uid, c->peer_pid, &c->error, r);
                                 return agent_error_reply(&c->error, r);
+                        }
                         if (c->conn_taken || !reply)
                                 return reply;
                         return proto_reply_new(reply);
@@ -721,10 +725,20 @@ static struct json_object *run_method(struct call *c, const char *method) {
         return proto_error_new("io.homefs.Agent.MethodNotFound", NULL);
 }
 
+/* The caller's pid, for the audit lines (0 if the kernel does not say). */
+static pid_t peer_pid(int fd) {
+        struct ucred cred = {};
+        socklen_t len = sizeof(cred);
+
+        return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ? 0 : cred.pid;
+}
+
 void dispatch_connection(struct proto_conn *conn, uid_t peer_uid, uid_t account) {
+        pid_t pid = peer_pid(conn->fd);
+
         for (;;) {
                 struct json_object *msg = NULL, *reply;
-                struct call c = { .conn = conn, .peer_uid = peer_uid, .account = account };
+                struct call c = { .conn = conn, .peer_uid = peer_uid, .peer_pid = pid, .account = account };
                 const char *method;
                 int r;
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounts.h"
 #include "home-ops.h"
 #include "home-paths.h"
 #include "log.h"
@@ -56,10 +57,19 @@ int home_update(struct home *h, struct json_object *changes, struct agent_error 
         r = home_paths_check(copy, e);
         if (r < 0)
                 return r;
+        /* passwd first (the record is the truth, but passwd is what login
+         * and sshd read): if usermod fails nothing has changed; if saving
+         * the record fails, passwd goes back to the old record's values. */
+        r = accounts_sync(copy, NULL);
+        if (r < 0 && r != -ENOENT)
+                return agent_error_set(e, r, AGENT_ERROR_FAILED, "Changing the passwd entry of %s failed: %s.",
+                                       h->user_name, strerror(-r));
         r = user_record_save(registry_records_fd(), copy);
-        if (r < 0)
+        if (r < 0) {
+                (void) accounts_sync(h->record, NULL);
                 return agent_error_set(e, r, AGENT_ERROR_FAILED, "Saving the record of %s failed: %s.",
                                        h->user_name, strerror(-r));
+        }
         user_record_free(h->record);
         h->record = TAKE_PTR(copy);
         log_info("updated the record of %s", h->user_name);

@@ -4,6 +4,7 @@
  * are systemd's are carried over; the rest are homefs' own business. Fields
  * systemd keeps in the "privileged" section go there, and only to root. */
 
+#include "accounts.h"
 #include "userdb-record.h"
 
 static void add_string(struct json_object *o, const char *key, const char *value) {
@@ -33,7 +34,9 @@ struct json_object *userdb_user_json(const struct user_record *r, const char *se
         json_object_object_add(o, "uid", json_object_new_uint64(r->uid));
         json_object_object_add(o, "gid", json_object_new_uint64(r->gid));
         add_string(o, "homeDirectory", r->home_directory);
-        add_string(o, "shell", r->shell);
+        /* The login shell, as in passwd (the SSH stub by default), so that
+         * nss-systemd and /etc/passwd agree; the stub execs r->shell. */
+        add_string(o, "shell", accounts_passwd_shell(r));
         add_string(o, "imagePath", r->image_path);
         add_u64(o, "diskSize", r->disk_size);
         json_object_object_add(o, "disposition", json_object_new_string("regular"));

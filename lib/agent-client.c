@@ -175,7 +175,7 @@ int agent_call(struct proto_conn *c, const char *method, struct json_object *par
                 json_object_get(params);
         call = proto_call_new(method, params);
         if (call)
-                r = proto_call(c, call, secret, NULL, 0, &reply, NULL, NULL, -1);
+                r = proto_call(c, call, secret, NULL, 0, &reply, NULL, NULL, c->call_timeout_ms);
         else
                 r = -ENOMEM;
         if (secret) {
@@ -260,6 +260,9 @@ static const char *format_transport(const struct agent_error *e, char *buf, size
         case EPIPE:
                 return sentence(buf, size, "homefs-agent closed the connection before answering",
                                 "check its log and try again");
+        case ETIMEDOUT:
+                return sentence(buf, size, "homefs-agent did not answer in time",
+                                "it may be hung: check its log, or restart it");
         case EBADMSG:
                 return sentence(buf, size, "homefs-agent sent a malformed reply",
                                 "check that homefs-agent and this program are from the same version");

@@ -80,7 +80,8 @@ int agent_connect_runtime_dir(const char *runtime_dir, struct proto_conn **ret, 
 int agent_socket_connect(void);
 
 /* Call method (the full name, "io.homefs.Agent.Unlock") with params (taken
- * over; NULL for none) and wait for the reply, without a time limit. Returns 0
+ * over; NULL for none) and wait for the reply, at most c->call_timeout_ms
+ * (-ETIMEDOUT; by default without a limit). Returns 0
  * and the reply's parameters in *ret (owned by the caller; an empty object if
  * the reply had none; ret may be NULL), or a negative errno as above with error filled in.
  * error may be NULL. With secret set, the serialized call is wiped after

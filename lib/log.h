@@ -4,7 +4,10 @@
 #include "macro.h"
 
 /* Logging to stderr, prefixed with the program name. Daemons run under a
- * supervisor that captures stderr. Never pass a secret to these. */
+ * supervisor that captures stderr. When stderr is the journal's stream
+ * ($JOURNAL_STREAM names it), each line starts with its syslog priority,
+ * "<3>" error, "<4>" warning, "<6>" info, "<7>" debug, so that journalctl -p
+ * filters them. Never pass a secret to these. */
 
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARNING, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 

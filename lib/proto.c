@@ -25,6 +25,7 @@ struct proto_conn *proto_conn_new(int fd) {
                 return NULL;
         }
         c->fd = fd;
+        c->call_timeout_ms = -1;
         return c;
 }
 

@@ -22,6 +22,7 @@ struct proto_conn {
         size_t len;
         int fds[PROTO_FDS_MAX]; /* received fds not yet handed out */
         size_t n_fds;
+        int call_timeout_ms; /* agent_call()'s wait for each reply; < 0 (the default): no limit */
 };
 
 /* A conn takes ownership of fd. */

@@ -14,6 +14,13 @@
  * Strings are NULL when unset; numbers are 0 when unset (a value of 0 is never
  * meaningful for them); record_apply_defaults() fills what the schema gives a
  * default for. */
+
+/* The uids the agent picks from when a create names none (--uid may name
+ * another). The PAM module goes by this range when it cannot read the
+ * records directory. */
+#define HOMEFS_UID_MIN 60001U
+#define HOMEFS_UID_MAX 60513U
+
 struct user_record {
         char *user_name;            /* userName, required */
         char *real_name;            /* realName */

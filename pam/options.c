@@ -17,26 +17,43 @@ static bool has_prefix(const char *s, const char *prefix, const char **rest) {
         return true;
 }
 
+/* NAME=PATH, absolute. */
+static int parse_path(struct pam_homefs *m, const char *name, const char *v, const char **ret) {
+        if (v[0] != '/') {
+                pam_syslog(m->pamh, LOG_ERR, "%s= needs an absolute path: %s", name, v);
+                return PAM_SERVICE_ERR;
+        }
+        *ret = v;
+        return PAM_SUCCESS;
+}
+
+/* NAME=N, min..max. */
+static int parse_number(struct pam_homefs *m, const char *name, const char *v, unsigned min, unsigned max,
+                        unsigned *ret) {
+        unsigned n;
+
+        if (safe_atou(v, &n) < 0 || n < min || n > max) {
+                pam_syslog(m->pamh, LOG_ERR, "%s= must be %u..%u: %s", name, min, max, v);
+                return PAM_SERVICE_ERR;
+        }
+        *ret = n;
+        return PAM_SUCCESS;
+}
+
 static int parse_option(struct pam_homefs *m, const char *arg) {
         const char *v;
 
         if (streq(arg, "debug"))
                 m->debug = true;
-        else if (has_prefix(arg, "runtime_dir=", &v)) {
-                if (v[0] != '/') {
-                        pam_syslog(m->pamh, LOG_ERR, "runtime_dir= needs an absolute path: %s", v);
-                        return PAM_SERVICE_ERR;
-                }
-                m->runtime_dir = v;
-        } else if (has_prefix(arg, "tries=", &v)) {
-                unsigned n;
-
-                if (safe_atou(v, &n) < 0 || n < 1 || n > 10) {
-                        pam_syslog(m->pamh, LOG_ERR, "tries= must be 1..10: %s", v);
-                        return PAM_SERVICE_ERR;
-                }
-                m->tries = n;
-        } else if (has_prefix(arg, "suspend=", &v))
+        else if (has_prefix(arg, "runtime_dir=", &v))
+                return parse_path(m, "runtime_dir", v, &m->runtime_dir);
+        else if (has_prefix(arg, "state_dir=", &v))
+                return parse_path(m, "state_dir", v, &m->state_dir);
+        else if (has_prefix(arg, "timeout=", &v))
+                return parse_number(m, "timeout", v, 1, 600, &m->timeout_sec);
+        else if (has_prefix(arg, "tries=", &v))
+                return parse_number(m, "tries", v, 1, 10, &m->tries);
+        else if (has_prefix(arg, "suspend=", &v))
                 ; /* reserved for lock-on-suspend */
         else
                 pam_syslog(m->pamh, LOG_WARNING, "unknown option ignored: %s", arg);
@@ -47,7 +64,8 @@ int pam_homefs_init(struct pam_homefs *m, pam_handle_t *pamh, int argc, const ch
         const char *user = NULL;
         int r;
 
-        *m = (struct pam_homefs) { .pamh = pamh, .tries = 1, .runtime_dir = PAM_HOMEFS_RUNTIME_DIR_DEFAULT };
+        *m = (struct pam_homefs) { .pamh = pamh, .tries = 1, .runtime_dir = PAM_HOMEFS_RUNTIME_DIR_DEFAULT,
+                                    .state_dir = PAM_HOMEFS_STATE_DIR_DEFAULT, .timeout_sec = PAM_HOMEFS_TIMEOUT_SEC_DEFAULT };
         for (int i = 0; i < argc; i++) {
                 r = parse_option(m, argv[i]);
                 if (r != PAM_SUCCESS)
@@ -58,9 +76,13 @@ int pam_homefs_init(struct pam_homefs *m, pam_handle_t *pamh, int argc, const ch
                 pam_syslog(pamh, LOG_ERR, "cannot get the user name: %s", pam_strerror(pamh, r));
                 return r == PAM_SUCCESS ? PAM_USER_UNKNOWN : r;
         }
+        m->user = user;
         /* Names homefs cannot manage are somebody else's business. */
         if (!user_name_is_valid(user))
                 return PAM_USER_UNKNOWN;
-        m->user = user;
+        if (!pam_homefs_is_ours(m)) {
+                pam_homefs_debug(m, "%s has no record in %s/records: not a homefs user", user, m->state_dir);
+                return PAM_USER_UNKNOWN;
+        }
         return PAM_SUCCESS;
 }

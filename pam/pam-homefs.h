@@ -15,19 +15,30 @@
  * listens is a module option (runtime_dir=), default /run/homefs. */
 
 #define PAM_HOMEFS_RUNTIME_DIR_DEFAULT "/run/homefs"
+#define PAM_HOMEFS_STATE_DIR_DEFAULT "/var/lib/homefs"
+/* How long to wait for each reply of the agent (timeout=): a hung agent must
+ * not hang logins. Long enough for a PBKDF and a security key's touch. */
+#define PAM_HOMEFS_TIMEOUT_SEC_DEFAULT 60U
 
 struct pam_homefs {
         pam_handle_t *pamh;
         bool debug;
         unsigned tries;            /* auth: passwords to try (tries=, default 1) */
         const char *runtime_dir;   /* runtime_dir=, absolute */
+        const char *state_dir;     /* state_dir=, absolute: where the records are */
+        unsigned timeout_sec;      /* timeout=, 1..600 */
         const char *user;
 };
 
-/* Parse the options and get the user name. PAM_SUCCESS, or a PAM error
- * (logged). */
+/* Parse the options and get the user name. PAM_SUCCESS, PAM_USER_UNKNOWN
+ * for a user homefs does not manage (decided without the agent), or another
+ * PAM error (logged). */
 int pam_homefs_init(struct pam_homefs *m, pam_handle_t *pamh, int argc, const char **argv);
 
+/* Does homefs manage the user? From the records directory, without the agent. */
+bool pam_homefs_is_ours(struct pam_homefs *m);
+
+/* Connect to the agent; each call on the connection waits timeout= at most. */
 int pam_homefs_connect(struct pam_homefs *m, struct proto_conn **ret, struct agent_error *e);
 
 /* Does homefs manage the user? Asks the agent (Inspect). PAM_SUCCESS with the

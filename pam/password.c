@@ -68,6 +68,26 @@ static int change_password(struct pam_homefs *m, const char *old_pw, const char 
         return PAM_SUCCESS;
 }
 
+/* For a user homefs does not manage, in the update phase: the new password
+ * for the modules after this one, as pam_pwquality gives it. pam-auth-update
+ * writes pam_unix with use_authtok after the first password module, and
+ * pam_unix then changes nothing unless an earlier module set PAM_AUTHTOK. */
+static int new_password_for_others(struct pam_homefs *m) {
+        _cleanup_secret_ char *new_pw = NULL;
+        const void *v = NULL;
+        int r;
+
+        if (pam_get_item(m->pamh, PAM_AUTHTOK, &v) == PAM_SUCCESS && v)
+                return PAM_USER_UNKNOWN;
+        r = get_new_password(m, &new_pw);
+        if (r == -ENOMEM)
+                return PAM_BUF_ERR;
+        if (r < 0)
+                return r == -ECANCELED ? PAM_CONV_ERR : PAM_AUTHTOK_ERR;
+        r = pam_set_item(m->pamh, PAM_AUTHTOK, new_pw);
+        return r == PAM_SUCCESS ? PAM_USER_UNKNOWN : r;
+}
+
 /* Re-key the home's LUKS keyslot. The agent needs the current password even
  * from root: only a keyslot it opens can be re-keyed. */
 PAM_EXTERN int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv) {
@@ -76,6 +96,8 @@ PAM_EXTERN int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const c
         int r;
 
         r = pam_homefs_init(&m, pamh, argc, argv);
+        if (r == PAM_USER_UNKNOWN && m.user && (flags & PAM_UPDATE_AUTHTOK))
+                return new_password_for_others(&m);
         if (r != PAM_SUCCESS)
                 return r;
         r = pam_homefs_lookup(&m, NULL);

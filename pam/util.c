@@ -8,7 +8,11 @@
 #include "pam-homefs.h"
 
 int pam_homefs_connect(struct pam_homefs *m, struct proto_conn **ret, struct agent_error *e) {
-        return agent_connect_runtime_dir(m->runtime_dir, ret, e);
+        int r = agent_connect_runtime_dir(m->runtime_dir, ret, e);
+
+        if (r >= 0)
+                (*ret)->call_timeout_ms = (int) m->timeout_sec * 1000;
+        return r;
 }
 
 int pam_homefs_lookup(struct pam_homefs *m, struct user_record **ret) {

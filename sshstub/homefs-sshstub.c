@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* homefs-sshstub: sshd's ForceCommand for users homefs manages. SSH logs in
- * with keys and skips PAM's auth stack, so nothing has unlocked the home
- * yet: unlock with a key in the forwarded ssh-agent if one is enrolled, else
- * ask for the password on the terminal if there is one, take a session
- * reference, and become the user's real shell. See homefs-sshstub(8). */
+/* homefs-sshstub: the login shell of homefs users, and sshd's ForceCommand
+ * for them. SSH logs in with keys and skips PAM's auth stack, so nothing may
+ * have unlocked the home yet: unlock with a key in the forwarded ssh-agent if
+ * one is enrolled, else ask for the password on the terminal if there is one,
+ * take a session reference, and become the record's shell. sshd
+ * starts the login shell with nothing in front of it, so no other shell reads
+ * its startup files in a locked home. See homefs-sshstub(8). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,29 +30,19 @@ static int keep_across_exec(struct proto_conn *c) {
         return 0;
 }
 
-/* Is sshd running the SFTP subsystem (sftp, and scp since OpenSSH 9)? */
-static bool is_sftp(void) {
-        const char *c = getenv("SSH_ORIGINAL_COMMAND");
-        const char *base = c ? strrchr(c, '/') : NULL;
-
-        return c && (streq(c, "internal-sftp") || (base && streq(base, "/sftp-server")));
-}
-
 /* No terminal: the channel carries a program's data, not a password. Say
  * why on stderr, and to an SFTP client in its protocol. */
-static int refuse_locked(const char *user) {
+static int refuse_locked(const char *user, const char *command) {
         char msg[256];
 
         snprintf(msg, sizeof(msg), "The home of %s is locked; log in interactively with 'ssh -t', or unlock it first.",
                  user);
         fprintf(stderr, "%s\n", msg);
-        if (is_sftp())
+        if (command_is_sftp(command))
                 sftp_refuse(msg);
         return EXIT_LOCKED;
 }
 
-/* 0 with *ret holding the session, or -ENOKEY (locked), or another negative
- * errno with e filled. A user homefs does not manage gets 0 and no session. */
 static int acquire(const char *user, struct proto_conn **ret, struct agent_error *e) {
         _cleanup_(proto_conn_freep) struct proto_conn *c = NULL;
         int r;
@@ -59,50 +51,86 @@ static int acquire(const char *user, struct proto_conn **ret, struct agent_error
         if (r < 0)
                 return r;
         r = agent_session_acquire(c, user, NULL, NULL, e);
-        if (r == -ENOENT && e->origin == AGENT_ERROR_REPLY)
-                return 0;
         if (r < 0)
                 return r;
+        r = keep_across_exec(c);
+        if (r < 0)
+                return log_error_errno(r, "Cannot keep the session open: %m.");
         *ret = TAKE_PTR(c);
         return 0;
 }
 
-static int run(const struct passwd *pw) {
+static int run(const struct passwd *pw, const char *command) {
         _cleanup_(proto_conn_freep) struct proto_conn *session = NULL;
         _cleanup_agent_error_ struct agent_error e = {};
+        struct home_info info;
         char line[AGENT_ERROR_LINE_MAX];
+        bool hold;
         int r;
 
-        r = acquire(pw->pw_name, &session, &e);
-        if (r == -ENOKEY && e.origin == AGENT_ERROR_REPLY) {
-                if (unlock_with_ssh_agent(pw->pw_name) < 0) {
-                        if (!isatty(STDIN_FILENO))
-                                return refuse_locked(pw->pw_name);
-                        r = unlock_on_terminal(pw->pw_name);
-                        if (r != 0)
-                                return r;
+        r = home_info_get(pw->pw_name, &info, &e);
+        if (r < 0)
+                goto agent_failed;
+        if (!info.managed) { /* somebody else's user: just their shell */
+                (void) exec_user_shell(shell_choose(NULL, pw), pw, command);
+                return EXIT_FAILURE;
+        }
+        /* A session holds the home while the login lives, and the last
+         * session's end locks it. A home unlocked by hand, that no session
+         * holds, is not this login's to lock: take none then. */
+        hold = !info.unlocked || info.sessions > 0;
+        if (!info.unlocked && unlock_with_ssh_agent(pw->pw_name) < 0) {
+                if (!isatty(STDIN_FILENO)) {
+                        home_info_done(&info);
+                        return refuse_locked(pw->pw_name, command);
                 }
+                r = unlock_on_terminal(pw->pw_name);
+                if (r != 0) {
+                        home_info_done(&info);
+                        return r;
+                }
+        }
+        if (hold) {
                 r = acquire(pw->pw_name, &session, &e);
+                if (r < 0) {
+                        home_info_done(&info);
+                        goto agent_failed;
+                }
         }
-        if (r < 0) {
+        (void) exec_user_shell(shell_choose(info.shell, pw), pw, command);
+        home_info_done(&info);
+        return EXIT_FAILURE;
+
+agent_failed:
+        if (e.origin != AGENT_ERROR_NONE)
                 fprintf(stderr, "%s\n", agent_error_format(&e, pw->pw_name, line, sizeof(line)));
-                return EXIT_FAILURE;
-        }
-        if (session && (r = keep_across_exec(session)) < 0) {
-                log_error_errno(r, "Cannot keep the session open: %m.");
-                return EXIT_FAILURE;
-        }
-        (void) exec_user_shell(pw);
         return EXIT_FAILURE;
 }
 
+/* sshd starts the login shell as "-NAME" (interactive) or "NAME -c COMMAND";
+ * with ForceCommand the command is this program and the client's is in
+ * SSH_ORIGINAL_COMMAND. Started by another shell (ForceCommand of a user
+ * whose shell is not the stub), the stub gets no arguments. */
+static int parse_invocation(int argc, char **argv, struct invocation *inv) {
+        *inv = (struct invocation) { .login = argv[0] && argv[0][0] == '-' };
+        if (argc == 3 && streq(argv[1], "-c"))
+                inv->command = is_self(argv[2]) ? getenv("SSH_ORIGINAL_COMMAND") : argv[2];
+        else if (argc == 1)
+                inv->command = inv->login ? NULL : getenv("SSH_ORIGINAL_COMMAND");
+        else
+                return -EINVAL;
+        return 0;
+}
+
 int main(int argc, char **argv) {
+        struct invocation inv;
         struct passwd *pw;
 
         log_setup("homefs-sshstub", LOG_LEVEL_INFO);
         secret_process_harden();
-        if (argc > 1) {
-                fprintf(stderr, "Usage: homefs-sshstub (run by sshd as ForceCommand; see homefs-sshstub(8))\n");
+        if (parse_invocation(argc, argv, &inv) < 0) {
+                fprintf(stderr, "Usage: homefs-sshstub [-c COMMAND] (a login shell, or sshd's ForceCommand; "
+                                "see homefs-sshstub(8))\n");
                 return 2;
         }
         pw = getpwuid(getuid());
@@ -110,5 +138,5 @@ int main(int argc, char **argv) {
                 log_error("Who are you? uid %u has no passwd entry.", (unsigned) getuid());
                 return EXIT_FAILURE;
         }
-        return run(pw);
+        return run(pw, inv.command);
 }

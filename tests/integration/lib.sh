@@ -11,6 +11,7 @@ AGENT=$B/keyagent/homefs-agent
 CTL=$B/admin/homefsctl
 HOMEFSD=$B/fs/homefsd
 CRYPTDEV=$B/keyagent/homefs-cryptdev
+STUB=$B/sshstub/homefs-sshstub
 # The system python: tests run it as other users too (a per-user python in
 # PATH, like pyenv under /root, is not theirs to run).
 PYTHON=/usr/bin/python3
@@ -95,6 +96,11 @@ T=$(mktemp -d /tmp/homefs-test.XXXXXX)
 chmod 755 "$T"
 export HOMEFS_STATE_DIR=$T/state
 export HOMEFS_RUNTIME_DIR=$T/run
+# The passwd shell of this run's homefs users (--login-shell): the SSH stub
+# with this run's runtime directory, which su -l and sshd do not pass on.
+LOGIN_SHELL=$T/login-shell
+printf '#!/bin/bash\nexport HOMEFS_RUNTIME_DIR=%q\nexec -a "$0" %q "$@"\n' "$HOMEFS_RUNTIME_DIR" "$STUB" >"$LOGIN_SHELL"
+chmod 755 "$LOGIN_SHELL"
 AGENT_PID=
 TEST_USERS=()
 CLEANUP_CMDS=()
@@ -171,7 +177,7 @@ new_user_name() {
 start_agent() {
         # A killed agent leaves its socket behind: wait for the new one.
         rm -f "$HOMEFS_RUNTIME_DIR/agent.sock"
-        "$AGENT" --activation=userspace --homefsd="$HOMEFSD" --cryptdev="$CRYPTDEV" \
+        "$AGENT" --activation=userspace --homefsd="$HOMEFSD" --cryptdev="$CRYPTDEV" --login-shell="$LOGIN_SHELL" \
                 "$@" >>"$T/agent.log" 2>&1 &
         AGENT_PID=$!
         for _ in $(seq 100); do

@@ -55,6 +55,32 @@ ok "update: nothing to change is a usage error" refused "needs at least one" upd
 ok "update: no such home" refused "no home" update "hfnone$$" --real-name=x
 out=$(setpriv --reuid="$U" --regid="$U" --clear-groups "$CTL" update "$U" --real-name=Eve 2>&1); rc=$?
 ok "update: a user may not change their own record" sh -c "[ $rc -ne 0 ] && echo '$out' | grep -q 'Only root'"
+ok "update: a bare PBKDF time cost is seconds, as for homectl" "$CTL" update "$U" --luks-pbkdf-time-cost=2
+ok "... 2 is stored as 2 s" test "$(field "$U" luksPbkdfTimeCostUSec)" = 2000000
+ok "update: a bare time cost of 0 is refused (under 100 ms needs a unit)" refused "write the unit" update "$U" --luks-pbkdf-time-cost=0
+ok "update: with a unit, a short time cost is taken as written" "$CTL" update "$U" --luks-pbkdf-time-cost=50ms
+ok "... 50ms is stored as 50000 us" test "$(field "$U" luksPbkdfTimeCostUSec)" = 50000
+"$CTL" update "$U" --luks-pbkdf-time-cost=500ms >/dev/null
+ok "an invalid --recovery-key value is a usage error and nothing runs (exit 2)" \
+        sh -c "printf '%s\n' '$PW' | '$CTL' --recovery-key=maybe unlock '$U'; test \$? = 2"
+ok "... the home stayed locked" test "$(home_state "$U")" = locked
+ok "an invalid --fido2-with-client-pin value is a usage error before the verb" \
+        sh -c "'$CTL' --fido2-with-client-pin=maybe lock-all; test \$? = 2"
+asks_password() {
+        printf '%s\n' "$PW" | "$CTL" unlock --recovery-key=no "$U" >"$T/out" 2>&1
+        cat "$T/out"
+        ! grep -qi 'recovery key' "$T/out"
+}
+ok "unlock --recovery-key=no asks for the password, not a recovery key" asks_password
+ok "... and the password unlocked the home" test "$(home_state "$U")" = unlocked
+ok "lock again" "$CTL" lock "$U"
+help_list_columns() {
+        local cols
+        cols=$("$CTL" list | head -1 | tr -s ' ' | sed 's/ $//')
+        "$CTL" --help | grep -qF "List homes ($cols)"
+}
+ok "--help names list's columns as list prints them" help_list_columns
+ok "--help: nothing but aliases under lock-all" sh -c "'$CTL' --help | grep -A1 '^  lock-all' | tail -1 | grep -q '^  [a-z]'"
 ok "update: --locked=yes" "$CTL" update "$U" --locked=yes
 ok "update: a locked account cannot unlock" refused "is locked" unlock "$U" --password-file=<(printf '%s\n' "$PW")
 ok "update: --locked=no" "$CTL" update "$U" --locked=no

@@ -142,7 +142,7 @@ ok "the recovery key still works" sh -c "printf '%s\n' '$RK' | '$CTL' unlock --r
 # recovery key where the password is asked for.
 if command -v pamtester >/dev/null; then
         install_pam_service CRED_SVC cred <<EOF2
-auth required $B/pam/pam_homefs.so runtime_dir=$HOMEFS_RUNTIME_DIR
+auth required $B/pam/pam_homefs.so runtime_dir=$HOMEFS_RUNTIME_DIR state_dir=$HOMEFS_STATE_DIR
 EOF2
         pam_secret() { printf '\n%s\n' "$1" | with_pam_module pamtester "$CRED_SVC" "$U" authenticate; }
         ok "PAM: auth with the recovery key unlocks the home" pam_secret "$RK"

@@ -109,7 +109,7 @@ ok "the authenticator's retry counter is back at 8" grep -qx "retries 8" "$T/fid
 # --- through PAM: the same flow asks for the PIN via the PAM conversation ----------
 if command -v pamtester >/dev/null; then
         install_pam_service FIDO_SVC fido2 <<EOF2
-auth required $B/pam/pam_homefs.so runtime_dir=$HOMEFS_RUNTIME_DIR
+auth required $B/pam/pam_homefs.so runtime_dir=$HOMEFS_RUNTIME_DIR state_dir=$HOMEFS_STATE_DIR
 EOF2
         pam_pin() { printf '%s\n' "$1" | with_pam_module pamtester "$FIDO_SVC" "$U" authenticate; }
         ok "PAM: a wrong PIN is refused" eval '! pam_pin "$BADPIN"'

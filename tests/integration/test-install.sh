@@ -27,7 +27,25 @@ ok "nothing is installed outside the prefix" test -z "$(cd "$D" && find . \( -ty
 ok "binaries are executable" test -x "$D$PREFIX/bin/homefsctl" -a -x "$D$PREFIX/sbin/homefs-agent" -a -x "$D$PREFIX/sbin/mount.homefs"
 ok "umount.homefs is a link to mount.homefs" test "$(readlink "$D$PREFIX/sbin/umount.homefs")" = mount.homefs
 ok "the sleep hook is executable" test -x "$D$PREFIX/lib/systemd/system-sleep/homefs"
-ok "the sleep hook runs lock-all before sleep" grep -q "pre) exec $PREFIX/bin/homefsctl --quiet lock-all" "$D$PREFIX/lib/systemd/system-sleep/homefs"
+HOOK=$D$PREFIX/lib/systemd/system-sleep/homefs
+ok "the sleep hook would run the installed homefsctl" grep -qF "\${HOMEFSCTL:-$PREFIX/bin/homefsctl}" "$HOOK"
+ok "... and reads $PREFIX/etc or /etc's default/homefs" grep -qE "HOMEFS_SLEEP_CONFIG:-(/etc|$PREFIX/etc)/default/homefs" "$HOOK"
+printf '#!/bin/sh\necho "$@" >>"%s/called"\n' "$T" >"$T/ctl"
+chmod 755 "$T/ctl"
+hook() { HOMEFS_SLEEP_CONFIG=$T/sleep.conf HOMEFSCTL=$T/ctl "$HOOK" "$@"; }
+ok "by default (no setting) the hook does nothing before sleep" sh -c "$(declare -f hook); T='$T' HOOK='$HOOK'; hook pre && hook post && test ! -e '$T/called'"
+echo "LOCK_ON_SUSPEND=yes" >"$T/sleep.conf"
+ok "with LOCK_ON_SUSPEND=yes it runs homefsctl --quiet lock-all before sleep, and nothing after" \
+        sh -c "$(declare -f hook); T='$T' HOOK='$HOOK'; hook pre && hook post && test \"\$(cat '$T/called')\" = '--quiet lock-all'"
+DROPIN=$D$PREFIX/share/doc/homefs/examples/sshd_config.d/10-homefs.conf
+ok "the sshd drop-in names the installed homefsctl and stub" \
+        sh -c "grep -q '^ *AuthorizedKeysCommand $PREFIX/bin/homefsctl ssh-authorized-keys %u' '$DROPIN' && grep -q '^ *ForceCommand $PREFIX/libexec/homefs/homefs-sshstub' '$DROPIN'"
+ok "sshd -T accepts the drop-in" sh -c "ssh-keygen -q -t ed25519 -N '' -f '$T/hk' && printf 'Include %s\nHostKey %s\n' '$DROPIN' '$T/hk' >'$T/sshd_config' && /usr/sbin/sshd -T -f '$T/sshd_config' -C user=root,host=h,addr=127.0.0.1 >/dev/null"
+PAMDIR=$(ls -d "$D$PREFIX"/lib/*/security)
+PAMNAME=pam_homefs.so
+case "$PAMDIR" in "$D/usr/lib/"*) ;; *) PAMNAME=${PAMDIR#"$D"}/pam_homefs.so ;; esac
+ok "the PAM snippets and the pam-auth-update profile name the module as libpam finds it ($PAMNAME)" \
+        sh -c "grep -q '$PAMNAME\$' '$D$PREFIX/share/doc/homefs/examples/pam.d/common-auth' && grep -q '	$PAMNAME\$' '$D$PREFIX/share/pam-configs/homefs'"
 ok "the service starts the installed agent" grep -q "^ExecStart=$PREFIX/sbin/homefs-agent --homefsd=$PREFIX/sbin/homefsd --cryptdev=$PREFIX/libexec/homefs/homefs-cryptdev" "$D$PREFIX/lib/systemd/system/homefs-agent.service"
 ok "the service limits capabilities" grep -q "^CapabilityBoundingSet=CAP_SYS_ADMIN" "$D$PREFIX/lib/systemd/system/homefs-agent.service"
 if command -v systemd-analyze >/dev/null; then
@@ -43,9 +61,36 @@ ok "tmpfiles makes /run/homefs" grep -q "^d /run/homefs 0755 root root" "$D$PREF
 ok "man reads homefsctl(1)" sh -c "MANWIDTH=80 man -l '$D$PREFIX/share/man/man1/homefsctl.1' 2>/dev/null | grep -q 'run-when-unlocked'"
 ok "man reads pam_homefs(8)" sh -c "MANWIDTH=80 man -l '$D$PREFIX/share/man/man8/pam_homefs.8' 2>/dev/null | grep -q 'runtime_dir'"
 ok "man reads homefs-sshstub(8)" sh -c "MANWIDTH=80 man -l '$D$PREFIX/share/man/man8/homefs-sshstub.8' 2>/dev/null | grep -q 'AuthorizedKeysCommand'"
+ok "man reads homefs-agent(8)" sh -c "MANWIDTH=80 man -l '$D$PREFIX/share/man/man8/homefs-agent.8' 2>/dev/null | grep -q 'RUNNING WITHOUT SYSTEMD'"
+ok "man reads homefs-cryptdev(8)" sh -c "MANWIDTH=80 man -l '$D$PREFIX/share/man/man8/homefs-cryptdev.8' 2>/dev/null | grep -q 'aes-xts-plain64'"
 ok "man reads mount.homefs(8)" sh -c "MANWIDTH=80 man -l '$D$PREFIX/share/man/man8/mount.homefs.8' 2>/dev/null | grep -q 'helper=homefs'"
 ok "bash completion loads and completes verbs" bash -c ". '$D$PREFIX/share/bash-completion/completions/homefsctl'
         COMP_WORDS=(homefsctl res); COMP_CWORD=1; _homefsctl; [ \"\${COMPREPLY[*]}\" = resize ]"
+
+# Under another prefix the examples name that prefix's paths, and the PAM
+# module by its full path (libpam looks only in /usr/lib/<multiarch>/security).
+local_prefix() {
+        meson setup "$T/local" "$S" --prefix=/usr/local >/dev/null || return 1
+        grep -q "AuthorizedKeysCommand /usr/local/bin/homefsctl" "$T/local/dist/10-homefs.conf" &&
+                grep -q "ForceCommand /usr/local/libexec/homefs/homefs-sshstub" "$T/local/dist/10-homefs.conf" &&
+                grep -q "/usr/local/lib/$MULTIARCH/security/pam_homefs.so\$" "$T/local/dist/common-auth" &&
+                grep -q "/usr/local/lib/$MULTIARCH/security/pam_homefs.so\$" "$T/local/dist/pam-configs/homefs" &&
+                grep -q "ExecStart=/usr/local/sbin/homefs-agent" "$T/local/dist/homefs-agent.service"
+}
+ok "configured for /usr/local, the examples name /usr/local's paths and the module's full path" local_prefix
+
+completes() { # completes WORD...: the completion offers each word
+        local w
+        for w in "$@"; do
+                bash -c ". '$D$PREFIX/share/bash-completion/completions/homefsctl'
+                        COMP_WORDS=(homefsctl '${w%=}'); COMP_CWORD=1; _homefsctl; printf '%s\n' \"\${COMPREPLY[@]}\" | grep -qxE -- '${w%=}=?'" ||
+                        { echo "# not completed: $w"; return 1; }
+        done
+}
+ok "bash completion offers every verb of --help, remove-credential included" \
+        completes $("$B/admin/homefsctl" --help | sed -n '/^Commands:/,/^$/p' | awk '/^  [a-z]/ { print $1 }')
+ok "bash completion offers every option of --help, the credential options included" \
+        completes $("$B/admin/homefsctl" --help | grep -o -- '--[a-z][a-z0-9-]*=\?' | sort -u)
 
 ok "uninstall" ninja -C "$B" uninstall
 ok "uninstall leaves no file behind" test -z "$( [ -d "$D" ] && cd "$D" && find . \( -type f -o -type l \))"

@@ -30,7 +30,7 @@ exit 0
 SH
 chmod 755 "$T/hold"
 
-ARGS="runtime_dir=$HOMEFS_RUNTIME_DIR debug"
+ARGS="runtime_dir=$HOMEFS_RUNTIME_DIR state_dir=$HOMEFS_STATE_DIR debug"
 install_pam_service SVC main <<EOF2
 auth     [success=done user_unknown=ignore default=die] $MOD $ARGS
 auth     required pam_unix.so
@@ -160,7 +160,8 @@ if build_is_sanitized; then
         diag "su login: skipped in this build (a setuid su cannot load a sanitizer-built module); the plain build runs it"
 else
         ok "su -l by an unprivileged user on a terminal: password at the prompt, the shell sits in the unlocked home" su_login_test
-        ok "... the home is unlocked with one session" unlocked_with_sessions "$U" 1
+        # login's PAM session and the login shell's (the stub, which execs bash)
+        ok "... the home is unlocked, held by su's PAM session and the login shell (the stub)" unlocked_with_sessions "$U" 2
         tmux -L "homefs-pam-$$" send-keys -t login 'exit' Enter
         ok "logging out of the shell closes the session: the home locks" wait_until 20 state_is "$U" locked
 fi

@@ -42,8 +42,10 @@ ok "ssh-authorized-keys works as nobody and prints the record's key" \
 ok "... and prints nothing, successfully, for a user homefs does not manage" \
         sh -c "test -z \"\$('$CTL' ssh-authorized-keys nosuchuser$$)\""
 
-# sshd: its own config with the dist snippet (paths and group of this run).
+# sshd: its own config, laid out as Debian's (helpers/sshd.sh).
 start_sshd "$S" "$U" "$G"
+ok "the passwd shell of the homefs user is the stub (--login-shell)" \
+        test "$(getent passwd "$U" | cut -d: -f7)" = "$LOGIN_SHELL"
 sshc() { ssh "${SSH_OPTS[@]}" -i "$S/client" "$U@127.0.0.1" "$@"; }
 state_is() { test "$(home_state "$1")" = "$2"; }
 
@@ -56,7 +58,8 @@ locked_no_tty() {
         echo pw-one | sshc 'echo should-not-run' >"$T/out" 2>"$T/err" || rc=$?
         test "$rc" = 75 && grep -q "is locked; log in interactively with 'ssh -t'" "$T/err" && ! grep -q should-not-run "$T/out"
 }
-ok "locked home, ssh host cmd without a terminal: exit 75 and the reason on stderr (the record's key works)" locked_no_tty
+ok "locked home, ssh host cmd without a terminal: exit 75 and the reason on stderr (the record's key works, over userdb's command)" locked_no_tty
+ok "... and no shell's startup file was read in the locked home" sh -c "! grep -q 'bashrc\|profile' '$T/err'" 
 ok "... and the home stays locked" state_is "$U" locked
 sftp_fails() {
         local opts=("${SSH_OPTS[@]}")
@@ -66,6 +69,7 @@ sftp_fails() {
 }
 ok "locked home, sftp fails with the reason (in the SFTP protocol: sshd drops a subsystem's stderr)" sftp_fails
 ok "... and the home stays locked" state_is "$U" locked
+ok "sshd did not look for authorized_keys files in the locked home" sh -c "! grep -i 'authorized keys\|authorized_keys' '$S/sshd.log'" 
 
 # Interactive: ssh -t on a tmux terminal. The pane ends with SSH-EXIT=<status>.
 TM="homefs-ssh-$$"
@@ -125,9 +129,27 @@ cat_note() {
 }
 ok "unlocked home: ssh host 'cat ~/note' prints the file, no prompt" cat_note
 ok "... and asked for nothing" sh -c "! grep -qi password '$T/err'"
+ok "... the command's end did not lock the home unlocked by hand" state_is "$U" unlocked
+sftp_get() {
+        local opts=("${SSH_OPTS[@]}")
+        opts[2]=-P
+        rm -f "$T/got"
+        sftp -b - "${opts[@]}" -i "$S/client" "$U@127.0.0.1" <<<"get note $T/got" >"$T/out" 2>"$T/err" &&
+                cmp "$T/got" "$T/note" || { sed 's/^/# sftp: /' "$T/err"; return 1; }
+}
+ok "unlocked home, Subsystem sftp internal-sftp: sftp gets the file (the stub runs sftp-server)" sftp_get
+scp_put_get() {
+        local opts=("${SSH_OPTS[@]}")
+        opts[2]=-P
+        echo "copied by scp" >"$T/up" &&
+                scp -q "${opts[@]}" -i "$S/client" "$T/up" "$U@127.0.0.1:up" 2>"$T/err" &&
+                scp -q "${opts[@]}" -i "$S/client" "$U@127.0.0.1:up" "$T/down" 2>>"$T/err" &&
+                cmp "$T/up" "$T/down" && cmp "$T/up" "$T/home/$U/up" || { sed 's/^/# scp: /' "$T/err"; return 1; }
+}
+ok "... scp copies into the home and back" scp_put_get
+ok "... and the home is still unlocked, with no session left" sh -c "test \"\$('$CTL' inspect '$U' --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"state\"], d[\"sessions\"])')\" = 'unlocked 0'"
 
 file_keys() {
-        printf 'pw-one\n' | "$CTL" unlock "$U" >/dev/null || return 1
         install -d -o "$U" -m 700 "$T/home/$U/.ssh" &&
                 install -o "$U" -m 600 "$S/other.pub" "$T/home/$U/.ssh/authorized_keys" || return 1
         HOMEFS_RUNTIME_DIR=$HOMEFS_RUNTIME_DIR setpriv --reuid=nobody --regid=nogroup --clear-groups "$CTL" ssh-authorized-keys "$U" >"$T/keys" &&
