@@ -71,9 +71,19 @@ int report_agent_error(const struct agent_error *e, const char *user_name) {
 int open_password_source(const struct options *o, struct password_source *src) {
         int r = password_source_open(src, o->password_file);
 
-        if (r < 0)
+        if (r < 0) {
                 log_error_errno(r, "Cannot open %s: %m.", o->password_file);
-        return r;
+                return r;
+        }
+        /* --no-ask-password: a password file or piped standard input still
+         * serves, but nobody is asked on the terminal. */
+        if (o->no_ask_password && password_source_is_interactive(src)) {
+                password_source_close(src);
+                log_error("A password is needed and --no-ask-password forbids asking for it; "
+                          "give it with --password-file or on standard input.");
+                return -EACCES;
+        }
+        return 0;
 }
 
 int report_password_error(int r, const struct options *o) {
@@ -135,6 +145,28 @@ const char *verb_user(int argc, char **argv, const char *verb, bool default_self
                 return NULL;
         }
         return pw->pw_name;
+}
+
+int for_each_user(const struct options *o, int argc, char **argv, const char *verb, bool default_self,
+                  int (*fn)(const struct options *o, const char *user)) {
+        const char *user;
+        int status = EXIT_OK;
+
+        if (argc <= 1) {
+                user = verb_user(argc, argv, verb, default_self);
+                return user ? fn(o, user) : EXIT_USAGE;
+        }
+        for (int i = 0; i < argc; i++)
+                if (argv[i][0] == 0)
+                        return usage_error("A user name for '%s' is empty.", verb);
+        /* As homectl: every user is tried; the first failure is the exit status. */
+        for (int i = 0; i < argc; i++) {
+                int r = fn(o, argv[i]);
+
+                if (r != EXIT_OK && status == EXIT_OK)
+                        status = r;
+        }
+        return status;
 }
 
 void print_json(const struct options *o, struct json_object *v) {

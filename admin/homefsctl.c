@@ -12,40 +12,41 @@
 static const struct verb {
         const char *name;
         int (*run)(const struct options *o, int argc, char **argv);
+        bool json; /* prints JSON with --json; the others refuse it */
 } verbs[] = {
-        { "create", verb_create },
-        { "list", verb_list },
-        { "inspect", verb_inspect },
-        { "remove", verb_remove },
-        { "unlock", verb_unlock },
-        { "activate", verb_unlock },
-        { "lock", verb_lock },
-        { "deactivate", verb_lock },
-        { "passwd", verb_passwd },
-        { "ssh-authorized-keys", verb_ssh_keys },
-        { "update", verb_update },
-        { "remove-credential", verb_remove_credential },
-        { "authenticate", verb_authenticate },
-        { "with", verb_with },
-        { "resize", verb_resize },
-        { "run-when-unlocked", verb_run_when_unlocked },
-        { "queue", verb_queue },
-        { "lock-all", verb_lock_all },
-        { "deactivate-all", verb_lock_all },
+        { "create", verb_create, true },
+        { "list", verb_list, true },
+        { "inspect", verb_inspect, true },
+        { "remove", verb_remove, false },
+        { "unlock", verb_unlock, true },
+        { "activate", verb_unlock, true },
+        { "lock", verb_lock, true },
+        { "deactivate", verb_lock, true },
+        { "passwd", verb_passwd, false },
+        { "ssh-authorized-keys", verb_ssh_keys, true },
+        { "update", verb_update, true },
+        { "remove-credential", verb_remove_credential, false },
+        { "authenticate", verb_authenticate, false },
+        { "with", verb_with, false },
+        { "resize", verb_resize, true },
+        { "run-when-unlocked", verb_run_when_unlocked, false },
+        { "queue", verb_queue, true },
+        { "lock-all", verb_lock_all, false },
+        { "deactivate-all", verb_lock_all, false },
 };
 
 static void help(void) {
         printf("homefsctl %s — manage homefs encrypted home directories\n"
                "\n"
-               "Usage: homefsctl [OPTIONS...] COMMAND [USER]\n"
+               "Usage: homefsctl [OPTIONS...] COMMAND [USER...]\n"
                "\n"
                "Commands:\n"
                "  list                    List homes (NAME UID STATE SIZE USED HOST ROOM HOME IMAGE)\n"
-               "  inspect [USER]          Show a home's record, state and sizes\n"
+               "  inspect [USER...]       Show a home's record, state and sizes\n"
                "  create USER             Create a home (asks for its password twice)\n"
-               "  remove USER             Remove a home and its image\n"
-               "  unlock USER             Unlock a home (alias: activate)\n"
-               "  lock USER               Lock a home (alias: deactivate)\n"
+               "  remove USER...          Remove a home and its image\n"
+               "  unlock USER...          Unlock a home (alias: activate)\n"
+               "  lock USER...            Lock a home (alias: deactivate)\n"
                "  passwd [USER]           Change a home's password\n"
                "  ssh-authorized-keys USER\n"
                "                          Print USER's SSH public keys (for sshd's\n"
@@ -53,26 +54,36 @@ static void help(void) {
                "  update USER OPTIONS...  Change record fields (see the record options)\n"
                "                          (--recovery-key, --pkcs11-token-uri, --fido2-device,\n"
                "                          --ssh-unlock-key enroll)\n"
-               "  authenticate [USER]     Check a password; nothing else changes\n"
+               "  authenticate [USER...]  Check a password; nothing else changes\n"
                "  with USER -- CMD...     Unlock, run CMD, lock again if it was locked\n"
                "  resize USER SIZE|min|max Grow (online) or shrink (while locked) a home\n"
                "  run-when-unlocked -- CMD...  Run CMD now if your home is unlocked, else\n"
                "                          queue it for the next unlock (for crontabs)\n"
                "  queue [USER]            List (or with --clear remove) the queued jobs\n"
                "  lock-all                Lock every unlocked home (alias: deactivate-all)\n"
-               "  remove-credential USER KEYSLOT\n"
-               "                          Remove one credential (keyslots: see inspect)\n"
+               "  remove-credential USER KEYSLOT|--type=TYPE\n"
+               "                          Remove one credential (keyslots: see inspect), or\n"
+               "                          every one of a TYPE\n"
+               "Commands taking USER... try each user; the exit status is the first failure's.\n"
                "\n"
                "Options:\n"
                "  -h --help               Show this help\n"
                "     --version            Show the version\n"
                "     --json=pretty|short|off\n"
-               "                          Print the agent's reply as JSON (--json: pretty)\n"
+               "                          Print JSON: list an array of rows, inspect the\n"
+               "                          record (runtime state under \"status\"), as homectl\n"
+               "  -j                      Same as --json=pretty\n"
                "  -q --quiet              Print nothing but errors (and requested output)\n"
                "     --no-legend          Print no header and footer in 'list'\n"
                "     --no-pager           Accepted for homectl compatibility; no pager is used\n"
                "     --password-file=PATH Read passwords from PATH, one per line, instead of\n"
                "                          the terminal or standard input\n"
+               "     --no-ask-password    Fail rather than ask for a password on the terminal\n"
+               "     --enforce-password-policy=yes|no\n"
+               "                          create, passwd: check a new password's quality\n"
+               "                          with libpwquality (default yes)\n"
+               "     --type=password|recovery|pkcs11|fido2|ssh-agent\n"
+               "                          remove-credential: every credential of this type\n"
                "     --force              remove: also remove a home that is unlocked\n"
                "     --recovery-key[=yes] create, update: enroll a recovery key, shown once;\n"
                "                          unlock: ask for a recovery key instead of the password\n"
@@ -95,7 +106,8 @@ static void help(void) {
                "                          host's free space not promised to other homes cannot hold\n"
                "     --clear              queue: remove the queued jobs\n"
                "     --identity=FILE|-    create: start from an exported record; an image\n"
-               "                          already at its imagePath is taken over (a moved home)\n"
+               "                          already at its imagePath is taken over (a moved home);\n"
+               "                          update: apply the record's fields that differ\n"
                "\n"
                "Record options for create and update (the fields they set are in homefsctl(1)):\n"
                "  -c --real-name=NAME     --email-address=ADDRESS  -u --uid=UID\n"
@@ -107,6 +119,13 @@ static void help(void) {
                "     --luks-pbkdf-parallel-threads=N  --luks-discard=yes|no\n"
                "     --luks-sector-size=BYTES  --locked=yes|no\n"
                "     --ssh-authorized-keys=KEY|@FILE  (repeatable: adds keys)\n"
+               "     --rate-limit-interval=DURATION  --rate-limit-burst=N\n"
+               "     --not-before=TIME  --not-after=TIME\n"
+               "                          (\"YYYY-MM-DD HH:MM:SS\", @EPOCH; empty: unset)\n"
+               "     --keep-unlocked-after-logout=yes|no\n"
+               "     --luks-cipher=aes  --luks-cipher-mode=xts-plain64\n"
+               "     --luks-volume-key-size=64\n"
+               "                          (create only; the only cipher homefs implements)\n"
                "\n"
                "Passwords are read from the terminal with echo off, or one per line from\n"
                "standard input when it is not a terminal (passwd: current, then new), or\n"
@@ -130,8 +149,8 @@ static int dispatch(const struct options *o, int argc, char **argv) {
                         continue;
                 if (o->create_option && verbs[i].run != verb_create && verbs[i].run != verb_update)
                         return usage_error("Option --%s is only valid with 'create' and 'update'.", o->create_option);
-                if (o->identity && verbs[i].run != verb_create)
-                        return usage_error("Option --identity is only valid with 'create'.");
+                if (o->identity && verbs[i].run != verb_create && verbs[i].run != verb_update)
+                        return usage_error("Option --identity is only valid with 'create' and 'update'.");
                 if (o->export && verbs[i].run != verb_inspect)
                         return usage_error("Option --export is only valid with 'inspect'.");
                 if (o->drop_if_locked && verbs[i].run != verb_run_when_unlocked)
@@ -140,6 +159,10 @@ static int dispatch(const struct options *o, int argc, char **argv) {
                         return usage_error("Option --allow-overcommit is only valid with 'create' and 'resize'.");
                 if (o->clear && verbs[i].run != verb_queue)
                         return usage_error("Option --clear is only valid with 'queue'.");
+                if (o->credential_type && verbs[i].run != verb_remove_credential)
+                        return usage_error("Option --type is only valid with 'remove-credential'.");
+                if (o->json != JSON_OFF && !verbs[i].json)
+                        return usage_error("'%s' prints no JSON; run it without --json/-j.", verbs[i].name);
                 return verbs[i].run(o, argc - 1, argv + 1);
         }
         return usage_error("Unknown command '%s'.", argv[0]);

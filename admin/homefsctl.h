@@ -44,6 +44,9 @@ struct options {
         bool drop_if_locked;         /* run-when-unlocked --drop-if-locked */
         bool allow_overcommit;       /* create, resize --allow-overcommit */
         bool clear;                  /* queue --clear */
+        bool no_ask_password;        /* never prompt on the terminal */
+        bool skip_password_policy;   /* --enforce-password-policy=no */
+        const char *credential_type; /* remove-credential --type */
 };
 
 /* Each verb gets the arguments after the verb name and returns an exit status;
@@ -113,12 +116,33 @@ int report_password_error(int r, const struct options *o);
  * status, having printed any error. */
 int ask_password(const struct options *o, const char *prompt, const char *repeat_prompt, char **ret);
 
+/* The new password passes libpwquality (unless --enforce-password-policy=no);
+ * old_password may be NULL. Returns an exit status, having printed why not. */
+int password_quality_check(const struct options *o, const char *user, const char *old_password,
+                           const char *password);
+
 /* Print a usage error (with a pointer to --help) and return EXIT_USAGE. */
 int usage_error(const char *fmt, ...) _printf_(1, 2);
 
 /* The user a verb is about: argv[0] if given, else (when allowed) the
  * caller's own user name. NULL after printing a usage error. */
 const char *verb_user(int argc, char **argv, const char *verb, bool default_self);
+
+/* Run fn on each USER argument (none: as verb_user() with default_self).
+ * Like homectl, every user is tried even after a failure, and the status is
+ * the first failure's. */
+int for_each_user(const struct options *o, int argc, char **argv, const char *verb, bool default_self,
+                  int (*fn)(const struct options *o, const char *user));
+
+/* list --json: the agent's homes as an array of row objects keyed by
+ * homectl's column names (name uid gid state realname home shell) plus
+ * homefs's image, size, used, host_free, host_room. NULL when out of memory. */
+struct json_object *list_rows_json(struct json_object *homes);
+
+/* inspect --json: the user record from an Inspect reply, with the runtime
+ * state in "status": { MACHINE-ID: { "service", "state", "sessions", ... } }.
+ * NULL if the reply has no record or out of memory. */
+struct json_object *inspect_record_json(struct json_object *reply);
 
 /* Print a reply as JSON on stdout in the mode asked for. */
 void print_json(const struct options *o, struct json_object *v);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* create --identity=FILE|-: a user record exported with inspect --export
- * (or a whole inspect --json reply), to move a home between hosts. */
+/* create/update --identity=FILE|-: a user record exported with inspect
+ * --export or inspect --json (its "status" is dropped), to move a home
+ * between hosts or to apply an edited record. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "homefsctl.h"
 #include "log.h"
 
@@ -52,18 +54,23 @@ int identity_load(const char *path, const char *user, struct json_object **ret) 
                           o ? "another JSON value" : json_tokener_error_desc(jerr));
                 return -EINVAL;
         }
-        /* A whole inspect --json reply carries the record inside. */
+        /* An Inspect reply of old carries the record inside. */
         if (json_object_object_get_ex(o, "record", &record) && json_object_is_type(record, json_type_object)) {
                 json_object_get(record);
                 json_object_put(o);
                 o = record;
         }
         if (json_object_object_get_ex(o, "userName", &name) && !streq(json_object_get_string(name), user)) {
-                log_error("The identity is for %s, not %s.", json_object_get_string(name), user);
+                char shown[256];
+
+                /* The file's name for the user is anybody's text: escaped. */
+                log_error("The identity is for %s, not %s.",
+                          escape_to(shown, sizeof(shown), json_object_get_string(name) ?: ""), user);
                 json_object_put(o);
                 return -EINVAL;
         }
         json_object_object_del(o, "lastChangeUSec"); /* the agent sets it */
+        json_object_object_del(o, "status");         /* inspect --json's runtime state */
         *ret = o;
         return 0;
 }

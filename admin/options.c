@@ -30,6 +30,9 @@ enum {
         ARG_ALLOW_OVERCOMMIT,
         ARG_SSH_UNLOCK_KEY,
         ARG_SSH_AGENT,
+        ARG_NO_ASK_PASSWORD,
+        ARG_ENFORCE_PASSWORD_POLICY,
+        ARG_TYPE,
         /* create only, from here on */
         ARG_CREATE_FIRST,
         ARG_EMAIL_ADDRESS = ARG_CREATE_FIRST,
@@ -46,12 +49,23 @@ enum {
         ARG_LUKS_SECTOR_SIZE,
         ARG_SSH_AUTHORIZED_KEYS,
         ARG_LOCKED,
+        ARG_RATE_LIMIT_INTERVAL,
+        ARG_RATE_LIMIT_BURST,
+        ARG_NOT_BEFORE,
+        ARG_NOT_AFTER,
+        ARG_KEEP_UNLOCKED_AFTER_LOGOUT,
+        ARG_LUKS_CIPHER,
+        ARG_LUKS_CIPHER_MODE,
+        ARG_LUKS_VOLUME_KEY_SIZE,
 };
 
 static const struct option long_options[] = {
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, ARG_VERSION },
-        { "json", optional_argument, NULL, ARG_JSON },
+        { "json", required_argument, NULL, ARG_JSON },
+        { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
+        { "enforce-password-policy", required_argument, NULL, ARG_ENFORCE_PASSWORD_POLICY },
+        { "type", required_argument, NULL, ARG_TYPE },
         { "quiet", no_argument, NULL, 'q' },
         { "no-pager", no_argument, NULL, ARG_NO_PAGER },
         { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
@@ -88,6 +102,14 @@ static const struct option long_options[] = {
         { "luks-sector-size", required_argument, NULL, ARG_LUKS_SECTOR_SIZE },
         { "ssh-authorized-keys", required_argument, NULL, ARG_SSH_AUTHORIZED_KEYS },
         { "locked", required_argument, NULL, ARG_LOCKED },
+        { "rate-limit-interval", required_argument, NULL, ARG_RATE_LIMIT_INTERVAL },
+        { "rate-limit-burst", required_argument, NULL, ARG_RATE_LIMIT_BURST },
+        { "not-before", required_argument, NULL, ARG_NOT_BEFORE },
+        { "not-after", required_argument, NULL, ARG_NOT_AFTER },
+        { "keep-unlocked-after-logout", required_argument, NULL, ARG_KEEP_UNLOCKED_AFTER_LOGOUT },
+        { "luks-cipher", required_argument, NULL, ARG_LUKS_CIPHER },
+        { "luks-cipher-mode", required_argument, NULL, ARG_LUKS_CIPHER_MODE },
+        { "luks-volume-key-size", required_argument, NULL, ARG_LUKS_VOLUME_KEY_SIZE },
         {}
 };
 
@@ -113,6 +135,14 @@ static const struct {
         { ARG_LUKS_DISCARD, "luksDiscard" },
         { ARG_LUKS_SECTOR_SIZE, "luksSectorSize" },
         { ARG_LOCKED, "locked" },
+        { ARG_RATE_LIMIT_INTERVAL, "rateLimitIntervalUSec" },
+        { ARG_RATE_LIMIT_BURST, "rateLimitBurst" },
+        { ARG_NOT_BEFORE, "notBeforeUSec" },
+        { ARG_NOT_AFTER, "notAfterUSec" },
+        { ARG_KEEP_UNLOCKED_AFTER_LOGOUT, "keepUnlockedAfterLogout" },
+        { ARG_LUKS_CIPHER, "luksCipher" },
+        { ARG_LUKS_CIPHER_MODE, "luksCipherMode" },
+        { ARG_LUKS_VOLUME_KEY_SIZE, "luksVolumeKeySize" },
 };
 
 static bool is_create_option(int c) {
@@ -180,6 +210,25 @@ static int record_value(struct options *o, int c, const char *value, struct json
                         return bad_value(c, value, "expected a whole number");
                 *ret = json_object_new_uint64(u64);
                 return 0;
+        case ARG_NOT_BEFORE:
+        case ARG_NOT_AFTER:
+                /* An empty value unsets the field (update) or leaves it out (create). */
+                if (!value[0]) {
+                        *ret = NULL;
+                        return 0;
+                }
+                if (parse_timestamp(value, &u64) < 0)
+                        return bad_value(c, value, "expected \"YYYY-MM-DD HH:MM:SS\" (local time, or with \" UTC\"), "
+                                                   "\"YYYY-MM-DD\" or \"@SECONDS\" since the epoch, after 1970");
+                *ret = json_object_new_uint64(u64);
+                return 0;
+        case ARG_RATE_LIMIT_BURST:
+        case ARG_LUKS_VOLUME_KEY_SIZE:
+                if (safe_atou(value, &n) < 0)
+                        return bad_value(c, value, "expected a whole number");
+                *ret = json_object_new_int64(n);
+                return 0;
+        case ARG_RATE_LIMIT_INTERVAL:
         case ARG_LUKS_PBKDF_TIME_COST:
                 /* A bare number is seconds, as for homectl; a shorter time
                  * than 100 ms (a weak keyslot) needs its unit written out. */
@@ -199,6 +248,7 @@ static int record_value(struct options *o, int c, const char *value, struct json
                 return 0;
         case ARG_LUKS_DISCARD:
         case ARG_LOCKED:
+        case ARG_KEEP_UNLOCKED_AFTER_LOGOUT:
                 if (parse_boolean(value, &b) < 0)
                         return bad_value(c, value, "expected yes or no");
                 *ret = json_object_new_boolean(b);
@@ -227,7 +277,9 @@ static int set_record_field(struct options *o, int c, const char *value) {
                 }
         }
         json_object_object_del(o->record, field);
-        if (v)
+        /* --not-before= and --not-after= unset: a null member (update
+         * sends it as is; create leaves the field out). */
+        if (v || c == ARG_NOT_BEFORE || c == ARG_NOT_AFTER)
                 json_object_object_add(o->record, field, v);
         return 0;
 }
@@ -250,8 +302,9 @@ static int add_ssh_keys(struct options *o, const char *value) {
         return value[0] ? ssh_keys_append(keys, value) : 0;
 }
 
+/* --json=MODE takes its argument as homectl's does: pretty, short or off. */
 static int parse_json_mode(const char *value, enum json_mode *ret) {
-        if (!value || streq(value, "pretty"))
+        if (streq(value, "pretty"))
                 *ret = JSON_PRETTY;
         else if (streq(value, "short"))
                 *ret = JSON_SHORT;
@@ -263,6 +316,8 @@ static int parse_json_mode(const char *value, enum json_mode *ret) {
 }
 
 static int parse_one(struct options *o, int c, bool *no_legend) {
+        bool b;
+
         if (c == ARG_SSH_AUTHORIZED_KEYS)
                 return add_ssh_keys(o, optarg);
         if (is_create_option(c))
@@ -272,8 +327,24 @@ static int parse_one(struct options *o, int c, bool *no_legend) {
         case 'q':
                 o->quiet = true;
                 return 0;
+        case 'j':
+                o->json = JSON_PRETTY;
+                return 0;
         case ARG_JSON:
                 return parse_json_mode(optarg, &o->json);
+        case ARG_NO_ASK_PASSWORD:
+                o->no_ask_password = true;
+                return 0;
+        case ARG_ENFORCE_PASSWORD_POLICY:
+                if (parse_boolean(optarg, &b) < 0)
+                        return bad_value(c, optarg, "expected yes or no");
+                o->skip_password_policy = !b;
+                return 0;
+        case ARG_TYPE:
+                if (optarg[0] == 0)
+                        return bad_value(c, optarg, "expected recovery, pkcs11, fido2, ssh-agent or password");
+                o->credential_type = optarg;
+                return 0;
         case ARG_NO_PAGER:
                 return 0; /* there is no pager */
         case ARG_NO_LEGEND:
@@ -334,7 +405,7 @@ int parse_options(int argc, char **argv, struct options *o, enum action *action)
 
         *action = ACTION_RUN;
         opterr = 0; /* errors are reported here, once */
-        while ((c = getopt_long(argc, argv, ":hqc:u:s:d:", long_options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":hjqc:u:s:d:", long_options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         *action = ACTION_HELP;

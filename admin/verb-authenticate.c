@@ -7,18 +7,13 @@
 #include "secret.h"
 
 /* Check a password with the agent; the home's state does not change. */
-int verb_authenticate(const struct options *o, int argc, char **argv) {
+static int authenticate_one(const struct options *o, const char *user) {
         _cleanup_(proto_conn_freep) struct proto_conn *conn = NULL;
         _cleanup_agent_error_ struct agent_error e = {};
         _cleanup_secret_ char *password = NULL;
         struct json_object *params;
         char prompt[256];
-        const char *user;
         int r;
-
-        user = verb_user(argc, argv, "authenticate", true);
-        if (!user)
-                return EXIT_USAGE;
         if (agent_connect(&conn, &e) < 0)
                 return report_agent_error(&e, user);
 
@@ -37,4 +32,9 @@ int verb_authenticate(const struct options *o, int argc, char **argv) {
         if (!o->quiet)
                 printf("The password of %s is correct.\n", user);
         return EXIT_OK;
+}
+
+/* authenticate [USER...]: every one, the first failure's status (as homectl). */
+int verb_authenticate(const struct options *o, int argc, char **argv) {
+        return for_each_user(o, argc, argv, "authenticate", true, authenticate_one);
 }

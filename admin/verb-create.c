@@ -57,7 +57,8 @@ static struct json_object *create_params(const struct options *o, const char *us
         }
         if (o->record) {
                 json_object_object_foreach(o->record, key, val)
-                        json_object_object_add(record, key, json_object_get(val));
+                        if (val) /* null: unset, i.e. left out */
+                                json_object_object_add(record, key, json_object_get(val));
         }
         if (identity)
                 json_object_object_add(params, "adoptImage", json_object_new_boolean(true));
@@ -96,6 +97,9 @@ int verb_create(const struct options *o, int argc, char **argv) {
         /* A moved image has its password already: ask once. */
         snprintf(prompt, sizeof(prompt), identity ? "Password of the home of %s: " : "Password for the new home of %s: ", user);
         r = ask_password(o, prompt, identity ? NULL : "Repeat the password: ", &password);
+        /* A moved image keeps the password it has: only a new one is checked. */
+        if (r == EXIT_OK && !identity)
+                r = password_quality_check(o, user, NULL, password);
         if (r != EXIT_OK) {
                 json_object_put(identity);
                 return r;
@@ -113,9 +117,13 @@ int verb_create(const struct options *o, int argc, char **argv) {
         if (r < 0)
                 return report_agent_error(&e, user);
 
-        if (o->json != JSON_OFF)
-                print_json(o, reply);
-        else if (!o->quiet)
+        if (o->json != JSON_OFF) {
+                /* As inspect --json: the record, the sizes under "status". */
+                struct json_object *record = inspect_record_json(reply);
+
+                print_json(o, record ? record : reply);
+                json_object_put(record);
+        } else if (!o->quiet)
                 print_created(o, user, reply);
         warn_overcommitted(reply);
         json_object_put(reply);

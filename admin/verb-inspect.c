@@ -5,6 +5,7 @@
 
 #include "escape.h"
 #include "homefsctl.h"
+#include "log.h"
 #include "size.h"
 
 /* How a record field is shown. */
@@ -188,15 +189,10 @@ static void print_inspect(const char *user, struct json_object *reply) {
         print_list(reply, "holders", "Held open by", "pid", "command");
 }
 
-int verb_inspect(const struct options *o, int argc, char **argv) {
+static int inspect_one(const struct options *o, const char *user) {
         _cleanup_agent_error_ struct agent_error e = {};
-        struct json_object *reply = NULL, *params;
-        const char *user;
-        int r;
-
-        user = verb_user(argc, argv, "inspect", true);
-        if (!user)
-                return EXIT_USAGE;
+        struct json_object *reply = NULL, *params, *record;
+        int r, status = EXIT_OK;
 
         params = user_params(user);
         if (!params)
@@ -206,14 +202,26 @@ int verb_inspect(const struct options *o, int argc, char **argv) {
                 return report_agent_error(&e, user);
 
         if (o->export) {
-                struct json_object *record = NULL;
-
+                record = NULL;
                 json_object_object_get_ex(reply, "record", &record);
                 print_json(&(struct options) { .json = o->json == JSON_SHORT ? JSON_SHORT : JSON_PRETTY }, record);
-        } else if (o->json != JSON_OFF)
-                print_json(o, reply);
-        else
+        } else if (o->json != JSON_OFF) {
+                /* homectl's shape: the record, runtime state under "status". */
+                record = inspect_record_json(reply);
+                if (record)
+                        print_json(o, record);
+                else {
+                        log_error("homefs-agent sent an Inspect reply without a record; check that it is from the same version.");
+                        status = EXIT_FAIL;
+                }
+                json_object_put(record);
+        } else
                 print_inspect(user, reply);
         json_object_put(reply);
-        return EXIT_OK;
+        return status;
+}
+
+/* inspect [USER...]: like homectl, one record after another. */
+int verb_inspect(const struct options *o, int argc, char **argv) {
+        return for_each_user(o, argc, argv, "inspect", true, inspect_one);
 }

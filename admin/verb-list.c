@@ -78,12 +78,19 @@ int verb_list(const struct options *o, int argc, char **argv) {
         if (r < 0)
                 return report_agent_error(&e, NULL);
 
-        if (o->json != JSON_OFF)
-                print_json(o, reply);
-        else if (!json_object_object_get_ex(reply, "homes", &homes) ||
-                 !json_object_is_type(homes, json_type_array)) {
+        if (!json_object_object_get_ex(reply, "homes", &homes) || !json_object_is_type(homes, json_type_array)) {
                 log_error("homefs-agent sent a List reply without 'homes'; check that it is from the same version.");
                 status = EXIT_FAIL;
+        } else if (o->json != JSON_OFF) {
+                struct json_object *rows = list_rows_json(homes);
+
+                if (rows)
+                        print_json(o, rows);
+                else {
+                        log_error("Out of memory.");
+                        status = EXIT_FAIL;
+                }
+                json_object_put(rows);
         } else if (print_table(o, homes) < 0) {
                 log_error("Out of memory.");
                 status = EXIT_FAIL;

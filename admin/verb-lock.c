@@ -56,24 +56,27 @@ int lock_home(const char *user) {
         return r;
 }
 
-int verb_lock(const struct options *o, int argc, char **argv) {
+static int lock_one(const struct options *o, const char *user) {
         struct json_object *reply = NULL;
-        const char *user;
         int r;
 
-        user = verb_user(argc, argv, "lock", false);
-        if (!user)
-                return EXIT_USAGE;
         r = lock_home_reply(user, &reply);
         if (r != EXIT_OK)
                 return r;
 
-        if (o->json != JSON_OFF)
+        if (o->json != JSON_OFF) {
+                json_object_object_add(reply, "userName", json_object_new_string(user));
                 print_json(o, reply);
+        }
         else if (!o->quiet) {
                 printf("Locked the home of %s.\n", user);
                 print_mapped_by(reply);
         }
         json_object_put(reply);
         return EXIT_OK;
+}
+
+/* lock USER...: every one, the first failure's status (as homectl). */
+int verb_lock(const struct options *o, int argc, char **argv) {
+        return for_each_user(o, argc, argv, "lock", false, lock_one);
 }

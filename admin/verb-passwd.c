@@ -41,6 +41,8 @@ int verb_passwd(const struct options *o, int argc, char **argv) {
                 return report_agent_error(&e, user);
 
         r = read_passwords(o, user, &current, &new_password);
+        if (r == EXIT_OK)
+                r = password_quality_check(o, user, current, new_password);
         if (r != EXIT_OK)
                 return r;
 

@@ -4,15 +4,11 @@
 #include "homefsctl.h"
 #include "log.h"
 
-int verb_remove(const struct options *o, int argc, char **argv) {
+static int remove_one(const struct options *o, const char *user) {
         _cleanup_agent_error_ struct agent_error e = {};
         struct json_object *params;
-        const char *user, *name;
+        const char *name;
         int r;
-
-        user = verb_user(argc, argv, "remove", false);
-        if (!user)
-                return EXIT_USAGE;
 
         params = user_params(user);
         if (!params)
@@ -32,4 +28,9 @@ int verb_remove(const struct options *o, int argc, char **argv) {
         if (!o->quiet)
                 printf("Removed the home of %s.\n", user);
         return EXIT_OK;
+}
+
+/* remove USER...: every one, the first failure's status (as homectl). */
+int verb_remove(const struct options *o, int argc, char **argv) {
+        return for_each_user(o, argc, argv, "remove", false, remove_one);
 }

@@ -63,16 +63,12 @@ static int unlock_ssh_agent(struct proto_conn *conn, const char *user, bool *alr
         return r < 0 ? report_agent_error(&e, user) : EXIT_OK;
 }
 
-int verb_unlock(const struct options *o, int argc, char **argv) {
+static int unlock_one(const struct options *o, const char *user) {
         _cleanup_(proto_conn_freep) struct proto_conn *conn = NULL;
         _cleanup_agent_error_ struct agent_error e = {};
         bool already = false;
-        const char *user;
         int r;
 
-        user = verb_user(argc, argv, "unlock", false);
-        if (!user)
-                return EXIT_USAGE;
         if (agent_connect(&conn, &e) < 0)
                 return report_agent_error(&e, user);
         r = o->ssh_agent ? unlock_ssh_agent(conn, user, &already) : unlock_interactive(o, conn, user, &already);
@@ -82,6 +78,7 @@ int verb_unlock(const struct options *o, int argc, char **argv) {
         if (o->json != JSON_OFF) {
                 struct json_object *reply = json_object_new_object();
 
+                json_object_object_add(reply, "userName", json_object_new_string(user));
                 json_object_object_add(reply, "state", json_object_new_string("unlocked"));
                 json_object_object_add(reply, "alreadyUnlocked", json_object_new_boolean(already));
                 print_json(o, reply);
@@ -89,4 +86,9 @@ int verb_unlock(const struct options *o, int argc, char **argv) {
         } else if (!o->quiet)
                 printf(already ? "The home of %s was already unlocked.\n" : "Unlocked the home of %s.\n", user);
         return EXIT_OK;
+}
+
+/* unlock USER...: every one, the first failure's status (as homectl). */
+int verb_unlock(const struct options *o, int argc, char **argv) {
+        return for_each_user(o, argc, argv, "unlock", false, unlock_one);
 }

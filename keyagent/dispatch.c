@@ -151,6 +151,9 @@ static struct json_object *home_summary(struct home *h) {
 
         json_object_object_add(o, "userName", json_object_new_string(h->user_name));
         json_object_object_add(o, "uid", json_object_new_int64(h->record->uid));
+        json_object_object_add(o, "gid", json_object_new_int64(h->record->gid));
+        if (h->record->shell)
+                json_object_object_add(o, "shell", json_object_new_string(h->record->shell));
         if (h->record->real_name)
                 json_object_object_add(o, "realName", json_object_new_string(h->record->real_name));
         json_object_object_add(o, "homeDirectory", json_object_new_string(h->record->home_directory));

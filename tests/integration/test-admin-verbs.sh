@@ -14,9 +14,7 @@ ok "create a home" create_home "$U" "$PW"
 ok "create a second home" create_home "$V" "$PW"
 [ "$tap_failed" -eq 0 ] || fail_now "cannot go on without homes"
 
-field() { # field USER NAME: the record field as JSON
-        "$CTL" inspect --json=short "$1" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["record"].get(sys.argv[1])))' "$2"
-}
+field() { home_record "$@"; } # field USER NAME: the record field as JSON
 
 # --- update -----------------------------------------------------------------
 before=$(field "$U" lastChangeUSec)
@@ -111,25 +109,44 @@ ok "unlock for inspect" unlock_home "$U" "$PW"
 setpriv --reuid="$U" --regid="$U" --clear-groups sh -c "cd '$H' && exec sleep 30" &
 holder=$!
 for _ in $(seq 50); do [ "$(readlink /proc/$holder/cwd)" = "$H" ] && break; sleep 0.1; done
-ok "list --json parses" sh -c "'$CTL' list --json | python3 -m json.tool >/dev/null"
-ok "list --json has the documented fields" sh -c "'$CTL' list --json=short | python3 -c '
+ok "list --json parses" sh -c "'$CTL' list --json=pretty | python3 -m json.tool >/dev/null"
+ok "list --json is an array of row objects with homectl's columns" sh -c "'$CTL' list --json=short | python3 -c '
 import json, sys
-h = {x[\"userName\"]: x for x in json.load(sys.stdin)[\"homes\"]}[\"$U\"]
-for k in (\"userName\", \"uid\", \"homeDirectory\", \"imagePath\", \"state\", \"diskSize\", \"imageAllocated\", \"fileSystemSize\", \"fileSystemUsed\"):
+rows = json.load(sys.stdin)
+assert isinstance(rows, list) and all(isinstance(x, dict) for x in rows), rows
+h = {x[\"name\"]: x for x in rows}[\"$U\"]
+for k in (\"name\", \"uid\", \"gid\", \"state\", \"home\", \"shell\", \"image\", \"size\", \"used\"):
     assert k in h, k
-assert h[\"state\"] == \"unlocked\" and h[\"fileSystemUsed\"] > 0 and h[\"fileSystemSize\"] > h[\"fileSystemUsed\"]
+assert h[\"state\"] == \"unlocked\" and h[\"used\"] > 0 and h[\"size\"] == 256 << 20, h
+assert h[\"home\"] == \"$H\" and h[\"uid\"] == h[\"gid\"], h
 '"
 ok "list shows size and used" sh -c "'$CTL' list | grep '^$U ' | grep -E ' 256\.0M +[0-9.]+[KMG] '"
-ok "inspect --json parses" sh -c "'$CTL' inspect --json '$U' | python3 -m json.tool >/dev/null"
-ok "inspect --json has the documented fields" sh -c "'$CTL' inspect --json=short '$U' | python3 -c '
+ok "inspect --json parses" sh -c "'$CTL' inspect --json=pretty '$U' | python3 -m json.tool >/dev/null"
+ok "inspect --json is the record, runtime state under status.MACHINE-ID" sh -c "'$CTL' inspect --json=short '$U' | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
-for k in (\"record\", \"state\", \"diskSize\", \"imageAllocated\", \"fileSystemSize\", \"fileSystemUsed\", \"credentials\", \"activation\", \"holders\"):
-    assert k in r, k
-assert r[\"credentials\"] == [{\"keyslot\": 0, \"type\": \"password\"}], r[\"credentials\"]
-assert r[\"activation\"] == \"userspace\"
-assert $holder in [p[\"pid\"] for p in r[\"holders\"]], r[\"holders\"]
+assert r[\"userName\"] == \"$U\" and r[\"homeDirectory\"] == \"$H\" and \"record\" not in r, r
+(mid, st), = r[\"status\"].items()
+assert mid == open(\"/etc/machine-id\").read().strip(), mid
+for k in (\"service\", \"state\", \"sessions\", \"diskSize\", \"diskUsage\", \"diskFree\", \"imageAllocated\", \"credentials\", \"activation\", \"holders\"):
+    assert k in st, k
+assert st[\"state\"] == \"unlocked\" and st[\"service\"] == \"io.homefs.Agent\" and st[\"diskUsage\"] > 0
+assert st[\"credentials\"] == [{\"keyslot\": 0, \"type\": \"password\"}], st[\"credentials\"]
+assert st[\"activation\"] == \"userspace\"
+assert $holder in [p[\"pid\"] for p in st[\"holders\"]], st[\"holders\"]
 '"
+ok "inspect --export is the record without status" sh -c "'$CTL' inspect --export '$U' | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+assert r[\"userName\"] == \"$U\" and \"status\" not in r
+'"
+pretty_lines() { "$CTL" "$@" | python3 -c 'import json,sys; t=sys.stdin.read(); assert json.loads(t) is not None; print(len(t.splitlines()))'; }
+ok "-j is --json=pretty: inspect" test "$(pretty_lines -j inspect "$U")" -gt 5
+ok "-j is --json=pretty: list" test "$(pretty_lines list -j)" -gt 3
+ok "--json without its argument is refused" refused "needs a value" list --json
+ok "--json=yes is refused" refused "expected pretty, short or off" list --json=yes
+ok "--json on a verb that prints no JSON is refused" refused "prints no JSON" remove "$U" --json=short
+ok "--json=off is accepted everywhere" "$CTL" --json=off authenticate "$U" --password-file=<(printf '%s\n' "$PW")
 ok "inspect shows the holder" sh -c "'$CTL' inspect '$U' | grep 'Held open by' | grep -q '$holder sleep'"
 ok "inspect shows the credentials" sh -c "'$CTL' inspect '$U' | grep -q 'Credentials: 0 password'"
 kill "$holder"; wait "$holder" 2>/dev/null
@@ -145,5 +162,107 @@ ok "unlock both homes" sh -c "printf '%s\n' '$PW' | '$CTL' unlock '$U' && printf
 ok "lock-all by a user" setpriv --reuid="$U" --regid="$U" --clear-groups "$CTL" lock-all
 ok "lock-all by a user: their home locked" test "$(home_state "$U")" = locked
 ok "lock-all by a user: another's home untouched" test "$(home_state "$V")" = unlocked
+
+# --- several users per verb (homectl: all are tried, first failure's status) --
+NONE=hfnone$$
+ok "unlock U V: both unlocked" sh -c "printf '%s\n%s\n' '$PW' '$PW' | '$CTL' unlock '$U' '$V'"
+ok "unlock U V: U unlocked" test "$(home_state "$U")" = unlocked
+ok "unlock U V: V unlocked" test "$(home_state "$V")" = unlocked
+ok "inspect U V --json: one record after the other" sh -c "'$CTL' inspect --json=short '$U' '$V' | python3 -c '
+import json, sys
+t = sys.stdin.read(); d = json.JSONDecoder(); a, i = d.raw_decode(t); b, _ = d.raw_decode(t[i:].lstrip())
+assert (a[\"userName\"], b[\"userName\"]) == (\"$U\", \"$V\")
+'"
+"$CTL" lock "$NONE" "$U" "$V" >&2; rc=$?
+ok "lock NONE U V: exits with the first failure (no such home: 4)" test "$rc" -eq 4
+ok "lock NONE U V: U locked all the same" test "$(home_state "$U")" = locked
+ok "lock NONE U V: V locked all the same" test "$(home_state "$V")" = locked
+printf '%s\n%s\n' "$PW" "$PW" | "$CTL" authenticate "$U" "$NONE" "$V" >&2; rc=$?
+ok "authenticate U NONE V: exit 4, the others checked" test "$rc" -eq 4
+out=$(printf '%s\nwrong\n' "$PW" | "$CTL" authenticate "$U" "$V" 2>&1); rc=$?
+ok "authenticate U V with V's password wrong: exit 3, U said correct" sh -c "[ $rc -eq 3 ] && echo '$out' | grep -q 'password of $U is correct'"
+
+# --- new record flags: set their field, refuse bad values ---------------------
+ok "--rate-limit-interval/--rate-limit-burst" "$CTL" update "$U" --rate-limit-interval=30s --rate-limit-burst=5
+ok "rateLimitIntervalUSec stored" test "$(field "$U" rateLimitIntervalUSec)" = 30000000
+ok "rateLimitBurst stored" test "$(field "$U" rateLimitBurst)" = 5
+ok "--rate-limit-interval=soon refused" refused "expected seconds or a duration" update "$U" --rate-limit-interval=soon
+ok "--rate-limit-burst=0 refused (schema: 1..1000)" refused "rateLimitBurst" update "$U" --rate-limit-burst=0
+ok "--not-after='YYYY-MM-DD HH:MM:SS UTC'" "$CTL" update "$U" --not-after="2099-01-02 03:04:05 UTC"
+ok "notAfterUSec stored" test "$(field "$U" notAfterUSec)" = "$(( $(date -ud '2099-01-02 03:04:05' +%s) * 1000000 ))"
+ok "--not-before=@EPOCH" "$CTL" update "$U" --not-before=@1700000000
+ok "notBeforeUSec stored" test "$(field "$U" notBeforeUSec)" = 1700000000000000
+ok "--not-before in local time" "$CTL" update "$U" --not-before="2001-02-03 04:05:06"
+ok "local time stored" test "$(field "$U" notBeforeUSec)" = "$(( $(date -d '2001-02-03 04:05:06' +%s) * 1000000 ))"
+ok "--not-after=tomorrow refused" refused "YYYY-MM-DD" update "$U" --not-after=tomorrow
+ok "--not-after=@0 refused" refused "YYYY-MM-DD" update "$U" --not-after=@0
+ok "--not-before= --not-after= unset them" "$CTL" update "$U" --not-before= --not-after=
+ok "notBeforeUSec unset" test "$(field "$U" notBeforeUSec)" = null
+ok "notAfterUSec unset" test "$(field "$U" notAfterUSec)" = null
+ok "--keep-unlocked-after-logout=yes" "$CTL" update "$U" --keep-unlocked-after-logout=yes
+ok "keepUnlockedAfterLogout stored" test "$(field "$U" keepUnlockedAfterLogout)" = true
+ok "--keep-unlocked-after-logout=maybe refused" refused "expected yes or no" update "$U" --keep-unlocked-after-logout=maybe
+ok "--keep-unlocked-after-logout=no" "$CTL" update "$U" --keep-unlocked-after-logout=no
+ok "--luks-cipher is fixed at create" refused "'luksCipher' is read-only" update "$U" --luks-cipher=aes
+W=${U}w
+ok "create refuses --luks-cipher=serpent" sh -c "! printf 'k7#Vq9-zLm2!pR\n' | '$CTL' create '$W' --image-path='$T/$W.home' --home-dir='$T/home/$W' --luks-cipher=serpent 2>&1 | tee /dev/stderr | grep -q Created"
+ok "create refuses --luks-cipher-mode=cbc-essiv:sha256" sh -c "printf 'k7#Vq9-zLm2!pR\n' | '$CTL' create '$W' --image-path='$T/$W.home' --home-dir='$T/home/$W' --luks-cipher-mode=cbc-essiv:sha256 2>&1 | grep -q luksCipherMode"
+ok "create refuses --luks-volume-key-size=32" sh -c "printf 'k7#Vq9-zLm2!pR\n' | '$CTL' create '$W' --image-path='$T/$W.home' --home-dir='$T/home/$W' --luks-volume-key-size=32 2>&1 | grep -q luksVolumeKeySize"
+ok "create refuses --luks-volume-key-size=big" refused "expected a whole number" create "$W" --luks-volume-key-size=big
+ok "nothing was made for them" test ! -e "$T/$W.home"
+
+# --- password quality (libpwquality, as homectl's --enforce-password-policy) --
+out=$(printf 'password\npassword\n' | "$CTL" create "$W" --image-path="$T/$W.home" --home-dir="$T/home/$W" 2>&1); rc=$?
+echo "$out" >&2
+ok "create refuses the password 'password'" sh -c "[ $rc -ne 0 ] && echo '$out' | grep -q 'too weak' && [ ! -e '$T/$W.home' ]"
+ok "create --json: a strong password is accepted (and aes, xts-plain64, 64-byte keys spelled out); the record is printed" sh -c \
+        "printf '%s\n' 'k7#Vq9-zLm2!pR' | '$CTL' create --json=short '$W' --image-path='$T/$W.home' --home-dir='$T/home/$W' --disk-size=256M \
+         --luks-pbkdf-type=pbkdf2 --luks-pbkdf-force-iterations=1000 --luks-cipher=aes --luks-cipher-mode=xts-plain64 --luks-volume-key-size=64 >'$T/created.json'"
+ok "create --json: the record with status" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+(st,) = r["status"].values()
+assert r["userName"] == sys.argv[2] and st["diskSize"] == 256 << 20, r
+' "$T/created.json" "$W"
+ok "update --json prints the new record" sh -c "'$CTL' update '$W' --json=short --real-name=Dub | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+assert r[\"userName\"] == \"$W\" and r[\"realName\"] == \"Dub\", r
+'"
+ok "the cipher fields are stored" test "$(field "$W" luksCipher) $(field "$W" luksCipherMode) $(field "$W" luksVolumeKeySize)" = '"aes" "xts-plain64" 64'
+ok "passwd refuses a weak new password" sh -c "! printf '%s\npassword\npassword\n' '$PW' | '$CTL' passwd '$V' 2>&1 | tee /dev/stderr | grep -q Changed"
+ok "passwd --enforce-password-policy=no lets it through" sh -c "printf '%s\npassword\npassword\n' '$PW' | '$CTL' passwd --enforce-password-policy=no '$V'"
+ok "... and it is the password now" sh -c "printf 'password\n' | '$CTL' authenticate '$V'"
+ok "--enforce-password-policy=maybe refused" refused "expected yes or no" passwd "$V" --enforce-password-policy=maybe
+
+# --- remove several at once ---------------------------------------------------
+"$CTL" remove "$NONE" "$W" >&2; rc=$?
+ok "remove NONE W: exit 4, W removed all the same" sh -c "[ $rc -eq 4 ] && [ ! -e '$T/$W.home' ]"
+ok "remove NONE W: W is gone from the list" test "$(home_state "$W")" = none
+
+# --- remove-credential by type ------------------------------------------------
+# (back to cheap PBKDF: argon2id with the forced 1000 iterations is minutes)
+ok "cheap PBKDF again" "$CTL" update "$U" --luks-pbkdf-type=pbkdf2
+ok "enroll a recovery key" sh -c "printf '%s\n' '$PW' | '$CTL' update '$U' --recovery-key=yes >/dev/null"
+types() { home_status "$U" credentials | python3 -c 'import json,sys; print(" ".join(c["type"] for c in json.load(sys.stdin)))'; }
+ok "a password and a recovery keyslot" test "$(types)" = "password systemd-recovery"
+ok "--type=bogus refused" refused "expected password, recovery" remove-credential "$U" --type=bogus
+ok "--type=fido2 with none enrolled fails" refused "no fido2 credential" remove-credential "$U" --type=fido2
+ok "remove-credential --type=recovery" "$CTL" remove-credential "$U" --type=recovery
+ok "the recovery keyslot is gone" test "$(types)" = password
+ok "--type=password: the last keyslot stays" refused "last" remove-credential "$U" --type=password
+ok "--type with a keyslot number is a usage error" refused "user name only" remove-credential "$U" 0 --type=password
+
+# --- --no-ask-password, update --identity -------------------------------------
+out=$(script -qec "'$CTL' --no-ask-password authenticate '$U'" /dev/null </dev/null 2>&1); rc=$?
+ok "--no-ask-password: no prompt on a terminal, a clear error" sh -c "[ $rc -ne 0 ] && echo '$out' | grep -q 'no-ask-password forbids'"
+ok "--no-ask-password still reads --password-file" "$CTL" --no-ask-password authenticate "$U" --password-file=<(printf '%s\n' "$PW")
+"$CTL" inspect --json=short "$U" | python3 -c 'import json,sys; r=json.load(sys.stdin); r["realName"]="From Identity"; r["rateLimitBurst"]=7; print(json.dumps(r))' >"$T/ident.json"
+ok "update --identity=FILE (an edited inspect --json)" "$CTL" update "$U" --identity="$T/ident.json"
+ok "update --identity: realName changed" test "$(field "$U" realName)" = '"From Identity"'
+ok "update --identity: rateLimitBurst changed" test "$(field "$U" rateLimitBurst)" = 7
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); r["uid"]=61234; print(json.dumps(r))' "$T/ident.json" >"$T/ident-uid.json"
+ok "update --identity: a read-only change is refused" refused "'uid' is read-only" update "$U" --identity="$T/ident-uid.json"
+ok "update --identity: another user's record is refused" refused "is for $U, not $V" update "$V" --identity="$T/ident.json"
 
 finish

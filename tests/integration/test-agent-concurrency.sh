@@ -19,7 +19,7 @@ ok "both are unlocked" test "$(home_state "$A") $(home_state "$B")" = "unlocked 
 
 many_lists() {
         local i pids=()
-        for i in $(seq 20); do "$CTL" list --json >"$T/list.$i" 2>&1 & pids+=($!); done
+        for i in $(seq 20); do "$CTL" list --json=short >"$T/list.$i" 2>&1 & pids+=($!); done
         for i in "${pids[@]}"; do wait "$i" || return 1; done
         for i in $(seq 20); do grep -q "$A" "$T/list.$i" || return 1; done
 }

@@ -64,7 +64,7 @@ print(ts[0]["pkcs11-key"])' | base64 -d | openssl pkeyutl -decrypt -inkey "$T/rs
 }
 
 # --- create with a recovery key and the RSA key --------------------------------
-out=$(printf '%s\n' "$PW" | "$CTL" create "$U" --home-dir="$T/home/$U" --image-path="$IMG" --disk-size=256M \
+out=$(printf '%s\n' "$PW" | "$CTL" create "$U" --home-dir="$T/home/$U" --image-path="$IMG" --enforce-password-policy=no --disk-size=256M \
         --luks-pbkdf-type=pbkdf2 --luks-pbkdf-force-iterations=1000 --recovery-key=yes --pkcs11-token-uri="$RSA_URI" 2>&1)
 ok "create with --recovery-key=yes --pkcs11-token-uri (RSA)" test $? -eq 0
 RK=$(echo "$out" | grep -E '^[cbdefghijklnrtuv]{8}(-[cbdefghijklnrtuv]{8}){7}$')
@@ -78,7 +78,7 @@ SECRET=$(pkcs11_secret)
 remember_secret "$SECRET"
 ok "the RSA secret is half the modulus (128 bytes)" test "$(printf %s "$SECRET" | base64 -d | wc -c)" -eq 128
 ok "cryptsetup opens the PKCS#11 keyslot with base64(secret)" sh -c "printf %s '$SECRET' | cryptsetup open --test-passphrase --key-slot=$(keyslot_of systemd-pkcs11) --key-file=- '$IMG'"
-record_list() { "$CTL" inspect --json=short "$U" | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["record"].get(sys.argv[1], [])))' "$1"; }
+record_list() { home_record "$U" "$1" | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin) or []))'; }
 ok "the record lists the enrolled PKCS#11 URI (pkcs11TokenUri)" test "$(record_list pkcs11TokenUri)" = "$RSA_URI"
 ok "inspect lists password, recovery and PKCS#11 credentials" sh -c "'$CTL' inspect '$U' | grep -q 'Credentials: 0 password' && '$CTL' inspect '$U' | grep -q 'systemd-recovery' && '$CTL' inspect '$U' | grep -q 'systemd-pkcs11 pkcs11:'"
 
@@ -152,7 +152,7 @@ EOF2
 else
         diag "pamtester is not installed: the PAM path of the recovery key was not tested"
 fi
-for s in $( "$CTL" inspect --json=short "$U" | python3 -c 'import json,sys; print(" ".join(str(c["keyslot"]) for c in json.load(sys.stdin)["credentials"] if c["type"] != "password"))'); do
+for s in $( home_status "$U" credentials | python3 -c 'import json,sys; print(" ".join(str(c["keyslot"]) for c in json.load(sys.stdin) if c["type"] != "password"))'); do
         "$CTL" remove-credential "$U" "$s" >&2
 done
 ok "after removing the tokens the record lists no PKCS#11 URI" test -z "$(record_list pkcs11TokenUri)"

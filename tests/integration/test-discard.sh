@@ -17,7 +17,7 @@ ok "unlock it" unlock_home "$U" "$PW"
 [ "$tap_failed" -eq 0 ] || fail_now "cannot go on without an unlocked home"
 
 allocated() { # bytes of the image allocated on the host, as inspect reports them
-        "$CTL" inspect --json=short "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["imageAllocated"])'
+        home_status "$1" imageAllocated
 }
 as_user() { setpriv --reuid="$U" --regid="$U" --clear-groups "$@"; }
 

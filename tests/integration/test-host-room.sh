@@ -24,8 +24,6 @@ mk() { # mk USER SIZE [ARGS...]: a home with its image on the small host
         local u=$1 size=$2; shift 2
         create_home "$u" "$PW" --image-path="$HOST/$u.home" --disk-size="$size" "$@"
 }
-json() { "$CTL" "$@" --json=short; }
-field() { python3 -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], "none"))' "$1"; }
 
 ok "a 128 MiB home fits the ~190 MiB host" mk "$A" 128M
 mk "$B" 128M 2>"$T/err"; rc=$?
@@ -34,8 +32,8 @@ ok "... saying why and what to do" grep -q "promised to other homes.*--allow-ove
 ok "... and leaves no image behind" test ! -e "$HOST/$B.home"
 ok "with --allow-overcommit it is created" mk "$B" 128M --allow-overcommit 2>"$T/warn"
 ok "... with a warning" grep -q "Warning: the homes on this host's filesystem are promised more" "$T/warn"
-ok "inspect shows the host's free space" test "$(json inspect "$A" | field hostFree)" -gt 0
-ok "... and that nothing is left unpromised" test "$(json inspect "$A" | field hostUnpromised)" -eq 0
+ok "inspect shows the host's free space" test "$(home_status "$A" hostFree)" -gt 0
+ok "... and that nothing is left unpromised" test "$(home_status "$A" hostUnpromised)" -eq 0
 ok "list shows the host room" sh -c "'$CTL' list | head -1 | grep -q 'HOST ROOM'"
 "$CTL" resize "$A" 180M 2>"$T/err"; rc=$?
 ok "growing past the room is refused" test "$rc" -ne 0 -a "$(stat -c %s "$HOST/$A.home")" -eq $((128 * 1024 * 1024))

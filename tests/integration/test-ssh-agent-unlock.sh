@@ -215,7 +215,7 @@ ok "a key in the ssh-agent that is not enrolled: one line why, then the password
 ok "... logging out locks the home" logout fb
 
 # remove-credential drops the keyslot and its token.
-slot_of_rsa=$("$CTL" inspect "$U" --json | "$PYTHON" -c 'import json,sys; print([c["keyslot"] for c in json.load(sys.stdin)["credentials"] if c.get("ssh-signature-algorithm") == "rsa-sha2-512"][0])')
+slot_of_rsa=$(home_status "$U" credentials | "$PYTHON" -c 'import json,sys; print([c["keyslot"] for c in json.load(sys.stdin) if c.get("ssh-signature-algorithm") == "rsa-sha2-512"][0])')
 ok "remove-credential removes the RSA key's keyslot" "$CTL" remove-credential "$U" "$slot_of_rsa"
 ok "... and its token: one homefs-ssh-agent token left" test "$(cryptsetup luksDump "$IMG" | grep -c 'homefs-ssh-agent')" = 1
 agent_holds rsa

@@ -97,7 +97,7 @@ login_with_password() {
         wait_until 20 pane_has ok "WHERE=$T/home/$U NOTE=a file in the home" || { show ok; return 1; }
 }
 ok "locked home, ssh -t: the prompt, the password, a shell in the home that reads its file" login_with_password
-ok "... the home is unlocked, held by one session" sh -c "test \"\$('$CTL' inspect '$U' --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"state\"], d[\"sessions\"])')\" = 'unlocked 1'"
+ok "... the home is unlocked, held by one session" test "$(home_status "$U" state) $(home_status "$U" sessions)" = '"unlocked" 1'
 type_in ok exit
 ok "... logging out ends the session: the home locks" wait_until 20 state_is "$U" locked
 
@@ -147,7 +147,7 @@ scp_put_get() {
                 cmp "$T/up" "$T/down" && cmp "$T/up" "$T/home/$U/up" || { sed 's/^/# scp: /' "$T/err"; return 1; }
 }
 ok "... scp copies into the home and back" scp_put_get
-ok "... and the home is still unlocked, with no session left" sh -c "test \"\$('$CTL' inspect '$U' --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"state\"], d[\"sessions\"])')\" = 'unlocked 0'"
+ok "... and the home is still unlocked, with no session left" test "$(home_status "$U" state) $(home_status "$U" sessions)" = '"unlocked" 0'
 
 file_keys() {
         install -d -o "$U" -m 700 "$T/home/$U/.ssh" &&
