@@ -194,7 +194,7 @@ static int parse_disk_size(struct options *o, const char *value, struct json_obj
 /* The JSON value of a create option, or NULL to remove the field. */
 static int record_value(struct options *o, int c, const char *value, struct json_object **ret) {
         uint64_t u64;
-        uint32_t u32;
+        unsigned n;
         bool b;
 
         switch (c) {
@@ -202,13 +202,13 @@ static int record_value(struct options *o, int c, const char *value, struct json
                 return parse_disk_size(o, value, ret);
         case 'u':
         case ARG_LUKS_SECTOR_SIZE:
-                if (parse_u32(value, &u32) < 0)
+                if (safe_atou(value, &n) < 0)
                         return bad_value(c, value, "expected a whole number");
-                *ret = json_object_new_int64(u32);
+                *ret = json_object_new_int64(n);
                 return 0;
         case ARG_LUKS_PBKDF_FORCE_ITERATIONS:
         case ARG_LUKS_PBKDF_PARALLEL_THREADS:
-                if (parse_u64(value, &u64) < 0)
+                if (safe_atou64(value, &u64) < 0)
                         return bad_value(c, value, "expected a whole number");
                 *ret = json_object_new_uint64(u64);
                 return 0;
@@ -226,16 +226,16 @@ static int record_value(struct options *o, int c, const char *value, struct json
                 return 0;
         case ARG_RATE_LIMIT_BURST:
         case ARG_LUKS_VOLUME_KEY_SIZE:
-                if (parse_u32(value, &u32) < 0)
+                if (safe_atou(value, &n) < 0)
                         return bad_value(c, value, "expected a whole number");
-                *ret = json_object_new_int64(u32);
+                *ret = json_object_new_int64(n);
                 return 0;
         case ARG_RATE_LIMIT_INTERVAL:
         case ARG_LUKS_PBKDF_TIME_COST:
                 /* A bare number is seconds, as for homectl; a shorter time
                  * than 100 ms (a weak keyslot) needs its unit written out. */
                 if (value[strspn(value, "0123456789")] == 0 && value[0]) {
-                        if (parse_u64(value, &u64) < 0 || u64 == 0 || u64 > UINT64_MAX / 1000000)
+                        if (safe_atou64(value, &u64) < 0 || u64 == 0 || u64 > UINT64_MAX / 1000000)
                                 return bad_value(c, value, "a bare number is seconds, at least 1; "
                                                            "for less than 100 ms write the unit (like 50ms)");
                         u64 *= 1000000;

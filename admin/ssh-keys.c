@@ -9,13 +9,8 @@
 
 #define KEYS_FILE_MAX (64U * 1024U)
 
-static void fclosep(FILE **f) {
-        if (*f)
-                fclose(*f);
-}
-
 static int append_file(struct json_object *keys, const char *path) {
-        _cleanup_(fclosep) FILE *f = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
         char line[KEYS_FILE_MAX];
         size_t total = 0;
 

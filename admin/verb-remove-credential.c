@@ -4,6 +4,7 @@
 #include "homefsctl.h"
 #include "log.h"
 #include "parse-args.h"
+#include "parse-util.h"
 
 /* --type=NAME and the LUKS2 token type it stands for ("password": a keyslot
  * without a token). */
@@ -88,7 +89,7 @@ int verb_remove_credential(const struct options *o, int argc, char **argv) {
         }
         if (argc != 2)
                 return usage_error("'remove-credential' takes a user name and a keyslot number, or a user name and --type=TYPE.");
-        if (parse_u32(argv[1], &slot) < 0)
+        if (safe_atou(argv[1], &slot) < 0)
                 return usage_error("Invalid keyslot '%s': expected a number from 'homefsctl inspect %s'.", argv[1], argv[0]);
         return remove_slot(o, argv[0], slot);
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "parse-util.h"
 
 struct options opt = { .runs = 3, .out_dir = "bench-results", .config_mask = ~0U, .case_mask = ~0ULL };
 char work_dir[WORK_DIR_MAX];
@@ -93,8 +94,7 @@ static int parse_args(int argc, char *argv[]) {
                         opt.quick = true;
                         break;
                 case ARG_RUNS:
-                        opt.runs = (unsigned) atoi(optarg);
-                        if (opt.runs < 1 || opt.runs > MAX_RUNS) {
+                        if (safe_atou(optarg, &opt.runs) < 0 || opt.runs < 1 || opt.runs > MAX_RUNS) {
                                 fprintf(stderr, "--runs must be 1..%d\n", MAX_RUNS);
                                 return -EINVAL;
                         }

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -25,6 +26,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "parse-util.h"
 
 static double now(void) {
         struct timespec ts;
@@ -167,7 +170,16 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "Usage: homefs-roundtrip null|null2|create|stat|unlink DIR [N]\n");
                 return EXIT_FAILURE;
         }
-        n = argc > 3 ? strtol(argv[3], NULL, 10) : 0;
+        if (argc > 3) {
+                uint64_t v;
+
+                if (safe_atou64(argv[3], &v) < 0 || v > LONG_MAX) {
+                        fprintf(stderr, "homefs-roundtrip: N must be a whole number: %s\n", argv[3]);
+                        return EXIT_FAILURE;
+                }
+                n = (long) v;
+        } else
+                n = 0;
         if (!strcmp(argv[1], "null"))
                 return cmd_null(argv[2], n > 0 ? n : 20000, 1);
         if (!strcmp(argv[1], "null2"))

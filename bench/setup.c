@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "parse-util.h"
 
 #define MAX_LOOPS 8
 /* Sparse; the quick run's are small so that mkfs is quick. */
@@ -170,8 +171,9 @@ static void home_find_pids(void) {
         while ((e = readdir(d)) && s->n_pids < MAX_PIDS) {
                 char comm[32], env[8192];
                 ssize_t n;
+                pid_t pid;
 
-                if (e->d_name[0] < '1' || e->d_name[0] > '9')
+                if (parse_pid(e->d_name, &pid) < 0)
                         continue;
                 if (proc_read(e->d_name, "comm", comm, sizeof(comm)) <= 0 ||
                     (strncmp(comm, "homefsd", 7) != 0 && strncmp(comm, "homefs-cryptdev", 15) != 0))
@@ -181,7 +183,7 @@ static void home_find_pids(void) {
                         continue;
                 for (ssize_t k = 0; k < n; k += (ssize_t) strlen(env + k) + 1)
                         if (strcmp(env + k, env_runtime) == 0) {
-                                s->pids[s->n_pids++] = (pid_t) atoi(e->d_name);
+                                s->pids[s->n_pids++] = pid;
                                 break;
                         }
         }

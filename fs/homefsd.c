@@ -24,6 +24,7 @@
 #include "front.h"
 #include "log.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "secret.h"
 #include "uring.h"
 
@@ -101,14 +102,13 @@ static int parse_args(int argc, char *argv[]) {
                 case 'f':
                         break;
                 case ARG_THREADS: {
-                        char *end;
-                        unsigned long n = strtoul(optarg, &end, 10);
+                        unsigned n;
 
-                        if (*end || n < 1 || n > 1024) {
+                        if (safe_atou(optarg, &n) < 0 || n < 1 || n > 1024) {
                                 log_error("Invalid --threads: %s", optarg);
                                 return -EINVAL;
                         }
-                        arg_threads = (unsigned) n;
+                        arg_threads = n;
                         break;
                 }
                 case ARG_ATTACH_DIR:

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "macro.h"
 #include "mount-options.h"
+#include "parse-util.h"
 
 static const char *const ignored[] = {
         "defaults", "rw", "auto", "noauto", "nofail", "_netdev", "user", "nouser", "users",
@@ -24,8 +25,7 @@ static bool is_ignored(const char *o) {
 }
 
 static int parse_one(const char *o, struct mount_options *mo) {
-        char *end;
-        unsigned long n;
+        unsigned n;
 
         if (o[0] == 0 || is_ignored(o))
                 return 0;
@@ -34,11 +34,9 @@ static int parse_one(const char *o, struct mount_options *mo) {
                 return 0;
         }
         if (strncmp(o, "threads=", 8) == 0) {
-                errno = 0;
-                n = strtoul(o + 8, &end, 10);
-                if (errno != 0 || *end || n < 1 || n > 1024)
+                if (safe_atou(o + 8, &n) < 0 || n < 1 || n > 1024)
                         return log_error_errno(EINVAL, "Invalid option '%s': threads= takes 1 to 1024.", o);
-                mo->threads = (unsigned) n;
+                mo->threads = n;
                 return 0;
         }
         if (streq(o, "ro"))

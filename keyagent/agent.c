@@ -29,6 +29,7 @@
 #include "log.h"
 #include "notify.h"
 #include "paths.h"
+#include "parse-util.h"
 #include "pkcs11.h"
 #include "recover.h"
 #include "registry.h"
@@ -49,13 +50,6 @@ struct agent_config agent_config = {
         .userdb_socket = USERDB_SOCKET_DEFAULT,
         .fuse_io_uring = true,
 };
-
-uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
-}
 
 static void help(void) {
         printf("Usage: homefs-agent [OPTIONS]\n\n"
@@ -108,14 +102,13 @@ static int copy_path(char *dst, const char *src, const char *what) {
 
 /* A number of seconds, 1 to max, for --NAME. */
 static int parse_seconds(const char *s, unsigned long max, const char *name, unsigned long *ret) {
-        char *end;
+        uint64_t v;
 
-        errno = 0;
-        *ret = strtoul(s, &end, 10);
-        if (errno || end == s || *end || *ret == 0 || *ret > max) {
+        if (safe_atou64(s, &v) < 0 || v == 0 || v > max) {
                 fprintf(stderr, "homefs-agent: --%s takes seconds, 1 to %lu\n", name, max);
                 return -EINVAL;
         }
+        *ret = (unsigned long) v;
         return 0;
 }
 

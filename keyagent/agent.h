@@ -29,8 +29,6 @@ struct agent_config {
 
 extern struct agent_config agent_config;
 
-uint64_t now_usec(void);
-
 /* fuse-uring.c: turns on the fuse module parameter enable_uring. Returns 1
  * if it did, 0 if it was on, or a negative errno (logged). */
 int fuse_uring_enable(void);

@@ -11,6 +11,7 @@
 
 #include "clients.h"
 #include "macro.h"
+#include "parse-util.h"
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77
@@ -49,8 +50,7 @@ static struct uid_count *find_slot(uid_t uid, bool create) {
 /* /proc/PID/loginuid, or LOGINUID_UNSET. */
 static uid_t read_loginuid(pid_t pid) {
         char path[64], buf[16];
-        unsigned long v;
-        char *end;
+        unsigned v;
         ssize_t n;
         int fd;
 
@@ -63,9 +63,8 @@ static uid_t read_loginuid(pid_t pid) {
         if (n <= 0)
                 return LOGINUID_UNSET;
         buf[n] = 0;
-        errno = 0;
-        v = strtoul(buf, &end, 10);
-        if (errno || end == buf || v >= LOGINUID_UNSET)
+        /* The kernel writes "%u", no newline; anything else counts as unset. */
+        if (safe_atou(buf, &v) < 0 || v >= LOGINUID_UNSET)
                 return LOGINUID_UNSET;
         return (uid_t) v;
 }

@@ -19,6 +19,7 @@
 #include "cryptdev-launch.h"
 #include "log.h"
 #include "spawn.h"
+#include "time-util.h"
 #include "macro.h"
 
 #define CRYPTDEV_KEY_SIZE 64
@@ -29,13 +30,6 @@
 
 enum { ARG_BINARY, ARG_IMAGE, ARG_OFFSET, ARG_SIZE, ARG_SECTOR, ARG_TWEAK, ARG_KEYFD, ARG_READYFD,
        ARG_DISCARD, ARG_MOUNTPOINT, ARG_COUNT };
-
-static uint64_t now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
 
 static void argv_free(char **argv) {
         for (size_t i = 0; i < ARG_COUNT; i++)
@@ -169,11 +163,11 @@ int cryptdev_control(int control_fd, char command, const void *key, size_t key_s
 /* 0 when the ready byte came, -EIO if the child closed the pipe first (it
  * failed), -ETIMEDOUT after READY_TIMEOUT_MS. */
 static int wait_ready(int fd) {
-        uint64_t deadline = now_ms() + READY_TIMEOUT_MS;
+        uint64_t deadline = now_monotonic_msec() + READY_TIMEOUT_MS;
 
         for (;;) {
                 struct pollfd p = { .fd = fd, .events = POLLIN };
-                uint64_t now = now_ms();
+                uint64_t now = now_monotonic_msec();
                 char c;
                 ssize_t n;
                 int r;
@@ -196,7 +190,7 @@ static int wait_ready(int fd) {
 
 /* Wait up to timeout_ms for pid to exit; 1 and its status if it did. */
 static int reap_within(pid_t pid, uint64_t timeout_ms, int *status) {
-        uint64_t deadline = now_ms() + timeout_ms;
+        uint64_t deadline = now_monotonic_msec() + timeout_ms;
 
         for (;;) {
                 struct timespec tick = { 0, 10 * 1000 * 1000 };
@@ -206,7 +200,7 @@ static int reap_within(pid_t pid, uint64_t timeout_ms, int *status) {
                         return 1;
                 if (r < 0 && errno != EINTR)
                         return negative_errno();
-                if (now_ms() >= deadline)
+                if (now_monotonic_msec() >= deadline)
                         return 0;
                 nanosleep(&tick, NULL);
         }

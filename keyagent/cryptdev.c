@@ -38,6 +38,7 @@
 #include "cryptdev.h"
 #include "log.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "secret.h"
 
 #ifndef PR_SET_IO_FLUSHER
@@ -68,25 +69,10 @@ static void help(void) {
                "the volume to the end of the image after the image file has grown.\n");
 }
 
-/* Strict decimal: no sign, no blanks, no trailing garbage, no overflow. */
-static int parse_u64(const char *s, uint64_t *ret) {
-        unsigned long long v;
-        char *end;
-
-        if (!s || *s < '0' || *s > '9')
-                return -EINVAL;
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno != 0 || *end != '\0')
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
 static int parse_fd(const char *s, int *ret) {
         uint64_t v;
 
-        if (parse_u64(s, &v) < 0 || v > INT32_MAX)
+        if (safe_atou64(s, &v) < 0 || v > INT32_MAX)
                 return -EINVAL;
         *ret = (int) v;
         return 0;
@@ -140,17 +126,17 @@ static int parse_args(int argc, char **argv, struct options *o) {
                         o->image = optarg;
                         break;
                 case ARG_OFFSET:
-                        r = parse_u64(optarg, &o->offset);
+                        r = safe_atou64(optarg, &o->offset);
                         break;
                 case ARG_SIZE:
-                        r = parse_u64(optarg, &o->size);
+                        r = safe_atou64(optarg, &o->size);
                         break;
                 case ARG_SECTOR:
-                        r = parse_u64(optarg, &v);
+                        r = safe_atou64(optarg, &v);
                         o->sector_size = v <= UINT32_MAX ? (uint32_t) v : 0;
                         break;
                 case ARG_TWEAK:
-                        r = parse_u64(optarg, &o->iv_tweak);
+                        r = safe_atou64(optarg, &o->iv_tweak);
                         break;
                 case ARG_KEYFD:
                         r = parse_fd(optarg, &o->key_fd);
@@ -159,7 +145,7 @@ static int parse_args(int argc, char **argv, struct options *o) {
                         r = parse_fd(optarg, &o->ready_fd);
                         break;
                 case ARG_THREADS:
-                        r = parse_u64(optarg, &v);
+                        r = safe_atou64(optarg, &v);
                         o->threads = v <= THREADS_MAX ? (unsigned) v : 0;
                         break;
                 case ARG_DISCARD:

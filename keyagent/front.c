@@ -144,8 +144,9 @@ int front_register(struct home *h, struct proto_conn *conn, const char *home_dir
         h->front_lost = false;
         if (h->activated) {
                 /* The previous homefsd died while active: the new one starts
-                 * locked, and so must the home (DESIGN.md: never a bare dir,
-                 * and a crash does not leave the key in use unseen). */
+                 * without the home, and so must the home (never a bare
+                 * directory, and a crash does not leave the key in use
+                 * unseen: see "Crashes" in docs/architecture.md). */
                 log_warning("homefsd for %s was restarted while active; deactivating the home", h->user_name);
                 home_teardown(h);
         }

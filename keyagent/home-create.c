@@ -20,6 +20,7 @@
 #include "registry.h"
 #include "secret.h"
 #include "size.h"
+#include "time-util.h"
 
 #define MIB (1024ULL * 1024ULL)
 #define DISK_SIZE_MIN (64 * MIB)         /* LUKS2 header (16 MiB) + a useful ext4 */

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
 #include "home-ops.h"
 #include "log.h"
 #include "macro.h"
@@ -12,6 +11,7 @@
 #include "luks-token.h"
 #include "luks.h"
 #include "secret.h"
+#include "time-util.h"
 #include "token-fido2.h"
 #include "token.h"
 

@@ -13,6 +13,7 @@
 #include "home-ops.h"
 #include "log.h"
 #include "macro.h"
+#include "parse-util.h"
 
 #define HOLDERS_MAX 64
 
@@ -68,7 +69,7 @@ static bool maps_below(int proc_fd, const char *dir, size_t n) {
         return found;
 }
 
-static void add_holder(struct json_object *arr, int proc_fd, const char *pid) {
+static void add_holder(struct json_object *arr, int proc_fd, pid_t pid) {
         char comm[64] = "";
         struct json_object *o = json_object_new_object();
         int fd = openat(proc_fd, "comm", O_RDONLY | O_CLOEXEC);
@@ -80,7 +81,7 @@ static void add_holder(struct json_object *arr, int proc_fd, const char *pid) {
         if (k > 0 && comm[k - 1] == '\n')
                 k--;
         comm[k > 0 ? k : 0] = 0;
-        json_object_object_add(o, "pid", json_object_new_int(atoi(pid)));
+        json_object_object_add(o, "pid", json_object_new_int(pid));
         json_object_object_add(o, "command", json_object_new_string(comm));
         json_object_array_add(arr, o);
 }
@@ -105,15 +106,16 @@ static struct json_object *scan(const char *home_dir, holds_fn holds) {
                 return arr;
         }
         while ((de = readdir(proc)) && json_object_array_length(arr) < HOLDERS_MAX) {
+                pid_t pid;
                 int fd;
 
-                if (de->d_name[0] < '1' || de->d_name[0] > '9' || atoi(de->d_name) == getpid())
+                if (parse_pid(de->d_name, &pid) < 0 || pid == getpid())
                         continue;
                 fd = openat(dirfd(proc), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (fd < 0)
                         continue;
                 if (holds(fd, home_dir, n))
-                        add_holder(arr, fd, de->d_name);
+                        add_holder(arr, fd, pid);
                 close(fd);
         }
         closedir(proc);

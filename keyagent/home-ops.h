@@ -9,7 +9,8 @@
 #include "luks.h"
 #include "ssh-key.h"
 
-/* The transitions of a home (DESIGN.md, "States of a home"). Except for
+/* The transitions of a home (docs/architecture.md, "Unlock order" and
+ * "Lock order"). Except for
  * create, each is called with the home's lock held; each fills e with the
  * typed error the caller sees. */
 

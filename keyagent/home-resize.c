@@ -17,6 +17,7 @@
 #include "registry.h"
 #include "secret.h"
 #include "size.h"
+#include "time-util.h"
 
 #define SIZE_ALIGN (1024U * 1024U)
 #define DATA_MIN (32ULL * 1024 * 1024) /* smaller than this holds no useful ext4 */

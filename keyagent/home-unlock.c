@@ -15,6 +15,7 @@
 #include "registry.h"
 #include "secret.h"
 #include "spool.h"
+#include "time-util.h"
 #include "unlock-methods.h"
 
 int home_check_login(struct home *h, struct agent_error *e) {

@@ -4,12 +4,12 @@
 #include <string.h>
 
 #include "accounts.h"
-#include "agent.h"
 #include "home-ops.h"
 #include "home-paths.h"
 #include "log.h"
 #include "registry.h"
 #include "schema.h"
+#include "time-util.h"
 
 /* Check one change: the field exists and the schema lets it change. */
 static int update_check_field(const char *name, struct agent_error *e) {

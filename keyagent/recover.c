@@ -25,6 +25,7 @@
 #include "agent.h"
 #include "log.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "paths.h"
 #include "recover.h"
 
@@ -109,9 +110,9 @@ static void end_cryptdevs(const char *prefix) {
         if (!d)
                 return;
         while ((de = readdir(d))) {
-                pid_t pid = (pid_t) atoi(de->d_name);
+                pid_t pid;
 
-                if (pid <= 1 || !is_stale_cryptdev(dirfd(d), de->d_name, prefix))
+                if (parse_pid(de->d_name, &pid) < 0 || pid <= 1 || !is_stale_cryptdev(dirfd(d), de->d_name, prefix))
                         continue;
                 log_info("recovery: stopping the stale homefs-cryptdev (pid %d)", (int) pid);
                 (void) kill(pid, SIGTERM);

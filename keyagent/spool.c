@@ -9,12 +9,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent.h"
 #include "dir-util.h"
 #include "log.h"
+#include "parse-util.h"
 #include "paths.h"
 #include "record.h"
 #include "spool.h"
+#include "time-util.h"
 
 #define JOB_SUFFIX ".job"
 #define JOB_NAME_MAX 32
@@ -61,12 +62,7 @@ static int spool_dir(const char *user) {
 }
 
 static bool is_job_name(const char *name, uint64_t *id) {
-        char *end;
-
-        if (name[0] < '0' || name[0] > '9')
-                return false;
-        *id = strtoull(name, &end, 10);
-        return streq(end, JOB_SUFFIX);
+        return parse_digits(&name, id) >= 0 && streq(name, JOB_SUFFIX);
 }
 
 /* The job ids in the directory, sorted (at most SPOOL_JOBS_MAX + slack). */

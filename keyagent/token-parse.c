@@ -5,13 +5,13 @@
 
 #include "base64.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "token-parse.h"
 
 int luks_token_keyslot(struct json_object *token) {
         struct json_object *slots, *first;
         const char *s;
-        char *end;
-        long v;
+        unsigned v;
 
         if (!json_object_object_get_ex(token, "keyslots", &slots) || !json_object_is_type(slots, json_type_array) ||
             json_object_array_length(slots) < 1)
@@ -20,9 +20,7 @@ int luks_token_keyslot(struct json_object *token) {
         if (!json_object_is_type(first, json_type_string))
                 return -EINVAL;
         s = json_object_get_string(first);
-        errno = 0;
-        v = strtol(s, &end, 10);
-        if (errno || end == s || *end || v < 0 || v >= TOKEN_KEYSLOTS_MAX)
+        if (safe_atou(s, &v) < 0 || v >= TOKEN_KEYSLOTS_MAX)
                 return -EINVAL;
         return (int) v;
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "agent-error.h"
+#include "json-util.h"
 #include "record.h"
 
 /* Credentials bound to systemd's LUKS2 token types. Enrolling adds a keyslot
@@ -30,11 +31,6 @@ int token_pkcs11_passphrase(struct json_object *token, const char *pin, char **r
 
 /* Is the token a systemd-pkcs11 token whose device is present? */
 bool token_pkcs11_present(struct json_object *token);
-
-static inline void json_putp(struct json_object **o) {
-        json_object_put(*o);
-}
-#define _cleanup_json_ __attribute__((cleanup(json_putp)))
 
 /* {"type": type, "keyslots": ["N"]}: the fields every systemd token has. */
 struct json_object *token_new(const char *type, int keyslot);

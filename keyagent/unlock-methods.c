@@ -2,13 +2,13 @@
 #include <errno.h>
 #include <string.h>
 
-#include "agent.h"
 #include "home-ops.h"
 #include "log.h"
 #include "luks-token.h"
 #include "luks.h"
 #include "recovery-key.h"
 #include "secret.h"
+#include "time-util.h"
 #include "token-fido2.h"
 #include "token-parse.h"
 #include "token.h"

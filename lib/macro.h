@@ -6,6 +6,7 @@
  * function took, and a few size helpers. */
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,6 +29,12 @@ static inline void closep(int *fd) {
         }
 }
 #define _cleanup_close_ _cleanup_(closep)
+
+static inline void fclosep(FILE **f) {
+        if (*f)
+                fclose(*f);
+}
+#define _cleanup_fclose_ _cleanup_(fclosep)
 
 /* Close an fd and mark it closed; returns -1 for use as "fd = safe_close(fd)". */
 static inline int safe_close(int fd) {

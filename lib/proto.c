@@ -10,6 +10,7 @@
 #include "macro.h"
 #include "proto.h"
 #include "secret.h"
+#include "time-util.h"
 
 #define PROTO_DEPTH_MAX 8
 
@@ -280,13 +281,6 @@ static int take_fds(struct proto_conn *c, struct msghdr *mh) {
         return r;
 }
 
-static long long now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void drop_fds(struct proto_conn *c) {
         for (size_t i = 0; i < c->n_fds; i++)
                 safe_close(c->fds[i]);
@@ -294,7 +288,7 @@ static void drop_fds(struct proto_conn *c) {
 }
 
 int proto_recv(struct proto_conn *c, struct json_object **ret, int *fds, size_t *n_fds, int timeout_ms) {
-        long long deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
+        long long deadline = timeout_ms >= 0 ? (long long) now_monotonic_msec() + timeout_ms : -1;
         size_t capacity = n_fds ? *n_fds : 0;
         char *nul;
         int r;
@@ -316,7 +310,7 @@ int proto_recv(struct proto_conn *c, struct json_object **ret, int *fds, size_t 
                         return -EBADMSG; /* no terminator within the limit */
                 if (deadline >= 0) {
                         struct pollfd p = { .fd = c->fd, .events = POLLIN };
-                        long long left = deadline - now_ms();
+                        long long left = deadline - (long long) now_monotonic_msec();
 
                         if (left < 0)
                                 return -ETIMEDOUT;

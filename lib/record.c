@@ -12,8 +12,10 @@
 #include <yaml.h>
 
 #include "file-util.h"
+#include "json-util.h"
 #include "log.h"
 #include "macro.h"
+#include "record-internal.h"
 #include "record.h"
 #include "schema.h"
 #include "yaml-json.h"
@@ -56,41 +58,17 @@
         X("pkcs11TokenUri",           FIELD_STRV,   pkcs11_token_uri)         \
         X("fido2HmacCredential",      FIELD_STRV,   fido2_hmac_credential)
 
-enum field_kind {
-        FIELD_STRING, /* char *, NULL when unset */
-        FIELD_U32,    /* uint32_t, 0 when unset */
-        FIELD_U64,    /* uint64_t, 0 when unset */
-        FIELD_BOOL,   /* bool, false when unset */
-        FIELD_STRV,   /* char **, NULL-terminated, NULL when unset (never empty) */
-};
-
-struct field {
-        const char *name;
-        enum field_kind kind;
-        size_t offset;
-};
-
 #define FIELD_ENTRY(n, k, m) { n, k, offsetof(struct user_record, m) },
 #define FIELD_NAME(n, k, m) n,
 
-static const struct field fields[] = { RECORD_FIELDS(FIELD_ENTRY) };
+const struct field record_fields[] = { RECORD_FIELDS(FIELD_ENTRY) };
+const size_t record_fields_n = ELEMENTSOF(record_fields);
 const char *const user_record_field_names[] = { RECORD_FIELDS(FIELD_NAME) NULL };
 
-static void json_object_putp(struct json_object **o) {
-        json_object_put(*o);
-}
-#define _cleanup_json_ _cleanup_(json_object_putp)
-
-static void fclosep(FILE **f) {
-        if (*f)
-                fclose(*f);
-}
-#define _cleanup_fclose_ _cleanup_(fclosep)
-
 static const struct field *field_find(const char *name) {
-        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
-                if (streq(fields[i].name, name))
-                        return &fields[i];
+        for (size_t i = 0; i < record_fields_n; i++)
+                if (streq(record_fields[i].name, name))
+                        return &record_fields[i];
         return NULL;
 }
 
@@ -98,32 +76,12 @@ static char **field_string(struct user_record *r, const struct field *f) {
         return (char **) ((uint8_t *) r + f->offset);
 }
 
-static const char *field_string_get(const struct user_record *r, const struct field *f) {
-        return *(char *const *) ((const uint8_t *) r + f->offset);
-}
-
 static char ***field_strv(struct user_record *r, const struct field *f) {
         return (char ***) ((uint8_t *) r + f->offset);
 }
 
-static char *const *field_strv_get(const struct user_record *r, const struct field *f) {
-        return *(char **const *) ((const uint8_t *) r + f->offset);
-}
-
 static bool *field_bool(struct user_record *r, const struct field *f) {
         return (bool *) ((uint8_t *) r + f->offset);
-}
-
-static bool field_bool_get(const struct user_record *r, const struct field *f) {
-        return *(const bool *) ((const uint8_t *) r + f->offset);
-}
-
-static uint64_t field_uint_get(const struct user_record *r, const struct field *f) {
-        const uint8_t *p = (const uint8_t *) r + f->offset;
-
-        if (f->kind == FIELD_U32)
-                return *(const uint32_t *) p;
-        return *(const uint64_t *) p;
 }
 
 static int field_uint_set(struct user_record *r, const struct field *f, uint64_t v) {
@@ -136,21 +94,6 @@ static int field_uint_set(struct user_record *r, const struct field *f, uint64_t
         } else
                 *(uint64_t *) p = v;
         return 0;
-}
-
-static bool field_is_set(const struct user_record *r, const struct field *f) {
-        switch (f->kind) {
-        case FIELD_STRING:
-                return field_string_get(r, f) != NULL;
-        case FIELD_U32:
-        case FIELD_U64:
-                return field_uint_get(r, f) != 0;
-        case FIELD_BOOL:
-                return field_bool_get(r, f);
-        case FIELD_STRV:
-                return field_strv_get(r, f) != NULL;
-        }
-        return false;
 }
 
 static void field_unset(struct user_record *r, const struct field *f) {
@@ -237,8 +180,7 @@ static bool strv_equal(char *const *a, char *const *b) {
         return true;
 }
 
-static int set_error(char **error, int r, const char *fmt, ...) _printf_(3, 4);
-static int set_error(char **error, int r, const char *fmt, ...) {
+int record_set_error(char **error, int r, const char *fmt, ...) {
         va_list ap;
         int k;
 
@@ -262,8 +204,8 @@ struct user_record *user_record_new(void) {
 void user_record_free(struct user_record *r) {
         if (!r)
                 return;
-        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
-                field_unset(r, &fields[i]);
+        for (size_t i = 0; i < record_fields_n; i++)
+                field_unset(r, &record_fields[i]);
         free(r);
 }
 
@@ -314,8 +256,8 @@ static int field_set_json(struct user_record *r, const struct field *f, struct j
         return -EBADMSG;
 }
 
-static int record_from_json_lines(struct json_object *o, struct json_object *lines, const char *origin,
-                                  struct user_record **ret, char **error) {
+int record_from_json_lines(struct json_object *o, struct json_object *lines, const char *origin,
+                           struct user_record **ret, char **error) {
         _cleanup_record_ struct user_record *r = NULL;
         const struct schema *s;
         int k;
@@ -329,7 +271,7 @@ static int record_from_json_lines(struct json_object *o, struct json_object *lin
 
         k = schema_get(&s);
         if (k < 0)
-                return set_error(error, k, "%s: the user record schema is not available", origin);
+                return record_set_error(error, k, "%s: the user record schema is not available", origin);
         k = schema_validate(s, o, lines, origin, error);
         if (k < 0)
                 return k;
@@ -343,8 +285,8 @@ static int record_from_json_lines(struct json_object *o, struct json_object *lin
 
                 k = f ? field_set_json(r, f, value) : -EBADMSG;
                 if (k == -EBADMSG)
-                        return set_error(error, -EINVAL, "%s: field '%s': not supported by this version of homefs",
-                                         origin, key);
+                        return record_set_error(error, -EINVAL, "%s: field '%s': not supported by this version of homefs",
+                                                origin, key);
                 if (k < 0)
                         return k;
         }
@@ -355,26 +297,6 @@ static int record_from_json_lines(struct json_object *o, struct json_object *lin
 
 int user_record_from_json(struct json_object *o, const char *origin, struct user_record **ret, char **error) {
         return record_from_json_lines(o, NULL, origin, ret, error);
-}
-
-int user_record_from_yaml(const char *text, size_t len, const char *origin,
-                          struct user_record **ret, char **error) {
-        _cleanup_json_ struct json_object *o = NULL, *lines = NULL;
-        int r;
-
-        if (error)
-                *error = NULL;
-        if (!text || !ret)
-                return -EINVAL;
-        if (!origin)
-                origin = "request";
-
-        r = yaml_to_json(text, len, origin, &o, &lines, error);
-        if (r == -E2BIG)
-                return -EINVAL;
-        if (r < 0)
-                return r;
-        return record_from_json_lines(o, lines, origin, ret, error);
 }
 
 int user_record_set_field(struct user_record *r, const char *name, struct json_object *value,
@@ -392,22 +314,22 @@ int user_record_set_field(struct user_record *r, const char *name, struct json_o
 
         f = field_find(name);
         if (!f)
-                return set_error(error, -ENOENT, "%s: field '%s': unknown field", origin, name);
+                return record_set_error(error, -ENOENT, "%s: field '%s': unknown field", origin, name);
 
         if (value) {
                 k = schema_get(&s);
                 if (k < 0)
-                        return set_error(error, k, "%s: the user record schema is not available", origin);
+                        return record_set_error(error, k, "%s: the user record schema is not available", origin);
                 k = schema_validate_property(s, name, value, origin, 0, error);
                 if (k < 0)
                         return k;
         } else if (streq(name, "userName"))
-                return set_error(error, -EINVAL, "%s: field 'userName': is required", origin);
+                return record_set_error(error, -EINVAL, "%s: field 'userName': is required", origin);
 
         k = field_set_json(r, f, value);
         if (k == -EBADMSG)
-                return set_error(error, -EINVAL, "%s: field '%s': not supported by this version of homefs",
-                                 origin, name);
+                return record_set_error(error, -EINVAL, "%s: field '%s': not supported by this version of homefs",
+                                        origin, name);
         return k;
 }
 
@@ -420,8 +342,8 @@ struct json_object *user_record_to_json(const struct user_record *r) {
         if (!o)
                 return NULL;
 
-        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
-                const struct field *f = &fields[i];
+        for (size_t i = 0; i < record_fields_n; i++) {
+                const struct field *f = &record_fields[i];
                 struct json_object *v = NULL;
                 uint64_t n;
 
@@ -451,151 +373,6 @@ struct json_object *user_record_to_json(const struct user_record *r) {
                 }
         }
         return TAKE_PTR(o);
-}
-
-/* May s be written as a plain YAML scalar and read back as the same string?
- * Deliberately conservative: anything else is double-quoted. Words that some
- * YAML reader could take for a boolean or null are quoted, as are numbers
- * (they cannot start with a letter, '_' or '/'). */
-static bool string_is_plain_safe(const char *s) {
-        static const char *const reserved[] = {
-                "true", "false", "yes", "no", "on", "off", "y", "n", "null",
-        };
-        size_t len = strlen(s);
-
-        if (len == 0 || s[len - 1] == ' ')
-                return false;
-        if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_' || s[0] == '/'))
-                return false;
-        for (const char *p = s; *p; p++)
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-                      strchr("_./@+- ", *p)))
-                        return false;
-        for (size_t i = 0; i < ELEMENTSOF(reserved); i++)
-                if (strcasecmp(s, reserved[i]) == 0)
-                        return false;
-        return true;
-}
-
-static int emit_scalar(yaml_emitter_t *e, const char *value, bool plain) {
-        yaml_event_t ev;
-
-        yaml_scalar_style_t style = plain ? YAML_PLAIN_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE;
-
-        if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *) value, (int) strlen(value),
-                                          plain, 1, style))
-                return -ENOMEM;
-        return yaml_emitter_emit(e, &ev) ? 0 : -EINVAL;
-}
-
-static int emit_strv(yaml_emitter_t *e, char *const *l) {
-        yaml_event_t ev;
-        int k;
-
-        if (!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE) ||
-            !yaml_emitter_emit(e, &ev))
-                return -EINVAL;
-        for (size_t i = 0; l && l[i]; i++) {
-                if (strlen(l[i]) > INT_MAX)
-                        return -EINVAL;
-                k = emit_scalar(e, l[i], string_is_plain_safe(l[i]));
-                if (k < 0)
-                        return k;
-        }
-        if (!yaml_sequence_end_event_initialize(&ev) || !yaml_emitter_emit(e, &ev))
-                return -EINVAL;
-        return 0;
-}
-
-static int emit_field(yaml_emitter_t *e, const struct user_record *r, const struct field *f) {
-        char buf[32];
-        const char *s;
-        int k;
-
-        k = emit_scalar(e, f->name, true);
-        if (k < 0)
-                return k;
-
-        switch (f->kind) {
-        case FIELD_STRING:
-                s = field_string_get(r, f);
-                if (strlen(s) > INT_MAX)
-                        return -EINVAL;
-                return emit_scalar(e, s, string_is_plain_safe(s));
-        case FIELD_U32:
-        case FIELD_U64:
-                (void) snprintf(buf, sizeof(buf), "%" PRIu64, field_uint_get(r, f));
-                return emit_scalar(e, buf, true);
-        case FIELD_BOOL:
-                return emit_scalar(e, field_bool_get(r, f) ? "true" : "false", true);
-        case FIELD_STRV:
-                return emit_strv(e, field_strv_get(r, f));
-        }
-        return -EINVAL;
-}
-
-static int yaml_write_to_file(void *data, unsigned char *buffer, size_t size) {
-        return fwrite(buffer, 1, size, data) == size;
-}
-
-static int emit_record(yaml_emitter_t *e, const struct user_record *r) {
-        yaml_event_t ev;
-        int k;
-
-        if (!yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) || !yaml_emitter_emit(e, &ev))
-                return -EINVAL;
-        if (!yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) || !yaml_emitter_emit(e, &ev))
-                return -EINVAL;
-        if (!yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE) ||
-            !yaml_emitter_emit(e, &ev))
-                return -EINVAL;
-
-        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
-                if (!field_is_set(r, &fields[i]))
-                        continue;
-                k = emit_field(e, r, &fields[i]);
-                if (k < 0)
-                        return k;
-        }
-
-        if (!yaml_mapping_end_event_initialize(&ev) || !yaml_emitter_emit(e, &ev))
-                return -EINVAL;
-        if (!yaml_document_end_event_initialize(&ev, 1) || !yaml_emitter_emit(e, &ev))
-                return -EINVAL;
-        if (!yaml_stream_end_event_initialize(&ev) || !yaml_emitter_emit(e, &ev))
-                return -EINVAL;
-        return yaml_emitter_flush(e) ? 0 : -EIO;
-}
-
-int user_record_to_yaml(const struct user_record *r, char **ret) {
-        _cleanup_free_ char *buf = NULL;
-        _cleanup_fclose_ FILE *f = NULL;
-        yaml_emitter_t e;
-        size_t size = 0;
-        int k;
-
-        if (!r || !ret)
-                return -EINVAL;
-
-        f = open_memstream(&buf, &size);
-        if (!f)
-                return -ENOMEM;
-        if (!yaml_emitter_initialize(&e))
-                return -ENOMEM;
-        yaml_emitter_set_output(&e, yaml_write_to_file, f);
-        yaml_emitter_set_unicode(&e, 1);
-        yaml_emitter_set_width(&e, -1); /* never fold long strings */
-
-        /* The emitter fails (-EINVAL) on strings that are not valid UTF-8. */
-        k = emit_record(&e, r);
-        yaml_emitter_delete(&e);
-        if (k < 0)
-                return k;
-        if (fclose(TAKE_PTR(f)) != 0)
-                return -ENOMEM;
-
-        *ret = TAKE_PTR(buf);
-        return 0;
 }
 
 /* Replace each "${field}" in t by that (string) field of r. */
@@ -679,13 +456,13 @@ int user_record_apply_defaults(struct user_record *r) {
         if (k < 0)
                 return k;
 
-        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
-                const struct schema_property *p = schema_find_property(s, fields[i].name);
+        for (size_t i = 0; i < record_fields_n; i++) {
+                const struct schema_property *p = schema_find_property(s, record_fields[i].name);
                 struct json_object *def = p ? schema_property_default(p) : NULL;
 
-                if (!def || field_is_set(r, &fields[i]))
+                if (!def || field_is_set(r, &record_fields[i]))
                         continue;
-                k = field_apply_default(r, &fields[i], def);
+                k = field_apply_default(r, &record_fields[i], def);
                 if (k < 0)
                         return k;
         }
@@ -708,20 +485,20 @@ static bool path_is_below(const char *path, const char *prefix) {
  * image is not inside its home. */
 static int record_check_complete(const struct schema *s, const struct user_record *r,
                                  const char *origin, char **error) {
-        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
-                const struct field *f = &fields[i];
+        for (size_t i = 0; i < record_fields_n; i++) {
+                const struct field *f = &record_fields[i];
                 const struct schema_property *p = schema_find_property(s, f->name);
                 bool needed = streq(f->name, "uid") || streq(f->name, "gid") ||
                               (p && schema_property_default(p));
 
                 if (needed && f->kind != FIELD_BOOL && !field_is_set(r, f))
-                        return set_error(error, -EINVAL, "%s: field '%s': is required in a complete record",
-                                         origin, f->name);
+                        return record_set_error(error, -EINVAL, "%s: field '%s': is required in a complete record",
+                                                origin, f->name);
         }
 
         if (path_is_below(r->image_path, r->home_directory) || path_is_below(r->home_directory, r->image_path))
-                return set_error(error, -EINVAL,
-                                 "%s: field 'imagePath': must not be inside homeDirectory or contain it", origin);
+                return record_set_error(error, -EINVAL,
+                                        "%s: field 'imagePath': must not be inside homeDirectory or contain it", origin);
         return 0;
 }
 
@@ -738,7 +515,7 @@ int user_record_validate(const struct user_record *r, char **error) {
 
         k = schema_get(&s);
         if (k < 0)
-                return set_error(error, k, "the user record schema is not available");
+                return record_set_error(error, k, "the user record schema is not available");
 
         if (r->user_name && user_name_is_valid(r->user_name))
                 k = asprintf(&origin, "record '%s'", r->user_name);
@@ -760,8 +537,8 @@ bool user_record_equal(const struct user_record *a, const struct user_record *b)
         if (!a || !b)
                 return a == b;
 
-        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
-                const struct field *f = &fields[i];
+        for (size_t i = 0; i < record_fields_n; i++) {
+                const struct field *f = &record_fields[i];
                 const char *x, *y;
 
                 switch (f->kind) {
@@ -806,153 +583,6 @@ bool user_name_is_valid(const char *s) {
         if (!v)
                 return false;
         return schema_validate_property(schema, "userName", v, NULL, 0, NULL) == 0;
-}
-
-/* Files */
-
-static int record_file_name(const char *user_name, char *buf, size_t size) {
-        int n;
-
-        if (!user_name_is_valid(user_name))
-                return -EINVAL;
-        n = snprintf(buf, size, "%s.yaml", user_name);
-        if (n < 0 || (size_t) n >= size)
-                return -ENAMETOOLONG;
-        return 0;
-}
-
-/* "/var/lib/homefs/records/alice.yaml" for messages, or just the name. */
-static char *record_file_origin(int dir_fd, const char *name) {
-        char proc[64], dir[PATH_MAX];
-        ssize_t n;
-        char *s;
-
-        (void) snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dir_fd);
-        n = readlink(proc, dir, sizeof(dir) - 1);
-        if (n <= 0 || dir[0] != '/')
-                return strdup(name);
-        dir[n] = '\0';
-        if (asprintf(&s, "%s/%s", streq(dir, "/") ? "" : dir, name) < 0)
-                return NULL;
-        return s;
-}
-
-static int read_record_file(int fd, const char *origin, char **ret, size_t *ret_len, char **error) {
-        _cleanup_free_ char *buf = NULL;
-        struct stat st;
-        size_t len = 0;
-
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return set_error(error, -EINVAL, "%s: not a regular file", origin);
-        if (geteuid() == 0 && st.st_uid != 0)
-                return set_error(error, -EPERM, "%s: not owned by root", origin);
-        if (st.st_mode & 0022)
-                return set_error(error, -EPERM, "%s: writable by group or others", origin);
-        if (st.st_size > (off_t) USER_RECORD_FILE_MAX)
-                return set_error(error, -EFBIG, "%s: larger than %u bytes", origin, USER_RECORD_FILE_MAX);
-
-        /* One byte more than allowed, to notice a file that grew since fstat(). */
-        buf = malloc(USER_RECORD_FILE_MAX + 1);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n = read(fd, buf + len, USER_RECORD_FILE_MAX + 1 - len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return negative_errno();
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-                if (len > USER_RECORD_FILE_MAX)
-                        return set_error(error, -EFBIG, "%s: larger than %u bytes", origin, USER_RECORD_FILE_MAX);
-        }
-
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
-}
-
-int user_record_load(int dir_fd, const char *user_name, struct user_record **ret, char **error) {
-        _cleanup_record_ struct user_record *r = NULL;
-        _cleanup_free_ char *origin = NULL, *text = NULL;
-        _cleanup_close_ int fd = -1;
-        char name[NAME_MAX + 1];
-        size_t len = 0;
-        int k;
-
-        if (error)
-                *error = NULL;
-        if (dir_fd < 0 || !ret)
-                return -EINVAL;
-        k = record_file_name(user_name, name, sizeof(name));
-        if (k < 0)
-                return set_error(error, k, "invalid user name");
-
-        origin = record_file_origin(dir_fd, name);
-        if (!origin)
-                return -ENOMEM;
-
-        fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-        if (fd < 0 && errno == ELOOP)
-                return set_error(error, -ELOOP, "%s: is a symbolic link, refusing", origin);
-        if (fd < 0) {
-                k = negative_errno();
-                return set_error(error, k, "%s: %s", origin, strerror(-k));
-        }
-
-        k = read_record_file(fd, origin, &text, &len, error);
-        if (k < 0)
-                return k;
-
-        k = user_record_from_yaml(text, len, origin, &r, error);
-        if (k < 0)
-                return k;
-        if (!streq(r->user_name, user_name))
-                return set_error(error, -EINVAL, "%s: field 'userName': '%s' does not match the file name",
-                                 origin, r->user_name);
-
-        *ret = TAKE_PTR(r);
-        return 0;
-}
-
-int user_record_save(int dir_fd, const struct user_record *r) {
-        _cleanup_free_ char *text = NULL, *error = NULL;
-        char name[NAME_MAX + 1];
-        int k;
-
-        if (dir_fd < 0 || !r)
-                return -EINVAL;
-        k = record_file_name(r->user_name, name, sizeof(name));
-        if (k < 0)
-                return k;
-        k = user_record_validate(r, &error);
-        if (k < 0)
-                return log_debug_errno(k, "Refusing to save an invalid record: %s", error ?: "?");
-        k = user_record_to_yaml(r, &text);
-        if (k < 0)
-                return k;
-
-        return write_file_atomic_at(dir_fd, name, text, strlen(text), 0600);
-}
-
-int user_record_delete(int dir_fd, const char *user_name) {
-        char name[NAME_MAX + 1];
-        int k;
-
-        if (dir_fd < 0)
-                return -EINVAL;
-        k = record_file_name(user_name, name, sizeof(name));
-        if (k < 0)
-                return k;
-        if (unlinkat(dir_fd, name, 0) < 0)
-                return negative_errno();
-        if (fsync(dir_fd) < 0)
-                return negative_errno();
-        return 0;
 }
 
 int user_record_check_login(const struct user_record *r, uint64_t now_usec) {

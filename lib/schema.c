@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "json-util.h"
 #include "log.h"
 #include "macro.h"
 #include "record.h"
@@ -40,11 +41,6 @@ struct schema {
         size_t n_properties;
         struct json_object *examples;
 };
-
-static void json_object_putp(struct json_object **o) {
-        json_object_put(*o);
-}
-#define _cleanup_json_ _cleanup_(json_object_putp)
 
 /* Store "ORIGIN[:LINE]: [field 'NAME': ]PROBLEM" in *error (if error is
  * non-NULL) and return r. */

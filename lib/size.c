@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "macro.h"
+#include "parse-util.h"
 #include "size.h"
 
 /* At most this many fraction digits count; more are accepted and ignored.
@@ -24,25 +25,6 @@ static const struct {
 
 static bool is_digit(char c) {
         return c >= '0' && c <= '9';
-}
-
-/* Parse the leading digits of *p into *ret; -ERANGE on overflow. */
-static int parse_digits(const char **p, uint64_t *ret) {
-        uint64_t v = 0;
-        const char *s = *p;
-
-        if (!is_digit(*s))
-                return -EINVAL;
-        for (; is_digit(*s); s++) {
-                unsigned d = (unsigned) (*s - '0');
-
-                if (v > (UINT64_MAX - d) / 10)
-                        return -ERANGE;
-                v = v * 10 + d;
-        }
-        *p = s;
-        *ret = v;
-        return 0;
 }
 
 /* floor(num / den * 2^shift) for num < den <= 10^18, by binary long division,

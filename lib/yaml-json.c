@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <yaml.h>
 
+#include "json-util.h"
 #include "macro.h"
 #include "yaml-json.h"
 
@@ -25,11 +26,6 @@ static void yaml_event_deletep(yaml_event_t *e) {
         yaml_event_delete(e);
 }
 #define _cleanup_event_ _cleanup_(yaml_event_deletep)
-
-static void json_object_putp(struct json_object **o) {
-        json_object_put(*o);
-}
-#define _cleanup_json_ _cleanup_(json_object_putp)
 
 static int yj_error(struct yj *p, const yaml_mark_t *mark, int r, const char *fmt, ...) _printf_(4, 5);
 static int yj_error(struct yj *p, const yaml_mark_t *mark, int r, const char *fmt, ...) {

@@ -5,13 +5,7 @@
 #include <time.h>
 
 #include "pam-homefs.h"
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
-}
+#include "time-util.h"
 
 /* The record's account checks: locked, notBeforeUSec, notAfterUSec. */
 PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv) {

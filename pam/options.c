@@ -6,6 +6,7 @@
 
 #include "macro.h"
 #include "pam-homefs.h"
+#include "parse-util.h"
 
 static bool has_prefix(const char *s, const char *prefix, const char **rest) {
         size_t n = strlen(prefix);
@@ -29,14 +30,13 @@ static int parse_path(struct pam_homefs *m, const char *name, const char *v, con
 /* NAME=N, min..max. */
 static int parse_number(struct pam_homefs *m, const char *name, const char *v, unsigned min, unsigned max,
                         unsigned *ret) {
-        char *end;
-        unsigned long n = strtoul(v, &end, 10);
+        unsigned n;
 
-        if (!v[0] || *end || n < min || n > max) {
+        if (safe_atou(v, &n) < 0 || n < min || n > max) {
                 pam_syslog(m->pamh, LOG_ERR, "%s= must be %u..%u: %s", name, min, max, v);
                 return PAM_SERVICE_ERR;
         }
-        *ret = (unsigned) n;
+        *ret = n;
         return PAM_SUCCESS;
 }
 

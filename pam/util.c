@@ -3,12 +3,9 @@
 #include <security/pam_ext.h>
 #include <syslog.h>
 
+#include "json-util.h"
 #include "macro.h"
 #include "pam-homefs.h"
-
-static void json_putp(struct json_object **o) {
-        json_object_put(*o);
-}
 
 int pam_homefs_connect(struct pam_homefs *m, struct proto_conn **ret, struct agent_error *e) {
         int r = agent_connect_runtime_dir(m->runtime_dir, ret, e);
@@ -20,7 +17,7 @@ int pam_homefs_connect(struct pam_homefs *m, struct proto_conn **ret, struct age
 
 int pam_homefs_lookup(struct pam_homefs *m, struct user_record **ret) {
         _cleanup_(proto_conn_freep) struct proto_conn *c = NULL;
-        _cleanup_(json_putp) struct json_object *reply = NULL;
+        _cleanup_json_ struct json_object *reply = NULL;
         _cleanup_agent_error_ struct agent_error e = {};
         struct json_object *params, *record;
         int r;

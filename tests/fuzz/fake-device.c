@@ -13,17 +13,11 @@
 #include "home-ops.h"
 #include "luks-token.h"
 #include "luks.h"
+#include "time-util.h"
 #include "token.h"
 
 struct json_object *fake_tokens;
 struct agent_config agent_config;
-
-uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
-}
 
 int luks_tokens_list(const char *image_path, struct json_object **ret) {
         if (!fake_tokens || !json_object_is_type(fake_tokens, json_type_array))
