@@ -62,7 +62,7 @@ ok "the new PIN works" sh -c "echo '$PIN2' | python3 '$CLIENT' '$SOCK' pintoken 
 start_agent --fido2-device="unix:$SOCK"
 new_user_name U g
 IMG=$T/$U.home
-ok "create with the key, PIN set by the Python client" sh -c "printf '%s\n%s\n' '$PW' '$PIN2' | '$CTL' create '$U' --home-dir='$T/home/$U' --image-path='$IMG' --disk-size=256M --luks-pbkdf-type=pbkdf2 --luks-pbkdf-force-iterations=1000 --fido2-device='unix:$SOCK'"
+ok "create with the key, PIN set by the Python client" sh -c "printf '%s\n%s\n' '$PW' '$PIN2' | '$CTL' create '$U' --enforce-password-policy=no --home-dir='$T/home/$U' --image-path='$IMG' --disk-size=256M --luks-pbkdf-type=pbkdf2 --luks-pbkdf-force-iterations=1000 --fido2-device='unix:$SOCK'"
 ok "unlock with that PIN" sh -c "printf '%s\n' '$PIN2' | '$CTL' unlock '$U' && '$CTL' deactivate '$U'"
 
 # --- block the PIN: 8 wrong tries, with power cycles between the threes ----------------

@@ -110,7 +110,7 @@ install -d -m 0755 "$T/shared/homes" "$T/img3"
 install -d -m 0755 "$T/target"
 mounted_on_target() { awk -v t="$T/target" 'index($2, t) == 1' /proc/self/mounts | grep -q .; }
 new_user_name W hw
-out=$(printf '%s\n' "$PW" | "$CTL" create "$W" --home-dir="$T/shared/homes/$W" --image-path="$T/img3/$W.home" \
+out=$(printf '%s\n' "$PW" | "$CTL" create "$W" --enforce-password-policy=no --home-dir="$T/shared/homes/$W" --image-path="$T/img3/$W.home" \
         --disk-size=256M --luks-pbkdf-type=pbkdf2 --luks-pbkdf-force-iterations=1000 2>&1); rc=$?
 echo "$out" >&2
 ok "create under a user-writable ancestor is refused" test "$rc" -ne 0
@@ -118,7 +118,7 @@ ok "the refusal names the directory at fault ($T/shared)" grep -q "directory $T/
 ok "nothing was created" sh -c "test -z \"\$(ls -A '$T/img3')\" && ! test -e '$T/shared/homes/$W' && ! getent passwd '$W'"
 install -d -m 0755 "$T/real"
 ln -s "$T/real" "$T/linked"
-out=$(printf '%s\n' "$PW" | "$CTL" create "$W" --home-dir="$T/linked/$W" --image-path="$T/img3/$W.home" \
+out=$(printf '%s\n' "$PW" | "$CTL" create "$W" --enforce-password-policy=no --home-dir="$T/linked/$W" --image-path="$T/img3/$W.home" \
         --disk-size=256M --luks-pbkdf-type=pbkdf2 --luks-pbkdf-force-iterations=1000 2>&1); rc=$?
 ok "create below a symlinked directory (root's) is refused, naming it" sh -c "test $rc -ne 0 && grep -q '$T/linked, on the way' <<'EOF2'
 $out
@@ -128,7 +128,7 @@ EOF2"
 # who swaps a symlink in for the parent while the agent is down.
 install -d -m 0755 "$T/later" "$T/later/homes"
 new_user_name X hx
-ok "create a home under root's directories" sh -c "printf '%s\n' '$PW' | '$CTL' create '$X' --home-dir='$T/later/homes/$X' \
+ok "create a home under root's directories" sh -c "printf '%s\n' '$PW' | '$CTL' create '$X' --enforce-password-policy=no --home-dir='$T/later/homes/$X' \
         --image-path='$T/img3/$X.home' --disk-size=256M --luks-pbkdf-type=pbkdf2 --luks-pbkdf-force-iterations=1000"
 ok "its front is up (inactive)" wait_state "$X" inactive
 stop_agent
