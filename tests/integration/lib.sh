@@ -35,9 +35,11 @@ not_ok_unless() { ok "$@"; }
 
 diag() { printf '%s\n' "$*" | sed 's/^/# /'; } # every line a TAP comment
 
+# A skip in TAP is the plan "1..0 # SKIP reason" with exit status 0 (meson
+# counts a TAP test that exits 77 as an error, not a skip).
 skip_all() {
         echo "1..0 # SKIP $*"
-        exit 77
+        exit 0
 }
 
 fail_now() {

@@ -14,7 +14,7 @@ CRYPTDEV=${BUILD}/keyagent/homefs-cryptdev
 
 skip() {
         echo "1..0 # SKIP $*"
-        exit 77
+        exit 0
 }
 
 [ "$(id -u)" = 0 ] || skip "needs root"

@@ -37,7 +37,7 @@ diag() { echo "# $*"; }
 says_enokey() { "$@" 2>&1 | grep -q "Required key not available"; }
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
-[ -c /dev/fuse ] || { echo "1..0 # SKIP /dev/fuse is missing"; exit 77; }
+[ -c /dev/fuse ] || { echo "1..0 # SKIP /dev/fuse is missing"; exit 0; }
 [ "$(id -u)" -eq 0 ] || { echo "Bail out! must run as root"; exit 1; }
 [ -x "$HOMEFSD" ] || { echo "Bail out! $HOMEFSD is not built"; exit 1; }
 [ -x "$PY" ] || { echo "Bail out! $PY is missing"; exit 1; }
@@ -54,7 +54,7 @@ has_opt() { local o; for o in "${OPTS[@]}"; do [ "$o" = "$1" ] && return 0; done
 URING_PARAM=/sys/module/fuse/parameters/enable_uring
 URING_OLD=
 if has_opt --io-uring; then
-        [ -e "$URING_PARAM" ] || { echo "1..0 # SKIP the kernel has no FUSE over io_uring ($URING_PARAM)"; exit 77; }
+        [ -e "$URING_PARAM" ] || { echo "1..0 # SKIP the kernel has no FUSE over io_uring ($URING_PARAM)"; exit 0; }
         URING_OLD=$(cat "$URING_PARAM")
 fi
 
