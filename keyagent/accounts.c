@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "accounts.h"
-#include "agent.h"
 #include "log.h"
 #include "macro.h"
 #include "spawn.h"
@@ -82,7 +81,7 @@ static int run_tool(const char *tool, char **argv) {
 #define SHADOW_EXIT_ID_TAKEN 4
 #define ACCOUNTS_ADD_TRIES 8
 
-static int add_once(const struct user_record *r) {
+static int add_once(const struct user_record *r, const char *login_shell) {
         char uid[16], gid[16];
         int k;
 
@@ -97,20 +96,20 @@ static int add_once(const struct user_record *r) {
         /* -M: the home is made by homefs inside the image, not by useradd.
          * No -p: the shadow entry stays locked ("!"). */
         k = run_tool_status("useradd", (char *[]) { NULL, "-K", "UID_MAX=60513", "-M", "-N", "-u", uid, "-g", gid,
-                                                    "-d", r->home_directory, "-s", (char *) accounts_passwd_shell(r),
+                                                    "-d", r->home_directory, "-s", (char *) accounts_passwd_shell(r, login_shell),
                                                     "-c", r->real_name ? r->real_name : "", r->user_name, NULL });
         if (k != 0)
                 (void) run_tool("groupdel", (char *[]) { NULL, r->user_name, NULL });
         return k;
 }
 
-int accounts_add(struct user_record *r, bool may_pick_another_uid) {
+int accounts_add(struct user_record *r, const char *login_shell, bool may_pick_another_uid) {
         int k = 0;
 
         for (unsigned i = 0; i < ACCOUNTS_ADD_TRIES; i++) {
                 uint32_t uid;
 
-                k = add_once(r);
+                k = add_once(r, login_shell);
                 if (k == 0)
                         return 0;
                 /* Someone else took the id between our check and now: take
@@ -123,9 +122,9 @@ int accounts_add(struct user_record *r, bool may_pick_another_uid) {
         return log_error_errno(k < 0 ? k : -EIO, "adding the user %s failed (exit status %d)", r->user_name, k);
 }
 
-const char *accounts_passwd_shell(const struct user_record *r) {
-        if (agent_config.login_shell[0])
-                return agent_config.login_shell;
+const char *accounts_passwd_shell(const struct user_record *r, const char *login_shell) {
+        if (login_shell[0])
+                return login_shell;
         return r->shell ? r->shell : "/bin/sh";
 }
 
@@ -136,7 +135,7 @@ struct passwd_diff {
         uint32_t uid, gid;
 };
 
-static int passwd_compare(const struct user_record *r, struct passwd_diff *d) {
+static int passwd_compare(const struct user_record *r, const char *login_shell, struct passwd_diff *d) {
         const char *want_gecos = r->real_name ? r->real_name : "";
         struct passwd *pw;
 
@@ -146,7 +145,7 @@ static int passwd_compare(const struct user_record *r, struct passwd_diff *d) {
         if (pw) {
                 d->gecos = !streq(pw->pw_gecos ? pw->pw_gecos : "", want_gecos);
                 d->dir = !streq(pw->pw_dir ? pw->pw_dir : "", r->home_directory);
-                d->shell = !streq(pw->pw_shell ? pw->pw_shell : "", accounts_passwd_shell(r));
+                d->shell = !streq(pw->pw_shell ? pw->pw_shell : "", accounts_passwd_shell(r, login_shell));
                 d->uid = pw->pw_uid;
                 d->gid = pw->pw_gid;
         }
@@ -157,11 +156,11 @@ static int passwd_compare(const struct user_record *r, struct passwd_diff *d) {
 #define USERMOD_TRIES 10
 #define USERMOD_EXIT_LOCKED 1
 
-int accounts_sync(const struct user_record *r, const char *why) {
+int accounts_sync(const struct user_record *r, const char *login_shell, const char *why) {
         struct passwd_diff d;
         int k;
 
-        k = passwd_compare(r, &d);
+        k = passwd_compare(r, login_shell, &d);
         if (k < 0)
                 return k;
         if (d.uid != r->uid || d.gid != r->gid)
@@ -186,7 +185,7 @@ int accounts_sync(const struct user_record *r, const char *why) {
          * tool holds the lock for a moment; try again a few times. */
         for (unsigned i = 0; i < USERMOD_TRIES; i++) {
                 k = run_tool_status("usermod", (char *[]) { NULL, "-c", r->real_name ? r->real_name : "", "-d",
-                                                            r->home_directory, "-s", (char *) accounts_passwd_shell(r),
+                                                            r->home_directory, "-s", (char *) accounts_passwd_shell(r, login_shell),
                                                             r->user_name, NULL });
                 if (k != USERMOD_EXIT_LOCKED)
                         break;

@@ -23,7 +23,7 @@ int accounts_check_free(const char *user_name, uint32_t uid, uint32_t gid);
 /* Add the group (gid = record->gid, name = userName) and the user. If the
  * uid/gid is taken meanwhile (another tool added a user) and
  * may_pick_another_uid, the next free one is taken and stored in r. */
-int accounts_add(struct user_record *r, bool may_pick_another_uid);
+int accounts_add(struct user_record *r, const char *login_shell, bool may_pick_another_uid);
 
 /* A host-wide lock (flock on /run/homefs-accounts.lock; in /run, which
  * only root may write, so that no user can hold it) to hold from
@@ -34,16 +34,17 @@ int accounts_add(struct user_record *r, bool may_pick_another_uid);
 int accounts_lock(void);
 void accounts_unlock(int fd);
 
-/* The shell the passwd entry of r names: the agent's --login-shell (the SSH
- * stub, which then execs the record's shell), else the record's. */
-const char *accounts_passwd_shell(const struct user_record *r);
+/* The shell the passwd entry of r names: login_shell, the agent's
+ * --login-shell (the SSH stub, which then execs the record's shell), else
+ * (login_shell "") the record's. add and sync write it. */
+const char *accounts_passwd_shell(const struct user_record *r, const char *login_shell);
 
 /* Make the passwd entry of r say what the record says (real name, home
  * directory, shell) with usermod, if it differs. why (may be NULL) is logged
  * with what changed. 0 if nothing had to change, 1 if it was changed, or a
  * negative errno (-ENOENT: no passwd entry). A uid or gid that differs is
  * logged, never changed here: usermod -u would chown inside the home. */
-int accounts_sync(const struct user_record *r, const char *why);
+int accounts_sync(const struct user_record *r, const char *login_shell, const char *why);
 
 /* Remove the user and their group; missing entries are not an error. */
 int accounts_remove(const char *user_name);

@@ -18,12 +18,13 @@
 #include <unistd.h>
 
 #include "accounts.h"
-#include "agent.h"
+#include "agent-config.h"
 #include "config.h"
 #include "clients.h"
 #include "dispatch.h"
 #include "front-watch.h"
 #include "front.h"
+#include "fuse-uring.h"
 #include "home-ops.h"
 #include "home-paths.h"
 #include "log.h"
@@ -38,18 +39,6 @@
 #include "userdb.h"
 
 _Static_assert(AGENT_PKCS11_MODULES_MAX == PKCS11_MODULES_MAX, "one bound for --pkcs11-module");
-
-struct agent_config agent_config = {
-        .homefsd = HOMEFS_SBINDIR "/homefsd",
-        .cryptdev = HOMEFS_LIBEXECDIR "/homefs-cryptdev",
-        .skel = "/etc/skel",
-        .activation = ACTIVATION_AUTO,
-        .front_timeout_sec = 30,
-        .idle_timeout_ms = 5 * 60 * 1000,
-        .login_shell = HOMEFS_LIBEXECDIR "/homefs-sshstub",
-        .userdb_socket = USERDB_SOCKET_DEFAULT,
-        .fuse_io_uring = true,
-};
 
 static void help(void) {
         printf("Usage: homefs-agent [OPTIONS]\n\n"
@@ -112,7 +101,7 @@ static int parse_seconds(const char *s, unsigned long max, const char *name, uns
         return 0;
 }
 
-static int parse_argv(int argc, char *argv[]) {
+static int parse_argv(int argc, char *argv[], struct agent_config *config) {
         enum { ARG_VERSION = 0x100, ARG_ACTIVATION, ARG_HOMEFSD, ARG_CRYPTDEV, ARG_SKEL, ARG_FRONT_TIMEOUT,
                ARG_IDLE_TIMEOUT, ARG_FIDO2_DEVICE, ARG_LOCK_DROP_CACHES, ARG_PKCS11_MODULE, ARG_USERDB_SOCKET,
                ARG_NO_FUSE_IO_URING, ARG_LOGIN_SHELL };
@@ -147,56 +136,56 @@ static int parse_argv(int argc, char *argv[]) {
                         printf("homefs-agent %s\n", HOMEFS_VERSION);
                         return 0;
                 case ARG_ACTIVATION:
-                        if (activation_mode_from_string(optarg, &agent_config.activation) < 0) {
+                        if (activation_mode_from_string(optarg, &config->activation) < 0) {
                                 fprintf(stderr, "homefs-agent: --activation takes auto, dm-crypt or userspace\n");
                                 return -EINVAL;
                         }
                         break;
                 case ARG_HOMEFSD:
-                        if (copy_path(agent_config.homefsd, optarg, "homefsd") < 0)
+                        if (copy_path(config->homefsd, optarg, "homefsd") < 0)
                                 return -EINVAL;
                         break;
                 case ARG_CRYPTDEV:
-                        if (copy_path(agent_config.cryptdev, optarg, "cryptdev") < 0)
+                        if (copy_path(config->cryptdev, optarg, "cryptdev") < 0)
                                 return -EINVAL;
                         break;
                 case ARG_SKEL:
-                        if (copy_path(agent_config.skel, optarg, "skel") < 0)
+                        if (copy_path(config->skel, optarg, "skel") < 0)
                                 return -EINVAL;
                         break;
                 case ARG_FRONT_TIMEOUT:
                         if (parse_seconds(optarg, 3600, "front-timeout", &sec) < 0)
                                 return -EINVAL;
-                        agent_config.front_timeout_sec = (unsigned) sec;
+                        config->front_timeout_sec = (unsigned) sec;
                         break;
                 case ARG_IDLE_TIMEOUT:
                         if (parse_seconds(optarg, 86400, "idle-timeout", &sec) < 0)
                                 return -EINVAL;
-                        agent_config.idle_timeout_ms = (int) sec * 1000;
+                        config->idle_timeout_ms = (int) sec * 1000;
                         break;
                 case ARG_FIDO2_DEVICE:
-                        if (agent_config.n_fido2_devices >= AGENT_FIDO2_DEVICES_MAX ||
-                            copy_path(agent_config.fido2_devices[agent_config.n_fido2_devices],
+                        if (config->n_fido2_devices >= AGENT_FIDO2_DEVICES_MAX ||
+                            copy_path(config->fido2_devices[config->n_fido2_devices],
                                       strncmp(optarg, "unix:", 5) == 0 ? optarg + 5 : optarg, "fido2-device") < 0)
                                 return -EINVAL;
                         if (strncmp(optarg, "unix:", 5) == 0) /* keep the prefix: it names the transport */
-                                snprintf(agent_config.fido2_devices[agent_config.n_fido2_devices], PATH_MAX, "%s", optarg);
-                        agent_config.n_fido2_devices++;
+                                snprintf(config->fido2_devices[config->n_fido2_devices], PATH_MAX, "%s", optarg);
+                        config->n_fido2_devices++;
                         break;
                 case ARG_LOCK_DROP_CACHES:
-                        agent_config.lock_drop_caches = true;
+                        config->lock_drop_caches = true;
                         break;
                 case ARG_PKCS11_MODULE:
-                        if (agent_config.n_pkcs11_modules >= AGENT_PKCS11_MODULES_MAX ||
-                            copy_path(agent_config.pkcs11_modules[agent_config.n_pkcs11_modules], optarg,
+                        if (config->n_pkcs11_modules >= AGENT_PKCS11_MODULES_MAX ||
+                            copy_path(config->pkcs11_modules[config->n_pkcs11_modules], optarg,
                                       "pkcs11-module") < 0)
                                 return -EINVAL;
-                        agent_config.n_pkcs11_modules++;
+                        config->n_pkcs11_modules++;
                         break;
                 case ARG_LOGIN_SHELL:
                         if (streq(optarg, "record"))
-                                agent_config.login_shell[0] = 0;
-                        else if (copy_path(agent_config.login_shell, optarg, "login-shell") < 0 ||
+                                config->login_shell[0] = 0;
+                        else if (copy_path(config->login_shell, optarg, "login-shell") < 0 ||
                                  strpbrk(optarg, ":\n")) {
                                 fprintf(stderr, "homefs-agent: --login-shell takes 'record' or a path without ':'\n");
                                 return -EINVAL;
@@ -205,12 +194,12 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_USERDB_SOCKET:
                         userdb_given = true;
                         if (streq(optarg, "no") || !*optarg)
-                                agent_config.userdb_socket[0] = 0;
-                        else if (copy_path(agent_config.userdb_socket, optarg, "userdb-socket") < 0)
+                                config->userdb_socket[0] = 0;
+                        else if (copy_path(config->userdb_socket, optarg, "userdb-socket") < 0)
                                 return -EINVAL;
                         break;
                 case ARG_NO_FUSE_IO_URING:
-                        agent_config.fuse_io_uring = false;
+                        config->fuse_io_uring = false;
                         break;
                 case 'd':
                         log_set_max_level(LOG_LEVEL_DEBUG);
@@ -225,9 +214,9 @@ static int parse_argv(int argc, char *argv[]) {
         /* An agent with a private runtime directory (tests, the demo, the
          * bench) is not the machine's: it serves userdb only if asked to. */
         if (!userdb_given && !streq(homefs_runtime_dir(), HOMEFS_RUNTIME_DIR_DEFAULT))
-                agent_config.userdb_socket[0] = 0;
-        if (agent_config.userdb_socket[0]) {
-                if (userdb_set_socket_path(agent_config.userdb_socket) < 0) {
+                config->userdb_socket[0] = 0;
+        if (config->userdb_socket[0]) {
+                if (userdb_set_socket_path(config->userdb_socket) < 0) {
                         fprintf(stderr, "homefs-agent: --userdb-socket needs a file name\n");
                         return -EINVAL;
                 }
@@ -289,11 +278,11 @@ static int listen_agent_socket(void) {
 
 /* The userdb socket's directory (/run/systemd/userdb) may not exist on a
  * host without systemd: make it and its parent, as systemd would (0755). */
-static int listen_userdb_socket(void) {
+static int listen_userdb_socket(const char *path) {
         char dir[PATH_MAX];
         char *slash;
 
-        strcpy(dir, agent_config.userdb_socket);
+        strcpy(dir, path);
         slash = strrchr(dir, '/');
         if (slash && slash != dir) {
                 *slash = 0;
@@ -309,25 +298,26 @@ static int listen_userdb_socket(void) {
                 else if (errno != EEXIST)
                         return log_error_errno(-errno, "creating %s: %m", dir);
         }
-        return listen_at(agent_config.userdb_socket);
+        return listen_at(path);
 }
 
 /* account: what the connection bounds count it against (clients.h). */
-typedef void (*serve_fn)(struct proto_conn *conn, uid_t peer_uid, uid_t account);
+typedef void (*serve_fn)(const struct agent_config *config, struct proto_conn *conn, uid_t peer_uid, uid_t account);
 
 struct listener {
         int fd;
         serve_fn serve;
+        const struct agent_config *config;
 };
 
 struct connection {
         struct proto_conn *conn;
-        serve_fn serve;
+        const struct listener *listener;
 };
 
 /* userdb lookups carry no per-account state. */
-static void serve_userdb(struct proto_conn *conn, uid_t peer_uid, uid_t account) {
-        userdb_serve_connection(conn, peer_uid);
+static void serve_userdb(const struct agent_config *config, struct proto_conn *conn, uid_t peer_uid, uid_t account) {
+        userdb_serve_connection(config, conn, peer_uid);
 }
 
 static void *connection_thread(void *userdata) {
@@ -359,7 +349,7 @@ static void *connection_thread(void *userdata) {
                 free(c);
                 return NULL;
         }
-        c->serve(conn, cred.uid, account);
+        c->listener->serve(c->listener->config, conn, cred.uid, account);
         clients_release(cred.uid, account);
         free(c);
         return NULL;
@@ -385,7 +375,7 @@ static void *accept_thread(void *userdata) {
                         close(fd);
                         continue;
                 }
-                c->serve = l->serve;
+                c->listener = l;
                 c->conn = proto_conn_new(fd);
                 if (!c->conn) {
                         close(fd);
@@ -442,7 +432,7 @@ static void start_front(struct home *h) {
 /* passwd/group follow the records: a difference (an edit by hand, a crash
  * between usermod and the record's save) is repaired in favour of the record. */
 static void sync_account(struct home *h) {
-        if (accounts_sync(h->record, "repaired from the record") == -ENOENT)
+        if (accounts_sync(h->record, h->config->login_shell, "repaired from the record") == -ENOENT)
                 log_warning("%s has a record but no passwd entry; remove and re-create the home, "
                             "or add the user by hand", h->user_name);
 }
@@ -458,14 +448,26 @@ static void shut_down_home(struct home *h) {
 }
 
 int main(int argc, char *argv[]) {
-        static struct listener agent = { .fd = -1, .serve = dispatch_connection };
-        static struct listener userdb = { .fd = -1, .serve = serve_userdb };
+        /* Static: every home and every connection thread points at it until exit. */
+        static struct agent_config config = {
+                .homefsd = HOMEFS_SBINDIR "/homefsd",
+                .cryptdev = HOMEFS_LIBEXECDIR "/homefs-cryptdev",
+                .skel = "/etc/skel",
+                .activation = ACTIVATION_AUTO,
+                .front_timeout_sec = 30,
+                .idle_timeout_ms = 5 * 60 * 1000,
+                .login_shell = HOMEFS_LIBEXECDIR "/homefs-sshstub",
+                .userdb_socket = USERDB_SOCKET_DEFAULT,
+                .fuse_io_uring = true,
+        };
+        static struct listener agent = { .fd = -1, .serve = dispatch_connection, .config = &config };
+        static struct listener userdb = { .fd = -1, .serve = serve_userdb, .config = &config };
         char sock[108];
         sigset_t mask;
         int r, sig;
 
         log_setup("homefs-agent", LOG_LEVEL_INFO);
-        r = parse_argv(argc, argv);
+        r = parse_argv(argc, argv, &config);
         if (r <= 0)
                 return r < 0 ? 2 : 0;
         if (geteuid() != 0) {
@@ -477,7 +479,7 @@ int main(int argc, char *argv[]) {
         if (notify_init() < 0)
                 log_warning("NOTIFY_SOCKET is not an absolute path or @name: not telling the service manager");
         crypt_set_log_callback(NULL, cryptsetup_log, NULL);
-        pkcs11_modules_init((const char (*)[PATH_MAX]) agent_config.pkcs11_modules, agent_config.n_pkcs11_modules);
+        pkcs11_modules_init((const char (*)[PATH_MAX]) config.pkcs11_modules, config.n_pkcs11_modules);
 
         /* Signals are taken synchronously by the main thread; every thread
          * created from here on inherits the mask. */
@@ -488,24 +490,24 @@ int main(int argc, char *argv[]) {
         pthread_sigmask(SIG_BLOCK, &mask, NULL);
         signal(SIGPIPE, SIG_IGN);
 
-        r = registry_load();
+        r = registry_load(&config);
         if (r < 0)
                 return 1;
-        recover_at_start();
+        recover_at_start(config.cryptdev);
         for_each_home(sync_account);
         agent.fd = listen_agent_socket();
         if (agent.fd < 0 || start_listener(&agent) < 0)
                 return 1;
-        if (agent_config.userdb_socket[0]) {
-                userdb.fd = listen_userdb_socket();
+        if (config.userdb_socket[0]) {
+                userdb.fd = listen_userdb_socket(config.userdb_socket);
                 if (userdb.fd < 0 || start_listener(&userdb) < 0)
                         return 1;
         }
-        if (agent_config.fuse_io_uring)
+        if (config.fuse_io_uring)
                 (void) fuse_uring_enable();
         for_each_home(start_front);
         (void) front_watch_start();
-        log_info("ready (activation: %s, state %s, runtime %s)", activation_mode_to_string(agent_config.activation),
+        log_info("ready (activation: %s, state %s, runtime %s)", activation_mode_to_string(config.activation),
                  homefs_state_dir(), homefs_runtime_dir());
         /* Logins started at boot wait for this (Type=notify): the socket
          * listens and every home's front is up. */
@@ -523,7 +525,7 @@ int main(int argc, char *argv[]) {
         if (homefs_agent_socket_path(sock, sizeof(sock)) >= 0)
                 (void) unlink(sock);
         if (userdb.fd >= 0)
-                (void) unlink(agent_config.userdb_socket);
+                (void) unlink(config.userdb_socket);
         for_each_home(shut_down_home);
         return 0;
 }

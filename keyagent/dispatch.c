@@ -6,7 +6,7 @@
 
 #include "agent-error.h"
 #include "base64.h"
-#include "agent.h"
+#include "agent-config.h"
 #include "audit.h"
 #include "clients.h"
 #include "dispatch.h"
@@ -27,6 +27,7 @@
 #define USER_NAME_MAX 64U
 
 struct call {
+        const struct agent_config *config;
         struct proto_conn *conn;
         uid_t peer_uid;
         pid_t peer_pid;
@@ -136,7 +137,7 @@ static struct json_object *method_create(struct call *c, int *r) {
                 return NULL;
         }
         o.disk_size_percent = (unsigned) percent;
-        *r = home_create(record, password, &o, &created, &overcommitted, &c->error);
+        *r = home_create(c->config, record, password, &o, &created, &overcommitted, &c->error);
         if (*r < 0)
                 return NULL;
         reply = json_object_new_object();
@@ -618,13 +619,13 @@ static struct json_object *method_list_credentials(struct call *c, int *r) {
 /* A user enrolling into their own home picks neither the code the agent
  * loads (a PKCS#11 module-path) nor the socket it connects to: only p11-kit's
  * registered modules, and "auto" or a device the agent was configured with. */
-static bool device_choice_allowed(const struct credential_spec *spec) {
+static bool device_choice_allowed(const struct agent_config *config, const struct credential_spec *spec) {
         if (spec->pkcs11_uri && (strstr(spec->pkcs11_uri, "module-path") || strstr(spec->pkcs11_uri, "module-name")))
                 return false;
         if (!spec->fido2_device || streq(spec->fido2_device, "auto"))
                 return true;
-        for (unsigned i = 0; i < agent_config.n_fido2_devices; i++)
-                if (streq(spec->fido2_device, agent_config.fido2_devices[i]))
+        for (unsigned i = 0; i < config->n_fido2_devices; i++)
+                if (streq(spec->fido2_device, config->fido2_devices[i]))
                         return true;
         return false;
 }
@@ -681,7 +682,7 @@ static int get_credential_spec(struct call *c, struct credential_spec *spec) {
         r = get_ssh_unlock_keys(c, &spec->ssh_unlock_keys);
         if (r < 0)
                 return r;
-        if (c->peer_uid != 0 && !device_choice_allowed(spec))
+        if (c->peer_uid != 0 && !device_choice_allowed(c->config, spec))
                 return agent_error_set(&c->error, -EPERM, AGENT_ERROR_PERMISSION,
                                        "Only root may name a PKCS#11 module or a FIDO2 device path; use --fido2-device=auto "
                                        "or ask an administrator.");
@@ -728,7 +729,7 @@ static struct json_object *method_remove_credential(struct call *c, int *r) {
 /* Anyone may see which keys could be enrolled: token labels and URIs, no
  * secrets. */
 static struct json_object *method_list_security_tokens(struct call *c, int *r) {
-        return security_tokens_list();
+        return security_tokens_list(c->config);
 }
 
 static struct json_object *method_register_front(struct call *c, int *r) {
@@ -818,16 +819,16 @@ static pid_t peer_pid(int fd) {
         return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ? 0 : cred.pid;
 }
 
-void dispatch_connection(struct proto_conn *conn, uid_t peer_uid, uid_t account) {
+void dispatch_connection(const struct agent_config *config, struct proto_conn *conn, uid_t peer_uid, uid_t account) {
         pid_t pid = peer_pid(conn->fd);
 
         for (;;) {
                 struct json_object *msg = NULL, *reply;
-                struct call c = { .conn = conn, .peer_uid = peer_uid, .peer_pid = pid, .account = account };
+                struct call c = { .config = config, .conn = conn, .peer_uid = peer_uid, .peer_pid = pid, .account = account };
                 const char *method;
                 int r;
 
-                r = proto_recv(conn, &msg, NULL, NULL, agent_config.idle_timeout_ms);
+                r = proto_recv(conn, &msg, NULL, NULL, config->idle_timeout_ms);
                 if (r < 0) {
                         if (r != -ECONNRESET)
                                 log_debug_errno(r, "closing a client connection (uid %u): %m", (unsigned) peer_uid);

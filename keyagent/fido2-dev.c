@@ -9,7 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "agent-config.h"
 #include "fido2-dev.h"
 #include "log.h"
 
@@ -104,13 +104,13 @@ void fido2_dev_close(fido_dev_t *d) {
         fido_dev_free(&d);
 }
 
-size_t fido2_dev_paths(char paths[][PATH_MAX], size_t max) {
+size_t fido2_dev_paths(const struct agent_config *config, char paths[][PATH_MAX], size_t max) {
         fido_dev_info_t *list;
         size_t n = 0, found = 0;
 
         pthread_once(&fido_once, fido_setup);
-        for (unsigned i = 0; i < agent_config.n_fido2_devices && n < max; i++)
-                snprintf(paths[n++], PATH_MAX, "%s", agent_config.fido2_devices[i]);
+        for (unsigned i = 0; i < config->n_fido2_devices && n < max; i++)
+                snprintf(paths[n++], PATH_MAX, "%s", config->fido2_devices[i]);
         list = fido_dev_info_new(max);
         if (list && fido_dev_info_manifest(list, max, &found) == FIDO_OK)
                 for (size_t i = 0; i < found && n < max; i++)

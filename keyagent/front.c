@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "agent.h"
+#include "agent-config.h"
 #include "front.h"
 #include "home-ops.h"
 #include "log.h"
@@ -23,7 +23,7 @@ static int front_call(struct home *h, const char *method, const int *fds, size_t
         call = proto_call_new(method, NULL);
         if (!call)
                 return -ENOMEM;
-        r = proto_call(h->front, call, false, fds, n_fds, &reply, NULL, NULL, (int) agent_config.front_timeout_sec * 1000);
+        r = proto_call(h->front, call, false, fds, n_fds, &reply, NULL, NULL, (int) h->config->front_timeout_sec * 1000);
         json_object_put(call);
         if (r == -EREMOTE) {
                 struct json_object *p = proto_parameters(reply);
@@ -34,7 +34,7 @@ static int front_call(struct home *h, const char *method, const int *fds, size_t
                 r = -EIO;
         } else if (r < 0) {
                 log_error_errno(r, "homefsd for %s did not answer %s (within %u s): %m; going on without it",
-                                h->user_name, method, agent_config.front_timeout_sec);
+                                h->user_name, method, h->config->front_timeout_sec);
                 /* The link is unusable now; the front is considered gone. */
                 proto_conn_free(h->front);
                 h->front = NULL;
@@ -107,10 +107,10 @@ int front_ensure(struct home *h) {
 
         snprintf(runtime_env, sizeof(runtime_env), "HOMEFS_RUNTIME_DIR=%s", homefs_runtime_dir());
         snprintf(state_env, sizeof(state_env), "HOMEFS_STATE_DIR=%s", homefs_state_dir());
-        r = spawn_daemon((char *[]) { agent_config.homefsd, h->user_name, NULL },
+        r = spawn_daemon((char *[]) { (char *) h->config->homefsd, h->user_name, NULL },
                          (char *[]) { runtime_env, state_env, NULL });
         if (r < 0)
-                return log_error_errno(r, "starting %s for %s: %m", agent_config.homefsd, h->user_name);
+                return log_error_errno(r, "starting %s for %s: %m", h->config->homefsd, h->user_name);
 
         r = wait_for_front(h, FRONT_START_TIMEOUT_SEC);
         if (r == -ETIMEDOUT)

@@ -13,7 +13,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "fuse-uring.h"
 #include "log.h"
 #include "macro.h"
 

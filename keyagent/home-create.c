@@ -9,7 +9,7 @@
 
 #include "accounts.h"
 #include "activation.h"
-#include "agent.h"
+#include "agent-config.h"
 #include "backing.h"
 #include "front.h"
 #include "home-ops.h"
@@ -103,7 +103,7 @@ static int check_names(struct user_record *r, struct create_progress *p, struct 
 }
 
 /* Format, then activate once to make the filesystem and the home inside it. */
-static int make_image(const struct user_record *r, const char *password, struct agent_error *e) {
+static int make_image(const struct agent_config *config, const struct user_record *r, const char *password, struct agent_error *e) {
         _cleanup_secret_ void *key = NULL;
         _cleanup_close_ int dir_fd = -1, fd = -1, mount_fd = -1;
         const char *name;
@@ -136,7 +136,7 @@ static int make_image(const struct user_record *r, const char *password, struct 
         k = home_runtime_dir(&tmp, runtime, sizeof(runtime));
         if (k < 0)
                 return k;
-        k = activation_start(&act, agent_config.activation, agent_config.cryptdev, r->image_path,
+        k = activation_start(&act, config->activation, config->cryptdev, r->image_path,
                              r->user_name, runtime, key, key_size, &geo, r->luks_discard);
         if (k < 0)
                 return agent_error_set(e, k, AGENT_ERROR_FAILED, "Activating the new image failed: %s.", strerror(-k));
@@ -144,7 +144,7 @@ static int make_image(const struct user_record *r, const char *password, struct 
         if (k >= 0)
                 k = backing_mount(act.device, false, &mount_fd);
         if (k >= 0)
-                k = backing_populate(mount_fd, r->user_name, r->uid, r->gid, agent_config.skel);
+                k = backing_populate(mount_fd, r->user_name, r->uid, r->gid, config->skel);
         if (k >= 0)
                 k = backing_sync(mount_fd);
         mount_fd = safe_close(mount_fd);
@@ -199,8 +199,8 @@ static void rollback(const struct user_record *r, const struct create_progress *
         (void) user_record_delete(registry_records_fd(), r->user_name);
 }
 
-static int create_locked(struct user_record *r, const char *password, const struct create_options *o,
-                         bool *ret_overcommitted, struct agent_error *e) {
+static int create_locked(const struct agent_config *config, struct user_record *r, const char *password,
+                         const struct create_options *o, bool *ret_overcommitted, struct agent_error *e) {
         struct create_progress p = { .adopt = o->adopt };
         _cleanup_free_ char *error = NULL;
         int k, lock_fd;
@@ -224,7 +224,7 @@ static int create_locked(struct user_record *r, const char *password, const stru
         /* The accounts first: they fix the uid, which owns the home inside
          * the image. */
         p.accounts = true;
-        k = accounts_add(r, p.uid_auto);
+        k = accounts_add(r, config->login_shell, p.uid_auto);
         accounts_unlock(lock_fd);
         if (k < 0) {
                 agent_error_set(e, k, AGENT_ERROR_FAILED, "Adding the user %s to passwd/group failed.", r->user_name);
@@ -235,7 +235,7 @@ static int create_locked(struct user_record *r, const char *password, const stru
         else {
                 r->last_password_change_usec = r->last_change_usec;
                 p.image = true;
-                k = make_image(r, password, e);
+                k = make_image(config, r, password, e);
         }
         if (k < 0)
                 goto fail;
@@ -256,8 +256,9 @@ fail:
         return k;
 }
 
-int home_create(struct json_object *record, const char *password, const struct create_options *o,
-                struct user_record **ret, bool *ret_overcommitted, struct agent_error *e) {
+int home_create(const struct agent_config *config, struct json_object *record, const char *password,
+                const struct create_options *o, struct user_record **ret, bool *ret_overcommitted,
+                struct agent_error *e) {
         _cleanup_record_ struct user_record *r = NULL;
         _cleanup_free_ char *error = NULL;
         struct user_record *copy = NULL;
@@ -272,14 +273,14 @@ int home_create(struct json_object *record, const char *password, const struct c
 
         pthread_mutex_lock(&create_mutex);
         *ret_overcommitted = false;
-        k = create_locked(r, password, o, ret_overcommitted, e);
+        k = create_locked(config, r, password, o, ret_overcommitted, e);
         if (k >= 0) {
                 struct json_object *j = user_record_to_json(r);
 
                 k = j ? user_record_from_json(j, "self", &copy, NULL) : -ENOMEM;
                 json_object_put(j);
                 if (k >= 0)
-                        k = registry_add(TAKE_PTR(r), &h);
+                        k = registry_add(config, TAKE_PTR(r), &h);
         }
         pthread_mutex_unlock(&create_mutex);
         if (k < 0) {

@@ -154,7 +154,7 @@ static int add_credentials(struct home *h, const char *password, const struct cr
                         .pin = spec->pin,
                 };
 
-                r = token_fido2_enroll(h->record->image_path, h->user_name, &fo, key, key_size, e);
+                r = token_fido2_enroll(h->config, h->record->image_path, h->user_name, &fo, key, key_size, e);
                 if (r < 0)
                         return r;
                 log_info("%s: enrolled a FIDO2 security key", h->user_name);

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "agent-config.h"
 #include "backing.h"
 #include "file-util.h"
 #include "freeze.h"
@@ -94,7 +94,7 @@ int home_lock(struct home *h, struct agent_error *e) {
                                        h->user_name, strerror(-r));
         }
         r = backing_sync(h->mount_fd);
-        if (r >= 0 && agent_config.lock_drop_caches)
+        if (r >= 0 && h->config->lock_drop_caches)
                 drop_page_cache();
         if (r >= 0)
                 r = activation_suspend(&h->activation);

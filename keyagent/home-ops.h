@@ -24,8 +24,9 @@ struct create_options {
         bool adopt;
         bool allow_overcommit;
 };
-int home_create(struct json_object *record, const char *password, const struct create_options *o,
-                struct user_record **ret, bool *ret_overcommitted, struct agent_error *e);
+int home_create(const struct agent_config *config, struct json_object *record, const char *password,
+                const struct create_options *o, struct user_record **ret, bool *ret_overcommitted,
+                struct agent_error *e);
 
 /* What a caller may offer to unlock with; NULL for what was not given. */
 struct unlock_secrets {

@@ -9,7 +9,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "agent-config.h"
 #include "backing.h"
 #include "home-ops.h"
 #include "host-room.h"
@@ -101,7 +101,7 @@ static int resize_shrink(struct home *h, uint64_t *size, const char *password, s
                 return agent_error_set(e, -EINVAL, AGENT_ERROR_INVALID_PARAMETER, "The size is too small for a home.");
         r = home_runtime_dir(h, runtime, sizeof(runtime));
         if (r >= 0)
-                r = activation_start(&h->activation, agent_config.activation, agent_config.cryptdev,
+                r = activation_start(&h->activation, h->config->activation, h->config->cryptdev,
                                      h->record->image_path, h->user_name, runtime, key, key_size, &geo, false);
         if (r < 0)
                 return agent_error_set(e, r, AGENT_ERROR_FAILED, "Activating the image of %s failed: %s.",

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "agent-config.h"
 #include "backing.h"
 #include "flush-watchdog.h"
 #include "freeze.h"
@@ -91,7 +91,7 @@ static int unlock_attach(struct home *h, const void *key, size_t key_size, const
         r = home_runtime_dir(h, runtime, sizeof(runtime));
         if (r < 0)
                 return r;
-        r = activation_start(&h->activation, agent_config.activation, agent_config.cryptdev,
+        r = activation_start(&h->activation, h->config->activation, h->config->cryptdev,
                              h->record->image_path, h->user_name, runtime, key, key_size, geo,
                              h->record->luks_discard);
         if (r < 0)
@@ -181,7 +181,7 @@ void home_teardown(struct home *h) {
         home_lock_abandon(h);
         if (h->mount_fd >= 0) {
                 if (h->activation.cryptdev_pid > 0)
-                        armed = flush_watchdog_arm(&w, h->activation.cryptdev_pid, agent_config.front_timeout_sec,
+                        armed = flush_watchdog_arm(&w, h->activation.cryptdev_pid, h->config->front_timeout_sec,
                                                    h->user_name) >= 0;
                 (void) backing_shutdown(h->mount_fd);
                 if (armed)

@@ -60,13 +60,13 @@ int home_update(struct home *h, struct json_object *changes, struct agent_error 
         /* passwd first (the record is the truth, but passwd is what login
          * and sshd read): if usermod fails nothing has changed; if saving
          * the record fails, passwd goes back to the old record's values. */
-        r = accounts_sync(copy, NULL);
+        r = accounts_sync(copy, h->config->login_shell, NULL);
         if (r < 0 && r != -ENOENT)
                 return agent_error_set(e, r, AGENT_ERROR_FAILED, "Changing the passwd entry of %s failed: %s.",
                                        h->user_name, strerror(-r));
         r = user_record_save(registry_records_fd(), copy);
         if (r < 0) {
-                (void) accounts_sync(h->record, NULL);
+                (void) accounts_sync(h->record, h->config->login_shell, NULL);
                 return agent_error_set(e, r, AGENT_ERROR_FAILED, "Saving the record of %s failed: %s.",
                                        h->user_name, strerror(-r));
         }

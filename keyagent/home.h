@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "activation.h"
+#include "agent-config.h"
 #include "proto.h"
 #include "ratelimit.h"
 #include "record.h"
@@ -27,6 +28,7 @@ const char *home_state_to_string(enum home_state s);
 
 struct home {
         char *user_name;               /* immutable */
+        const struct agent_config *config; /* immutable: the agent's settings */
         unsigned n_ref;                /* guarded by the registry's mutex */
 
         pthread_mutex_t lock;

@@ -22,7 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent.h"
 #include "log.h"
 #include "macro.h"
 #include "parse-util.h"
@@ -82,14 +81,14 @@ static void detach_loops(const char *prefix) {
 }
 
 /* pid's command line is "<cryptdev binary> ... <mountpoint below prefix>"? */
-static bool is_stale_cryptdev(int proc_fd, const char *pid, const char *prefix) {
+static bool is_stale_cryptdev(int proc_fd, const char *pid, const char *cryptdev, const char *prefix) {
         char cmdline[CMDLINE_MAX], path[NAME_MAX + 16];
         const char *last;
         int n;
 
         snprintf(path, sizeof(path), "%s/cmdline", pid);
         n = read_small(proc_fd, path, cmdline, sizeof(cmdline));
-        if (n <= 0 || !streq(cmdline, agent_config.cryptdev))
+        if (n <= 0 || !streq(cmdline, cryptdev))
                 return false;
         /* The arguments are NUL-separated; the mountpoint comes last. */
         while (n > 0 && cmdline[n - 1] == 0)
@@ -103,7 +102,7 @@ static bool pid_gone(pid_t pid) {
 }
 
 /* The cryptdevs are not our children: ask, wait, then insist. */
-static void end_cryptdevs(const char *prefix) {
+static void end_cryptdevs(const char *cryptdev, const char *prefix) {
         DIR *d = opendir("/proc");
         struct dirent *de;
 
@@ -112,7 +111,7 @@ static void end_cryptdevs(const char *prefix) {
         while ((de = readdir(d))) {
                 pid_t pid;
 
-                if (parse_pid(de->d_name, &pid) < 0 || pid <= 1 || !is_stale_cryptdev(dirfd(d), de->d_name, prefix))
+                if (parse_pid(de->d_name, &pid) < 0 || pid <= 1 || !is_stale_cryptdev(dirfd(d), de->d_name, cryptdev, prefix))
                         continue;
                 log_info("recovery: stopping the stale homefs-cryptdev (pid %d)", (int) pid);
                 (void) kill(pid, SIGTERM);
@@ -151,7 +150,7 @@ static void remove_cryptdev_dirs(const char *homes) {
         closedir(d);
 }
 
-void recover_at_start(void) {
+void recover_at_start(const char *cryptdev) {
         char homes[PATH_MAX], prefix[PATH_MAX];
 
         if ((size_t) snprintf(prefix, sizeof(prefix), "%s/homes/", homefs_runtime_dir()) >= sizeof(prefix))
@@ -164,7 +163,7 @@ void recover_at_start(void) {
         detach_loops(prefix);
         /* Unmounting first lets a cryptdev exit 0 by itself. */
         remove_cryptdev_dirs(homes);
-        end_cryptdevs(prefix);
+        end_cryptdevs(cryptdev, prefix);
         remove_cryptdev_dirs(homes);
 }
 

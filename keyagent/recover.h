@@ -7,8 +7,9 @@
  * cleaned up when the agent starts, before it serves anything: cryptdev
  * processes and their mounts below $HOMEFS_RUNTIME_DIR/homes, loop devices
  * over them. A homefsd that still runs is not touched: it re-registers by
- * itself (it retries every second) and is adopted (front_ensure). */
-void recover_at_start(void);
+ * itself (it retries every second) and is adopted (front_ensure).
+ * cryptdev: the engine binary, whose processes are the stale ones. */
+void recover_at_start(const char *cryptdev);
 
 /* The state of a home path before a front is started on it:
  *   0  nothing mounted there (or a dead FUSE mount, now detached);

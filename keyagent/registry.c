@@ -55,7 +55,7 @@ int registry_records_fd(void) {
         return fd;
 }
 
-static struct home *home_new(struct user_record *r) {
+static struct home *home_new(const struct agent_config *config, struct user_record *r) {
         struct home *h = calloc(1, sizeof(*h));
 
         if (!h)
@@ -65,6 +65,7 @@ static struct home *home_new(struct user_record *r) {
                 free(h);
                 return NULL;
         }
+        h->config = config;
         h->n_ref = 1; /* the registry's */
         pthread_mutex_init(&h->lock, NULL);
         pthread_cond_init(&h->front_changed, NULL);
@@ -117,7 +118,7 @@ int registry_get(const char *user_name, struct home **ret) {
         return 0;
 }
 
-int registry_add(struct user_record *r, struct home **ret) {
+int registry_add(const struct agent_config *config, struct user_record *r, struct home **ret) {
         struct home **n, *h;
         int k = 0;
 
@@ -132,7 +133,7 @@ int registry_add(struct user_record *r, struct home **ret) {
                 goto finish;
         }
         homes = n;
-        h = home_new(r);
+        h = home_new(config, r);
         if (!h) {
                 k = -ENOMEM;
                 goto finish;
@@ -190,7 +191,7 @@ void registry_list_free(struct home **l, size_t n) {
         free(l);
 }
 
-int registry_load(void) {
+int registry_load(const struct agent_config *config) {
         int dfd = registry_records_fd();
         struct dirent *de;
         DIR *d;
@@ -218,7 +219,7 @@ int registry_load(void) {
                 }
                 k = user_record_apply_defaults(r);
                 if (k >= 0)
-                        k = registry_add(r, NULL);
+                        k = registry_add(config, r, NULL);
                 if (k < 0) {
                         log_error_errno(k, "skipping record %s: %m", de->d_name);
                         user_record_free(r);

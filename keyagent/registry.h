@@ -7,14 +7,15 @@
  * reference counted: registry_get() gives a reference that home_unref()
  * drops; a removed home stays valid until its last reference goes. */
 
-int registry_load(void);
+/* Every home gets config, which must outlive the registry (main() owns it). */
+int registry_load(const struct agent_config *config);
 
 /* -ENOENT if there is no such home. */
 int registry_get(const char *user_name, struct home **ret);
 void home_unref(struct home *h);
 
 /* Add a new home for a record (taken over on success). -EEXIST if present. */
-int registry_add(struct user_record *r, struct home **ret);
+int registry_add(const struct agent_config *config, struct user_record *r, struct home **ret);
 
 /* Forget a home (its files are the caller's business). */
 void registry_remove(struct home *h);

@@ -189,15 +189,15 @@ static int enroll_on(fido_dev_t *d, const char *image_path, const char *user_nam
         return write_token(image_path, &t, secret, vk, vk_size, e);
 }
 
-int token_fido2_enroll(const char *image_path, const char *user_name, const struct fido2_options *o,
-                       const void *volume_key, size_t volume_key_size, struct agent_error *e) {
+int token_fido2_enroll(const struct agent_config *config, const char *image_path, const char *user_name,
+                       const struct fido2_options *o, const void *volume_key, size_t volume_key_size, struct agent_error *e) {
         char paths[FIDO2_PATHS_MAX][PATH_MAX];
         const char *path = o->device;
         fido_dev_t *d = NULL;
         int f, r;
 
         if (streq(path, "auto")) {
-                if (fido2_dev_paths(paths, 1) == 0) {
+                if (fido2_dev_paths(config, paths, 1) == 0) {
                         e->token_type = "fido2";
                         return agent_error_set(e, -ENXIO, AGENT_ERROR_TOKEN_ABSENT, "No FIDO2 security key was found; plug one in.");
                 }
@@ -215,9 +215,9 @@ int token_fido2_enroll(const char *image_path, const char *user_name, const stru
 
 
 /* The device holding the token's credential, or NULL. */
-static fido_dev_t *find_device(const struct fido2_token *t) {
+static fido_dev_t *find_device(const struct agent_config *config, const struct fido2_token *t) {
         char paths[FIDO2_PATHS_MAX][PATH_MAX];
-        size_t n = fido2_dev_paths(paths, FIDO2_PATHS_MAX);
+        size_t n = fido2_dev_paths(config, paths, FIDO2_PATHS_MAX);
 
         for (size_t i = 0; i < n; i++) {
                 fido_dev_t *d = NULL;
@@ -231,13 +231,13 @@ static fido_dev_t *find_device(const struct fido2_token *t) {
         return NULL;
 }
 
-int token_fido2_probe(struct json_object *token, struct fido2_probe *ret) {
+int token_fido2_probe(const struct agent_config *config, struct json_object *token, struct fido2_probe *ret) {
         struct fido2_token t;
         fido_dev_t *d;
         int r = fido2_token_parse(token, &t);
 
         if (r >= 0) {
-                d = find_device(&t);
+                d = find_device(config, &t);
                 r = d ? 0 : -ENXIO;
                 fido2_dev_close(d);
                 ret->needs_pin = t.client_pin;
@@ -247,7 +247,8 @@ int token_fido2_probe(struct json_object *token, struct fido2_probe *ret) {
         return r;
 }
 
-int token_fido2_passphrase(struct json_object *token, const char *pin, char **ret, struct agent_error *e) {
+int token_fido2_passphrase(const struct agent_config *config, struct json_object *token, const char *pin, char **ret,
+                           struct agent_error *e) {
         _cleanup_secret_ unsigned char *secret = secret_alloc(HMAC_LEN);
         struct fido2_token t;
         fido_dev_t *d = NULL;
@@ -260,7 +261,7 @@ int token_fido2_passphrase(struct json_object *token, const char *pin, char **re
                 fido2_token_clear(&t);
                 return r == -EOPNOTSUPP ? -ENXIO : agent_error_set(e, r, AGENT_ERROR_FAILED, "A systemd-fido2 token in the image is malformed.");
         }
-        d = find_device(&t);
+        d = find_device(config, &t);
         if (!d)
                 r = -ENXIO;
         else if (t.client_pin && !pin) {

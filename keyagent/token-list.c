@@ -6,7 +6,7 @@
 #include "pkcs11.h"
 #include "token-list.h"
 
-struct json_object *security_tokens_list(void) {
+struct json_object *security_tokens_list(const struct agent_config *config) {
         char paths[FIDO2_PATHS_MAX][PATH_MAX];
         struct json_object *o = json_object_new_object(), *pkcs11 = NULL, *fido2 = json_object_new_array();
         size_t n;
@@ -17,7 +17,7 @@ struct json_object *security_tokens_list(void) {
                 log_warning_errno(r, "listing PKCS#11 tokens failed: %m");
                 pkcs11 = json_object_new_array();
         }
-        n = fido2_dev_paths(paths, FIDO2_PATHS_MAX);
+        n = fido2_dev_paths(config, paths, FIDO2_PATHS_MAX);
         for (size_t i = 0; i < n; i++) {
                 struct json_object *d = json_object_new_object();
 

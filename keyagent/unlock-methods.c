@@ -126,7 +126,7 @@ static int method_pkcs11(struct home *h, const struct unlock_secrets *s, void *k
 static int fido2_ask(struct home *h, struct json_object *t, const struct unlock_secrets *s, struct agent_error *e) {
         struct fido2_probe probe;
 
-        if (token_fido2_probe(t, &probe) < 0)
+        if (token_fido2_probe(h->config, t, &probe) < 0)
                 return -ENOKEY; /* not plugged in */
         e->token_type = "fido2";
         if (probe.needs_pin && !s->pin) {
@@ -156,7 +156,7 @@ static int method_fido2(struct home *h, const struct unlock_secrets *s, void *ke
                         r = fido2_ask(h, t, s, e);
                         continue;
                 }
-                r = token_fido2_passphrase(t, s->pin, &pass, e);
+                r = token_fido2_passphrase(h->config, t, s->pin, &pass, e);
                 if (r == -ENXIO)
                         r = -ENOKEY; /* not on a device that is here */
                 else if (r >= 0)

@@ -25,7 +25,8 @@ static struct json_object *strv_to_json(char *const *l) {
         return a;
 }
 
-struct json_object *userdb_user_json(const struct user_record *r, const char *service, bool privileged) {
+struct json_object *userdb_user_json(const struct user_record *r, const char *login_shell, const char *service,
+                                    bool privileged) {
         struct json_object *o = json_object_new_object();
 
         add_string(o, "userName", r->user_name);
@@ -36,7 +37,7 @@ struct json_object *userdb_user_json(const struct user_record *r, const char *se
         add_string(o, "homeDirectory", r->home_directory);
         /* The login shell, as in passwd (the SSH stub by default), so that
          * nss-systemd and /etc/passwd agree; the stub execs r->shell. */
-        add_string(o, "shell", accounts_passwd_shell(r));
+        add_string(o, "shell", accounts_passwd_shell(r, login_shell));
         add_string(o, "imagePath", r->image_path);
         add_u64(o, "diskSize", r->disk_size);
         json_object_object_add(o, "disposition", json_object_new_string("regular"));

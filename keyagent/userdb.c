@@ -12,7 +12,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "agent.h"
+#include "agent-config.h"
 #include "config.h"
 #include "log.h"
 #include "registry.h"
@@ -106,11 +106,12 @@ static int query_match(const struct query *q, const char *name, uint32_t id) {
 
 enum kind { KIND_USER, KIND_GROUP };
 
-static struct json_object *record_reply(const struct user_record *r, enum kind kind, bool privileged) {
+static struct json_object *record_reply(const struct home *h, enum kind kind, bool privileged) {
         struct json_object *p = json_object_new_object();
+        const struct user_record *r = h->record;
 
         if (kind == KIND_USER) {
-                json_object_object_add(p, "record", userdb_user_json(r, service_name, privileged));
+                json_object_object_add(p, "record", userdb_user_json(r, h->config->login_shell, service_name, privileged));
                 json_object_object_add(p, "incomplete", json_object_new_boolean(!privileged));
         } else {
                 json_object_object_add(p, "record", userdb_group_json(r, service_name));
@@ -144,7 +145,7 @@ static int serve_records(struct proto_conn *conn, const struct query *q, enum ki
                         if (m < 0)
                                 error = error_reply(ERROR_CONFLICT, NULL);
                         else if (m > 0)
-                                reply = record_reply(h->record, kind, privileged);
+                                reply = record_reply(h, kind, privileged);
                 }
                 pthread_mutex_unlock(&h->lock);
                 if (!reply)
@@ -223,12 +224,12 @@ static int serve_call(struct proto_conn *conn, struct json_object *msg, uid_t pe
         return serve_records(conn, &q, kind, more, peer_uid == 0);
 }
 
-void userdb_serve_connection(struct proto_conn *conn, uid_t peer_uid) {
+void userdb_serve_connection(const struct agent_config *config, struct proto_conn *conn, uid_t peer_uid) {
         for (;;) {
                 struct json_object *msg = NULL;
                 int r;
 
-                r = proto_recv(conn, &msg, NULL, NULL, agent_config.idle_timeout_ms);
+                r = proto_recv(conn, &msg, NULL, NULL, config->idle_timeout_ms);
                 if (r < 0)
                         break;
                 if (!proto_method(msg)) {

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include "agent-config.h"
 #include "proto.h"
 
 /* The io.systemd.UserDatabase service (see userdb.c). */
@@ -15,4 +16,4 @@ int userdb_set_socket_path(const char *path);
 const char *userdb_service_name(void);
 
 /* Serve one client until it hangs up; frees conn. */
-void userdb_serve_connection(struct proto_conn *conn, uid_t peer_uid);
+void userdb_serve_connection(const struct agent_config *config, struct proto_conn *conn, uid_t peer_uid);

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent.h"
 #include "fake-device.h"
 #include "home-ops.h"
 #include "luks-token.h"
@@ -17,7 +16,6 @@
 #include "token.h"
 
 struct json_object *fake_tokens;
-struct agent_config agent_config;
 
 int luks_tokens_list(const char *image_path, struct json_object **ret) {
         if (!fake_tokens || !json_object_is_type(fake_tokens, json_type_array))

@@ -77,7 +77,8 @@ static void unlock_table(struct json_object *token) {
                 { .ssh_key = &ssh_key, .ssh_signature = ssh_signature, .ssh_signature_len = sizeof(ssh_signature) - 1 },
         };
         struct user_record record = { .user_name = (char *) "fuzz", .image_path = (char *) "/nonexistent/fuzz.home" };
-        struct home h = { .user_name = (char *) "fuzz", .record = &record };
+        static const struct agent_config config = {}; /* no --fido2-device: libfido2's discovery only */
+        struct home h = { .user_name = (char *) "fuzz", .config = &config, .record = &record };
         unsigned char key[256];
 
         /* An object is one token, an array the whole list. */

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "activation.h"
@@ -9,7 +10,9 @@
 #define AGENT_FIDO2_DEVICES_MAX 8U
 #define AGENT_PKCS11_MODULES_MAX 8U
 
-/* The agent's settings, fixed at start (command line). */
+/* The agent's settings, fixed at start (command line). main() owns the one
+ * instance; what needs a setting is handed it: a home through its config
+ * pointer (home.h), a client connection through dispatch_connection(). */
 struct agent_config {
         char homefsd[PATH_MAX];   /* the front daemon binary */
         char cryptdev[PATH_MAX];  /* the userspace crypto engine binary */
@@ -26,9 +29,3 @@ struct agent_config {
         char userdb_socket[PATH_MAX]; /* io.systemd.UserDatabase socket, "" for none */
         bool fuse_io_uring;       /* turn on the kernel's FUSE over io_uring at start */
 };
-
-extern struct agent_config agent_config;
-
-/* fuse-uring.c: turns on the fuse module parameter enable_uring. Returns 1
- * if it did, 0 if it was on, or a negative errno (logged). */
-int fuse_uring_enable(void);
