@@ -750,7 +750,7 @@ static struct json_object *method_register_front(struct call *c, int *r) {
                 *r = agent_error_set(&c->error, *r, AGENT_ERROR_NO_SUCH_HOME, "There is no home for %s.", name);
                 return NULL;
         }
-        *r = front_register(h, c->conn, home_dir);
+        *r = home_register_front(h, c->conn, home_dir);
         if (*r >= 0)
                 c->conn_taken = true;
         else if (*r == -EBUSY)
@@ -759,7 +759,7 @@ static struct json_object *method_register_front(struct call *c, int *r) {
                 agent_error_set(&c->error, *r, AGENT_ERROR_INVALID_PARAMETER,
                                 "homeDirectory %s does not match the record of %s.", home_dir, name);
         home_unref(h);
-        return NULL; /* replied by front_register */
+        return NULL; /* replied by home_register_front */
 }
 
 static const struct {

@@ -5,7 +5,6 @@
 
 #include "agent-config.h"
 #include "front.h"
-#include "home-ops.h"
 #include "log.h"
 #include "paths.h"
 #include "recover.h"
@@ -100,7 +99,7 @@ int front_ensure(struct home *h) {
         char runtime_env[PATH_MAX + 32], state_env[PATH_MAX + 32];
         int r;
 
-        if (home_get_state(h) >= HOME_INACTIVE)
+        if (home_front_alive(h))
                 return 0;
         if (adopt_running_front(h) > 0)
                 return 0;
@@ -119,39 +118,3 @@ int front_ensure(struct home *h) {
         return r;
 }
 
-int front_register(struct home *h, struct proto_conn *conn, const char *home_directory) {
-        struct json_object *reply;
-        int r = 0;
-
-        pthread_mutex_lock(&h->lock);
-        if (h->removed)
-                r = -ENOENT;
-        else if (!streq(home_directory, h->record->home_directory))
-                r = -EINVAL;
-        else if (home_get_state(h) >= HOME_INACTIVE && h->front)
-                r = -EBUSY;
-        if (r < 0)
-                goto finish;
-
-        /* Reply while holding the lock: once the conn is the home's, the next
-         * lock holder may send calls on it, and they must come after this. */
-        reply = proto_reply_new(NULL);
-        r = proto_send(conn, reply, NULL, 0, false);
-        json_object_put(reply);
-        if (r < 0)
-                goto finish;
-        h->front = conn;
-        h->front_lost = false;
-        if (h->activated) {
-                /* The previous homefsd died while active: the new one starts
-                 * without the home, and so must the home (never a bare
-                 * directory, and a crash does not leave the key in use
-                 * unseen: see "Crashes" in docs/architecture.md). */
-                log_warning("homefsd for %s was restarted while active; deactivating the home", h->user_name);
-                home_teardown(h);
-        }
-        pthread_cond_broadcast(&h->front_changed);
-finish:
-        pthread_mutex_unlock(&h->lock);
-        return r;
-}

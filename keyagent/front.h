@@ -7,7 +7,9 @@
  * All of these are called with the home's lock held. */
 
 /* Start homefsd for the home unless one is connected, and wait until it has
- * mounted the home path and registered. */
+ * mounted the home path and registered. Call with the home not activated
+ * (after home_check_front()): a front lost under an activated home is
+ * home-front.c's to handle. */
 int front_ensure(struct home *h);
 
 /* Hand homefsd the home directory fd: it starts serving. */
@@ -23,7 +25,3 @@ int front_release(struct home *h);
 
 /* Tell homefsd to unmount and exit. */
 int front_terminate(struct home *h);
-
-/* A connection said RegisterFront: take it over for the home. Called without
- * any lock held; on success the conn belongs to the home. */
-int front_register(struct home *h, struct proto_conn *conn, const char *home_directory);

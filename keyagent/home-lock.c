@@ -14,7 +14,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "agent-config.h"
@@ -26,15 +25,9 @@
 #include "log.h"
 #include "secret.h"
 #include "spool.h"
+#include "time-util.h"
 
 #define FREEZE_TIMEOUT_MS 5000
-
-static uint64_t now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
 
 static void home_freeze(struct home *h) {
         char cg[PATH_MAX];
@@ -78,7 +71,7 @@ static void drop_page_cache(void) {
 }
 
 int home_lock(struct home *h, struct agent_error *e) {
-        uint64_t start = now_ms();
+        uint64_t start = now_monotonic_msec();
         int r;
 
         if (!h->activated)
@@ -104,12 +97,12 @@ int home_lock(struct home *h, struct agent_error *e) {
                 return agent_error_set(e, r, AGENT_ERROR_FAILED, "Locking %s failed: %s; it stays active.",
                                        h->user_name, strerror(-r));
         }
-        log_info("locked %s, sessions kept (%llu ms)", h->user_name, (unsigned long long) (now_ms() - start));
+        log_info("locked %s, sessions kept (%llu ms)", h->user_name, (unsigned long long) (now_monotonic_msec() - start));
         return 0;
 }
 
 int home_resume(struct home *h, const void *key, size_t key_size, struct agent_error *e) {
-        uint64_t start = now_ms();
+        uint64_t start = now_monotonic_msec();
         int r;
 
         r = activation_resume(&h->activation, key, key_size);
@@ -121,7 +114,7 @@ int home_resume(struct home *h, const void *key, size_t key_size, struct agent_e
                 log_warning_errno(r, "homefsd for %s did not release its held requests: %m", h->user_name);
         home_thaw(h);
         spool_run_after_unlock(h); /* jobs queued while it was locked */
-        log_info("resumed %s (%llu ms)", h->user_name, (unsigned long long) (now_ms() - start));
+        log_info("resumed %s (%llu ms)", h->user_name, (unsigned long long) (now_monotonic_msec() - start));
         return 0;
 }
 

@@ -106,6 +106,21 @@ void home_note_good_attempt(struct home *h);
  * backing filesystem and the activation. */
 void home_teardown(struct home *h);
 
+/* home-front.c. The state as seen now (checks the front is still
+ * connected). Call with the home's lock held. */
+enum home_state home_get_state(struct home *h);
+
+/* home_front_alive(), and if the front died while the home was activated,
+ * deactivate it (the one place that decides this; the state getter and the
+ * watcher both go through it). Call with the home's lock held. */
+bool home_check_front(struct home *h);
+
+/* A connection said RegisterFront: take it over for the home (it gets the
+ * reply here), and deactivate a home its previous front left activated.
+ * Called without any lock held; on success the conn belongs to the home.
+ * -EBUSY: a live front serves the home; -EINVAL: another home directory. */
+int home_register_front(struct home *h, struct proto_conn *conn, const char *home_directory);
+
 /* Resize the image to new_size bytes (0: as large as the host's room not
  * promised to other homes allows; growth is checked as create's size is; UINT64_MAX: as small as the data allows). Grow works in every
  * state (online while unlocked; otherwise the filesystem grows at the next

@@ -5,8 +5,6 @@
 
 #include "agent-config.h"
 #include "backing.h"
-#include "flush-watchdog.h"
-#include "freeze.h"
 #include "front.h"
 #include "home-ops.h"
 #include "home-paths.h"
@@ -32,31 +30,6 @@ int home_check_login(struct home *h, struct agent_error *e) {
                                        "The account %s is not valid yet (notBeforeUSec); ask an administrator.", h->user_name);
         }
         return 0;
-}
-
-/* The record's limits, and the failures counted before the agent started. */
-static struct ratelimit *home_ratelimit(struct home *h) {
-        ratelimit_configure(&h->ratelimit, h->record->rate_limit_burst, h->record->rate_limit_interval_usec);
-        if (!h->ratelimit.loaded)
-                (void) ratelimit_load(&h->ratelimit, h->user_name);
-        return &h->ratelimit;
-}
-
-bool home_ratelimit_check(struct home *h, uint64_t *ret_retry_after_usec) {
-        return ratelimit_check(home_ratelimit(h), now_usec(), ret_retry_after_usec);
-}
-
-void home_note_failed_attempt(struct home *h) {
-        ratelimit_failed(home_ratelimit(h), now_usec());
-        (void) ratelimit_save(&h->ratelimit, h->user_name);
-}
-
-void home_note_good_attempt(struct home *h) {
-        bool had_failures = home_ratelimit(h)->failures > 0 || h->ratelimit.window_usec != 0;
-
-        ratelimit_succeeded(&h->ratelimit);
-        if (had_failures)
-                (void) ratelimit_save(&h->ratelimit, h->user_name);
 }
 
 /* Check the account and the rate limit before any expensive work. */
@@ -172,46 +145,6 @@ int home_authenticate(struct home *h, const char *password, struct agent_error *
         size_t key_size = 0;
 
         return home_verify(h, password, &key, &key_size, &geo, e);
-}
-
-void home_teardown(struct home *h) {
-        struct flush_watchdog w;
-        bool armed = false;
-
-        home_lock_abandon(h);
-        if (h->mount_fd >= 0) {
-                if (h->activation.cryptdev_pid > 0)
-                        armed = flush_watchdog_arm(&w, h->activation.cryptdev_pid, h->config->front_timeout_sec,
-                                                   h->user_name) >= 0;
-                (void) backing_shutdown(h->mount_fd);
-                if (armed)
-                        (void) flush_watchdog_disarm(&w);
-                h->mount_fd = safe_close(h->mount_fd);
-        }
-        (void) activation_stop(&h->activation);
-        h->activated = false;
-        /* A deactivation ends every login session: those taken before it
-         * neither count after the next activation nor deactivate the home
-         * when they end. (Lock with sessions kept does not come here.) */
-        h->n_sessions = 0;
-        h->n_sessions_awake = 0;
-        h->activation_generation++;
-}
-
-int home_deactivate(struct home *h, struct agent_error *e) {
-        int r;
-
-        if (!h->activated)
-                return 0;
-        home_lock_abandon(h); /* before Detach: held requests must not wait for a key */
-        r = front_detach(h);
-        if (r < 0 && r != -ENOTCONN)
-                log_warning_errno(r, "homefsd for %s did not detach cleanly; deactivating anyway", h->user_name);
-        home_teardown(h);
-        if (h->n_sessions == 0)
-                freeze_forget(h->user_name);
-        log_info("deactivated %s", h->user_name);
-        return 0;
 }
 
 int home_passwd(struct home *h, const char *old_password, const char *new_password, struct agent_error *e) {

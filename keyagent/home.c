@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "home.h"
-#include "home-ops.h"
 #include "log.h"
 #include "paths.h"
 
@@ -39,30 +38,6 @@ bool home_front_alive(struct home *h) {
                 return false;
         }
         return true;
-}
-
-bool home_check_front(struct home *h) {
-        bool alive = home_front_alive(h);
-
-        /* Unlocked, but homefsd is gone (a plain umount, a crash): nothing
-         * reaches the data any more, so the key must not stay in use. */
-        if (h->activated && !alive) {
-                log_warning("homefsd for %s is gone while active; deactivating the home", h->user_name);
-                home_teardown(h);
-        }
-        return alive;
-}
-
-enum home_state home_get_state(struct home *h) {
-        bool alive = home_check_front(h);
-
-        if (h->activated)
-                return h->activation.suspended ? HOME_LOCKED : HOME_ACTIVE;
-        if (alive)
-                return HOME_INACTIVE;
-        if (access(h->record->image_path, F_OK) < 0)
-                return HOME_ABSENT;
-        return HOME_UNMOUNTED;
 }
 
 int home_runtime_dir(const struct home *h, char *buf, size_t size) {

@@ -56,19 +56,10 @@ static inline bool home_is_active(const struct home *h) {
         return h->activated && !h->activation.suspended;
 }
 
-/* The state as seen now (checks the front is still connected). Call with the
- * home's lock held. */
-enum home_state home_get_state(struct home *h);
-
 /* False once the front's connection has hung up (homefsd crashed or
  * stopped); the dead connection is then dropped and front_lost set. Home's
  * lock held. */
 bool home_front_alive(struct home *h);
-
-/* home_front_alive(), and if the front died while the home was activated,
- * lock it (the one place that decides this; the state getter and the
- * watcher both go through it). Call with the home's lock held. */
-bool home_check_front(struct home *h);
 
 /* The home's private runtime directory "<runtime>/homes/<user>", made if
  * missing (mode 0700). */
