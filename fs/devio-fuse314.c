@@ -6,8 +6,8 @@
  * between libfuse and /dev/fuse (same fd) and:
  *
  *  - read: notes the flags2 the kernel offers in INIT (is io_uring on?);
- *  - writev: patches the INIT reply (passthrough-fuse314.c,
- *    uring-liburing.c) and OPEN/CREATE replies (backing ids), and sends a
+ *  - writev: lets the hooks patch the INIT reply (passthrough-fuse314.c,
+ *    uring-liburing.c) and OPEN/CREATE replies (backing ids), and send a
  *    reply to a request that came through an io_uring queue back through
  *    that queue instead of /dev/fuse (uring-liburing.c);
  *  - splice: plain splice, so that libfuse keeps its splice paths.
@@ -23,6 +23,10 @@
 #include "devio.h"
 #include "log.h"
 
+#define HOOKS_MAX 2U /* passthrough and io_uring */
+
+static const struct devio_hooks *hooks[HOOKS_MAX];
+static unsigned n_hooks;
 static __thread bool next_is_init;
 static atomic_bool init_seen;
 static _Atomic uint32_t init_flags2;
@@ -53,8 +57,9 @@ static void patch_init(struct iovec *iov, int count) {
                 passthrough_refuse("unexpected INIT reply");
                 return;
         }
-        passthrough_patch_init(o);
-        uring_patch_init(o);
+        for (unsigned k = 0; k < n_hooks; k++)
+                if (hooks[k]->patch_init)
+                        hooks[k]->patch_init(o);
 }
 
 static ssize_t dev_writev(int fd, struct iovec *iov, int count, void *userdata) {
@@ -65,12 +70,17 @@ static ssize_t dev_writev(int fd, struct iovec *iov, int count, void *userdata) 
                 next_is_init = false;
                 patch_init(iov, count);
         } else
-                passthrough_patch_reply(iov, count);
-        if (uring_reply(iov, count, &r))
-                return r;
+                for (unsigned k = 0; k < n_hooks; k++)
+                        if (hooks[k]->patch_reply)
+                                hooks[k]->patch_reply(iov, count);
+        for (unsigned k = 0; k < n_hooks; k++)
+                if (hooks[k]->send_reply && hooks[k]->send_reply(iov, count, &r))
+                        return r;
         r = writev(fd, iov, count);
         if (init)
-                uring_start(r >= 0);
+                for (unsigned k = 0; k < n_hooks; k++)
+                        if (hooks[k]->init_sent)
+                                hooks[k]->init_sent(r >= 0);
         return r;
 }
 
@@ -96,7 +106,17 @@ static ssize_t dev_splice(int in, off_t *in_off, int out, off_t *out_off, size_t
         return splice(in, in_off, out, out_off, len, flags);
 }
 
-int devio_session(struct fuse_session *se) {
+static int hooks_add(const struct devio_hooks *h) {
+        for (unsigned k = 0; k < n_hooks; k++)
+                if (hooks[k] == h)
+                        return 0;
+        if (n_hooks >= HOOKS_MAX)
+                return -ENOSPC;
+        hooks[n_hooks++] = h;
+        return 0;
+}
+
+int devio_session(struct fuse_session *se, const struct devio_hooks *h) {
         static const struct fuse_custom_io io = {
                 .writev = dev_writev,
                 .read = dev_read,
@@ -106,6 +126,9 @@ int devio_session(struct fuse_session *se) {
         static bool installed;
         int r;
 
+        r = hooks_add(h);
+        if (r < 0)
+                return log_error_errno(r, "Too many FUSE device I/O hooks.");
         if (installed)
                 return 0;
         /* Same fd as fuse_session_mount() opened: only the I/O changes. */

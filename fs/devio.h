@@ -4,7 +4,8 @@
 /* homefsd's own FUSE device I/O on libfuse < 3.17 (devio-fuse314.c): the
  * hooks by which kernel passthrough (passthrough-fuse314.c) and FUSE over
  * io_uring (uring-liburing.c) see and change what libfuse reads from and
- * writes to /dev/fuse. Only those files include this. */
+ * writes to /dev/fuse. Only those files include this; they hand their hooks
+ * in, so the device I/O calls nothing of theirs by name. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,8 +15,23 @@
 #include "front.h"
 #include "fuse-kernel.h"
 
-/* Installs the device I/O on the session's fd (once; idempotent). */
-int devio_session(struct fuse_session *se);
+/* What a user of the device I/O does to the replies; any hook may be NULL. */
+struct devio_hooks {
+        /* Change the INIT reply on its way to the kernel. */
+        void (*patch_init)(struct k_fuse_init_out *o);
+        /* Change any other reply (an OPEN/CREATE reply's backing id). */
+        void (*patch_reply)(struct iovec *iov, int count);
+        /* Send a reply some other way than /dev/fuse (true, *ret as writev
+         * would return), or leave it (false). */
+        bool (*send_reply)(struct iovec *iov, int count, ssize_t *ret);
+        /* After the INIT reply was written (ok: it reached the kernel). */
+        void (*init_sent)(bool ok);
+};
+
+/* Installs the device I/O on the session's fd (once; idempotent) and adds
+ * hooks (static; each set once, called in the order added). Before the
+ * session starts, from the main thread. */
+int devio_session(struct fuse_session *se, const struct devio_hooks *hooks);
 /* From the INIT handler: the next reply this thread writes is INIT's. */
 void devio_expect_init(void);
 /* flags2 of the kernel's INIT request; 0 before INIT or without FUSE_INIT_EXT. */
@@ -23,18 +39,3 @@ uint32_t devio_init_flags2(void);
 /* A reply's argument (its last iovec) if the reply is a success with an
  * argument of at least min_size bytes; else NULL. */
 void *devio_reply_arg(struct iovec *iov, int count, size_t min_size);
-
-/* passthrough-fuse314.c: patch the INIT reply, and an OPEN/CREATE reply
- * for which the handler set a backing id. */
-void passthrough_patch_init(struct k_fuse_init_out *o);
-void passthrough_patch_reply(struct iovec *iov, int count);
-
-/* uring-liburing.c */
-/* Sets up the rings and, if that worked, asks for FUSE_OVER_IO_URING. */
-void uring_patch_init(struct k_fuse_init_out *o);
-/* After the INIT reply was written (ok: it reached the kernel): the queue
- * threads register and serve, or end. */
-void uring_start(bool ok);
-/* A reply to a request that came through this thread's ring goes back as
- * COMMIT_AND_FETCH: returns true with *ret set if iov was one. */
-bool uring_reply(struct iovec *iov, int count, ssize_t *ret);

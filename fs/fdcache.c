@@ -30,7 +30,6 @@
 
 #define CACHE_MIN 64U
 #define CACHE_MAX 65536U
-#define PINS_MAX 8U
 
 static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
@@ -41,7 +40,7 @@ static size_t lru_n;
 static size_t capacity = CACHE_MIN;
 static unsigned since_resize;
 
-static __thread struct inode *pins[PINS_MAX];
+static __thread struct inode *pins[FDCACHE_PINS_MAX];
 static __thread unsigned n_pins;
 
 /* Half the fd limit: the other half is for open files and directories.
@@ -136,7 +135,7 @@ static void pin(struct inode *i) {
         for (unsigned k = 0; k < n_pins; k++)
                 if (pins[k] == i)
                         return;
-        if (n_pins >= PINS_MAX) {
+        if (n_pins >= FDCACHE_PINS_MAX) {
                 /* Never expected: no request touches that many inodes. */
                 log_warning("Too many inodes in one request; not pinning.");
                 return;
@@ -145,20 +144,18 @@ static void pin(struct inode *i) {
         pins[n_pins++] = i;
 }
 
-void fdcache_unpin_all(void) {
-        struct inode *dead[PINS_MAX];
+unsigned fdcache_unpin_all(struct inode *dead[static FDCACHE_PINS_MAX]) {
         unsigned n_dead = 0;
 
         if (n_pins == 0)
-                return;
+                return 0;
         pthread_mutex_lock(&lru_mutex);
         for (unsigned k = 0; k < n_pins; k++)
                 if (--pins[k]->pins == 0 && pins[k]->forgotten)
                         dead[n_dead++] = pins[k];
         pthread_mutex_unlock(&lru_mutex);
         n_pins = 0;
-        for (unsigned k = 0; k < n_dead; k++)
-                inode_destroy(dead[k]);
+        return n_dead;
 }
 
 int fdcache_open_handle(const struct inode *i, int flags) {

@@ -97,8 +97,9 @@ void inode_backing_put(struct inode *i);
 
 /* At exit, after the session is gone: free every entry. */
 void inode_table_free(void);
-/* Frees a forgotten entry (fdcache.c, once nothing pins it). */
-void inode_destroy(struct inode *i);
+/* At op_leave(): unpin the request's inodes (fdcache.c), and free those
+ * the kernel forgot meanwhile. */
+void inode_unpin_all(void);
 /* Inodes in the table (for the stats). */
 size_t inode_table_count(void);
 
@@ -117,7 +118,10 @@ void fdcache_revoke(struct inode *i);
 /* The kernel forgot i: drop its fd. True if i may be destroyed now, false
  * if a request still pins it (its op_leave() destroys it). */
 bool fdcache_forget(struct inode *i);
-void fdcache_unpin_all(void);
+/* At op_leave(): unpin what this thread's request pinned. Returns the
+ * forgotten inodes nothing pins any more, for the caller to destroy. */
+#define FDCACHE_PINS_MAX 8U
+unsigned fdcache_unpin_all(struct inode *dead[static FDCACHE_PINS_MAX]);
 /* Out of fds: close half the cached ones. False if there was nothing to close. */
 bool fdcache_shrink(void);
 size_t fdcache_count(void);
@@ -334,10 +338,19 @@ void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_
 /* Starts the thread that registers with the agent and serves its calls. */
 int agent_link_start(const char *user, const char *home);
 
-/* ---- homefsd.c ---- */
+/* ---- front-loop.c: the FUSE loop and its end ---- */
 
+/* On the main thread, before any thread may call front_request_exit(). */
+void front_loop_prepare(void);
+/* libfuse's multi-threaded loop with at most max_threads workers, until
+ * front_request_exit(); libfuse's result. */
+int front_loop_run(struct fuse_session *se, unsigned max_threads);
 /* Ends the FUSE loop (from any thread); main then unmounts and exits. */
 void front_request_exit(int status);
+/* EXIT_SUCCESS, or the failure the last front_request_exit() asked for. */
+int front_exit_status(void);
+
+/* ---- ops-attr.c ---- */
 
 /* "/proc/self/fd/N": for the few calls that have no *at() form that works
  * on an O_PATH fd. */

@@ -116,7 +116,7 @@ void op_enter_cached(fuse_req_t req) {
 }
 
 void op_leave(void) {
-        fdcache_unpin_all();
+        inode_unpin_all();
         pthread_rwlock_unlock(&gate);
 }
 

@@ -11,7 +11,6 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +37,6 @@ static bool arg_io_uring = true;
 static const char *arg_stats_file;
 static const char *arg_user;
 
-static pthread_t main_thread;
-static atomic_bool loop_done;
-static atomic_int exit_status = EXIT_SUCCESS;
 
 static void help(void) {
         printf("Usage: homefsd [OPTIONS] USER\n"
@@ -194,19 +190,6 @@ static void wake_handler(int sig) {
         /* Only interrupts the main thread's wait in the FUSE loop. */
 }
 
-void front_request_exit(int status) {
-        if (status != EXIT_SUCCESS)
-                exit_status = status;
-        fuse_session_exit(front.se);
-        /* The loop's main thread sleeps in sem_wait() and checks for exit
-         * only when woken; keep knocking until it has returned (a single
-         * signal could arrive just before it goes to sleep). */
-        while (!loop_done) {
-                pthread_kill(main_thread, SIGRTMIN);
-                usleep(100 * 1000);
-        }
-}
-
 static void control_sigset(sigset_t *set) {
         sigemptyset(set);
         sigaddset(set, SIGTERM);
@@ -282,20 +265,6 @@ static struct fuse_session *session_new(void) {
         return se;
 }
 
-static int run_loop(struct fuse_session *se) {
-        struct fuse_loop_config *cfg = fuse_loop_cfg_create();
-        int r;
-
-        if (!cfg)
-                return -ENOMEM;
-        fuse_loop_cfg_set_clone_fd(cfg, 1);
-        fuse_loop_cfg_set_max_threads(cfg, arg_threads);
-        r = fuse_session_loop_mt(se, cfg);
-        loop_done = true;
-        fuse_loop_cfg_destroy(cfg);
-        return r;
-}
-
 static int run(void) {
         _cleanup_close_ int target_fd = -1;
         const struct passwd *pw;
@@ -348,14 +317,14 @@ static int run(void) {
         log_info("Mounted on %s for %s, %s.", mountpoint, arg_user,
                  arg_attach_dir ? "attached" : "inactive");
 
-        main_thread = pthread_self();
+        front_loop_prepare();
         r = start_thread(signal_thread);
         if (r == 0 && !arg_attach_dir && !arg_no_agent) {
                 r = agent_link_start(arg_user, mountpoint);
                 if (r < 0)
                         log_error_errno(r, "Cannot start the agent link: %m");
         }
-        if (r == 0 && run_loop(se) != 0)
+        if (r == 0 && front_loop_run(se, arg_threads) != 0)
                 r = -EIO;
 
         (void) front_detach();
@@ -384,5 +353,5 @@ int main(int argc, char *argv[]) {
         r = run();
         if (r < 0)
                 return EXIT_FAILURE;
-        return exit_status;
+        return front_exit_status();
 }

@@ -180,10 +180,18 @@ static void name_remove(struct inode *i, fuse_ino_t parent, const char *name) {
         free(n);
 }
 
-void inode_destroy(struct inode *i) {
+static void inode_destroy(struct inode *i) {
         names_free(i->names);
         free(i->fh);
         free(i);
+}
+
+void inode_unpin_all(void) {
+        struct inode *dead[FDCACHE_PINS_MAX];
+        unsigned n = fdcache_unpin_all(dead);
+
+        for (unsigned k = 0; k < n; k++)
+                inode_destroy(dead[k]);
 }
 
 /* The handle of fd's inode, or NULL if the filesystem makes none. */

@@ -31,7 +31,7 @@
 /* The backing id the next OPEN/CREATE reply written by this thread carries. */
 static __thread int next_backing_id = -1;
 
-void passthrough_patch_init(struct k_fuse_init_out *o) {
+static void patch_init(struct k_fuse_init_out *o) {
         /* Servers clear suid/sgid (killpriv.c): no GETXATTR per write. */
         o->flags |= K_FUSE_HANDLE_KILLPRIV_V2;
         if (!passthrough_enabled())
@@ -43,7 +43,7 @@ void passthrough_patch_init(struct k_fuse_init_out *o) {
 
 /* An OPEN reply is a fuse_open_out; a CREATE reply a fuse_entry_out
  * followed by one: in both the open part is the argument's tail. */
-void passthrough_patch_reply(struct iovec *iov, int count) {
+static void patch_reply(struct iovec *iov, int count) {
         struct iovec *last = &iov[count - 1];
         struct k_fuse_open_out *o;
         int id = next_backing_id;
@@ -59,9 +59,11 @@ void passthrough_patch_reply(struct iovec *iov, int count) {
 }
 
 int passthrough_session(struct fuse_session *se, bool want) {
+        static const struct devio_hooks hooks = { .patch_init = patch_init, .patch_reply = patch_reply };
+
         passthrough_state_init(fuse_session_fd(se), want);
         /* Also without passthrough, for KILLPRIV_V2 in INIT. */
-        return devio_session(se);
+        return devio_session(se, &hooks);
 }
 
 void passthrough_init(struct fuse_conn_info *conn) {

@@ -27,7 +27,7 @@
  * buffer, so only the two headers are copied, and handed to
  * fuse_session_process_buf. The handler's reply arrives in devio-fuse314.c's
  * writev on the same thread, which gives it to
- * uring_reply(): copied into the payload buffer and committed. */
+ * send_reply(): copied into the payload buffer and committed. */
 
 #include <errno.h>
 #include <liburing.h>
@@ -116,12 +116,6 @@ const char *uring_session_options(bool want) {
         return "";
 }
 
-int uring_session(struct fuse_session *se, bool want) {
-        rings.wanted = want;
-        rings.se = se;
-        rings.dev_fd = fuse_session_fd(se);
-        return want ? devio_session(se) : 0;
-}
 
 void uring_init(struct fuse_conn_info *conn) {
         if (!rings.wanted)
@@ -203,7 +197,8 @@ static void queues_free(void) {
         rings.queues = NULL;
 }
 
-void uring_patch_init(struct k_fuse_init_out *o) {
+/* Sets up the rings and, if that worked, asks for FUSE_OVER_IO_URING. */
+static void patch_init(struct k_fuse_init_out *o) {
         unsigned pages = (o->flags & K_FUSE_MAX_PAGES) ? o->max_pages : K_FUSE_DEFAULT_MAX_PAGES;
         size_t page = (size_t) sysconf(_SC_PAGESIZE);
         int r = 0;
@@ -294,7 +289,7 @@ static void sqe_stop_read(struct queue *q) {
 }
 
 /* A reply that is not this entry's (a notification) goes to /dev/fuse. */
-bool uring_reply(struct iovec *iov, int count, ssize_t *ret) {
+static bool send_reply(struct iovec *iov, int count, ssize_t *ret) {
         struct entry *e = this_entry;
         struct k_fuse_out_header oh;
         size_t n = 0;
@@ -455,14 +450,28 @@ static void *queue_thread(void *p) {
         return NULL;
 }
 
-/* ok: the INIT reply (asking for io_uring) reached the kernel. */
-void uring_start(bool ok) {
+/* After the INIT reply was written (ok: it reached the kernel): the queue
+ * threads register and serve, or end. */
+static void init_sent(bool ok) {
         if (!atomic_load(&rings.requested))
                 return;
         pthread_mutex_lock(&rings.lock);
         rings.go = ok ? GO_RUN : GO_ABORT;
         pthread_cond_broadcast(&rings.cond);
         pthread_mutex_unlock(&rings.lock);
+}
+
+int uring_session(struct fuse_session *se, bool want) {
+        static const struct devio_hooks hooks = {
+                .patch_init = patch_init,
+                .send_reply = send_reply,
+                .init_sent = init_sent,
+        };
+
+        rings.wanted = want;
+        rings.se = se;
+        rings.dev_fd = fuse_session_fd(se);
+        return want ? devio_session(se, &hooks) : 0;
 }
 
 void uring_stop(void) {
