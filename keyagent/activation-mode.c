@@ -3,7 +3,7 @@
  * choice is unit-tested without device-mapper, FUSE or root. */
 #include <errno.h>
 
-#include "activation.h"
+#include "activation-mode.h"
 #include "macro.h"
 
 int activation_mode_from_string(const char *s, enum activation_mode *ret) {

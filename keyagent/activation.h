@@ -6,26 +6,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "activation-mode.h"
 #include "luks.h"
 
 /* Turning an image plus its volume key into a block device holding the
  * decrypted filesystem: dm-crypt through libcryptsetup where the kernel has
  * device-mapper, else homefs-cryptdev (userspace AES-XTS over FUSE) with a
  * loop device on top. */
-
-enum activation_mode {
-        ACTIVATION_AUTO,
-        ACTIVATION_DM_CRYPT,
-        ACTIVATION_USERSPACE,
-};
-
-/* "auto", "dm-crypt", "userspace" → mode; -EINVAL otherwise. */
-int activation_mode_from_string(const char *s, enum activation_mode *ret);
-const char *activation_mode_to_string(enum activation_mode m);
-
-/* What "auto" resolves to; -EOPNOTSUPP for an explicit dm-crypt request on a
- * host without device-mapper. Pure, for the unit test. */
-int activation_choose(enum activation_mode requested, bool have_device_mapper, enum activation_mode *ret);
 
 /* True when /dev/mapper/control can be opened. */
 bool activation_have_device_mapper(void);

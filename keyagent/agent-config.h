@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "activation.h"
+#include "activation-mode.h"
 
 #define AGENT_FIDO2_DEVICES_MAX 8U
 #define AGENT_PKCS11_MODULES_MAX 8U

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
@@ -9,14 +10,13 @@
 #include "log.h"
 #include "macro.h"
 #include "spawn.h"
-#include "userdb.h"
 
 #define ENV_MAX 16
 
 /* The helpers' NSS lookups (useradd, userdel, e2fsck...) must not ask the
  * agent's own userdb service (nss-systemd would): it may be waiting for the
  * very transition that runs them. spawn_bypass_userdb() fills the slot. */
-static char bypass_userdb[64 + USERDB_SERVICE_MAX];
+static char bypass_userdb[sizeof("SYSTEMD_BYPASS_USERDB=") + NAME_MAX]; /* the service: a socket's file name */
 
 static char *base_env[] = {
         "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
