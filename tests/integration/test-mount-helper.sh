@@ -96,7 +96,7 @@ ok "a directory that is not the home fails" sh -c "[ $rc -ne 0 ] && echo '$out' 
 ok "nothing was mounted" test -z "$(homefsd_pids)"
 
 setpriv --reuid=nobody --regid=nogroup --clear-groups "$HELPER" "homefs:$U" "$H" 2>"$T/err"; rc=$?
-ok "not as another user" sh -c "[ $rc -eq 32 ] && grep -q 'Only root' '$T/err'"
+ok "not as another user" sh -c "[ $rc -eq 32 ] && grep -q 'only root' '$T/err'"
 
 stop_agent
 out=$("$HELPER" "$U" "$H" -o defaults 2>&1); rc=$?
