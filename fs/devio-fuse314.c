@@ -128,7 +128,7 @@ int devio_session(struct fuse_session *se, const struct devio_hooks *h) {
 
         r = hooks_add(h);
         if (r < 0)
-                return log_error_errno(r, "Too many FUSE device I/O hooks.");
+                return log_error_errno(r, "too many FUSE device I/O hooks: %m");
         if (installed)
                 return 0;
         /* Same fd as fuse_session_mount() opened: only the I/O changes. */
