@@ -216,16 +216,18 @@ static int parse_argv(int argc, char *argv[], struct agent_config *config) {
         if (!userdb_given && !streq(homefs_runtime_dir(), HOMEFS_RUNTIME_DIR_DEFAULT))
                 config->userdb_socket[0] = 0;
         if (config->userdb_socket[0]) {
-                if (userdb_set_socket_path(config->userdb_socket) < 0) {
+                const char *service = userdb_service_name(config->userdb_socket);
+
+                if (!service) {
                         fprintf(stderr, "homefs-agent: --userdb-socket needs a file name\n");
                         return -EINVAL;
                 }
                 /* Neither the agent's own NSS lookups nor its helpers' may
                  * ask its userdb service: it may wait for the transition
                  * that looks the user up (nss-systemd honours this). */
-                if (setenv("SYSTEMD_BYPASS_USERDB", userdb_service_name(), 1) < 0)
+                if (setenv("SYSTEMD_BYPASS_USERDB", service, 1) < 0)
                         return -ENOMEM;
-                spawn_bypass_userdb(userdb_service_name());
+                spawn_bypass_userdb(service);
         }
         return 1;
 }

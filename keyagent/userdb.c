@@ -26,20 +26,13 @@
 #define ERROR_NO_METHOD "org.varlink.service.MethodNotFound"
 #define ERROR_EXPECTED_MORE "org.varlink.service.ExpectedMore"
 
-static char service_name[USERDB_SERVICE_MAX];
+const char *userdb_service_name(const char *socket_path) {
+        const char *base = strrchr(socket_path, '/');
 
-int userdb_set_socket_path(const char *path) {
-        const char *base = strrchr(path, '/');
-
-        base = base ? base + 1 : path;
-        if (!*base || strlen(base) >= sizeof(service_name))
-                return -EINVAL;
-        strcpy(service_name, base);
-        return 0;
-}
-
-const char *userdb_service_name(void) {
-        return service_name;
+        base = base ? base + 1 : socket_path;
+        if (!*base || strlen(base) >= USERDB_SERVICE_MAX)
+                return NULL;
+        return base;
 }
 
 static struct json_object *error_reply(const char *error, const char *parameter) {
@@ -65,13 +58,13 @@ struct query {
         unsigned long long id;
 };
 
-static int query_parse(struct json_object *params, const char *name_key, const char *id_key,
-                       struct query *q, const char **bad) {
+static int query_parse(struct json_object *params, const char *our_service, const char *name_key,
+                       const char *id_key, struct query *q, const char **bad) {
         const char *service;
         int r;
 
         r = proto_get_string(params, "service", 256, &service);
-        if (r < 0 || !streq(service, service_name)) {
+        if (r < 0 || !streq(service, our_service)) {
                 *bad = "service";
                 return -ESRCH;
         }
@@ -106,22 +99,22 @@ static int query_match(const struct query *q, const char *name, uint32_t id) {
 
 enum kind { KIND_USER, KIND_GROUP };
 
-static struct json_object *record_reply(const struct home *h, enum kind kind, bool privileged) {
+static struct json_object *record_reply(const struct home *h, const char *service, enum kind kind, bool privileged) {
         struct json_object *p = json_object_new_object();
         const struct user_record *r = h->record;
 
         if (kind == KIND_USER) {
-                json_object_object_add(p, "record", userdb_user_json(r, h->config->login_shell, service_name, privileged));
+                json_object_object_add(p, "record", userdb_user_json(r, h->config->login_shell, service, privileged));
                 json_object_object_add(p, "incomplete", json_object_new_boolean(!privileged));
         } else {
-                json_object_object_add(p, "record", userdb_group_json(r, service_name));
+                json_object_object_add(p, "record", userdb_group_json(r, service));
                 json_object_object_add(p, "incomplete", json_object_new_boolean(false));
         }
         return proto_reply_new(p);
 }
 
 /* Send every matching record; the last reply goes out without "continues". */
-static int serve_records(struct proto_conn *conn, const struct query *q, enum kind kind, bool more,
+static int serve_records(struct proto_conn *conn, const char *service, const struct query *q, enum kind kind, bool more,
                          bool privileged) {
         struct json_object *pending = NULL, *error = NULL;
         struct home **homes;
@@ -145,7 +138,7 @@ static int serve_records(struct proto_conn *conn, const struct query *q, enum ki
                         if (m < 0)
                                 error = error_reply(ERROR_CONFLICT, NULL);
                         else if (m > 0)
-                                reply = record_reply(h, kind, privileged);
+                                reply = record_reply(h, service, kind, privileged);
                 }
                 pthread_mutex_unlock(&h->lock);
                 if (!reply)
@@ -192,7 +185,7 @@ static int get_info(struct proto_conn *conn) {
         return r;
 }
 
-static int serve_call(struct proto_conn *conn, struct json_object *msg, uid_t peer_uid) {
+static int serve_call(struct proto_conn *conn, const char *service, struct json_object *msg, uid_t peer_uid) {
         const char *method = proto_method(msg), *bad = NULL;
         struct json_object *params = proto_parameters(msg), *v;
         bool more = json_object_object_get_ex(msg, "more", &v) && json_object_get_boolean(v);
@@ -204,14 +197,14 @@ static int serve_call(struct proto_conn *conn, struct json_object *msg, uid_t pe
                 return get_info(conn);
         if (streq(method, "io.systemd.UserDatabase.GetUserRecord")) {
                 kind = KIND_USER;
-                r = query_parse(params, "userName", "uid", &q, &bad);
+                r = query_parse(params, service, "userName", "uid", &q, &bad);
         } else if (streq(method, "io.systemd.UserDatabase.GetGroupRecord")) {
                 kind = KIND_GROUP;
-                r = query_parse(params, "groupName", "gid", &q, &bad);
+                r = query_parse(params, service, "groupName", "gid", &q, &bad);
         } else if (streq(method, "io.systemd.UserDatabase.GetMemberships")) {
                 /* homefs users belong to their own group only (primary
                  * membership is no "membership" in userdb's sense). */
-                r = query_parse(params, "userName", "gid", &q, &bad);
+                r = query_parse(params, service, "userName", "gid", &q, &bad);
                 if (r == -ESRCH)
                         return send_error(conn, ERROR_BAD_SERVICE, NULL);
                 return send_error(conn, r < 0 ? ERROR_INVALID_PARAMETER : ERROR_NO_RECORD, bad);
@@ -221,7 +214,7 @@ static int serve_call(struct proto_conn *conn, struct json_object *msg, uid_t pe
                 return send_error(conn, ERROR_BAD_SERVICE, NULL);
         if (r < 0)
                 return send_error(conn, ERROR_INVALID_PARAMETER, bad);
-        return serve_records(conn, &q, kind, more, peer_uid == 0);
+        return serve_records(conn, service, &q, kind, more, peer_uid == 0);
 }
 
 void userdb_serve_connection(const struct agent_config *config, struct proto_conn *conn, uid_t peer_uid) {
@@ -236,7 +229,7 @@ void userdb_serve_connection(const struct agent_config *config, struct proto_con
                         json_object_put(msg);
                         break;
                 }
-                r = serve_call(conn, msg, peer_uid);
+                r = serve_call(conn, userdb_service_name(config->userdb_socket), msg, peer_uid);
                 json_object_put(msg);
                 if (r < 0) {
                         log_debug_errno(r, "userdb: closing a connection (uid %u): %m", (unsigned) peer_uid);

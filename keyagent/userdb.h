@@ -11,9 +11,9 @@
 #define USERDB_SOCKET_DEFAULT "/run/systemd/userdb/io.homefs"
 #define USERDB_SERVICE_MAX 108U
 
-/* The service name is the socket's file name. -EINVAL if it has none. */
-int userdb_set_socket_path(const char *path);
-const char *userdb_service_name(void);
+/* The service name: the socket's file name (a pointer into socket_path),
+ * or NULL if it has none or one too long. */
+const char *userdb_service_name(const char *socket_path);
 
 /* Serve one client until it hangs up; frees conn. */
 void userdb_serve_connection(const struct agent_config *config, struct proto_conn *conn, uid_t peer_uid);
