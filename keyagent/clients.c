@@ -20,6 +20,7 @@
 
 struct uid_count {
         uid_t uid;
+        bool direct;         /* the account's own uid (else: others claiming its login uid) */
         unsigned n;          /* ordinary connections */
         unsigned n_sessions; /* connections holding a login session */
 };
@@ -31,19 +32,28 @@ static struct uid_count counts[CLIENTS_MAX];
 static unsigned total;
 static pthread_mutex_t clients_mutex = PTHREAD_MUTEX_INITIALIZER;
 
-static struct uid_count *find_slot(uid_t uid, bool create) {
+/* A process whose login uid is unset may set it to any value (the kernel
+ * asks for no privilege then), so a login uid other than the caller's own
+ * uid proves nothing: such connections share a budget of their own per
+ * login uid, apart from the connections the user's own uid makes. Another
+ * user claiming a victim's login uid thus fills that second budget, never
+ * the victim's; a user's subordinate uids still share one budget. */
+static struct uid_count *find_slot(uid_t uid, uid_t account, bool create) {
         struct uid_count *empty = NULL;
+        bool direct = uid == account;
 
         for (size_t i = 0; i < ELEMENTSOF(counts); i++) {
                 bool used = counts[i].n > 0 || counts[i].n_sessions > 0;
 
-                if (used && counts[i].uid == uid)
+                if (used && counts[i].uid == account && counts[i].direct == direct)
                         return &counts[i];
                 if (!used && !empty)
                         empty = &counts[i];
         }
-        if (create && empty)
-                empty->uid = uid;
+        if (create && empty) {
+                empty->uid = account;
+                empty->direct = direct;
+        }
         return create ? empty : NULL;
 }
 
@@ -109,7 +119,7 @@ int clients_admit(uid_t uid, uid_t account) {
         if (uid == 0)
                 return 0;
         pthread_mutex_lock(&clients_mutex);
-        c = find_slot(account, true);
+        c = find_slot(uid, account, true);
         if (total >= CLIENTS_MAX || !c)
                 r = -EMFILE;
         else if (c->n >= CLIENTS_PER_UID_MAX)
@@ -128,7 +138,7 @@ void clients_release(uid_t uid, uid_t account) {
         if (uid == 0)
                 return;
         pthread_mutex_lock(&clients_mutex);
-        c = find_slot(account, false);
+        c = find_slot(uid, account, false);
         if (c && c->n > 0) {
                 c->n--;
                 total--;
@@ -143,7 +153,7 @@ int clients_session_begin(uid_t uid, uid_t account) {
         if (uid == 0)
                 return 0;
         pthread_mutex_lock(&clients_mutex);
-        c = find_slot(account, false);
+        c = find_slot(uid, account, false);
         if (!c || c->n == 0)
                 r = -EINVAL; /* not an admitted connection */
         else if (c->n_sessions >= CLIENTS_SESSIONS_PER_UID_MAX)
@@ -163,7 +173,7 @@ void clients_session_end(uid_t uid, uid_t account) {
         if (uid == 0)
                 return;
         pthread_mutex_lock(&clients_mutex);
-        c = find_slot(account, false);
+        c = find_slot(uid, account, false);
         if (c && c->n_sessions > 0) {
                 /* Back to an ordinary connection, which clients_release()
                  * then ends; it may exceed the ordinary limit briefly. */

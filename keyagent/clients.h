@@ -13,7 +13,11 @@
  * The account a connection counts against is the login uid of the caller's
  * session where it has one, else its uid: a user who can run processes
  * under many uids (subordinate uids in a user namespace) keeps the login
- * uid of their session, which they cannot change, and so one budget. */
+ * uid of their session, which they cannot change once set, and so one
+ * budget. A process whose login uid is unset can set it to anyone's, so
+ * connections from a uid other than the account's own count in a second
+ * budget of that account: claiming someone's login uid never takes the
+ * slots their own uid connects with. */
 
 #define CLIENTS_MAX 256U
 #define CLIENTS_PER_UID_MAX 16U

@@ -64,6 +64,15 @@ if case == "greedy":
     still = admitted(held[0])
     print("17th connection refused: %s, the first still served: %s" % (refused, still))
     sys.exit(0 if refused and still else 1)
+if case == "claim":
+    # A process whose login uid is unset may set it to anyone's: take the
+    # victim's and fill a budget of 16 with it.
+    with open("/proc/self/loginuid", "w") as f:
+        f.write(sys.argv[3])
+    held = [conn() for _ in range(16)]
+    print(sum(admitted(h) for h in held), flush=True)
+    time.sleep(1.5)  # within the idle timeout
+    sys.exit(0)
 if case == "garbage":
     s = conn(); sent = 0
     try:
@@ -128,6 +137,18 @@ ok "while one user holds its 16 connections, root is served" "$CTL" list
 ok "and another user too" setpriv --reuid=daemon --regid=daemon --clear-groups "$CTL" list
 wait $hog
 ok "a user's 17th connection is refused, the 16 stay" probe greedy
+
+# Claiming another's login uid (possible while one's own is unset) does not
+# take their connections: nobody claims daemon's and holds 16 connections,
+# daemon is still served.
+setpriv --reuid=nobody --regid=nogroup --clear-groups "$PYTHON" -c "$PROBE_PY" "$HOMEFS_RUNTIME_DIR/agent.sock" \
+        claim "$(id -u daemon)" >"$T/claimed" &
+claimer=$!
+wait_until 10 test -s "$T/claimed"
+ok "the claimer got its 16 connections under daemon's login uid" test "$(cat "$T/claimed")" -eq 16
+ok "daemon is still served while another user holds 16 connections under its login uid" \
+        setpriv --reuid=daemon --regid=daemon --clear-groups "$CTL" list
+wait $claimer
 ok "the agent still answers" "$CTL" list
 
 # Subordinate uids do not multiply the bound: connections count against the

@@ -88,6 +88,30 @@ static void test_clients(void) {
         for (unsigned i = 0; i < CLIENTS_PER_UID_MAX + 1; i++)
                 clients_release(3000, 3000);
 
+        /* Subordinate uids of one login share one budget; a uid claiming
+         * another's login uid (possible while its own is unset) never takes
+         * the slots of that user's own uid. */
+        admitted = 0;
+        for (uid_t u = 300000; u < 300004; u++)
+                for (unsigned i = 0; i < CLIENTS_PER_UID_MAX; i++)
+                        if (clients_admit(u, 5000) == 0)
+                                admitted++;
+        TAP_EQ_INT(admitted, CLIENTS_PER_UID_MAX, "4 uids under one login uid get CLIENTS_PER_UID_MAX in all");
+        admitted = 0;
+        for (unsigned i = 0; i < CLIENTS_PER_UID_MAX; i++)
+                if (clients_admit(5000, 5000) == 0)
+                        admitted++;
+        TAP_EQ_INT(admitted, CLIENTS_PER_UID_MAX, "the login uid's own uid keeps its own CLIENTS_PER_UID_MAX");
+        tap_ok(clients_session_begin(5000, 5000) == 0 && clients_admit(5000, 5000) == 0,
+               "and its sessions are its own too");
+        clients_session_end(5000, 5000);
+        for (unsigned i = 0; i < CLIENTS_PER_UID_MAX + 1; i++)
+                clients_release(5000, 5000);
+        for (unsigned i = 0; i < CLIENTS_PER_UID_MAX; i++)
+                clients_release(300000, 5000);
+        tap_ok(clients_admit(300001, 5000) == 0, "released subordinate slots are shared again");
+        clients_release(300001, 5000);
+
         admitted = 0;
         for (uid_t u = 2000; u < 2000 + CLIENTS_MAX + 10; u++)
                 if (clients_admit(u, u) == 0)
