@@ -146,40 +146,47 @@ void clients_release(uid_t uid, uid_t account) {
         pthread_mutex_unlock(&clients_mutex);
 }
 
+/* Sessions count against the caller's own uid (only a home's owner, or
+ * root, may hold one), never against a login uid it may have claimed: else
+ * each claimed login uid would bring another CLIENTS_SESSIONS_PER_UID_MAX. */
 int clients_session_begin(uid_t uid, uid_t account) {
-        struct uid_count *c;
+        struct uid_count *c, *s;
         int r = 0;
 
         if (uid == 0)
                 return 0;
         pthread_mutex_lock(&clients_mutex);
         c = find_slot(uid, account, false);
+        s = c ? find_slot(uid, uid, true) : NULL;
         if (!c || c->n == 0)
                 r = -EINVAL; /* not an admitted connection */
-        else if (c->n_sessions >= CLIENTS_SESSIONS_PER_UID_MAX)
+        else if (!s || s->n_sessions >= CLIENTS_SESSIONS_PER_UID_MAX)
                 r = -EUSERS;
         else {
                 c->n--;
                 total--;
-                c->n_sessions++;
+                s->n_sessions++;
         }
         pthread_mutex_unlock(&clients_mutex);
         return r;
 }
 
 void clients_session_end(uid_t uid, uid_t account) {
-        struct uid_count *c;
+        struct uid_count *c, *s;
 
         if (uid == 0)
                 return;
         pthread_mutex_lock(&clients_mutex);
-        c = find_slot(uid, account, false);
-        if (c && c->n_sessions > 0) {
+        s = find_slot(uid, uid, false);
+        if (s && s->n_sessions > 0) {
                 /* Back to an ordinary connection, which clients_release()
                  * then ends; it may exceed the ordinary limit briefly. */
-                c->n_sessions--;
-                c->n++;
-                total++;
+                s->n_sessions--;
+                c = find_slot(uid, account, true);
+                if (c) {
+                        c->n++;
+                        total++;
+                }
         }
         pthread_mutex_unlock(&clients_mutex);
 }

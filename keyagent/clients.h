@@ -38,7 +38,8 @@ void clients_release(uid_t uid, uid_t account);
 
 /* A connection that becomes a login session's reference moves from the
  * ordinary budget to the session budget (a user may well have more than
- * CLIENTS_PER_UID_MAX logins), and back when the session ends. -EUSERS when
- * uid holds CLIENTS_SESSIONS_PER_UID_MAX sessions already. */
+ * CLIENTS_PER_UID_MAX logins), and back when the session ends. Sessions
+ * count against uid itself, not the account (a claimed login uid). -EUSERS
+ * when uid holds CLIENTS_SESSIONS_PER_UID_MAX sessions already. */
 int clients_session_begin(uid_t uid, uid_t account);
 void clients_session_end(uid_t uid, uid_t account);

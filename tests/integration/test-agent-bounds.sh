@@ -73,6 +73,42 @@ if case == "claim":
     print(sum(admitted(h) for h in held), flush=True)
     time.sleep(1.5)  # within the idle timeout
     sys.exit(0)
+if case == "sessions":
+    # One process per claimed login uid, each running as the home's owner,
+    # each holding a session; prints how many the agent granted.
+    owner, n, login_base, release = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+    name = sys.argv[7]
+    kids, total = [], 0
+    for i in range(n):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            with open("/proc/self/loginuid", "w") as f:
+                f.write(str(login_base + i))
+            os.setgroups([]); os.setgid(owner); os.setuid(owner)
+            ok = False
+            try:
+                s = conn(); s.settimeout(10)
+                s.sendall(b'{"method":"io.homefs.Agent.AcquireSession","parameters":{"userName":"%s"}}\0' % name.encode())
+                reply = b""
+                while not reply.endswith(b"\0"):
+                    reply += s.recv(4096)
+                ok = b'"error"' not in reply
+            except OSError:
+                pass
+            os.write(w, b"1" if ok else b"0")
+            while not os.path.exists(release):
+                time.sleep(0.1)
+            os._exit(0)
+        os.close(w)
+        total += int(os.read(r, 1) or b"0")
+        os.close(r)
+        kids.append(pid)
+    print(total, flush=True)
+    for pid in kids:
+        os.waitpid(pid, 0)
+    sys.exit(0)
 if case == "garbage":
     s = conn(); sent = 0
     try:
@@ -149,6 +185,24 @@ ok "the claimer got its 16 connections under daemon's login uid" test "$(cat "$T
 ok "daemon is still served while another user holds 16 connections under its login uid" \
         setpriv --reuid=daemon --regid=daemon --clear-groups "$CTL" list
 wait $claimer
+
+# Sessions count against the owner's uid, not a claimed login uid: a user
+# whose login uid is unset claims a new one per process and asks for 266
+# sessions on their home; 256 are granted, and other users are still served
+# (before, each claimed login uid took a slot of its own and filled them all).
+new_user_name U bd
+ok "create a home" create_home "$U" pw-bounds
+ok "activate it" unlock_home "$U" pw-bounds
+"$PYTHON" -c "$PROBE_PY" "$HOMEFS_RUNTIME_DIR/agent.sock" sessions "$(id -u "$U")" 266 62000 "$T/release0" "$U" \
+        >"$T/sessions.out" &
+probe_pid=$!
+wait_until 60 test -s "$T/sessions.out"
+ok "266 sessions under 266 claimed login uids: 256 granted" test "$(cat "$T/sessions.out")" -eq 256
+ok "meanwhile another user is served" setpriv --reuid=daemon --regid=daemon --clear-groups "$CTL" list
+ok "and the owner too" run_as "$U" "$CTL" list
+touch "$T/release0"; wait "$probe_pid"
+inactive() { test "$(home_state "$U")" = inactive; }
+ok "the sessions' end deactivates the home" wait_until 30 inactive
 ok "the agent still answers" "$CTL" list
 
 # Subordinate uids do not multiply the bound: connections count against the

@@ -112,6 +112,26 @@ static void test_clients(void) {
         tap_ok(clients_admit(300001, 5000) == 0, "released subordinate slots are shared again");
         clients_release(300001, 5000);
 
+        /* Sessions count against the uid: claiming ever new login uids
+         * brings no more than CLIENTS_SESSIONS_PER_UID_MAX. */
+        admitted = 0;
+        for (uid_t l = 70000; l < 70000 + CLIENTS_SESSIONS_PER_UID_MAX + 10; l++)
+                if (clients_admit(6000, l) == 0 && clients_session_begin(6000, l) == 0)
+                        admitted++;
+        TAP_EQ_INT(admitted, CLIENTS_SESSIONS_PER_UID_MAX, "sessions under ever new login uids stop at the uid's bound");
+        tap_ok(clients_admit(6001, 6001) == 0 && clients_session_begin(6001, 6001) == 0, "another uid still gets one");
+        clients_session_end(6001, 6001);
+        clients_release(6001, 6001);
+        for (uid_t l = 70000; l < 70000 + CLIENTS_SESSIONS_PER_UID_MAX + 10; l++) {
+                if (l < 70000 + CLIENTS_SESSIONS_PER_UID_MAX)
+                        clients_session_end(6000, l);
+                clients_release(6000, l);
+        }
+        tap_ok(clients_admit(6000, 6000) == 0 && clients_session_begin(6000, 6000) == 0,
+               "once they end, the uid gets sessions again");
+        clients_session_end(6000, 6000);
+        clients_release(6000, 6000);
+
         admitted = 0;
         for (uid_t u = 2000; u < 2000 + CLIENTS_MAX + 10; u++)
                 if (clients_admit(u, u) == 0)
