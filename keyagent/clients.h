@@ -15,9 +15,10 @@
  * under many uids (subordinate uids in a user namespace) keeps the login
  * uid of their session, which they cannot change once set, and so one
  * budget. A process whose login uid is unset can set it to anyone's, so
- * connections from a uid other than the account's own count in a second
- * budget of that account: claiming someone's login uid never takes the
- * slots their own uid connects with. */
+ * every connection also counts against its own uid, and connections from a
+ * uid other than the account's count in a second budget of that account:
+ * claiming someone's login uid never takes the slots their own uid
+ * connects with, and claiming many gives a uid no more than its own 16. */
 
 #define CLIENTS_MAX 256U
 #define CLIENTS_PER_UID_MAX 16U

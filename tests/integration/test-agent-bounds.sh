@@ -73,6 +73,31 @@ if case == "claim":
     print(sum(admitted(h) for h in held), flush=True)
     time.sleep(1.5)  # within the idle timeout
     sys.exit(0)
+if case == "claim_many":
+    # One uid, a child per claimed login uid, each trying 16 connections:
+    # prints how many were served in all.
+    base, logins = int(sys.argv[3]), int(sys.argv[4])
+    total = 0
+    for i in range(logins):
+        r, w = os.pipe()
+        if os.fork() == 0:
+            os.close(r)
+            with open("/proc/self/loginuid", "w") as f:
+                f.write(str(base + i))
+            held = [conn() for _ in range(16)]
+            os.write(w, b"%d\n" % sum(admitted(h) for h in held))
+            time.sleep(1.5)  # within the idle timeout
+            os._exit(0)
+        os.close(w)
+        total += int(os.read(r, 16))
+        os.close(r)
+    print(total, flush=True)
+    while True:
+        try:
+            os.wait()
+        except ChildProcessError:
+            break
+    sys.exit(0)
 if case == "sessions":
     # One process per claimed login uid, each running as the home's owner,
     # each holding a session; prints how many the agent granted.
@@ -184,6 +209,15 @@ wait_until 10 test -s "$T/claimed"
 ok "the claimer got its 16 connections under daemon's login uid" test "$(cat "$T/claimed")" -eq 16
 ok "daemon is still served while another user holds 16 connections under its login uid" \
         setpriv --reuid=daemon --regid=daemon --clear-groups "$CTL" list
+wait $claimer
+# Nor does claiming ever new login uids multiply one uid's budget (it would
+# fill the global bound alone): nobody claims 17, gets 16 in all.
+setpriv --reuid=nobody --regid=nogroup --clear-groups "$PYTHON" -c "$PROBE_PY" "$HOMEFS_RUNTIME_DIR/agent.sock" \
+        claim_many 63000 17 >"$T/claimed-many" &
+claimer=$!
+wait_until 20 test -s "$T/claimed-many"
+ok "one uid claiming 17 login uids gets 16 connections in all" test "$(cat "$T/claimed-many")" -eq 16
+ok "meanwhile another user is served" setpriv --reuid=daemon --regid=daemon --clear-groups "$CTL" list
 wait $claimer
 
 # Sessions count against the owner's uid, not a claimed login uid: a user

@@ -112,6 +112,16 @@ static void test_clients(void) {
         tap_ok(clients_admit(300001, 5000) == 0, "released subordinate slots are shared again");
         clients_release(300001, 5000);
 
+        admitted = 0;
+        for (uid_t l = 80000; l < 80000 + 100; l++)
+                if (clients_admit(7000, l) == 0)
+                        admitted++;
+        TAP_EQ_INT(admitted, CLIENTS_PER_UID_MAX, "one uid claiming 100 login uids gets CLIENTS_PER_UID_MAX in all");
+        for (uid_t l = 80000; l < 80000 + CLIENTS_PER_UID_MAX; l++)
+                clients_release(7000, l);
+        tap_ok(clients_admit(7000, 7000) == 0, "released, they can be used again");
+        clients_release(7000, 7000);
+
         /* Sessions count against the uid: claiming ever new login uids
          * brings no more than CLIENTS_SESSIONS_PER_UID_MAX. */
         admitted = 0;
