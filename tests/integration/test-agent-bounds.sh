@@ -32,6 +32,35 @@ def closed_within(s, seconds):
         return False
     except ConnectionResetError:
         return True
+def in_children(jobs, hold):
+    """Run each (loginuid, uid or None, work) in a child process with that
+    login uid and uid; work() returns a count. Each child then runs hold()
+    before it exits. Prints the sum of the counts, then waits for them."""
+    kids, total = [], 0
+    for loginuid, uid, work in jobs:
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            with open("/proc/self/loginuid", "w") as f:
+                f.write(str(loginuid))
+            if uid is not None:
+                os.setgroups([]); os.setgid(uid); os.setuid(uid)
+            os.write(w, b"%d\n" % work())
+            hold()
+            os._exit(0)
+        os.close(w)
+        total += int(os.read(r, 16) or b"0")
+        os.close(r)
+        kids.append(pid)
+    print(total, flush=True)
+    for pid in kids:
+        os.waitpid(pid, 0)
+def until_exists(path):
+    def hold():
+        while not os.path.exists(path):  # hold on until the test says so
+            time.sleep(0.1)
+    return hold
 if case == "idle":
     s = conn(); t = time.monotonic()
     ok = closed_within(s, 6)
@@ -77,62 +106,30 @@ if case == "claim_many":
     # One uid, a child per claimed login uid, each trying 16 connections:
     # prints how many were served in all.
     base, logins = int(sys.argv[3]), int(sys.argv[4])
-    total = 0
-    for i in range(logins):
-        r, w = os.pipe()
-        if os.fork() == 0:
-            os.close(r)
-            with open("/proc/self/loginuid", "w") as f:
-                f.write(str(base + i))
-            held = [conn() for _ in range(16)]
-            os.write(w, b"%d\n" % sum(admitted(h) for h in held))
-            time.sleep(1.5)  # within the idle timeout
-            os._exit(0)
-        os.close(w)
-        total += int(os.read(r, 16))
-        os.close(r)
-    print(total, flush=True)
-    while True:
-        try:
-            os.wait()
-        except ChildProcessError:
-            break
+    def connections():
+        global held
+        held = [conn() for _ in range(16)]
+        return sum(admitted(h) for h in held)
+    in_children([(base + i, None, connections) for i in range(logins)],
+                lambda: time.sleep(1.5))  # within the idle timeout
     sys.exit(0)
 if case == "sessions":
     # One process per claimed login uid, each running as the home's owner,
     # each holding a session; prints how many the agent granted.
-    owner, n, login_base, release = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
-    name = sys.argv[7]
-    kids, total = [], 0
-    for i in range(n):
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(r)
-            with open("/proc/self/loginuid", "w") as f:
-                f.write(str(login_base + i))
-            os.setgroups([]); os.setgid(owner); os.setuid(owner)
-            ok = False
-            try:
-                s = conn(); s.settimeout(10)
-                s.sendall(b'{"method":"io.homefs.Agent.AcquireSession","parameters":{"userName":"%s"}}\0' % name.encode())
-                reply = b""
-                while not reply.endswith(b"\0"):
-                    reply += s.recv(4096)
-                ok = b'"error"' not in reply
-            except OSError:
-                pass
-            os.write(w, b"1" if ok else b"0")
-            while not os.path.exists(release):
-                time.sleep(0.1)
-            os._exit(0)
-        os.close(w)
-        total += int(os.read(r, 1) or b"0")
-        os.close(r)
-        kids.append(pid)
-    print(total, flush=True)
-    for pid in kids:
-        os.waitpid(pid, 0)
+    owner, n, login_base, release, name = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7]
+    def session():
+        global held
+        held = conn()
+        held.settimeout(10)
+        try:
+            held.sendall(b'{"method":"io.homefs.Agent.AcquireSession","parameters":{"userName":"%s"}}\0' % name.encode())
+            reply = b""
+            while not reply.endswith(b"\0"):
+                reply += held.recv(4096)
+        except OSError:
+            return 0
+        return 0 if b'"error"' in reply else 1
+    in_children([(login_base + i, owner, session) for i in range(n)], until_exists(release))
     sys.exit(0)
 if case == "garbage":
     s = conn(); sent = 0
@@ -146,37 +143,20 @@ if case == "garbage":
 if case == "subuid":
     n_uids, tries, login_base, logins = map(int, sys.argv[3:7])
     release = sys.argv[7]
-    kids, total = [], 0
-    for login in range(logins):
-        for i in range(n_uids):
-            r, w = os.pipe()
-            pid = os.fork()
-            if pid == 0:
-                os.close(r)
-                with open("/proc/self/loginuid", "w") as f:
-                    f.write(str(login_base + login))
-                uid = 300000 + login * 1000 + i  # subordinate-style uids, no passwd entry
-                os.setgroups([]); os.setgid(uid); os.setuid(uid)
-                held = []
-                for _ in range(tries):
-                    s = socket.socket(socket.AF_UNIX)
-                    try:
-                        s.connect(path)
-                    except OSError:
-                        continue
-                    held.append(s)
-                n = sum(admitted(s) for s in held)
-                os.write(w, b"%d\n" % n)
-                while not os.path.exists(release):  # hold them until the test says so
-                    time.sleep(0.1)
-                os._exit(0)
-            os.close(w)
-            total += int(os.read(r, 16))
-            os.close(r)
-            kids.append(pid)
-    print(total, flush=True)
-    for pid in kids:
-        os.waitpid(pid, 0)
+    def connections():
+        global held
+        held = []
+        for _ in range(tries):
+            s = socket.socket(socket.AF_UNIX)
+            try:
+                s.connect(path)
+            except OSError:
+                continue
+            held.append(s)
+        return sum(admitted(s) for s in held)
+    # subordinate-style uids, no passwd entry
+    in_children([(login_base + login, 300000 + login * 1000 + i, connections)
+                 for login in range(logins) for i in range(n_uids)], until_exists(release))
 PY
 )
 probe() { # probe CASE: a python client as user nobody; prints what happened
