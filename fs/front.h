@@ -77,6 +77,16 @@ int inode_table_init(void);
 /* Finds the inode for st (taking a lookup reference) or adds one that owns
  * fd. fd is consumed in any case. Returns NULL on allocation failure. */
 struct inode *inode_get(int fd, const struct stat *st, fuse_ino_t parent, const char *name);
+/* The same for fd, an open file of the inode that stays the caller's: the
+ * entry gets its handle and no cached fd (the next request that needs one
+ * opens it by handle). NULL with errno EOPNOTSUPP where the filesystem makes
+ * no handle: then use inode_get() with an O_PATH fd. */
+struct inode *inode_get_open(int fd, const struct stat *st, fuse_ino_t parent, const char *name);
+/* The known inode st describes, if its fd is cached, with a lookup
+ * reference taken: no syscall needed. Else NULL. */
+struct inode *inode_get_cached(const struct stat *st, fuse_ino_t parent, const char *name);
+/* Whether the table has (dev, ino) with a cached fd; a hint, no reference. */
+bool inode_known(dev_t dev, ino_t ino);
 void inode_ref(struct inode *i);
 void inode_unref(struct inode *i, uint64_t n);
 /* After a rename: the inode (dev, ino), if known, is now at parent/name
@@ -279,6 +289,7 @@ extern const struct fuse_lowlevel_ops front_ops;
 /* ops-entry.c: look name up below parent and fill e (takes a reference).
  * Returns 0 or a negative errno. Call inside the gate. */
 int entry_lookup(fuse_ino_t parent, const char *name, struct fuse_entry_param *e);
+int entry_lookup_known(fuse_ino_t parent, const char *name, ino_t hint, struct fuse_entry_param *e);
 /* Kernel-supplied names are single components, but never trust that. */
 bool name_is_bad(const char *name);
 /* The parent's fd for an operation on name below it, or a negative errno

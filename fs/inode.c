@@ -216,35 +216,48 @@ static bool entry_is_other(struct inode *i, const struct file_handle *fh) {
         return i->fh && fh && !handles_equal(i->fh, fh);
 }
 
-struct inode *inode_get(int fd, const struct stat *st, fuse_ino_t parent, const char *name) {
+struct inode *inode_get_cached(const struct stat *st, fuse_ino_t parent, const char *name) {
         struct shard *s = shard_of(st->st_dev, st->st_ino);
-        struct inode *i, *fresh = NULL;
-        struct file_handle *fh = NULL;
-        bool cached = false;
+        struct inode *i;
 
-        /* Fast path: a known inode whose fd is cached. That fd keeps the
-         * inode alive, so it cannot have been deleted and its number reused:
-         * it is the inode looked up. (fd belongs to the fd cache's lock;
-         * reading it here is only a hint, but any value >= 0 was true.) */
+        /* A known inode whose fd is cached. That fd keeps the inode alive,
+         * so it cannot have been deleted and its number reused: it is the
+         * inode st describes. (fd belongs to the fd cache's lock; reading
+         * it here is only a hint, but any value >= 0 was true.) */
         pthread_mutex_lock(&s->mutex);
         i = shard_find(s, st->st_dev, st->st_ino);
         if (i && __atomic_load_n(&i->fd, __ATOMIC_RELAXED) >= 0) {
                 i->nlookup++;
                 name_add(i, parent, name);
-                cached = true;
-        }
+        } else
+                i = NULL;
         pthread_mutex_unlock(&s->mutex);
-        if (cached) {
-                safe_close(fd);
-                return i;
-        }
+        return i;
+}
 
-        /* Everything that needs a syscall or memory, outside the lock. */
-        fh = handle_of_fd(fd);
-        fresh = calloc(1, sizeof(*fresh));
+bool inode_known(dev_t dev, ino_t ino) {
+        struct shard *s = shard_of(dev, ino);
+        struct inode *i;
+        bool known;
+
+        pthread_mutex_lock(&s->mutex);
+        i = shard_find(s, dev, ino);
+        known = i && __atomic_load_n(&i->fd, __ATOMIC_RELAXED) >= 0;
+        pthread_mutex_unlock(&s->mutex);
+        return known;
+}
+
+/* The slow path of inode_get() and inode_get_open(): fh is fd's handle
+ * (taken over), adopt whether the entry takes fd for the fd cache. */
+static struct inode *inode_get_slow(int fd, struct file_handle *fh, bool adopt, const struct stat *st,
+                                    fuse_ino_t parent, const char *name) {
+        struct shard *s = shard_of(st->st_dev, st->st_ino);
+        struct inode *i, *fresh = calloc(1, sizeof(*fresh));
+
         if (!fresh) {
                 free(fh);
-                safe_close(fd);
+                if (adopt)
+                        safe_close(fd);
                 errno = ENOMEM;
                 return NULL;
         }
@@ -273,8 +286,35 @@ struct inode *inode_get(int fd, const struct stat *st, fuse_ino_t parent, const 
         free(fresh);
         free(fh);
         /* The fd we have saves the next request an open_by_handle_at(). */
-        fdcache_adopt(i, fd);
+        if (adopt)
+                fdcache_adopt(i, fd);
         return i;
+}
+
+struct inode *inode_get(int fd, const struct stat *st, fuse_ino_t parent, const char *name) {
+        struct inode *i = inode_get_cached(st, parent, name);
+
+        if (i) {
+                safe_close(fd);
+                return i;
+        }
+        /* Everything that needs a syscall or memory, outside the lock. */
+        return inode_get_slow(fd, handle_of_fd(fd), true, st, parent, name);
+}
+
+struct inode *inode_get_open(int fd, const struct stat *st, fuse_ino_t parent, const char *name) {
+        struct inode *i = inode_get_cached(st, parent, name);
+        struct file_handle *fh;
+
+        if (i)
+                return i;
+        fh = handle_of_fd(fd);
+        if (!fh) {
+                /* Without a handle the entry needs an O_PATH fd for life. */
+                errno = EOPNOTSUPP;
+                return NULL;
+        }
+        return inode_get_slow(fd, fh, false, st, parent, name);
 }
 
 void inode_ref(struct inode *i) {

@@ -52,6 +52,34 @@ int entry_lookup(fuse_ino_t parent, const char *name, struct fuse_entry_param *e
         return 0;
 }
 
+/* READDIRPLUS hands out entries the kernel often has already (a directory
+ * listed again, or after its files were looked up): where the directory
+ * entry's inode number names a known inode whose fd is cached, one
+ * fstatat() by name confirms it and gives the attributes, and nothing is
+ * opened. -EAGAIN where that is not so: then use entry_lookup(). */
+int entry_lookup_known(fuse_ino_t parent, const char *name, ino_t hint, struct fuse_entry_param *e) {
+        int pfd = parent_fd_for(parent, name);
+        dev_t dev = inode_of(parent)->dev;
+        struct inode *i;
+
+        if (pfd < 0)
+                return pfd;
+        if (!inode_known(dev, hint))
+                return -EAGAIN;
+        *e = (struct fuse_entry_param) {
+                .attr_timeout = FRONT_TIMEOUT,
+                .entry_timeout = FRONT_TIMEOUT,
+        };
+        if (fstatat(pfd, name, &e->attr, AT_SYMLINK_NOFOLLOW) < 0)
+                return negative_errno();
+        /* Whatever the name is now, e->attr says which inode it was. */
+        i = inode_get_cached(&e->attr, parent, name);
+        if (!i)
+                return -EAGAIN;
+        e->ino = (fuse_ino_t) (uintptr_t) i;
+        return 0;
+}
+
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
         stat_inc(STAT_LOOKUP);
         struct fuse_entry_param e;
