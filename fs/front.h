@@ -290,6 +290,7 @@ extern const struct fuse_lowlevel_ops front_ops;
  * Returns 0 or a negative errno. Call inside the gate. */
 int entry_lookup(fuse_ino_t parent, const char *name, struct fuse_entry_param *e);
 int entry_lookup_known(fuse_ino_t parent, const char *name, ino_t hint, struct fuse_entry_param *e);
+int entry_of_open(fuse_ino_t parent, const char *name, int fd, struct fuse_entry_param *e);
 /* Kernel-supplied names are single components, but never trust that. */
 bool name_is_bad(const char *name);
 /* The parent's fd for an operation on name below it, or a negative errno

@@ -80,6 +80,27 @@ int entry_lookup_known(fuse_ino_t parent, const char *name, ino_t hint, struct f
         return 0;
 }
 
+/* The entry for parent/name, which fd (an open file, kept by the caller)
+ * was just opened or created as: its attributes and handle come from fd,
+ * with no second open of the name. */
+int entry_of_open(fuse_ino_t parent, const char *name, int fd, struct fuse_entry_param *e) {
+        struct inode *i;
+
+        *e = (struct fuse_entry_param) {
+                .attr_timeout = FRONT_TIMEOUT,
+                .entry_timeout = FRONT_TIMEOUT,
+        };
+        if (fstat(fd, &e->attr) < 0)
+                return negative_errno();
+        i = inode_get_open(fd, &e->attr, parent, name);
+        if (!i && errno == EOPNOTSUPP)
+                return entry_lookup(parent, name, e);
+        if (!i)
+                return -ENOMEM;
+        e->ino = (fuse_ino_t) (uintptr_t) i;
+        return 0;
+}
+
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
         stat_inc(STAT_LOOKUP);
         struct fuse_entry_param e;

@@ -145,7 +145,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
                 if (fd < 0)
                         r = negative_errno();
                 else
-                        r = entry_lookup(parent, name, &e);
+                        r = entry_of_open(parent, name, fd, &e);
         }
 
         if (r < 0) {
