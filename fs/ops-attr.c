@@ -7,11 +7,18 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "front.h"
 #include "macro.h"
+
+#ifdef SYS_fchmodat2
+#define K_SYS_fchmodat2 SYS_fchmodat2
+#else
+#define K_SYS_fchmodat2 452 /* the same on every architecture */
+#endif
 
 void proc_fd_path(char buf[static PROC_FD_PATH_MAX], int fd) {
         snprintf(buf, PROC_FD_PATH_MAX, "/proc/self/fd/%i", fd);
@@ -79,7 +86,13 @@ static int set_mode(const struct inode *i, int ifd, int hfd, mode_t mode) {
                 return -EOPNOTSUPP;
         if (hfd >= 0)
                 return fchmod(hfd, mode) < 0 ? negative_errno() : 0;
-        /* fchmod() does not take O_PATH fds; the magic link does. */
+        /* fchmod() does not take O_PATH fds; fchmodat2() with AT_EMPTY_PATH
+         * (Linux 6.6) does, without the path walk through /proc of the
+         * magic link that older kernels need. */
+        if (syscall(K_SYS_fchmodat2, ifd, "", mode, AT_EMPTY_PATH) == 0)
+                return 0;
+        if (errno != ENOSYS && errno != EINVAL)
+                return negative_errno();
         proc_fd_path(p, ifd);
         return chmod(p, mode) < 0 ? negative_errno() : 0;
 }
