@@ -71,6 +71,8 @@ done
 tar -C "$T" -cf "$T/small.tar" src
 
 start() {       # start BINARY
+        # Other runs on the machine may have turned it off meanwhile.
+        [ -n "$OLD_PARAM" ] && echo Y >"$PARAM"
         # shellcheck disable=SC2086
         "$1" --attach-dir="$T/ext4/back" --mountpoint="$T/mnt" --stats-file="$T/stats" ${HOMEFSD_ARGS:-} root \
                 2>>"$T/log" &
@@ -89,14 +91,17 @@ requests() {    # homefsd's request counters, summed
         for _ in $(seq 200); do [ -s "$T/stats" ] && break; sleep 0.01; done
         awk '$1 !~ /^(passthrough|transport|uring_requests|inodes|cached_fds|open_passthrough)$/ { s += $2 } END { print s }' "$T/stats"
 }
-# measure CFG CASE OPS COMMAND...: one line "CFG CASE requests/op µs-CPU/request µs-CPU/op"
+now_ns() { date +%s%N; }
+# measure CFG CASE OPS COMMAND...: one line "CFG CASE requests/op
+# µs-CPU/request µs-CPU/op µs-wall/op transport"
 measure() {
-        local cfg=$1 name=$2 ops=$3 c0 r0 c1 r1; shift 3
-        r0=$(requests); c0=$(cpu_ns)
+        local cfg=$1 name=$2 ops=$3 c0 r0 c1 r1 t0 t1; shift 3
+        r0=$(requests); c0=$(cpu_ns); t0=$(now_ns)
         "$@" >/dev/null
-        c1=$(cpu_ns); r1=$(requests)
-        awk -v c="$cfg" -v n="$name" -v o="$ops" -v dc=$((c1 - c0)) -v dr=$((r1 - r0)) \
-                'BEGIN { printf "%s %s %.2f %.2f %.2f\n", c, n, dr / o, dc / 1000 / dr, dc / 1000 / o }'
+        t1=$(now_ns); c1=$(cpu_ns); r1=$(requests)
+        awk -v c="$cfg" -v n="$name" -v o="$ops" -v dc=$((c1 - c0)) -v dr=$((r1 - r0)) -v dt=$((t1 - t0)) \
+                -v tr="$(awk '$1 == "transport" { print $2 }' "$T/stats")" \
+                'BEGIN { printf "%s %s %.2f %.2f %.2f %.2f %s\n", c, n, dr / o, dc / 1000 / dr, dc / 1000 / o, dt / 1000 / o, tr }'
 }
 workload() {    # workload CFG: every case once, homefsd restarted where needed
         local cfg=$1 bin=${BIN[$1]}
@@ -114,22 +119,22 @@ workload() {    # workload CFG: every case once, homefsd restarted where needed
 for r in $(seq "$RUNS"); do
         for cfg in "${!BIN[@]}"; do workload "$cfg"; done
 done >"$T/raw"
-start "${BIN[a]}"
-echo "# transport $(awk '$1 == "transport" { print $2 }' "$T/stats"), passthrough $(awk '$1 == "passthrough" { print $2 }' "$T/stats"), N=$N, $RUNS runs, medians; load $(cut -d' ' -f1-3 /proc/loadavg)"
-stop
+[ -n "${RAW:-}" ] && sed 's/^/# /' "$T/raw"
+echo "# a = ${BIN[a]}${BIN[b]:+, b = ${BIN[b]:-}}"
+echo "# N=$N, $RUNS runs, medians; load $(cut -d' ' -f1-3 /proc/loadavg); transports: $(awk '{ print $7 }' "$T/raw" | sort | uniq -c | xargs)"
 awk '
 function median(s,   n, i, j, t, a) {
         n = split(s, a, " ")
         for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
         return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
-{ k = $1 " " $2; if (!(k in rq)) order[++n] = k; rq[k] = rq[k] " " $3; cr[k] = cr[k] " " $4; co[k] = co[k] " " $5 }
+{ k = $2 " " $1; if (!(k in rq)) order[++n] = k; rq[k] = rq[k] " " $3; cr[k] = cr[k] " " $4; co[k] = co[k] " " $5; wa[k] = wa[k] " " $6 }
 END {
-        print "| build | case | requests per op | µs homefsd CPU per request | µs homefsd CPU per op |"
-        print "|---|---|---|---|---|"
+        print "| case | build | requests per op | µs homefsd CPU per request | µs homefsd CPU per op | µs wall per op |"
+        print "|---|---|---|---|---|---|"
         for (i = 1; i <= n; i++) { k = order[i]; split(k, p, " ")
-                printf "| %s | %s | %.2f | %.2f | %.2f |\n", p[1], p[2], median(rq[k]), median(cr[k]), median(co[k]) }
-}' "$T/raw"
+                printf "| %s | %s | %.2f | %.2f | %.2f | %.2f |\n", p[1], p[2], median(rq[k]), median(cr[k]), median(co[k]), median(wa[k]) }
+}' <(sort -s -k2,2 "$T/raw")
 
 [ -n "$STRACE" ] || exit 0
 # System calls per request, per case (strace slows homefsd down many times:

@@ -85,8 +85,13 @@ struct inode *inode_get_open(int fd, const struct stat *st, fuse_ino_t parent, c
 /* The known inode st describes, if its fd is cached, with a lookup
  * reference taken: no syscall needed. Else NULL. */
 struct inode *inode_get_cached(const struct stat *st, fuse_ino_t parent, const char *name);
-/* Whether the table has (dev, ino) with a cached fd; a hint, no reference. */
+/* Whether the table has (dev, ino); a hint, no reference. */
 bool inode_known(dev_t dev, ino_t ino);
+/* The known inode st describes, which was name below dirfd when st was
+ * taken: as inode_get_cached(), else, where the entry has no fd cached,
+ * if name's file handle is the entry's (one name_to_handle_at()). NULL if
+ * it is not known. */
+struct inode *inode_get_named(int dirfd, const char *name, const struct stat *st, fuse_ino_t parent);
 void inode_ref(struct inode *i);
 void inode_unref(struct inode *i, uint64_t n);
 /* After a rename: the inode (dev, ino), if known, is now at parent/name

@@ -186,8 +186,9 @@ void inode_destroy(struct inode *i) {
         free(i);
 }
 
-/* The handle of fd's inode, or NULL if the filesystem makes none. */
-static struct file_handle *handle_of_fd(int fd) {
+/* The handle of name below dirfd (flags: AT_EMPTY_PATH for dirfd's own
+ * inode), or NULL if the filesystem makes none. */
+static struct file_handle *handle_at(int dirfd, const char *name, int flags) {
         union {
                 struct file_handle fh;
                 char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
@@ -195,12 +196,16 @@ static struct file_handle *handle_of_fd(int fd) {
         struct file_handle *fh;
         int mount_id;
 
-        if (name_to_handle_at(fd, "", &u.fh, &mount_id, AT_EMPTY_PATH) < 0)
+        if (name_to_handle_at(dirfd, name, &u.fh, &mount_id, flags) < 0)
                 return NULL;
         fh = malloc(sizeof(struct file_handle) + u.fh.handle_bytes);
         if (fh)
                 memcpy(fh, &u.fh, sizeof(struct file_handle) + u.fh.handle_bytes);
         return fh;
+}
+
+static struct file_handle *handle_of_fd(int fd) {
+        return handle_at(fd, "", AT_EMPTY_PATH);
 }
 
 static bool handles_equal(const struct file_handle *a, const struct file_handle *b) {
@@ -237,14 +242,36 @@ struct inode *inode_get_cached(const struct stat *st, fuse_ino_t parent, const c
 
 bool inode_known(dev_t dev, ino_t ino) {
         struct shard *s = shard_of(dev, ino);
-        struct inode *i;
         bool known;
 
         pthread_mutex_lock(&s->mutex);
-        i = shard_find(s, dev, ino);
-        known = i && __atomic_load_n(&i->fd, __ATOMIC_RELAXED) >= 0;
+        known = shard_find(s, dev, ino) != NULL;
         pthread_mutex_unlock(&s->mutex);
         return known;
+}
+
+struct inode *inode_get_named(int dirfd, const char *name, const struct stat *st, fuse_ino_t parent) {
+        struct inode *i = inode_get_cached(st, parent, name);
+        struct shard *s = shard_of(st->st_dev, st->st_ino);
+        struct file_handle *fh;
+
+        if (i)
+                return i;
+        /* No fd keeps the inode alive: the entry may be one deleted since,
+         * its number reused. Its handle says whether it is the same. */
+        fh = handle_at(dirfd, name, 0);
+        if (!fh)
+                return NULL;
+        pthread_mutex_lock(&s->mutex);
+        i = shard_find(s, st->st_dev, st->st_ino);
+        if (i && i->fh && handles_equal(i->fh, fh)) {
+                i->nlookup++;
+                name_add(i, parent, name);
+        } else
+                i = NULL;
+        pthread_mutex_unlock(&s->mutex);
+        free(fh);
+        return i;
 }
 
 /* The slow path of inode_get() and inode_get_open(): fh is fd's handle

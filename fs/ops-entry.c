@@ -53,10 +53,11 @@ int entry_lookup(fuse_ino_t parent, const char *name, struct fuse_entry_param *e
 }
 
 /* READDIRPLUS hands out entries the kernel often has already (a directory
- * listed again, or after its files were looked up): where the directory
- * entry's inode number names a known inode whose fd is cached, one
- * fstatat() by name confirms it and gives the attributes, and nothing is
- * opened. -EAGAIN where that is not so: then use entry_lookup(). */
+ * listed again, or after its files were looked up or created): where the
+ * directory entry's inode number names a known inode, one fstatat() by name
+ * gives the attributes and confirms it (with one name_to_handle_at() where
+ * no fd of it is cached), and nothing is opened. -EAGAIN where that is not
+ * so: then use entry_lookup(). */
 int entry_lookup_known(fuse_ino_t parent, const char *name, ino_t hint, struct fuse_entry_param *e) {
         int pfd = parent_fd_for(parent, name);
         dev_t dev = inode_of(parent)->dev;
@@ -73,7 +74,7 @@ int entry_lookup_known(fuse_ino_t parent, const char *name, ino_t hint, struct f
         if (fstatat(pfd, name, &e->attr, AT_SYMLINK_NOFOLLOW) < 0)
                 return negative_errno();
         /* Whatever the name is now, e->attr says which inode it was. */
-        i = inode_get_cached(&e->attr, parent, name);
+        i = inode_get_named(pfd, name, &e->attr, parent);
         if (!i)
                 return -EAGAIN;
         e->ino = (fuse_ino_t) (uintptr_t) i;
