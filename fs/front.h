@@ -57,6 +57,11 @@ struct inode {
          * uses it (the kernel fails a second id for an open inode). */
         int backing_id;    /* 0: none */
         unsigned backing_users;
+        /* Created by homefsd (O_EXCL), so without security.capability,
+         * until a setxattr of that name: the kernel's GETXATTR of it (on
+         * every chown, for killpriv) is answered without a syscall. Atomic;
+         * only ever cleared after it was set. */
+        bool no_fcaps;
 };
 
 /* One name of an inode: hard links have several. */
@@ -295,7 +300,7 @@ extern const struct fuse_lowlevel_ops front_ops;
  * Returns 0 or a negative errno. Call inside the gate. */
 int entry_lookup(fuse_ino_t parent, const char *name, struct fuse_entry_param *e);
 int entry_lookup_known(fuse_ino_t parent, const char *name, ino_t hint, struct fuse_entry_param *e);
-int entry_of_open(fuse_ino_t parent, const char *name, int fd, struct fuse_entry_param *e);
+int entry_of_open(fuse_ino_t parent, const char *name, int fd, bool created, struct fuse_entry_param *e);
 /* Kernel-supplied names are single components, but never trust that. */
 bool name_is_bad(const char *name);
 /* The parent's fd for an operation on name below it, or a negative errno

@@ -82,9 +82,9 @@ int entry_lookup_known(fuse_ino_t parent, const char *name, ino_t hint, struct f
 }
 
 /* The entry for parent/name, which fd (an open file, kept by the caller)
- * was just opened or created as: its attributes and handle come from fd,
- * with no second open of the name. */
-int entry_of_open(fuse_ino_t parent, const char *name, int fd, struct fuse_entry_param *e) {
+ * was just opened or (created) made as: its attributes and handle come
+ * from fd, with no second open of the name. */
+int entry_of_open(fuse_ino_t parent, const char *name, int fd, bool created, struct fuse_entry_param *e) {
         struct inode *i;
 
         *e = (struct fuse_entry_param) {
@@ -98,6 +98,9 @@ int entry_of_open(fuse_ino_t parent, const char *name, int fd, struct fuse_entry
                 return entry_lookup(parent, name, e);
         if (!i)
                 return -ENOMEM;
+        /* A new inode has no xattrs but inherited ones (ACLs, LSM labels). */
+        if (created)
+                __atomic_store_n(&i->no_fcaps, true, __ATOMIC_RELEASE);
         e->ino = (fuse_ino_t) (uintptr_t) i;
         return 0;
 }

@@ -144,12 +144,22 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
                 r = pfd;
         else {
                 /* O_NOFOLLOW: never create through a symlink, whose target
-                 * would be resolved in homefsd's view of the world. */
-                fd = RETRY_EMFILE(openat(pfd, name, (fi->flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode));
+                 * would be resolved in homefsd's view of the world. O_EXCL
+                 * first, also where the caller did not ask for it, to know
+                 * whether the file is new (the kernel sends CREATE for a
+                 * name it thinks absent: it nearly always is). */
+                int flags = (fi->flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
+                bool created = true;
+
+                fd = RETRY_EMFILE(openat(pfd, name, flags | O_EXCL, mode));
+                if (fd < 0 && errno == EEXIST && !(fi->flags & O_EXCL)) {
+                        created = false;
+                        fd = RETRY_EMFILE(openat(pfd, name, flags, mode));
+                }
                 if (fd < 0)
                         r = negative_errno();
                 else
-                        r = entry_of_open(parent, name, fd, &e);
+                        r = entry_of_open(parent, name, fd, created, &e);
         }
 
         if (r < 0) {
