@@ -18,6 +18,8 @@
 # HOMEFSD=path picks another homefsd binary (A/B of two builds: run the
 # script once with each, or set HOMEFSD_B for alternating runs of both).
 # HOMEFSD_ARGS adds options (e.g. --no-io-uring, --no-passthrough).
+# CASES="stat unlink" reports only those (the others still run: stat and
+# unlink need create's files).
 # --strace: one more run under `strace -c -f` (slow), printing the system
 # calls homefsd makes per request in each case.
 
@@ -99,6 +101,7 @@ measure() {
         r0=$(requests); c0=$(cpu_ns); t0=$(now_ns)
         "$@" >/dev/null
         t1=$(now_ns); c1=$(cpu_ns); r1=$(requests)
+        case " ${CASES:-$name} " in *" $name "*) ;; *) return 0 ;; esac
         awk -v c="$cfg" -v n="$name" -v o="$ops" -v dc=$((c1 - c0)) -v dr=$((r1 - r0)) -v dt=$((t1 - t0)) \
                 -v tr="$(awk '$1 == "transport" { print $2 }' "$T/stats")" \
                 'BEGIN { printf "%s %s %.2f %.2f %.2f %.2f %s\n", c, n, dr / o, dc / 1000 / dr, dc / 1000 / o, dt / 1000 / o, tr }'

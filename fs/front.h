@@ -299,7 +299,9 @@ extern const struct fuse_lowlevel_ops front_ops;
 /* ops-entry.c: look name up below parent and fill e (takes a reference).
  * Returns 0 or a negative errno. Call inside the gate. */
 int entry_lookup(fuse_ino_t parent, const char *name, struct fuse_entry_param *e);
-int entry_lookup_known(fuse_ino_t parent, const char *name, ino_t hint, struct fuse_entry_param *e);
+/* The same with the inode number the directory gave for name (0: none):
+ * an inode homefsd knows by it is not opened again. */
+int entry_lookup_hint(fuse_ino_t parent, const char *name, ino_t hint, struct fuse_entry_param *e);
 int entry_of_open(fuse_ino_t parent, const char *name, int fd, bool created, struct fuse_entry_param *e);
 /* Kernel-supplied names are single components, but never trust that. */
 bool name_is_bad(const char *name);
