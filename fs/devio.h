@@ -26,6 +26,9 @@ struct devio_hooks {
         bool (*send_reply)(struct iovec *iov, int count, ssize_t *ret);
         /* After the INIT reply was written (ok: it reached the kernel). */
         void (*init_sent)(bool ok);
+        /* True while requests come another way (io_uring) and /dev/fuse
+         * carries only FORGET and INTERRUPT: FORGETs are then paced. */
+        bool (*pace_forgets)(void);
 };
 
 /* Installs the device I/O on the session's fd (once; idempotent) and adds

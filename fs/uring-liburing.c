@@ -461,11 +461,17 @@ static void init_sent(bool ok) {
         pthread_mutex_unlock(&rings.lock);
 }
 
+/* Requests come through the rings: /dev/fuse is left FORGET and INTERRUPT. */
+static bool pace_forgets(void) {
+        return uring_transport() == TRANSPORT_URING;
+}
+
 int uring_session(struct fuse_session *se, bool want) {
         static const struct devio_hooks hooks = {
                 .patch_init = patch_init,
                 .send_reply = send_reply,
                 .init_sent = init_sent,
+                .pace_forgets = pace_forgets,
         };
 
         rings.wanted = want;
