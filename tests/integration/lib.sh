@@ -10,7 +10,7 @@ B=${HOMEFS_BUILD_ROOT:?run through meson test, or set HOMEFS_BUILD_ROOT}
 AGENT=$B/keyagent/homefs-agent
 CTL=$B/admin/homefsctl
 HOMEFSD=$B/fs/homefsd
-CRYPTDEV=$B/keyagent/homefs-cryptdev
+CRYPTDEV=$B/cryptdev/homefs-cryptdev
 STUB=$B/sshstub/homefs-sshstub
 # The system python: tests run it as other users too (a per-user python in
 # PATH, like pyenv under /root, is not theirs to run).
@@ -40,6 +40,15 @@ diag() { printf '%s\n' "$*" | sed 's/^/# /'; } # every line a TAP comment
 skip_all() {
         echo "1..0 # SKIP $*"
         exit 0
+}
+
+# Skip the whole test where the agent is built without FEATURE (fido2,
+# pkcs11: meson -Dfido2=, -Dpkcs11=); homefs-agent --version lists them.
+require_feature() {
+        case " $("$AGENT" --version) " in
+        *" +$1 "*) ;;
+        *) skip_all "homefs-agent is built without $1 (meson -D$1=disabled, or its library was missing)" ;;
+        esac
 }
 
 fail_now() {

@@ -10,7 +10,7 @@
 set -u
 
 BUILD=${HOMEFS_BUILD_ROOT:-}
-CRYPTDEV=${BUILD}/keyagent/homefs-cryptdev
+CRYPTDEV=${BUILD}/cryptdev/homefs-cryptdev
 
 skip() {
         echo "1..0 # SKIP $*"
