@@ -72,15 +72,15 @@ int open_password_source(const struct options *o, struct password_source *src) {
         int r = password_source_open(src, o->password_file);
 
         if (r < 0) {
-                log_error_errno(r, "Cannot open %s: %m.", o->password_file);
+                log_error_errno(r, "cannot open %s: %m", o->password_file);
                 return r;
         }
         /* --no-ask-password: a password file or piped standard input still
          * serves, but nobody is asked on the terminal. */
         if (o->no_ask_password && password_source_is_interactive(src)) {
                 password_source_close(src);
-                log_error("A password is needed and --no-ask-password forbids asking for it; "
-                          "give it with --password-file or on standard input.");
+                log_error("a password is needed and --no-ask-password forbids asking for it; "
+                          "give it with --password-file or on standard input");
                 return -EACCES;
         }
         return 0;
@@ -88,11 +88,11 @@ int open_password_source(const struct options *o, struct password_source *src) {
 
 int report_password_error(int r, const struct options *o) {
         if (r == -ECANCELED)
-                log_error("Cancelled.");
+                log_error("cancelled");
         else if (o->password_file)
-                log_error("Cannot read the password from %s: %s.", o->password_file, ask_password_strerror(r));
+                log_error("cannot read the password from %s: %s", o->password_file, ask_password_strerror(r));
         else
-                log_error("%s.", ask_password_strerror(r));
+                log_error("%s", ask_password_strerror(r));
         return EXIT_FAIL;
 }
 
@@ -117,7 +117,7 @@ int usage_error(const char *fmt, ...) {
         va_start(ap, fmt);
         vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
-        log_error("%s See 'homefsctl --help'.", buf);
+        log_error("%s; see 'homefsctl --help'", buf);
         return EXIT_USAGE;
 }
 
@@ -125,23 +125,23 @@ const char *verb_user(int argc, char **argv, const char *verb, bool default_self
         struct passwd *pw;
 
         if (argc > 1) {
-                usage_error("Too many arguments for '%s': it takes one user name.", verb);
+                usage_error("too many arguments for '%s': it takes one user name", verb);
                 return NULL;
         }
         if (argc == 1) {
                 if (argv[0][0] == 0) {
-                        usage_error("The user name for '%s' is empty.", verb);
+                        usage_error("the user name for '%s' is empty", verb);
                         return NULL;
                 }
                 return argv[0];
         }
         if (!default_self) {
-                usage_error("'%s' needs a user name.", verb);
+                usage_error("'%s' needs a user name", verb);
                 return NULL;
         }
         pw = getpwuid(getuid());
         if (!pw) {
-                usage_error("Cannot find the name of uid %u; give the user name.", (unsigned) getuid());
+                usage_error("cannot find the name of uid %u; give the user name", (unsigned) getuid());
                 return NULL;
         }
         return pw->pw_name;
@@ -158,7 +158,7 @@ int for_each_user(const struct options *o, int argc, char **argv, const char *ve
         }
         for (int i = 0; i < argc; i++)
                 if (argv[i][0] == 0)
-                        return usage_error("A user name for '%s' is empty.", verb);
+                        return usage_error("a user name for '%s' is empty", verb);
         /* As homectl: every user is tried; the first failure is the exit status. */
         for (int i = 0; i < argc; i++) {
                 int r = fn(o, argv[i]);
@@ -188,6 +188,6 @@ void warn_overcommitted(struct json_object *reply) {
         struct json_object *v;
 
         if (json_object_object_get_ex(reply, "overcommitted", &v) && json_object_get_boolean(v))
-                fprintf(stderr, "Warning: the homes on this host's filesystem are promised more space than it has "
-                                "free; when it fills up, the homes that write to it are deactivated.\n");
+                fprintf(stderr, "warning: the homes on this host's filesystem are promised more space than it has "
+                                "free; when it fills up, the homes that write to it are deactivated\n");
 }

@@ -16,7 +16,7 @@ int credential_option_recovery_key(struct options *o, const char *value) {
         bool b = true;
 
         if (value && parse_boolean(value, &b) < 0) {
-                usage_error("Invalid value '%s' for --recovery-key: expected yes or no.", value);
+                usage_error("invalid value '%s' for --recovery-key: expected yes or no", value);
                 return -EINVAL;
         }
         o->credentials.recovery_key = b;
@@ -25,7 +25,7 @@ int credential_option_recovery_key(struct options *o, const char *value) {
 
 int credential_option_pkcs11(struct options *o, const char *value) {
         if (strncmp(value, "pkcs11:", 7) != 0 && !streq(value, "auto") && !streq(value, "list")) {
-                usage_error("Invalid value '%s' for --pkcs11-token-uri: expected a pkcs11: URI (RFC 7512), auto or list.", value);
+                usage_error("invalid value '%s' for --pkcs11-token-uri: expected a pkcs11: URI (RFC 7512), auto or list", value);
                 return -EINVAL;
         }
         o->credentials.pkcs11_uri = value;
@@ -34,7 +34,7 @@ int credential_option_pkcs11(struct options *o, const char *value) {
 
 int credential_option_fido2_device(struct options *o, const char *value) {
         if (!streq(value, "auto") && !streq(value, "list") && value[0] != '/' && strncmp(value, "unix:/", 6) != 0) {
-                usage_error("Invalid value '%s' for --fido2-device: expected auto, a /dev/hidraw path or unix:/SOCKET.", value);
+                usage_error("invalid value '%s' for --fido2-device: expected auto, a /dev/hidraw path or unix:/SOCKET", value);
                 return -EINVAL;
         }
         o->credentials.fido2_device = value;
@@ -45,7 +45,7 @@ int credential_option_fido2_with(struct options *o, int which, const char *name,
         bool b;
 
         if (parse_boolean(value, &b) < 0) {
-                usage_error("Invalid value '%s' for --%s: expected yes or no.", value, name);
+                usage_error("invalid value '%s' for --%s: expected yes or no", value, name);
                 return -EINVAL;
         }
         o->credentials.fido2_with[which] = b;
@@ -63,7 +63,7 @@ static void print_tokens(const struct options *o, struct json_object *reply, con
         if (!json_object_object_get_ex(reply, kind, &arr) || !json_object_is_type(arr, json_type_array))
                 return;
         if (json_object_array_length(arr) == 0 && !o->quiet)
-                fprintf(stderr, "No %s security token found.\n", streq(kind, "pkcs11") ? "PKCS#11" : "FIDO2");
+                fprintf(stderr, "no %s security token found\n", streq(kind, "pkcs11") ? "PKCS#11" : "FIDO2");
         for (size_t i = 0; i < json_object_array_length(arr); i++) {
                 struct json_object *e = json_object_array_get_idx(arr, i), *v;
                 char buf[1024];
@@ -97,7 +97,7 @@ int credential_options_list(const struct options *o) {
 
 int credential_option_ssh_unlock_key(struct options *o, const char *value) {
         if (!value[0] || streq(value, "@"))
-                return usage_error("--ssh-unlock-key needs a public key (\"ssh-ed25519 AAAA...\") or @FILE.");
+                return usage_error("--ssh-unlock-key needs a public key (\"ssh-ed25519 AAAA...\") or @FILE");
         if (!o->credentials.ssh_unlock_keys && !(o->credentials.ssh_unlock_keys = json_object_new_array()))
                 return -ENOMEM;
         return ssh_keys_append(o->credentials.ssh_unlock_keys, value) < 0 ? -EINVAL : 0;
@@ -131,7 +131,7 @@ static int sign_ssh_unlock_keys(const struct options *o, const char *user, struc
         if (!keys)
                 return EXIT_OK;
         if (json_object_array_length(keys) == 0) {
-                log_error("The file given to --ssh-unlock-key holds no key.");
+                log_error("the file given to --ssh-unlock-key holds no key");
                 return EXIT_FAIL;
         }
         arr = json_object_new_array();
@@ -140,14 +140,14 @@ static int sign_ssh_unlock_keys(const struct options *o, const char *user, struc
                 struct json_object *entry = NULL;
 
                 if (ssh_agent_enroll_sign(user, line, getenv("SSH_AUTH_SOCK"), &entry, why, sizeof(why)) < 0) {
-                        log_error("Cannot enroll the SSH key '%.60s': %s", line, why);
+                        log_error("cannot enroll the SSH key '%.60s': %s", line, why);
                         wipe_signatures(arr);
                         return EXIT_FAIL;
                 }
                 json_object_array_add(arr, entry);
         }
         if (!arr) {
-                log_error("Out of memory.");
+                log_error("out of memory");
                 return EXIT_FAIL;
         }
         *ret = arr;
@@ -240,7 +240,7 @@ int credential_options_enroll(struct proto_conn *conn, const struct options *o, 
         if (r == -ECANCELED)
                 return EXIT_FAIL;
         if (r == -ENOMEM && e.origin == AGENT_ERROR_NONE) {
-                log_error("Out of memory.");
+                log_error("out of memory");
                 return EXIT_FAIL;
         }
         if (r < 0)

@@ -149,31 +149,31 @@ static void help(void) {
 
 static int dispatch(const struct options *o, int argc, char **argv) {
         if (argc < 1)
-                return usage_error("Missing command.");
+                return usage_error("missing command");
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
                 if (!streq(argv[0], verbs[i].name))
                         continue;
                 if (o->create_option && verbs[i].run != verb_create && verbs[i].run != verb_update)
-                        return usage_error("Option --%s is only valid with 'create' and 'update'.", o->create_option);
+                        return usage_error("option --%s is only valid with 'create' and 'update'", o->create_option);
                 if (o->identity && verbs[i].run != verb_create && verbs[i].run != verb_update)
-                        return usage_error("Option --identity is only valid with 'create' and 'update'.");
+                        return usage_error("option --identity is only valid with 'create' and 'update'");
                 if (o->export && verbs[i].run != verb_inspect)
-                        return usage_error("Option --export is only valid with 'inspect'.");
+                        return usage_error("option --export is only valid with 'inspect'");
                 if (o->drop_if_locked && verbs[i].run != verb_run_when_unlocked)
-                        return usage_error("Option --drop-if-locked is only valid with 'run-when-unlocked'.");
+                        return usage_error("option --drop-if-locked is only valid with 'run-when-unlocked'");
                 if (o->deactivate_unfrozen && verbs[i].run != verb_lock_all)
-                        return usage_error("Option --deactivate-unfrozen is only valid with 'lock-all'.");
+                        return usage_error("option --deactivate-unfrozen is only valid with 'lock-all'");
                 if (o->allow_overcommit && verbs[i].run != verb_create && verbs[i].run != verb_resize)
-                        return usage_error("Option --allow-overcommit is only valid with 'create' and 'resize'.");
+                        return usage_error("option --allow-overcommit is only valid with 'create' and 'resize'");
                 if (o->clear && verbs[i].run != verb_queue)
-                        return usage_error("Option --clear is only valid with 'queue'.");
+                        return usage_error("option --clear is only valid with 'queue'");
                 if (o->credential_type && verbs[i].run != verb_remove_credential)
-                        return usage_error("Option --type is only valid with 'remove-credential'.");
+                        return usage_error("option --type is only valid with 'remove-credential'");
                 if (o->json != JSON_OFF && !verbs[i].json)
-                        return usage_error("'%s' prints no JSON; run it without --json/-j.", verbs[i].name);
+                        return usage_error("'%s' prints no JSON; run it without --json/-j", verbs[i].name);
                 return verbs[i].run(o, argc - 1, argv + 1);
         }
-        return usage_error("Unknown command '%s'.", argv[0]);
+        return usage_error("unknown command '%s'", argv[0]);
 }
 
 int main(int argc, char **argv) {
@@ -199,7 +199,7 @@ int main(int argc, char **argv) {
         json_object_put(o.record);
         json_object_put(o.credentials.ssh_unlock_keys);
         if (fflush(stdout) != 0 && status == EXIT_OK) {
-                log_error_errno(errno, "Cannot write the output: %m.");
+                log_error_errno(errno, "cannot write the output: %m");
                 status = EXIT_FAIL;
         }
         return status;

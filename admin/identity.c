@@ -43,14 +43,14 @@ int identity_load(const char *path, const char *user, struct json_object **ret) 
                 return -ENOMEM;
         r = read_all(path, buf, IDENTITY_MAX, &n);
         if (r < 0) {
-                log_error_errno(r, "Cannot read the identity %s: %m.", streq(path, "-") ? "from standard input" : path);
+                log_error_errno(r, "cannot read the identity %s: %m", streq(path, "-") ? "from standard input" : path);
                 return r;
         }
         buf[n] = 0;
         o = json_tokener_parse_verbose(buf, &jerr);
         if (!o || !json_object_is_type(o, json_type_object)) {
                 json_object_put(o);
-                log_error("The identity is not a JSON object (%s); make it with 'homefsctl inspect --export USER'.",
+                log_error("the identity is not a JSON object (%s); make it with 'homefsctl inspect --export USER'",
                           o ? "another JSON value" : json_tokener_error_desc(jerr));
                 return -EINVAL;
         }
@@ -64,7 +64,7 @@ int identity_load(const char *path, const char *user, struct json_object **ret) 
                 char shown[256];
 
                 /* The file's name for the user is anybody's text: escaped. */
-                log_error("The identity is for %s, not %s.",
+                log_error("the identity is for %s, not %s",
                           escape_to(shown, sizeof(shown), json_object_get_string(name) ?: ""), user);
                 json_object_put(o);
                 return -EINVAL;

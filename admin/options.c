@@ -166,7 +166,7 @@ static const char *option_name(int c) {
 }
 
 static int bad_value(int c, const char *value, const char *what) {
-        usage_error("Invalid value '%s' for --%s: %s.", value, option_name(c), what);
+        usage_error("invalid value '%s' for --%s: %s", value, option_name(c), what);
         return -EINVAL;
 }
 
@@ -420,17 +420,17 @@ int parse_options(int argc, char **argv, struct options *o, enum action *action)
                         return 0;
                 case '?':
                         if (optopt > 0 && optopt < 0x100)
-                                usage_error("Unknown option '-%c'.", optopt);
+                                usage_error("unknown option '-%c'", optopt);
                         else
-                                usage_error("Unknown option '%s'.", argv[optind - 1]);
+                                usage_error("unknown option '%s'", argv[optind - 1]);
                         return -EINVAL;
                 case ':':
-                        usage_error("Option '%s' needs a value.", argv[optind - 1]);
+                        usage_error("option '%s' needs a value", argv[optind - 1]);
                         return -EINVAL;
                 default:
                         r = parse_one(o, c, &no_legend);
                         if (r == -ENOMEM)
-                                log_error("Out of memory.");
+                                log_error("out of memory");
                         if (r < 0)
                                 return -EINVAL;
                 }

@@ -36,7 +36,7 @@ int password_quality_check(const struct options *o, const char *user, const char
                 return EXIT_OK;
         settings = pwquality_default_settings();
         if (!settings) {
-                log_error("Out of memory.");
+                log_error("out of memory");
                 return EXIT_FAIL;
         }
         /* A missing or broken configuration file leaves the defaults. */
@@ -46,7 +46,7 @@ int password_quality_check(const struct options *o, const char *user, const char
         pwquality_free_settings(settings);
         if (r >= 0)
                 return EXIT_OK;
-        log_error("The new password of %s is too weak: %s. Choose another, or pass --enforce-password-policy=no.",
+        log_error("the new password of %s is too weak: %s; choose another, or pass --enforce-password-policy=no",
                   user, pwquality_strerror(buf, sizeof(buf), r, auxerror));
         return EXIT_FAIL;
 }

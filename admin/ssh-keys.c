@@ -16,7 +16,7 @@ static int append_file(struct json_object *keys, const char *path) {
 
         f = fopen(path, "re");
         if (!f)
-                return log_error_errno(-errno, "Cannot open %s: %m.", path);
+                return log_error_errno(-errno, "cannot open %s: %m", path);
         while (fgets(line, sizeof(line), f)) {
                 const char *l = line + strspn(line, " \t");
 
@@ -29,7 +29,7 @@ static int append_file(struct json_object *keys, const char *path) {
                         json_object_array_add(keys, json_object_new_string(l));
         }
         if (ferror(f))
-                return log_error_errno(-EIO, "Reading %s failed.", path);
+                return log_error_errno(-EIO, "reading %s failed", path);
         return 0;
 }
 

@@ -90,7 +90,7 @@ int verb_create(const struct options *o, int argc, char **argv) {
                 return report_agent_error(&e, user);
 
         if (o->identity && streq(o->identity, "-") && !o->password_file)
-                return usage_error("--identity=- reads standard input; give the password with --password-file.");
+                return usage_error("--identity=- reads standard input; give the password with --password-file");
         if (o->identity && identity_load(o->identity, user, &identity) < 0)
                 return EXIT_FAIL;
 
@@ -107,7 +107,7 @@ int verb_create(const struct options *o, int argc, char **argv) {
 
         params = create_params(o, user, identity, password);
         if (!params) {
-                log_error("Out of memory.");
+                log_error("out of memory");
                 return EXIT_FAIL;
         }
         if (!o->quiet && o->json == JSON_OFF)
@@ -129,7 +129,7 @@ int verb_create(const struct options *o, int argc, char **argv) {
         json_object_put(reply);
         r = credential_options_any(o) ? credential_options_enroll(conn, o, user, password) : EXIT_OK;
         if (r != EXIT_OK)
-                log_error("The home of %s was created with its password only; enroll again with 'homefsctl update %s'.",
+                log_error("the home of %s was created with its password only; enroll again with 'homefsctl update %s'",
                           user, user);
         return r;
 }

@@ -13,7 +13,7 @@ int verb_deactivate_all(const struct options *o, int argc, char **argv) {
         int status = EXIT_OK;
 
         if (argc > 0)
-                return usage_error("'deactivate-all' takes no arguments.");
+                return usage_error("'deactivate-all' takes no arguments");
         if (agent_run(NULL, AGENT_INTERFACE ".List", json_object_new_object(), false, &reply, &e) < 0)
                 return report_agent_error(&e, NULL);
         if (!json_object_object_get_ex(reply, "homes", &homes) || !json_object_is_type(homes, json_type_array))

@@ -211,7 +211,7 @@ static int inspect_one(const struct options *o, const char *user) {
                 if (record)
                         print_json(o, record);
                 else {
-                        log_error("homefs-agent sent an Inspect reply without a record; check that it is from the same version.");
+                        log_error("homefs-agent sent an Inspect reply without a record; check that it is from the same version");
                         status = EXIT_FAIL;
                 }
                 json_object_put(record);

@@ -72,14 +72,14 @@ int verb_list(const struct options *o, int argc, char **argv) {
         int r, status = EXIT_OK;
 
         if (argc > 0)
-                return usage_error("'list' takes no arguments.");
+                return usage_error("'list' takes no arguments");
 
         r = agent_run(NULL, AGENT_INTERFACE ".List", NULL, false, &reply, &e);
         if (r < 0)
                 return report_agent_error(&e, NULL);
 
         if (!json_object_object_get_ex(reply, "homes", &homes) || !json_object_is_type(homes, json_type_array)) {
-                log_error("homefs-agent sent a List reply without 'homes'; check that it is from the same version.");
+                log_error("homefs-agent sent a List reply without 'homes'; check that it is from the same version");
                 status = EXIT_FAIL;
         } else if (o->json != JSON_OFF) {
                 struct json_object *rows = list_rows_json(homes);
@@ -87,12 +87,12 @@ int verb_list(const struct options *o, int argc, char **argv) {
                 if (rows)
                         print_json(o, rows);
                 else {
-                        log_error("Out of memory.");
+                        log_error("out of memory");
                         status = EXIT_FAIL;
                 }
                 json_object_put(rows);
         } else if (print_table(o, homes) < 0) {
-                log_error("Out of memory.");
+                log_error("out of memory");
                 status = EXIT_FAIL;
         }
         json_object_put(reply);

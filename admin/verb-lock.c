@@ -64,7 +64,7 @@ int verb_lock_all(const struct options *o, int argc, char **argv) {
         int status = EXIT_OK;
 
         if (argc > 0)
-                return usage_error("'lock-all' takes no arguments.");
+                return usage_error("'lock-all' takes no arguments");
         if (agent_run(NULL, AGENT_INTERFACE ".LockAll", json_object_new_object(), false, &reply, &e) < 0)
                 return report_agent_error(&e, NULL);
         locked = reply_list(reply, "locked");
@@ -85,7 +85,7 @@ int verb_lock_all(const struct options *o, int argc, char **argv) {
         for (size_t i = 0; not_frozen && i < json_object_array_length(not_frozen); i++) {
                 const char *user = json_object_get_string(json_object_array_get_idx(not_frozen, i));
 
-                fprintf(stderr, "The processes of %s could not be frozen (no cgroup holds them)%s\n", user,
+                fprintf(stderr, "the processes of %s could not be frozen (no cgroup holds them)%s\n", user,
                         o->deactivate_unfrozen ? "; deactivating it instead." : ".");
                 if (o->deactivate_unfrozen && deactivate_home(user) != EXIT_OK)
                         status = EXIT_FAIL;

@@ -46,7 +46,7 @@ static int remove_type(const struct options *o, const char *user) {
                 if (streq(o->credential_type, types[i].name))
                         token_type = types[i].token_type;
         if (!token_type)
-                return usage_error("Invalid value '%s' for --type: expected password, recovery, pkcs11, fido2 or ssh-agent.",
+                return usage_error("invalid value '%s' for --type: expected password, recovery, pkcs11, fido2 or ssh-agent",
                                    o->credential_type);
         params = user_params(user);
         if (!params)
@@ -64,7 +64,7 @@ static int remove_type(const struct options *o, const char *user) {
                 }
         json_object_put(reply);
         if (n == 0) {
-                log_error("The home of %s has no %s credential.", user, o->credential_type);
+                log_error("the home of %s has no %s credential", user, o->credential_type);
                 return EXIT_FAIL;
         }
         /* The agent refuses to remove the last keyslot: that one stays. */
@@ -84,12 +84,12 @@ int verb_remove_credential(const struct options *o, int argc, char **argv) {
 
         if (o->credential_type) {
                 if (argc != 1)
-                        return usage_error("'remove-credential --type=TYPE' takes a user name only.");
+                        return usage_error("'remove-credential --type=TYPE' takes a user name only");
                 return remove_type(o, argv[0]);
         }
         if (argc != 2)
-                return usage_error("'remove-credential' takes a user name and a keyslot number, or a user name and --type=TYPE.");
+                return usage_error("'remove-credential' takes a user name and a keyslot number, or a user name and --type=TYPE");
         if (safe_atou(argv[1], &slot) < 0)
-                return usage_error("Invalid keyslot '%s': expected a number from 'homefsctl inspect %s'.", argv[1], argv[0]);
+                return usage_error("invalid keyslot '%s': expected a number from 'homefsctl inspect %s'", argv[1], argv[0]);
         return remove_slot(o, argv[0], slot);
 }

@@ -19,8 +19,8 @@ static int remove_one(const struct options *o, const char *user) {
                 name = agent_error_short_name(&e);
                 if (name && streq(name, "HomeBusy") && !o->force) {
                         /* Here there is something better to do than wait. */
-                        log_error("The home of %s is in use; deactivate it first with 'homefsctl deactivate %s', "
-                                  "or pass --force.", user, user);
+                        log_error("the home of %s is in use; deactivate it first with 'homefsctl deactivate %s', "
+                                  "or pass --force", user, user);
                         return exit_status_from_agent_error(&e);
                 }
                 return report_agent_error(&e, user);

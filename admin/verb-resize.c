@@ -44,10 +44,10 @@ int verb_resize(const struct options *o, int argc, char **argv) {
         int r;
 
         if (argc != 2 || argv[0][0] == 0)
-                return usage_error("'resize' needs a user name and a size: homefsctl resize USER SIZE|min|max.");
+                return usage_error("'resize' needs a user name and a size: homefsctl resize USER SIZE|min|max");
         size = size_value(argv[1], &bytes);
         if (!size)
-                return usage_error("Invalid size '%s': expected a size like 512M or 10G, 'min' or 'max'.", argv[1]);
+                return usage_error("invalid size '%s': expected a size like 512M or 10G, 'min' or 'max'", argv[1]);
         json_object_put(size);
         r = is_shrink(argv[0], argv[1], bytes, &shrink);
         if (r != EXIT_OK)

@@ -42,7 +42,7 @@ static int enqueue(const struct options *o, const char *user, char **cmd) {
         if (r < 0)
                 return report_agent_error(&e, user);
         if (!o->quiet && json_object_object_get_ex(reply, "id", &id))
-                fprintf(stderr, "The home of %s is locked; queued %s as job %s, to run after the next unlock.\n",
+                fprintf(stderr, "the home of %s is locked; queued %s as job %s, to run after the next unlock\n",
                         user, cmd[0], json_object_get_string(id));
         json_object_put(reply);
         return EXIT_OK;
@@ -56,20 +56,20 @@ int verb_run_when_unlocked(const struct options *o, int argc, char **argv) {
         if (argc > 0 && streq(argv[0], "--"))
                 argc--, argv++;
         if (argc < 1)
-                return usage_error("'run-when-unlocked' needs a command: homefsctl run-when-unlocked -- CMD [ARGS...].");
+                return usage_error("'run-when-unlocked' needs a command: homefsctl run-when-unlocked -- CMD [ARGS...]");
         if (!pw)
-                return usage_error("Cannot find the name of uid %u.", (unsigned) getuid());
+                return usage_error("cannot find the name of uid %u", (unsigned) getuid());
         r = home_state(pw->pw_name, state, sizeof(state));
         if (r != EXIT_OK)
                 return r;
         if (streq(state, "active")) {
                 execvp(argv[0], argv);
-                log_error_errno(errno, "Cannot run %s: %m.", argv[0]);
+                log_error_errno(errno, "cannot run %s: %m", argv[0]);
                 return errno == ENOENT ? 127 : 126;
         }
         if (o->drop_if_locked) {
                 if (!o->quiet)
-                        fprintf(stderr, "The home of %s is locked; not running %s (--drop-if-locked).\n", pw->pw_name, argv[0]);
+                        fprintf(stderr, "the home of %s is locked; not running %s (--drop-if-locked)\n", pw->pw_name, argv[0]);
                 return EXIT_TEMPFAIL;
         }
         return enqueue(o, pw->pw_name, argv);

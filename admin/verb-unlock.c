@@ -58,8 +58,8 @@ static int unlock_ssh_agent(struct proto_conn *conn, const char *user, bool *alr
                 if (why[0])
                         log_error("%s", why);
                 else
-                        log_error("The home of %s has no SSH key enrolled; enroll one with "
-                                  "'homefsctl update %s --ssh-unlock-key=KEY'.", user, user);
+                        log_error("the home of %s has no SSH key enrolled; enroll one with "
+                                  "'homefsctl update %s --ssh-unlock-key=KEY'", user, user);
                 return EXIT_FAIL;
         }
         return r < 0 ? report_agent_error(&e, user) : EXIT_OK;

@@ -55,7 +55,7 @@ static int update_record(const struct options *o, const char *user) {
         if (!params || (o->record && json_object_deep_copy(o->record, &changes, NULL) < 0) || !changes) {
                 json_object_put(params);
                 json_object_put(changes);
-                log_error("Out of memory.");
+                log_error("out of memory");
                 return EXIT_FAIL;
         }
         if (o->identity && (r = identity_changes(o, user, changes)) != EXIT_OK) {
@@ -118,13 +118,13 @@ int verb_update(const struct options *o, int argc, char **argv) {
         if (!user)
                 return EXIT_USAGE;
         if (wants_resize(o))
-                return usage_error("The disk size is changed with 'homefsctl resize %s SIZE'.", user);
+                return usage_error("the disk size is changed with 'homefsctl resize %s SIZE'", user);
         if (o->identity && streq(o->identity, "-") && !o->password_file && credential_options_any(o))
-                return usage_error("--identity=- reads standard input; give the password with --password-file.");
+                return usage_error("--identity=- reads standard input; give the password with --password-file");
         record = record || o->identity;
         if (!record && !credential_options_any(o))
                 return usage_error("'update' needs at least one record option, e.g. --real-name=NAME, --identity=FILE, or a credential "
-                                   "option: --recovery-key=yes, --pkcs11-token-uri=URI, --fido2-device=PATH, --ssh-unlock-key=KEY.");
+                                   "option: --recovery-key=yes, --pkcs11-token-uri=URI, --fido2-device=PATH, --ssh-unlock-key=KEY");
         if (record && (r = update_record(o, user)) != EXIT_OK)
                 return r;
         return credential_options_any(o) ? update_credentials(o, user) : EXIT_OK;

@@ -24,11 +24,11 @@ static int run_command(char **cmd) {
                 sigaction(SIGINT, &old_int, NULL);
                 sigaction(SIGQUIT, &old_quit, NULL);
                 execvp(cmd[0], cmd);
-                log_error_errno(errno, "Cannot run %s: %m.", cmd[0]);
+                log_error_errno(errno, "cannot run %s: %m", cmd[0]);
                 _exit(errno == ENOENT ? 127 : 126);
         }
         if (pid < 0) {
-                log_error_errno(errno, "Cannot start %s: %m.", cmd[0]);
+                log_error_errno(errno, "cannot start %s: %m", cmd[0]);
                 status = EXIT_FAIL;
         } else {
                 while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -84,8 +84,8 @@ int verb_with(const struct options *o, int argc, char **argv) {
         status = run_command(cmd);
         if (!already && home_sessions(argv[0]) > 0) {
                 if (!o->quiet)
-                        fprintf(stderr, "A login session holds the home of %s: it stays unlocked.\n", argv[0]);
+                        fprintf(stderr, "a login session holds the home of %s: it stays unlocked\n", argv[0]);
         } else if (!already && deactivate_home(argv[0]) != EXIT_OK)
-                log_error("The home of %s is still active; deactivate it with 'homefsctl deactivate %s'.", argv[0], argv[0]);
+                log_error("the home of %s is still active; deactivate it with 'homefsctl deactivate %s'", argv[0], argv[0]);
         return status;
 }

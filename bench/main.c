@@ -226,7 +226,7 @@ int main(int argc, char *argv[]) {
         defaults();
         /* In quick mode (the test suite) a missing facility is a skip (77). */
         if (geteuid() != 0) {
-                fprintf(stderr, "homefs-bench: must run as root (loop devices, mounts, a user).\n");
+                fprintf(stderr, "homefs-bench: must run as root (loop devices, mounts, a user)\n");
                 return opt.quick ? 77 : EXIT_FAILURE;
         }
         if (run_sh("command -v fio >/dev/null && command -v mkfs.ext4 >/dev/null && command -v git >/dev/null && "

@@ -256,7 +256,7 @@ static int write_plot(const char *dir, const struct results *r) {
         if (fclose(f) != 0)
                 return -errno;
         if (run_sh("command -v gnuplot >/dev/null") != 0) {
-                fprintf(stderr, "homefs-bench: gnuplot is missing (apt-get install gnuplot-nox): no plot.\n");
+                fprintf(stderr, "homefs-bench: gnuplot is missing (apt-get install gnuplot-nox): no plot\n");
                 return 0;
         }
         return run_sh("gnuplot '%s'", gp) == 0 ? 0 : -EIO;

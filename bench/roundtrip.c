@@ -190,6 +190,6 @@ int main(int argc, char *argv[]) {
                 return cmd_walk(argv[2], false);
         if (!strcmp(argv[1], "unlink"))
                 return cmd_walk(argv[2], true);
-        fprintf(stderr, "Unknown case %s\n", argv[1]);
+        fprintf(stderr, "homefs-roundtrip: unknown case %s\n", argv[1]);
         return EXIT_FAILURE;
 }

@@ -49,7 +49,7 @@ static int wait_mounted(const char *path) {
                         return 0;
                 usleep(25 * 1000);
         }
-        fprintf(stderr, "homefs-bench: %s did not get mounted.\n", path);
+        fprintf(stderr, "homefs-bench: %s did not get mounted\n", path);
         return -ETIMEDOUT;
 }
 

@@ -111,7 +111,7 @@ int devio_session(struct fuse_session *se) {
         /* Same fd as fuse_session_mount() opened: only the I/O changes. */
         r = fuse_session_custom_io(se, &io, fuse_session_fd(se));
         if (r < 0)
-                return log_error_errno(-r, "Cannot install the FUSE device I/O: %m");
+                return log_error_errno(-r, "cannot install the FUSE device I/O: %m");
         installed = true;
         return 0;
 }

@@ -103,7 +103,7 @@ bool fdcache_shrink(void) {
         closed = lru_trim(min_size(lru_n / 2, capacity));
         pthread_mutex_unlock(&lru_mutex);
         if (closed > 0)
-                log_debug("Out of fds: closed %zu cached ones.", closed);
+                log_debug("out of fds: closed %zu cached ones", closed);
         return closed > 0;
 }
 
@@ -138,7 +138,7 @@ static void pin(struct inode *i) {
                         return;
         if (n_pins >= PINS_MAX) {
                 /* Never expected: no request touches that many inodes. */
-                log_warning("Too many inodes in one request; not pinning.");
+                log_warning("too many inodes in one request; not pinning");
                 return;
         }
         i->pins++;

@@ -33,7 +33,7 @@ static void log_refusal(struct json_object *reply) {
         const char *message = NULL;
 
         (void) proto_get_string(proto_parameters(reply), "message", PROTO_MESSAGE_MAX, &message);
-        log_error("The agent refused to register this front: %s%s%s",
+        log_error("the agent refused to register this front: %s%s%s",
                   proto_error(reply) ?: "(no error name)",
                   message ? ": " : "", message ?: "");
 }
@@ -139,7 +139,7 @@ static int agent_serve(struct proto_conn *c) {
                                 safe_close(fds[k]);
                         return -EBADMSG; /* a reply where a call belongs */
                 }
-                log_debug("Agent calls %s.", proto_method(msg));
+                log_debug("agent calls %s", proto_method(msg));
                 reply = handle_call(msg, fds, n_fds, &stop);
                 for (size_t k = 0; k < n_fds; k++)
                         safe_close(fds[k]); /* the ones not taken */
@@ -169,13 +169,13 @@ static void *agent_thread(void *p) {
                 }
                 if (!c) {
                         if (reachable) /* log once per outage */
-                                log_warning_errno(r, "Cannot register with the agent, retrying every second: %m");
+                                log_warning_errno(r, "cannot register with the agent, retrying every second: %m");
                         reachable = false;
                         sleep(RETRY_SECONDS);
                         continue;
                 }
                 reachable = true;
-                log_info("Registered with the agent.");
+                log_info("registered with the agent");
 
                 r = agent_serve(c);
                 proto_conn_free(c);
@@ -183,7 +183,7 @@ static void *agent_thread(void *p) {
                         front_request_exit(EXIT_SUCCESS);
                         return NULL;
                 }
-                log_warning_errno(r, "Lost the agent connection, locking: %m");
+                log_warning_errno(r, "lost the agent connection, locking: %m");
                 (void) front_detach();
                 sleep(RETRY_SECONDS);
         }

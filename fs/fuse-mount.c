@@ -24,13 +24,13 @@
 /* Refused paths name the directory at fault. */
 static int walk_error(int r, const char *mountpoint, const char *bad) {
         if (r == -ELOOP)
-                return log_error_errno(-r, "Refusing to mount on %s: %s is a symbolic link; homefs follows no links "
-                                       "on the way to a home.", mountpoint, bad);
+                return log_error_errno(-r, "refusing to mount on %s: %s is a symbolic link; homefs follows no links "
+                                       "on the way to a home", mountpoint, bad);
         if (r == -EPERM)
-                return log_error_errno(-r, "Refusing to mount on %s: the directory %s must belong to root and be "
+                return log_error_errno(-r, "refusing to mount on %s: the directory %s must belong to root and be "
                                        "writable by nobody else (else a user could swap in a symlink); fix it with "
-                                       "chown root and chmod go-w.", mountpoint, bad);
-        return log_error_errno(-r, "Refusing to mount on %s: %s: %m", mountpoint, bad);
+                                       "chown root and chmod go-w", mountpoint, bad);
+        return log_error_errno(-r, "refusing to mount on %s: %s: %m", mountpoint, bad);
 }
 
 int mountpoint_open(const char *mountpoint) {
@@ -45,14 +45,14 @@ int mountpoint_open(const char *mountpoint) {
         /* The bare mountpoint is root's and mode 0000: useless without homefsd. */
         if (mkdirat(dir_fd, name, 0000) == 0) {
                 if (fchownat(dir_fd, name, 0, 0, AT_SYMLINK_NOFOLLOW) < 0)
-                        return log_error_errno(errno, "Cannot set up the mountpoint %s: %m", mountpoint);
+                        return log_error_errno(errno, "cannot set up the mountpoint %s: %m", mountpoint);
         } else if (errno != EEXIST)
-                return log_error_errno(errno, "Cannot create the mountpoint %s: %m", mountpoint);
+                return log_error_errno(errno, "cannot create the mountpoint %s: %m", mountpoint);
         fd = safe_path_openat(dir_fd, name, O_PATH | O_DIRECTORY);
         if (fd < 0)
                 return walk_error(fd, mountpoint, mountpoint);
         if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MODE | STATX_UID, &stx) < 0)
-                return log_error_errno(errno, "Cannot examine the mountpoint %s: %m", mountpoint);
+                return log_error_errno(errno, "cannot examine the mountpoint %s: %m", mountpoint);
         if (stx.stx_uid != 0 || (stx.stx_mode & 022))
                 return walk_error(-EPERM, mountpoint, mountpoint);
         return TAKE_FD(fd);
@@ -70,7 +70,7 @@ int fuse_mount_at(int target_fd, const char *user, uint64_t *ret_mnt_id) {
 
         fuse_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
         if (fuse_fd < 0)
-                return log_error_errno(errno, "Cannot open /dev/fuse: %m");
+                return log_error_errno(errno, "cannot open /dev/fuse: %m");
         fs_fd = fsopen("fuse", FSOPEN_CLOEXEC);
         if (fs_fd < 0)
                 return log_error_errno(errno, "fsopen(fuse): %m");
@@ -92,17 +92,17 @@ int fuse_mount_at(int target_fd, const char *user, uint64_t *ret_mnt_id) {
                        fsconfig(fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0))
                 r = -errno;
         if (r < 0)
-                return log_error_errno(-r, "Cannot set up the FUSE mount: %m");
+                return log_error_errno(-r, "cannot set up the FUSE mount: %m");
         mnt_fd = fsmount(fs_fd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
         if (mnt_fd < 0)
                 return log_error_errno(errno, "fsmount(fuse): %m");
         if (move_mount(mnt_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-                return log_error_errno(errno, "Cannot attach the mount: %m");
+                return log_error_errno(errno, "cannot attach the mount: %m");
         /* The mount's id, to find it again at unmount. No GETATTR reaches
          * the (not yet serving) daemon: the cached attributes do. */
         if (statx(mnt_fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &stx) < 0 ||
             !(stx.stx_mask & STATX_MNT_ID))
-                return log_error_errno(errno ?: ENOTSUP, "Cannot read the new mount's id: %m");
+                return log_error_errno(errno ?: ENOTSUP, "cannot read the new mount's id: %m");
         *ret_mnt_id = stx.stx_mnt_id;
         return TAKE_FD(fuse_fd);
 }
@@ -122,10 +122,10 @@ void fuse_unmount_at(const char *mountpoint, uint64_t mnt_id, int fuse_fd) {
                 fd = safe_path_openat(dir_fd, name, O_PATH | O_DIRECTORY);
         if (fd < 0 || statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &stx) < 0 ||
             stx.stx_mnt_id != mnt_id) {
-                log_warning("%s is no longer this front's mount; leaving it alone.", mountpoint);
+                log_warning("%s is no longer this front's mount; leaving it alone", mountpoint);
                 return;
         }
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
         if (umount2(proc, MNT_DETACH) < 0)
-                log_warning_errno(errno, "Cannot unmount %s: %m", mountpoint);
+                log_warning_errno(errno, "cannot unmount %s: %m", mountpoint);
 }

@@ -168,7 +168,7 @@ static void invalidate_kernel_caches(void) {
 
         r = inode_table_snapshot(&v, &n);
         if (r < 0)
-                log_warning_errno(r, "Cannot list inodes to invalidate, kernel caches stay until they time out: %m");
+                log_warning_errno(r, "cannot list inodes to invalidate, kernel caches stay until they time out: %m");
 
         for (size_t k = 0; k < n; k++)
                 (void) fuse_lowlevel_notify_inval_inode(front.se, v[k].ino, 0, 0);
@@ -179,9 +179,9 @@ static void invalidate_kernel_caches(void) {
         /* And every dentry, also names homefsd does not know of (negative
          * entries below the root): */
         if (!notify_inc_epoch())
-                log_debug("No FUSE_NOTIFY_INC_EPOCH (Linux < 6.16): negative entries below the root are not cached.");
+                log_debug("no FUSE_NOTIFY_INC_EPOCH (Linux < 6.16): negative entries below the root are not cached");
 
-        log_debug("Invalidated %zu inodes.", n);
+        log_debug("invalidated %zu inodes", n);
         inval_free(v, n);
 }
 
@@ -207,7 +207,7 @@ int front_hold(void) {
         pthread_rwlock_unlock(&gate);
         pthread_mutex_unlock(&transition_mutex);
         if (r == 0)
-                log_info("Holding requests: locked, sessions kept.");
+                log_info("holding requests: locked, sessions kept");
         return r;
 }
 
@@ -217,7 +217,7 @@ void front_release(void) {
         hold_set(false);
         pthread_rwlock_unlock(&gate);
         pthread_mutex_unlock(&transition_mutex);
-        log_info("Released held requests: active.");
+        log_info("released held requests: active");
 }
 
 static int detach_unlocked(void) {
@@ -241,7 +241,7 @@ static int detach_unlocked(void) {
         front.root.fd = safe_close(front.root.fd);
         pthread_rwlock_unlock(&gate);
 
-        log_info("Detached: inactive.");
+        log_info("detached: inactive");
         return 0;
 }
 
@@ -261,11 +261,11 @@ int front_attach(int dirfd) {
         if (fstat(dirfd, &st) < 0) {
                 r = negative_errno();
                 safe_close(dirfd);
-                return log_error_errno(r, "Cannot stat the directory to attach: %m");
+                return log_error_errno(r, "cannot stat the directory to attach: %m");
         }
         if (!S_ISDIR(st.st_mode)) {
                 safe_close(dirfd);
-                return log_error_errno(ENOTDIR, "Refusing to attach something that is not a directory.");
+                return log_error_errno(ENOTDIR, "refusing to attach something that is not a directory");
         }
 
         pthread_mutex_lock(&transition_mutex);
@@ -284,6 +284,6 @@ int front_attach(int dirfd) {
                 (void) fuse_lowlevel_notify_inval_inode(front.se, FUSE_ROOT_ID, 0, 0);
         pthread_mutex_unlock(&transition_mutex);
 
-        log_info("Attached: active.");
+        log_info("attached: active");
         return 0;
 }

@@ -105,7 +105,7 @@ static int parse_args(int argc, char *argv[]) {
                         unsigned n;
 
                         if (safe_atou(optarg, &n) < 0 || n < 1 || n > 1024) {
-                                log_error("Invalid --threads: %s", optarg);
+                                log_error("invalid --threads: %s", optarg);
                                 return -EINVAL;
                         }
                         arg_threads = n;
@@ -137,7 +137,7 @@ static int parse_args(int argc, char *argv[]) {
                 }
 
         if (optind + 1 != argc) {
-                log_error("Expected exactly one argument, the user name. See --help.");
+                log_error("expected exactly one argument, the user name; see --help");
                 return -EINVAL;
         }
         arg_user = argv[optind];
@@ -176,9 +176,9 @@ static int process_setup(void) {
         fd_limit_raise();
         umask(0);
         if (setgroups(0, NULL) < 0)
-                return log_error_errno(errno, "Cannot drop supplementary groups: %m");
+                return log_error_errno(errno, "cannot drop supplementary groups: %m");
         if (prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED) < 0)
-                return log_error_errno(errno, "Cannot set SECBIT_NO_SETUID_FIXUP (not root?): %m");
+                return log_error_errno(errno, "cannot set SECBIT_NO_SETUID_FIXUP (not root?): %m");
         return 0;
 }
 
@@ -186,7 +186,7 @@ static int attach_dir_open(void) {
         int fd = open(arg_attach_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
         if (fd < 0)
-                return log_error_errno(errno, "Cannot open %s: %m", arg_attach_dir);
+                return log_error_errno(errno, "cannot open %s: %m", arg_attach_dir);
         return front_attach(fd);
 }
 
@@ -229,13 +229,13 @@ static void *signal_thread(void *p) {
                 else if (sig == SIGUSR2 && arg_attach_dir)
                         (void) attach_dir_open();
                 else if (sig == SIGUSR2)
-                        log_warning("SIGUSR2 ignored: no --attach-dir.");
+                        log_warning("SIGUSR2 ignored: no --attach-dir");
                 else if (sig == SIGRTMIN + 1 && arg_stats_file)
                         (void) stats_write(arg_stats_file);
                 else if (sig == SIGRTMIN + 1)
-                        log_warning("SIGRTMIN+1 ignored: no --stats-file.");
+                        log_warning("SIGRTMIN+1 ignored: no --stats-file");
                 else if (sig > 0) {
-                        log_info("Signal %s: unmounting.", strsignal(sig));
+                        log_info("signal %s: unmounting", strsignal(sig));
                         front_request_exit(EXIT_SUCCESS);
                         return NULL;
                 }
@@ -249,7 +249,7 @@ static int signals_setup(void) {
         control_sigset(&set);
         if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0 ||
             sigaction(SIGRTMIN, &sa, NULL) < 0)
-                return log_error_errno(errno, "Cannot set up signals: %m");
+                return log_error_errno(errno, "cannot set up signals: %m");
         return 0;
 }
 
@@ -258,7 +258,7 @@ static int start_thread(void *(*fn)(void *)) {
         int r = pthread_create(&t, NULL, fn, NULL);
 
         if (r != 0)
-                return log_error_errno(r, "Cannot start a thread: %m");
+                return log_error_errno(r, "cannot start a thread: %m");
         pthread_detach(t);
         return 0;
 }
@@ -271,7 +271,7 @@ static struct fuse_session *session_new(void) {
 
         /* fuse_opt separates with ',' and escapes with '\'. */
         if (strpbrk(arg_user, ",\\")) {
-                log_error("Unsupported user name: %s", arg_user);
+                log_error("unsupported user name: %s", arg_user);
                 return NULL;
         }
         snprintf(opts, sizeof(opts),
@@ -308,14 +308,14 @@ static int run(void) {
         errno = 0;
         pw = getpwnam(arg_user);
         if (!pw)
-                return log_error_errno(errno ?: ENOENT, "Unknown user %s: %m", arg_user);
+                return log_error_errno(errno ?: ENOENT, "unknown user %s: %m", arg_user);
         front.uid = pw->pw_uid;
         front.gid = pw->pw_gid;
         mountpoint = arg_mountpoint ?: pw->pw_dir;
 
         fdcache_init();
         if (inode_table_init() < 0)
-                return log_error_errno(ENOMEM, "Out of memory.");
+                return log_error_errno(ENOMEM, "out of memory");
         gate_init();
         if (arg_attach_dir && (r = attach_dir_open()) < 0)
                 return r;
@@ -329,12 +329,12 @@ static int run(void) {
 
         se = session_new();
         if (!se)
-                return log_error_errno(EINVAL, "Cannot create the FUSE session.");
+                return log_error_errno(EINVAL, "cannot create the FUSE session");
         front.se = se;
         fuse_fd = fuse_mount_at(target_fd, arg_user, &mnt_id);
         if (fuse_fd < 0) {
                 fuse_session_destroy(se);
-                return log_error_errno(fuse_fd, "Cannot mount on %s.", mountpoint);
+                return log_error_errno(fuse_fd, "cannot mount on %s", mountpoint);
         }
         target_fd = safe_close(target_fd);
         /* libfuse serves the mounted device fd, and closes it at destroy. */
@@ -345,7 +345,7 @@ static int run(void) {
                 fuse_session_destroy(se);
                 return -EIO;
         }
-        log_info("Mounted on %s for %s, %s.", mountpoint, arg_user,
+        log_info("mounted on %s for %s, %s", mountpoint, arg_user,
                  arg_attach_dir ? "attached" : "inactive");
 
         main_thread = pthread_self();
@@ -353,7 +353,7 @@ static int run(void) {
         if (r == 0 && !arg_attach_dir && !arg_no_agent) {
                 r = agent_link_start(arg_user, mountpoint);
                 if (r < 0)
-                        log_error_errno(r, "Cannot start the agent link: %m");
+                        log_error_errno(r, "cannot start the agent link: %m");
         }
         if (r == 0 && run_loop(se) != 0)
                 r = -EIO;
@@ -365,7 +365,7 @@ static int run(void) {
         inode_table_free();
         if (arg_stats_file)
                 (void) stats_write(arg_stats_file);
-        log_info("Unmounted %s.", mountpoint);
+        log_info("unmounted %s", mountpoint);
         return r;
 }
 

@@ -295,7 +295,7 @@ void inode_unref(struct inode *i, uint64_t n) {
         s = shard_of(i->dev, i->ino);
         pthread_mutex_lock(&s->mutex);
         if (n > i->nlookup) {
-                log_warning("Forget of %" PRIu64 " references, inode has %" PRIu64 ".", n, i->nlookup);
+                log_warning("forget of %" PRIu64 " references, inode has %" PRIu64, n, i->nlookup);
                 n = i->nlookup;
         }
         i->nlookup -= n;

@@ -35,20 +35,20 @@ static int parse_one(const char *o, struct mount_options *mo) {
         }
         if (strncmp(o, "threads=", 8) == 0) {
                 if (safe_atou(o + 8, &n) < 0 || n < 1 || n > 1024)
-                        return log_error_errno(EINVAL, "Invalid option '%s': threads= takes 1 to 1024.", o);
+                        return log_error_errno(EINVAL, "invalid option '%s': threads= takes 1 to 1024", o);
                 mo->threads = n;
                 return 0;
         }
         if (streq(o, "ro"))
-                return log_error_errno(EINVAL, "homefs homes are mounted read-write; remove 'ro'.");
-        return log_error_errno(EINVAL, "Unknown mount option '%s'; see mount.homefs(8).", o);
+                return log_error_errno(EINVAL, "homefs homes are mounted read-write; remove 'ro'");
+        return log_error_errno(EINVAL, "unknown mount option '%s'; see mount.homefs(8)", o);
 }
 
 int mount_options_parse(const char *s, struct mount_options *mo) {
         char buf[1024], *save = NULL;
 
         if (strlen(s) >= sizeof(buf))
-                return log_error_errno(E2BIG, "The mount options are too long.");
+                return log_error_errno(E2BIG, "the mount options are too long");
         strcpy(buf, s);
         for (char *o = strtok_r(buf, ",", &save); o; o = strtok_r(NULL, ",", &save))
                 if (parse_one(o, mo) < 0)

@@ -137,7 +137,7 @@ static int wait_registered(const char *user, pid_t pid) {
 
         for (int i = 0; i < WAIT_STEPS; i++) {
                 if (waitpid(pid, &status, WNOHANG) == pid)
-                        return log_error_errno(EIO, "homefsd for %s exited at once (status %d); run it by hand with -d to see why.",
+                        return log_error_errno(EIO, "homefsd for %s exited at once (status %d); run it by hand with -d to see why",
                                                user, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
                 agent_error_clear(&e);
                 if (home_state(user, state, sizeof(state), NULL, 0, &e) == 0 &&
@@ -145,7 +145,7 @@ static int wait_registered(const char *user, pid_t pid) {
                         return 0;
                 usleep(WAIT_STEP_USEC);
         }
-        return log_error_errno(ETIMEDOUT, "homefsd for %s did not register with homefs-agent within 10 s.", user);
+        return log_error_errno(ETIMEDOUT, "homefsd for %s did not register with homefs-agent within 10 s", user);
 }
 
 static int do_mount(const char *spec, const char *dir, const struct mount_options *mo) {
@@ -156,35 +156,35 @@ static int do_mount(const char *spec, const char *dir, const struct mount_option
         int r;
 
         if (!user_name_is_valid(user)) {
-                log_error("'%s' is not a homefs user name; the fstab line is: homefs:USER HOMEDIR homefs OPTIONS 0 0.", user);
+                log_error("'%s' is not a homefs user name; the fstab line is: homefs:USER HOMEDIR homefs OPTIONS 0 0", user);
                 return EXIT_MOUNT_USAGE;
         }
         if (home_state(user, state, sizeof(state), home_dir, sizeof(home_dir), &e) < 0)
                 return report(&e, user);
         if (!streq(home_dir, dir)) {
-                log_error("The home of %s is %s, not %s; fix the fstab line.", user, home_dir, dir);
+                log_error("the home of %s is %s, not %s; fix the fstab line", user, home_dir, dir);
                 return EXIT_MOUNT_FAILURE;
         }
         if (!streq(state, "unmounted")) {
-                log_info("The home of %s is already mounted (%s).", user, state);
+                log_info("the home of %s is already mounted (%s)", user, state);
                 return 0;
         }
         if (mo->fake)
                 return 0;
         r = homefsd_path(homefsd, sizeof(homefsd));
         if (r < 0) {
-                log_error_errno(r, "homefsd not found next to mount.homefs (%s): %m.", homefsd);
+                log_error_errno(r, "homefsd not found next to mount.homefs (%s): %m", homefsd);
                 return EXIT_MOUNT_FAILURE;
         }
         r = start_homefsd(homefsd, user, dir, mo, &pid);
         if (r < 0) {
-                log_error_errno(r, "Cannot start homefsd: %m.");
+                log_error_errno(r, "cannot start homefsd: %m");
                 return EXIT_MOUNT_FAILURE;
         }
         if (wait_registered(user, pid) < 0)
                 return EXIT_MOUNT_FAILURE;
         if (mo->verbose)
-                log_info("Mounted the home of %s at %s, inactive.", user, dir);
+                log_info("mounted the home of %s at %s, inactive", user, dir);
         return 0;
 }
 
@@ -197,7 +197,7 @@ static int do_umount(const char *dir, const struct mount_options *mo) {
 
         r = mount_find_homefs_user(dir, user, sizeof(user));
         if (r < 0) {
-                log_error_errno(r, "%s is not a mounted homefs home: %m.", dir);
+                log_error_errno(r, "%s is not a mounted homefs home: %m", dir);
                 return EXIT_MOUNT_FAILURE;
         }
         {
@@ -215,7 +215,7 @@ static int do_umount(const char *dir, const struct mount_options *mo) {
                         return report(&e, user);
         }
         if (umount2(dir, mo->lazy ? MNT_DETACH : 0) < 0) {
-                log_error_errno(errno, "Cannot unmount %s: %m; the home is deactivated. Close what is open in it (see 'homefsctl inspect %s') and try again.",
+                log_error_errno(errno, "cannot unmount %s: %m; the home is deactivated; close what is open in it (see 'homefsctl inspect %s') and try again",
                                 dir, user);
                 return EXIT_MOUNT_FAILURE;
         }
@@ -225,7 +225,7 @@ static int do_umount(const char *dir, const struct mount_options *mo) {
                         return 0;
                 usleep(WAIT_STEP_USEC);
         }
-        log_error("%s is unmounted, but homefsd for %s is still running.", dir, user);
+        log_error("%s is unmounted, but homefsd for %s is still running", dir, user);
         return EXIT_MOUNT_FAILURE;
 }
 
@@ -253,7 +253,7 @@ int main(int argc, char **argv) {
                 return 0;
         }
         if (geteuid() != 0) {
-                log_error("Only root may mount or unmount homefs homes.");
+                log_error("only root may mount or unmount homefs homes");
                 return EXIT_MOUNT_FAILURE;
         }
         /* mount(8) passes the two positional arguments first. */
@@ -284,7 +284,7 @@ int main(int argc, char **argv) {
                 }
         }
         if (optind != argc || argv[positional][0] != '/') {
-                log_error("Expected %s; the directory must be absolute.", umount_mode ? "HOMEDIR" : "USER HOMEDIR");
+                log_error("expected %s; the directory must be absolute", umount_mode ? "HOMEDIR" : "USER HOMEDIR");
                 return EXIT_MOUNT_USAGE;
         }
         if (umount_mode)

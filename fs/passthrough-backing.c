@@ -37,7 +37,7 @@ void passthrough_state_init(int fd, bool want) {
 
 void passthrough_refuse(const char *why) {
         if (!atomic_exchange(&refused, true))
-                log_warning("Kernel FUSE passthrough unavailable (%s): homefsd serves file data itself.", why);
+                log_warning("kernel FUSE passthrough unavailable (%s): homefsd serves file data itself", why);
 }
 
 bool passthrough_enabled(void) {
@@ -67,5 +67,5 @@ void passthrough_backing_close(int id) {
         uint32_t i = (uint32_t) id;
 
         if (ioctl(dev_fd, K_FUSE_DEV_IOC_BACKING_CLOSE, &i) < 0)
-                log_warning_errno(errno, "Cannot close backing id %d: %m", id);
+                log_warning_errno(errno, "cannot close backing id %d: %m", id);
 }

@@ -64,14 +64,14 @@ int stats_write(const char *path) {
 
         r = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
         if (r < 0 || (size_t) r >= sizeof(tmp))
-                return log_error_errno(ENAMETOOLONG, "Stats path too long: %s", path);
+                return log_error_errno(ENAMETOOLONG, "stats path too long: %s", path);
         fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
-                return log_error_errno(errno, "Cannot write %s: %m", tmp);
+                return log_error_errno(errno, "cannot write %s: %m", tmp);
         f = fdopen(fd, "w");
         if (!f) {
                 safe_close(fd);
-                return log_error_errno(errno, "Cannot write %s: %m", tmp);
+                return log_error_errno(errno, "cannot write %s: %m", tmp);
         }
         fprintf(f, "passthrough %d\n", passthrough_enabled());
         fprintf(f, "transport %s\n", transport_name(uring_transport()));
@@ -86,7 +86,7 @@ int stats_write(const char *path) {
                 r = -errno;
         if (r < 0) {
                 (void) unlink(tmp);
-                return log_error_errno(-r, "Cannot write %s: %m", path);
+                return log_error_errno(-r, "cannot write %s: %m", path);
         }
         return 0;
 }

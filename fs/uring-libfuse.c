@@ -35,14 +35,14 @@ int uring_session(struct fuse_session *se, bool want) {
         wanted = want;
 #else
         if (want)
-                log_info("FUSE over io_uring needs libfuse 3.18: serving requests through /dev/fuse.");
+                log_info("FUSE over io_uring needs libfuse 3.18: serving requests through /dev/fuse");
 #endif
         return 0;
 }
 
 void uring_init(struct fuse_conn_info *conn) {
         if (wanted)
-                log_info("FUSE over io_uring: %s.", kernel_offers() ? "left to libfuse" : "enable_uring is off, /dev/fuse");
+                log_info("FUSE over io_uring: %s", kernel_offers() ? "left to libfuse" : "enable_uring is off, /dev/fuse");
 }
 
 void uring_stop(void) {

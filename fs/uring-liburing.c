@@ -106,10 +106,10 @@ static void uring_off(const char *why, int err) {
         if (atomic_exchange(&rings.failed, true))
                 return;
         if (err)
-                log_warning("FUSE over io_uring unavailable (%s: %s): serving requests through /dev/fuse.",
+                log_warning("FUSE over io_uring unavailable (%s: %s): serving requests through /dev/fuse",
                             why, strerror(err));
         else
-                log_info("FUSE over io_uring unavailable (%s): serving requests through /dev/fuse.", why);
+                log_info("FUSE over io_uring unavailable (%s): serving requests through /dev/fuse", why);
 }
 
 const char *uring_session_options(bool want) {
@@ -307,7 +307,7 @@ bool uring_reply(struct iovec *iov, int count, ssize_t *ret) {
         for (int k = 1; k < count; k++) {
                 if (iov[k].iov_len > rings.payload_size - n) {
                         /* Larger than any reply the kernel can take: say so. */
-                        log_error("Reply of %zu bytes does not fit the ring's payload buffer.", n + iov[k].iov_len);
+                        log_error("reply of %zu bytes does not fit the ring's payload buffer", n + iov[k].iov_len);
                         oh.error = -EIO;
                         n = 0;
                         break;
@@ -344,7 +344,7 @@ static void serve(struct queue *q, struct entry *e) {
         e->committed = false;
         if (payload > rings.payload_size || in.len < sizeof(in) + payload ||
             in.len - sizeof(in) - payload > K_FUSE_URING_OP_IN_OUT_SZ) {
-                log_error("Malformed io_uring request (opcode %u, length %u, payload %u).", in.opcode, in.len, payload);
+                log_error("malformed io_uring request (opcode %u, length %u, payload %u)", in.opcode, in.len, payload);
                 commit_error(q, e, EIO);
                 return;
         }
@@ -430,7 +430,7 @@ static void *queue_thread(void *p) {
                 io_uring_cqe_seen(&q->ring, cqe);
         }
         if (run && !refused && atomic_fetch_add(&rings.registered, 1) + 1 == rings.n_queues)
-                log_info("Serving FUSE requests through io_uring: %u queues of %u entries, %zu KiB payload each.",
+                log_info("serving FUSE requests through io_uring: %u queues of %u entries, %zu KiB payload each",
                          rings.n_queues, QUEUE_DEPTH, rings.payload_size / 1024);
 
         while (run) {

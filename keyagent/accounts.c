@@ -73,8 +73,10 @@ static int run_tool_status(const char *tool, char **argv) {
 static int run_tool(const char *tool, char **argv) {
         int r = run_tool_status(tool, argv);
 
-        if (r != 0)
-                return log_error_errno(r < 0 ? r : -EIO, "%s %s failed (exit status %d)", tool, argv[1], r);
+        if (r < 0)
+                return log_error_errno(r, "%s %s could not run: %m", tool, argv[1]);
+        if (r > 0)
+                return log_error_errno(-EIO, "%s %s failed (exit status %d)", tool, argv[1], r);
         return 0;
 }
 
@@ -120,7 +122,9 @@ int accounts_add(struct user_record *r, bool may_pick_another_uid) {
                 log_info("uid/gid %u was taken meanwhile; trying %u", r->uid, uid);
                 r->uid = r->gid = uid;
         }
-        return log_error_errno(k < 0 ? k : -EIO, "adding the user %s failed (exit status %d)", r->user_name, k);
+        if (k < 0)
+                return log_error_errno(k, "adding the user %s failed: %m", r->user_name);
+        return log_error_errno(-EIO, "adding the user %s failed (exit status %d)", r->user_name, k);
 }
 
 const char *accounts_passwd_shell(const struct user_record *r) {
@@ -192,8 +196,10 @@ int accounts_sync(const struct user_record *r, const char *why) {
                         break;
                 usleep(200 * 1000);
         }
-        if (k != 0)
-                return log_error_errno(k < 0 ? k : -EIO, "usermod %s failed (exit status %d)", r->user_name, k);
+        if (k < 0)
+                return log_error_errno(k, "usermod %s could not run: %m", r->user_name);
+        if (k > 0)
+                return log_error_errno(-EIO, "usermod %s failed (exit status %d)", r->user_name, k);
         return 1;
 }
 

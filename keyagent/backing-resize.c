@@ -88,8 +88,10 @@ static int fsck_forced(const char *device, char resize2fs[static 64]) {
         if (find_program("e2fsck", e2fsck, 64) < 0 || find_program("resize2fs", resize2fs, 64) < 0)
                 return log_error_errno(-ENOENT, "e2fsck or resize2fs not found; install e2fsprogs");
         r = spawn_run((char *[]) { e2fsck, "-f", "-p", (char *) device, NULL });
-        if (r < 0 || r > 2)
-                return log_error_errno(r < 0 ? r : -EUCLEAN, "e2fsck -f on %s failed (%d); run it by hand", device, r);
+        if (r < 0)
+                return log_error_errno(r, "e2fsck -f on %s could not run: %m", device);
+        if (r > 2)
+                return log_error_errno(-EUCLEAN, "e2fsck -f on %s failed (exit status %d); run it by hand", device, r);
         return 0;
 }
 
@@ -109,8 +111,10 @@ int backing_grow_offline(const char *device) {
         if (r < 0)
                 return r;
         r = spawn_run((char *[]) { resize2fs, (char *) device, NULL });
-        if (r != 0)
-                return log_error_errno(r < 0 ? r : -EIO, "resize2fs %s failed (%d)", device, r);
+        if (r < 0)
+                return log_error_errno(r, "resize2fs %s could not run: %m", device);
+        if (r > 0)
+                return log_error_errno(-EIO, "resize2fs %s failed (exit status %d)", device, r);
         log_info("grew the filesystem on %s from %" PRIu64 " to %" PRIu64 " blocks", device, blocks, size / bs);
         return 0;
 }
@@ -122,8 +126,10 @@ static int min_size(const char *resize2fs, const char *device, uint64_t *ret) {
         int r;
 
         r = spawn_run_capture((char *[]) { (char *) resize2fs, "-P", (char *) device, NULL }, out, sizeof(out));
-        if (r != 0)
-                return log_error_errno(r < 0 ? r : -EIO, "resize2fs -P %s failed (%d)", device, r);
+        if (r < 0)
+                return log_error_errno(r, "resize2fs -P %s could not run: %m", device);
+        if (r > 0)
+                return log_error_errno(-EIO, "resize2fs -P %s failed (exit status %d)", device, r);
         p = strstr(out, "filesystem: ");
         if (!p || sscanf(p + strlen("filesystem: "), "%llu", &blocks) != 1)
                 return log_error_errno(-EBADMSG, "cannot parse resize2fs -P output: %s", out);
@@ -149,7 +155,9 @@ int backing_shrink(const char *device, uint64_t size, uint64_t *ret_min) {
                 return -ENOSPC;
         snprintf(blocks, sizeof(blocks), "%" PRIu64, size / FS_BLOCK_SIZE);
         r = spawn_run((char *[]) { resize2fs, (char *) device, blocks, NULL });
-        if (r != 0)
-                return log_error_errno(r < 0 ? r : -EIO, "resize2fs %s %s failed (%d)", device, blocks, r);
+        if (r < 0)
+                return log_error_errno(r, "resize2fs %s %s could not run: %m", device, blocks);
+        if (r > 0)
+                return log_error_errno(-EIO, "resize2fs %s %s failed (exit status %d)", device, blocks, r);
         return 0;
 }

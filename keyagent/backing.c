@@ -32,8 +32,10 @@ int backing_mkfs(const char *device, const char *label) {
                 return log_error_errno(r, "mkfs.ext4 not found; install e2fsprogs");
         r = spawn_run((char *[]) { path, "-q", "-F", "-L", (char *) label, "-b", "4096",
                                    "-E", "lazy_itable_init=1,nodiscard", (char *) device, NULL });
-        if (r != 0)
-                return log_error_errno(r < 0 ? r : -EIO, "mkfs.ext4 on %s failed (exit status %d)", device, r);
+        if (r < 0)
+                return log_error_errno(r, "mkfs.ext4 on %s could not run: %m", device);
+        if (r > 0)
+                return log_error_errno(-EIO, "mkfs.ext4 on %s failed (exit status %d)", device, r);
         return 0;
 }
 

@@ -52,12 +52,12 @@ static void note_host_full(struct cryptdev *d) {
 
         if (__atomic_exchange_n(&noted, true, __ATOMIC_ACQ_REL))
                 return;
-        log_error("The host filesystem holding %s is full; writes to the volume fail until there is room.", d->opt.image);
+        log_error("the host filesystem holding %s is full; writes to the volume fail until there is room", d->opt.image);
         if ((size_t) snprintf(path, sizeof(path), "%s" HOMEFS_HOST_FULL_SUFFIX, d->opt.mountpoint) >= sizeof(path))
                 return;
         fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
-                log_error_errno(errno, "Cannot create %s: %m", path);
+                log_error_errno(errno, "cannot create %s: %m", path);
         else
                 close(fd);
 }
@@ -92,7 +92,7 @@ void volume_grow(struct cryptdev *d) {
         struct stat st;
 
         if (fstat(d->image_fd, &st) < 0 || (uint64_t) st.st_size <= d->opt.offset) {
-                log_error_errno(errno, "Cannot stat the image to grow the volume: %m");
+                log_error_errno(errno, "cannot stat the image to grow the volume: %m");
                 return;
         }
         size = ((uint64_t) st.st_size - d->opt.offset) / ss * ss;
@@ -100,7 +100,7 @@ void volume_grow(struct cryptdev *d) {
                 return;
         __atomic_store_n(&d->opt.size, size, __ATOMIC_RELEASE);
         fuse_lowlevel_notify_inval_inode(d->se, INO_VOLUME, -1, 0);
-        log_info("Volume grown from %" PRIu64 " to %" PRIu64 " bytes.", old, size);
+        log_info("volume grown from %" PRIu64 " to %" PRIu64 " bytes", old, size);
 }
 
 /* Check a request against the volume: sector-aligned, at most IO_MAX, inside
@@ -269,7 +269,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
         }
         if (r < 0) {
                 if (r != -EINVAL)
-                        log_error_errno(r, "Read of %zu bytes at %jd failed: %m", size, (intmax_t) off);
+                        log_error_errno(r, "read of %zu bytes at %jd failed: %m", size, (intmax_t) off);
                 fuse_reply_err(req, -r);
                 return;
         }
@@ -299,7 +299,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
         }
         if (r < 0) {
                 if (r != -EINVAL && r != -ENOSPC)
-                        log_error_errno(r, "Write of %zu bytes at %jd failed: %m", size, (intmax_t) off);
+                        log_error_errno(r, "write of %zu bytes at %jd failed: %m", size, (intmax_t) off);
                 fuse_reply_err(req, -r);
                 return;
         }
@@ -395,7 +395,7 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, of
         image_changed(d);
         key_leave(d);
         if (r < 0)
-                log_error_errno(r, "Discard of %" PRIu64 " bytes at %" PRIu64 " failed: %m", len, pos);
+                log_error_errno(r, "discard of %" PRIu64 " bytes at %" PRIu64 " failed: %m", len, pos);
         fuse_reply_err(req, -r);
 }
 

@@ -119,12 +119,12 @@ static int read_to_eof(int fd, uint8_t *key) {
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
-                        return log_error_errno(errno, "Reading the key from fd %d failed: %m", fd);
+                        return log_error_errno(errno, "reading the key from fd %d failed: %m", fd);
                 if (n == 0)
                         break;
                 got += (size_t) n;
         }
-        return got == XTS_KEY_SIZE ? 0 : log_error_errno(EINVAL, "The key must be exactly %d bytes.", XTS_KEY_SIZE);
+        return got == XTS_KEY_SIZE ? 0 : log_error_errno(EINVAL, "the key must be exactly %d bytes", XTS_KEY_SIZE);
 }
 
 int key_receive(struct cryptdev *d, uint8_t **ret) {
@@ -134,7 +134,7 @@ int key_receive(struct cryptdev *d, uint8_t **ret) {
         int r;
 
         if (!buf)
-                return log_error_errno(ENOMEM, "Cannot allocate secret memory.");
+                return log_error_errno(ENOMEM, "cannot allocate secret memory");
         if (!is_seqpacket(fd)) {
                 r = read_to_eof(fd, buf);
                 d->opt.key_fd = safe_close(fd);
@@ -145,9 +145,9 @@ int key_receive(struct cryptdev *d, uint8_t **ret) {
         }
         n = control_recv(fd, buf);
         if (n < 0)
-                return log_error_errno(n, "Reading the key from fd %d failed: %m", fd);
+                return log_error_errno(n, "reading the key from fd %d failed: %m", fd);
         if (n != XTS_KEY_SIZE)
-                return log_error_errno(EINVAL, "The key must be exactly %d bytes.", XTS_KEY_SIZE);
+                return log_error_errno(EINVAL, "the key must be exactly %d bytes", XTS_KEY_SIZE);
         d->control_fd = TAKE_FD(d->opt.key_fd);
         *ret = TAKE_PTR(buf);
         return 0;
@@ -155,7 +155,7 @@ int key_receive(struct cryptdev *d, uint8_t **ret) {
 
 static void control_reply(struct cryptdev *d, char c) {
         if (send(d->control_fd, &c, 1, MSG_NOSIGNAL) != 1)
-                log_warning_errno(errno, "Cannot answer the agent: %m");
+                log_warning_errno(errno, "cannot answer the agent: %m");
 }
 
 int control_handle(struct cryptdev *d) {
@@ -164,35 +164,35 @@ int control_handle(struct cryptdev *d) {
         int r;
 
         if (!buf)
-                return log_error_errno(ENOMEM, "Cannot allocate secret memory.");
+                return log_error_errno(ENOMEM, "cannot allocate secret memory");
         n = control_recv(d->control_fd, buf);
         if (n == -EAGAIN)
                 return 0;
         if (n <= 0) {
                 /* The agent is gone: a held request would wait forever. */
                 if (d->key_held)
-                        log_warning("The agent closed the control channel while the key was wiped: failing held requests.");
+                        log_warning("the agent closed the control channel while the key was wiped: failing held requests");
                 key_fail(d);
                 d->control_fd = safe_close(d->control_fd);
                 return 0;
         }
         if (n == 1 && buf[0] == 'W') {
                 key_wipe(d);
-                log_info("Key wiped; holding requests.");
+                log_info("key wiped; holding requests");
                 control_reply(d, 'w');
         } else if (n == 1 + XTS_KEY_SIZE && buf[0] == 'K') {
                 r = key_install(d, buf + 1);
                 if (r < 0)
-                        log_error_errno(r, "Cannot set up AES-XTS with the key given back: %m");
+                        log_error_errno(r, "cannot set up AES-XTS with the key given back: %m");
                 else
-                        log_info("Key given back; serving again.");
+                        log_info("key given back; serving again");
                 control_reply(d, r < 0 ? 'e' : 'k');
         } else if (n == 1 && buf[0] == 'F') {
                 key_fail(d);
-                log_info("Failing held and later requests.");
+                log_info("failing held and later requests");
                 control_reply(d, 'f');
         } else {
-                log_error("Unknown control message of %zd bytes; ignored.", n);
+                log_error("unknown control message of %zd bytes; ignored", n);
                 control_reply(d, 'e');
         }
         return 0;

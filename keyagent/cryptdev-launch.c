@@ -85,11 +85,11 @@ static int mountpoint_create(const char *dir, bool *created) {
                 return 0;
         }
         if (errno != EEXIST)
-                return log_error_errno(errno, "Cannot create %s: %m", dir);
+                return log_error_errno(errno, "cannot create %s: %m", dir);
         if (lstat(dir, &st) < 0)
-                return log_error_errno(errno, "Cannot stat %s: %m", dir);
+                return log_error_errno(errno, "cannot stat %s: %m", dir);
         if (!S_ISDIR(st.st_mode))
-                return log_error_errno(ENOTDIR, "%s exists and is not a directory.", dir);
+                return log_error_errno(ENOTDIR, "%s exists and is not a directory", dir);
         return 0;
 }
 
@@ -241,13 +241,13 @@ int cryptdev_start(const char *cryptdev_binary, const char *image_path,
          * key is one message, and the socket stays as the control channel
          * (cryptdev-key.c) that wipes and gives back the key. */
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-                r = log_error_errno(errno, "Cannot create a socket pair: %m");
+                r = log_error_errno(errno, "cannot create a socket pair: %m");
                 goto fail_argv;
         }
         key_parent = sv[0];
         key_child = sv[1];
         if (pipe2(pipefd, O_CLOEXEC) < 0) {
-                r = log_error_errno(errno, "Cannot create a pipe: %m");
+                r = log_error_errno(errno, "cannot create a pipe: %m");
                 goto fail_argv;
         }
         ready_read = pipefd[0];
@@ -265,13 +265,13 @@ int cryptdev_start(const char *cryptdev_binary, const char *image_path,
         ready_write = safe_close(ready_write);
         r = send_key(key_parent, key, key_size);
         if (r < 0)
-                log_error_errno(r, "Cannot hand the key to homefs-cryptdev: %m");
+                log_error_errno(r, "cannot hand the key to homefs-cryptdev: %m");
         else {
                 r = wait_ready(ready_read);
                 if (r == -ETIMEDOUT)
-                        log_error("homefs-cryptdev did not become ready within %d ms.", READY_TIMEOUT_MS);
+                        log_error("homefs-cryptdev did not become ready within %d ms", READY_TIMEOUT_MS);
                 else if (r < 0)
-                        log_error("homefs-cryptdev failed to start.");
+                        log_error("homefs-cryptdev failed to start");
         }
         if (r < 0) {
                 kill_and_reap(pid);
@@ -305,28 +305,28 @@ int cryptdev_stop(const char *mountpoint_dir, pid_t pid) {
                  * has shut down (files kept open through kernel passthrough
                  * keep its superblock alive). It does no more I/O, so waiting
                  * gains nothing: the engine goes now, and the key with it. */
-                log_info("%s is still held by the shut-down filesystem; stopping the engine now.", mountpoint_dir);
+                log_info("%s is still held by the shut-down filesystem; stopping the engine now", mountpoint_dir);
                 (void) umount2(mountpoint_dir, MNT_DETACH | UMOUNT_NOFOLLOW);
                 kill_and_reap(pid);
                 if (rmdir(mountpoint_dir) < 0 && errno != ENOENT)
-                        log_warning_errno(errno, "Cannot remove %s: %m", mountpoint_dir);
+                        log_warning_errno(errno, "cannot remove %s: %m", mountpoint_dir);
                 return 0;
         }
 
         r = reap_within(pid, STOP_GRACE_MS, &status);
         if (r == 0) {
-                log_warning("homefs-cryptdev (pid %d) still running, sending SIGTERM.", (int) pid);
+                log_warning("homefs-cryptdev (pid %d) still running, sending SIGTERM", (int) pid);
                 (void) kill(pid, SIGTERM);
                 r = reap_within(pid, STOP_GRACE_MS, &status);
         }
         if (r == 0) {
-                log_error("homefs-cryptdev (pid %d) did not exit, killing it.", (int) pid);
+                log_error("homefs-cryptdev (pid %d) did not exit, killing it", (int) pid);
                 kill_and_reap(pid);
                 r = -ETIMEDOUT;
         } else if (r > 0)
                 r = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 
         if (rmdir(mountpoint_dir) < 0 && errno != ENOENT)
-                log_warning_errno(errno, "Cannot remove %s: %m", mountpoint_dir);
+                log_warning_errno(errno, "cannot remove %s: %m", mountpoint_dir);
         return r;
 }

@@ -82,18 +82,18 @@ static int options_check(const struct options *o) {
         uint32_t ss = o->sector_size;
 
         if (!o->image || !o->mountpoint)
-                return log_error_errno(EINVAL, "--image= and a mount point are required.");
+                return log_error_errno(EINVAL, "--image= and a mount point are required");
         if (ss < XTS_SECTOR_MIN || ss > XTS_SECTOR_MAX || (ss & (ss - 1)) != 0)
-                return log_error_errno(EINVAL, "Sector size %" PRIu32 " is not 512, 1024, 2048 or 4096.", ss);
+                return log_error_errno(EINVAL, "sector size %" PRIu32 " is not 512, 1024, 2048 or 4096", ss);
         if (o->size == 0 || o->size % ss != 0 || o->offset % ss != 0)
-                return log_error_errno(EINVAL, "--offset= and --size= must be non-zero multiples of the sector size.");
+                return log_error_errno(EINVAL, "--offset= and --size= must be non-zero multiples of the sector size");
         if (o->offset > UINT64_MAX - o->size || o->offset + o->size > (uint64_t) INT64_MAX)
-                return log_error_errno(EINVAL, "--offset= plus --size= is too large.");
+                return log_error_errno(EINVAL, "--offset= plus --size= is too large");
         if (o->threads < 1 || o->threads > THREADS_MAX)
-                return log_error_errno(EINVAL, "--threads= must be from 1 to %d.", THREADS_MAX);
+                return log_error_errno(EINVAL, "--threads= must be from 1 to %d", THREADS_MAX);
         if (o->key_fd < 0 || o->key_fd == o->ready_fd || o->key_fd <= STDERR_FILENO ||
             o->ready_fd == STDIN_FILENO || (o->ready_fd >= 0 && o->ready_fd <= STDERR_FILENO))
-                return log_error_errno(EINVAL, "Bad --key-fd= or --ready-fd=.");
+                return log_error_errno(EINVAL, "bad --key-fd= or --ready-fd=");
         return 0;
 }
 
@@ -156,10 +156,10 @@ static int parse_args(int argc, char **argv, struct options *o) {
                         return -EINVAL;
                 }
                 if (r < 0)
-                        return log_error_errno(r, "Invalid value for --%s: '%s'", longopts[c - ARG_IMAGE + 1].name, optarg);
+                        return log_error_errno(r, "invalid value for --%s: '%s'", longopts[c - ARG_IMAGE + 1].name, optarg);
         }
         if (optind != argc - 1)
-                return log_error_errno(EINVAL, "Expected exactly one mount point argument.");
+                return log_error_errno(EINVAL, "expected exactly one mount point argument");
         o->mountpoint = argv[optind];
         r = options_check(o);
         return r < 0 ? r : 1;
@@ -174,18 +174,18 @@ static int open_image(const struct options *o, int *ret) {
 
         fd = open(o->image, O_RDWR | O_DIRECT | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
-                return log_error_errno(errno, "Cannot open %s: %m", o->image);
+                return log_error_errno(errno, "cannot open %s: %m", o->image);
         if (fstat(fd, &st) < 0)
-                return log_error_errno(errno, "Cannot stat %s: %m", o->image);
+                return log_error_errno(errno, "cannot stat %s: %m", o->image);
         if (S_ISREG(st.st_mode))
                 bytes = (uint64_t) st.st_size;
         else if (S_ISBLK(st.st_mode)) {
                 if (ioctl(fd, BLKGETSIZE64, &bytes) < 0)
-                        return log_error_errno(errno, "Cannot get the size of %s: %m", o->image);
+                        return log_error_errno(errno, "cannot get the size of %s: %m", o->image);
         } else
-                return log_error_errno(EINVAL, "%s is neither a regular file nor a block device.", o->image);
+                return log_error_errno(EINVAL, "%s is neither a regular file nor a block device", o->image);
         if (bytes < o->offset + o->size)
-                return log_error_errno(EINVAL, "%s has %" PRIu64 " bytes, less than offset plus size.", o->image, bytes);
+                return log_error_errno(EINVAL, "%s has %" PRIu64 " bytes, less than offset plus size", o->image, bytes);
         *ret = TAKE_FD(fd);
         return 0;
 }
@@ -195,7 +195,7 @@ static int memory_harden(void) {
          * (libfuse does, per request) reserves its own 64 MiB arena, all
          * of it locked by MCL_FUTURE (VmLck). */
         if (mallopt(M_ARENA_MAX, 1) != 1)
-                log_debug("mallopt(M_ARENA_MAX) failed, continuing.");
+                log_debug("mallopt(M_ARENA_MAX) failed, continuing");
         if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
                 return log_error_errno(errno, "mlockall() failed: %m");
         /* Lets our I/O dip into reserves during reclaim. Needs
@@ -220,7 +220,7 @@ static int workers_alloc(struct cryptdev *d, const uint8_t *key) {
 
         d->workers = calloc(d->opt.threads, sizeof(struct worker));
         if (!d->workers)
-                return log_error_errno(ENOMEM, "Out of memory.");
+                return log_error_errno(ENOMEM, "out of memory");
         for (unsigned i = 0; i < d->opt.threads; i++) {
                 struct worker *w = &d->workers[i];
 
@@ -229,11 +229,11 @@ static int workers_alloc(struct cryptdev *d, const uint8_t *key) {
                 w->recv = alloc_pages(recv_size);
                 w->io = alloc_pages(IO_MAX);
                 if (!w->recv || !w->io)
-                        return log_error_errno(ENOMEM, "Out of memory for I/O buffers.");
+                        return log_error_errno(ENOMEM, "out of memory for I/O buffers");
         }
         r = key_install(d, key);
         if (r < 0)
-                return log_error_errno(r, "Cannot set up AES-XTS with this key: %m");
+                return log_error_errno(r, "cannot set up AES-XTS with this key: %m");
         return 0;
 }
 
@@ -264,13 +264,13 @@ static void *worker_main(void *p) {
                 if (r == -EINTR)
                         continue;
                 if (r < 0)
-                        log_error_errno(r, "Reading from /dev/fuse failed: %m");
+                        log_error_errno(r, "reading from /dev/fuse failed: %m");
                 if (r <= 0) /* 0: unmounted (ENODEV) or the session was told to exit */
                         break;
                 fuse_session_process_buf(se, &buf);
         }
         if (write(w->dev->done_fd, &one, sizeof(one)) < 0)
-                log_error_errno(errno, "Cannot notify the main thread: %m");
+                log_error_errno(errno, "cannot notify the main thread: %m");
         return NULL;
 }
 
@@ -286,14 +286,14 @@ static int workers_start(struct cryptdev *d) {
         if (sigaction(SIGUSR1, &sa, NULL) < 0)
                 return log_error_errno(errno, "sigaction() failed: %m");
         if (pthread_attr_init(&attr) != 0 || pthread_attr_setstacksize(&attr, THREAD_STACK) != 0)
-                return log_error_errno(EINVAL, "Cannot set up thread attributes.");
+                return log_error_errno(EINVAL, "cannot set up thread attributes");
         for (unsigned i = 0; i < d->opt.threads && r == 0; i++) {
                 r = -pthread_create(&d->workers[i].thread, &attr, worker_main, &d->workers[i]);
                 d->workers[i].running = r == 0;
         }
         pthread_attr_destroy(&attr);
         if (r < 0)
-                return log_error_errno(r, "Cannot start worker threads: %m");
+                return log_error_errno(r, "cannot start worker threads: %m");
         return 0;
 }
 
@@ -331,14 +331,14 @@ static int wait_initialized(struct cryptdev *d) {
         while (!d->initialized && r == 0)
                 r = pthread_cond_timedwait(&d->cond, &d->lock, &deadline);
         pthread_mutex_unlock(&d->lock);
-        return d->initialized ? 0 : log_error_errno(ETIMEDOUT, "The kernel did not initialise the FUSE connection.");
+        return d->initialized ? 0 : log_error_errno(ETIMEDOUT, "the kernel did not initialise the FUSE connection");
 }
 
 static void notify_ready(struct options *o) {
         if (o->ready_fd < 0)
                 return;
         if (write(o->ready_fd, "1", 1) != 1)
-                log_warning_errno(errno, "Cannot write to the ready fd: %m");
+                log_warning_errno(errno, "cannot write to the ready fd: %m");
         o->ready_fd = safe_close(o->ready_fd);
 }
 
@@ -348,10 +348,10 @@ static void unmount_self(const char *mountpoint) {
         if (umount2(mountpoint, UMOUNT_NOFOLLOW) >= 0)
                 return;
         if (errno == EBUSY && umount2(mountpoint, MNT_DETACH | UMOUNT_NOFOLLOW) >= 0) {
-                log_info("%s is busy: detached it, serving until the last user closes the volume.", mountpoint);
+                log_info("%s is busy: detached it, serving until the last user closes the volume", mountpoint);
                 return;
         }
-        log_warning_errno(errno, "Cannot unmount %s: %m", mountpoint);
+        log_warning_errno(errno, "cannot unmount %s: %m", mountpoint);
 }
 
 /* Wait for the connection to end (every worker sees ENODEV) or for signals.
@@ -386,10 +386,10 @@ static void serve(struct cryptdev *d, int sig_fd) {
                         continue;
                 }
                 if (unmounting) {
-                        log_warning("Second signal: aborting the connection.");
+                        log_warning("second signal: aborting the connection");
                         return;
                 }
-                log_info("Signal %" PRIu32 " received, unmounting %s.", si.ssi_signo, d->opt.mountpoint);
+                log_info("signal %" PRIu32 " received, unmounting %s", si.ssi_signo, d->opt.mountpoint);
                 unmount_self(d->opt.mountpoint);
                 unmounting = true;
         }
@@ -403,9 +403,9 @@ static int session_start(struct cryptdev *d) {
         d->se = fuse_session_new(&args, &cryptdev_ops, sizeof(cryptdev_ops), d);
         fuse_opt_free_args(&args);
         if (!d->se)
-                return log_error_errno(EIO, "Cannot create the FUSE session.");
+                return log_error_errno(EIO, "cannot create the FUSE session");
         if (fuse_session_mount(d->se, d->opt.mountpoint) != 0)
-                return log_error_errno(EIO, "Cannot mount on %s.", d->opt.mountpoint);
+                return log_error_errno(EIO, "cannot mount on %s", d->opt.mountpoint);
         return 0;
 }
 
@@ -426,7 +426,7 @@ static int signals_block(int *ret_fd) {
         sigaddset(&mask, SIGUSR1);
         /* Before any thread exists, so that all of them inherit the mask. */
         if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0)
-                return log_error_errno(EINVAL, "Cannot block signals.");
+                return log_error_errno(EINVAL, "cannot block signals");
         fd = signalfd(-1, &mask, SFD_CLOEXEC);
         if (fd < 0)
                 return log_error_errno(errno, "signalfd() failed: %m");
@@ -485,7 +485,7 @@ int main(int argc, char **argv) {
         if (r >= 0) {
                 notify_ready(&d.opt);
                 serve(&d, sig_fd);
-                log_info("Served %" PRIu64 " flushes with %" PRIu64 " fdatasync() of the image.",
+                log_info("served %" PRIu64 " flushes with %" PRIu64 " fdatasync() of the image",
                          __atomic_load_n(&d.flushes, __ATOMIC_RELAXED), __atomic_load_n(&d.syncs, __ATOMIC_RELAXED));
         }
 

@@ -24,18 +24,18 @@ int fuse_uring_enable(void) {
         char c = 0;
 
         if (fd < 0 && errno == ENOENT) {
-                log_info("The kernel has no FUSE over io_uring (no %s): homefsd takes requests through /dev/fuse.",
+                log_info("the kernel has no FUSE over io_uring (no %s): homefsd takes requests through /dev/fuse",
                          ENABLE_URING);
                 return -ENOENT;
         }
         if (fd < 0 || pread(fd, &c, 1, 0) != 1)
-                return log_warning_errno(errno, "Cannot read %s (%m): homefsd takes requests through /dev/fuse.",
+                return log_warning_errno(errno, "cannot read %s (%m): homefsd takes requests through /dev/fuse",
                                          ENABLE_URING);
         if (c == 'Y')
                 return 0;
         if (pwrite(fd, "Y", 1, 0) != 1)
-                return log_warning_errno(errno, "Cannot turn on FUSE over io_uring (%s: %m): homefsd takes requests through /dev/fuse.",
+                return log_warning_errno(errno, "cannot turn on FUSE over io_uring (%s: %m): homefsd takes requests through /dev/fuse",
                                          ENABLE_URING);
-        log_info("Turned on FUSE over io_uring (fuse module parameter enable_uring) for homefsd.");
+        log_info("turned on FUSE over io_uring (fuse module parameter enable_uring) for homefsd");
         return 1;
 }

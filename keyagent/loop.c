@@ -38,7 +38,7 @@ static void loop_check_dio(int fd, const char *dev) {
 
         /* The kernel may fall back to buffered I/O on the backing file. */
         if (ioctl(fd, LOOP_GET_STATUS64, &info) >= 0 && !(info.lo_flags & LO_FLAGS_DIRECT_IO))
-                log_warning("%s: the kernel did not enable direct I/O.", dev);
+                log_warning("%s: the kernel did not enable direct I/O", dev);
 }
 
 static int configure(int ctl, const struct loop_config *cfg, char *dev, size_t size, int *ret_fd) {
@@ -51,7 +51,7 @@ static int configure(int ctl, const struct loop_config *cfg, char *dev, size_t s
                         return log_error_errno(errno, "LOOP_CTL_GET_FREE failed: %m");
                 fd = loop_open(nr, dev, size);
                 if (fd < 0)
-                        return log_error_errno(fd, "Cannot open loop device %d: %m", nr);
+                        return log_error_errno(fd, "cannot open loop device %d: %m", nr);
                 if (ioctl(fd, LOOP_CONFIGURE, cfg) >= 0) {
                         *ret_fd = TAKE_FD(fd);
                         return 0;
@@ -60,7 +60,7 @@ static int configure(int ctl, const struct loop_config *cfg, char *dev, size_t s
                         return log_error_errno(errno, "LOOP_CONFIGURE on %s failed: %m", dev);
                 /* Someone else took this device between GET_FREE and now. */
         }
-        return log_error_errno(EBUSY, "No free loop device after %d attempts.", ATTACH_ATTEMPTS);
+        return log_error_errno(EBUSY, "no free loop device after %d attempts", ATTACH_ATTEMPTS);
 }
 
 int loop_attach(const char *file, uint32_t block_size, bool direct_io,
@@ -76,10 +76,10 @@ int loop_attach(const char *file, uint32_t block_size, bool direct_io,
 
         file_fd = open(file, O_RDWR | O_CLOEXEC | O_NOCTTY | (direct_io ? O_DIRECT : 0));
         if (file_fd < 0)
-                return log_error_errno(errno, "Cannot open %s: %m", file);
+                return log_error_errno(errno, "cannot open %s: %m", file);
         ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
         if (ctl < 0)
-                return log_error_errno(errno, "Cannot open /dev/loop-control: %m");
+                return log_error_errno(errno, "cannot open /dev/loop-control: %m");
 
         cfg.fd = (uint32_t) file_fd;
         cfg.block_size = block_size;

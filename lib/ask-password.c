@@ -287,17 +287,17 @@ _Static_assert(ASK_PASSWORD_MAX == 1024, "update the message below");
 const char *ask_password_strerror(int r) {
         switch (-r) {
         case EMSGSIZE:
-                return "The password is too long (at most 1024 bytes)";
+                return "the password is too long (at most 1024 bytes)";
         case ENODATA:
-                return "No password given (end of input)";
+                return "no password given (end of input)";
         case ECANCELED:
-                return "Cancelled";
+                return "cancelled";
         case EKEYREJECTED:
-                return "The passwords did not match 3 times";
+                return "the passwords did not match 3 times";
         case EINVAL:
-                return "The new password is empty";
+                return "the new password is empty";
         case ENXIO:
-                return "No terminal to ask for the password on; pipe it on standard input or use --password-file";
+                return "no terminal to ask for the password on; pipe it on standard input or use --password-file";
         default:
                 return strerror(-r);
         }

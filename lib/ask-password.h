@@ -25,7 +25,7 @@
  *   -EKEYREJECTED ask_password_new(): the two entries differed 3 times
  *   -EINVAL       ask_password_new(): the new secret was empty on a stream
  *   others        from open(), read(), tcsetattr()
- * ask_password_strerror() turns these into a sentence for the user. */
+ * ask_password_strerror() turns these into a phrase in the log voice of log.h. */
 
 #define ASK_PASSWORD_MAX 1024U /* bytes, without the NUL */
 #define ASK_PASSWORD_TRIES 3U  /* for ask_password_new() on a terminal */
@@ -58,5 +58,5 @@ int password_source_read_new(struct password_source *s, const char *prompt, cons
 int ask_password_tty(const char *prompt, char **ret);
 int read_password_line(int fd, char **ret);
 
-/* A sentence (no trailing period) describing one of the errors above. */
+/* A phrase (lowercase, no trailing period) naming one of the errors above. */
 const char *ask_password_strerror(int r);

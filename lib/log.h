@@ -7,7 +7,13 @@
  * supervisor that captures stderr. When stderr is the journal's stream
  * ($JOURNAL_STREAM names it), each line starts with its syslog priority,
  * "<3>" error, "<4>" warning, "<6>" info, "<7>" debug, so that journalctl -p
- * filters them. Never pass a secret to these. */
+ * filters them. Never pass a secret to these.
+ *
+ * One voice everywhere: the first word lowercase (unless a proper name, an
+ * acronym, a user name or a path), no trailing period, clauses joined by ": "
+ * or "; ", an errno as text (%m via log_*_errno, or strerror), never as a
+ * number: "cannot open %s: %m", "resize2fs %s failed (exit status %d)".
+ * Sentences are for text meant for a person (agent error replies, prompts). */
 
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARNING, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 

@@ -137,7 +137,7 @@ int user_record_save(int dir_fd, const struct user_record *r) {
                 return k;
         k = user_record_validate(r, &error);
         if (k < 0)
-                return log_debug_errno(k, "Refusing to save an invalid record: %s", error ?: "?");
+                return log_debug_errno(k, "refusing to save an invalid record: %s", error ?: "?");
         k = user_record_to_yaml(r, &text);
         if (k < 0)
                 return k;

@@ -623,9 +623,9 @@ static void builtin_load(void) {
         r = schema_parse(user_record_schema_yaml, strlen(user_record_schema_yaml),
                          "built-in user record schema", &builtin_schema, &error);
         if (r < 0 && error)
-                log_error("Failed to load the user record schema: %s", error);
+                log_error("failed to load the user record schema: %s", error);
         else if (r < 0)
-                log_error_errno(r, "Failed to load the user record schema: %m");
+                log_error_errno(r, "failed to load the user record schema: %m");
 }
 
 /* Free it when the library goes away: at exit, and when pam_homefs.so (which

@@ -57,7 +57,7 @@ static int acquire(const char *user, struct proto_conn **ret, struct agent_error
                 return r;
         r = keep_across_exec(c);
         if (r < 0)
-                return log_error_errno(r, "Cannot keep the session open: %m.");
+                return log_error_errno(r, "cannot keep the session open: %m");
         *ret = TAKE_PTR(c);
         return 0;
 }
@@ -139,7 +139,7 @@ int main(int argc, char **argv) {
         }
         pw = getpwuid(getuid());
         if (!pw) {
-                log_error("Who are you? uid %u has no passwd entry.", (unsigned) getuid());
+                log_error("uid %u has no passwd entry: cannot tell who you are", (unsigned) getuid());
                 return EXIT_FAILURE;
         }
         return run(pw, inv.command);

@@ -62,7 +62,7 @@ static int exec_internal_sftp(char *command) {
                 argv[n++] = a;
         argv[n] = NULL;
         execv(HOMEFS_SFTP_SERVER, argv);
-        return log_error_errno(-errno, "Cannot run the SFTP server %s: %m.", HOMEFS_SFTP_SERVER);
+        return log_error_errno(-errno, "cannot run the SFTP server %s: %m", HOMEFS_SFTP_SERVER);
 }
 
 int exec_user_shell(const char *shell, const struct passwd *pw, const char *command) {
@@ -71,11 +71,11 @@ int exec_user_shell(const char *shell, const struct passwd *pw, const char *comm
         char login_name[256];
 
         if (command && !cmd)
-                return log_error_errno(-ENOMEM, "Out of memory.");
+                return log_error_errno(-ENOMEM, "out of memory");
         if (chdir(pw->pw_dir) < 0) {
-                log_warning("Could not enter the home directory %s: %m.", pw->pw_dir);
+                (void) log_warning_errno(errno, "could not enter the home directory %s: %m", pw->pw_dir);
                 if (chdir("/") < 0)
-                        return log_error_errno(-errno, "Cannot enter /: %m.");
+                        return log_error_errno(-errno, "cannot enter /: %m");
         }
         /* Plain sshd sets no SSH_ORIGINAL_COMMAND: neither do we. */
         unsetenv("SSH_ORIGINAL_COMMAND");
@@ -89,5 +89,5 @@ int exec_user_shell(const char *shell, const struct passwd *pw, const char *comm
                 snprintf(login_name, sizeof(login_name), "-%s", base);
                 execl(shell, login_name, (char *) NULL);
         }
-        return log_error_errno(-errno, "Cannot run the shell %s: %m.", shell);
+        return log_error_errno(-errno, "cannot run the shell %s: %m", shell);
 }

@@ -39,7 +39,7 @@ int unlock_on_terminal(const char *user) {
         if (r == -ECANCELED)
                 return EXIT_FAILURE; /* Ctrl-C or Ctrl-D: nothing more to say */
         if (r < 0 && e.origin == AGENT_ERROR_NONE) {
-                log_error("Cannot read the password: %s.", ask_password_strerror(r));
+                log_error("cannot read the password: %s", ask_password_strerror(r));
                 return EXIT_FAILURE;
         }
         if (r < 0) {

@@ -279,7 +279,7 @@ diag "transport $(stat_of transport), $(stat_of uring_requests) requests through
 if has_opt --io-uring; then
         ok "transport: FUSE over io_uring, the requests came through it" \
                 test "$(stat_of transport)" = io_uring -a "$(stat_of uring_requests)" -gt 100
-        ok "transport: homefsd's log says io_uring" grep -q "Serving FUSE requests through io_uring" "$T/homefsd.log"
+        ok "transport: homefsd's log says io_uring" grep -q "serving FUSE requests through io_uring" "$T/homefsd.log"
 else
         ok "transport: /dev/fuse only" test "$(stat_of transport) $(stat_of uring_requests)" = "/dev/fuse 0"
 fi

@@ -72,7 +72,7 @@ diag "$S"
 val() { awk -v k="$1" '$1 == k { print $2 }' <<<"$S"; }
 ok "enabled: homefsd's transport is io_uring" test "$(val transport)" = io_uring
 ok "enabled: the requests came through io_uring" test "$(val uring_requests)" -gt 10
-ok "enabled: homefsd's log says io_uring" grep -q "Serving FUSE requests through io_uring: $(nproc --all) queues" "$T/on.log"
+ok "enabled: homefsd's log says io_uring" grep -q "serving FUSE requests through io_uring: $(nproc --all) queues" "$T/on.log"
 ok "enabled: opens through io_uring are passthrough opens" test "$(val open_passthrough)" -ge 2
 ok "enabled: with passthrough no READ or WRITE reached homefsd" test "$(val read) $(val write)" = "0 0"
 
@@ -131,5 +131,5 @@ stop_agent
 ok "agent --no-fuse-io-uring: the parameter stays off" test "$(cat "$PARAM")" = N
 start_agent
 ok "agent: turns the parameter on" test "$(cat "$PARAM")" = Y
-ok "agent: and says so in its log" grep -q "Turned on FUSE over io_uring" "$T/agent.log"
+ok "agent: and says so in its log" grep -q "turned on FUSE over io_uring" "$T/agent.log"
 finish

@@ -31,7 +31,7 @@ ok "a second 128 MiB home (the promises would exceed the host) is refused" test 
 ok "... saying why and what to do" grep -q "promised to other homes.*--allow-overcommit" "$T/err"
 ok "... and leaves no image behind" test ! -e "$HOST/$B.home"
 ok "with --allow-overcommit it is created" mk "$B" 128M --allow-overcommit 2>"$T/warn"
-ok "... with a warning" grep -q "Warning: the homes on this host's filesystem are promised more" "$T/warn"
+ok "... with a warning" grep -q "warning: the homes on this host's filesystem are promised more" "$T/warn"
 ok "inspect shows the host's free space" test "$(home_status "$A" hostFree)" -gt 0
 ok "... and that nothing is left unpromised" test "$(home_status "$A" hostUnpromised)" -eq 0
 ok "list shows the host room" sh -c "'$CTL' list | head -1 | grep -q 'HOST ROOM'"

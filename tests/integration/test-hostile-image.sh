@@ -154,7 +154,7 @@ EOF2"
 out=$(timeout 20 "$HOMEFSD" --no-agent "$X" 2>&1); rc=$?
 echo "$out" >&2
 ok "at homefsd start: refused (exit status $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
-ok "homefsd names the directory at fault" grep -q "Refusing to mount on $T/later/homes/$X: the directory $T/later must belong to root" <<<"$out"
+ok "homefsd names the directory at fault" grep -q "refusing to mount on $T/later/homes/$X: the directory $T/later must belong to root" <<<"$out"
 ok "at homefsd start: nothing is mounted over the target" eval '! mounted_on_target'
 # Even with the grandparent root's again, the symlink itself is refused.
 chown root "$T/later"
