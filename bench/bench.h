@@ -80,6 +80,9 @@ double config_cpu(const struct config_state *c);
 /* Sends sig to pid and waits up to 5 s for it to exit (then SIGKILL). */
 void stop_pid(pid_t pid, int sig);
 int drop_caches(void);
+/* How often the page cache was dropped since boot (drop_pagecache in
+ * /proc/vmstat, by anyone), or -1. */
+long page_cache_drops(void);
 /* Reads /proc/PID/NAME into buf (NUL-terminated); its length, or -1. */
 ssize_t proc_read(const char *pid, const char *name, char *buf, size_t size);
 

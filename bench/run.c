@@ -188,6 +188,20 @@ int drop_caches(void) {
         return 0;
 }
 
+long page_cache_drops(void) {
+        char line[128];
+        long n = -1;
+        FILE *f = fopen("/proc/vmstat", "re");
+
+        if (!f)
+                return -1;
+        while (n < 0 && fgets(line, sizeof(line), f))
+                if (sscanf(line, "drop_pagecache %ld", &n) != 1)
+                        n = -1;
+        fclose(f);
+        return n;
+}
+
 ssize_t proc_read(const char *pid, const char *name, char *buf, size_t size) {
         char path[96];
         ssize_t n;

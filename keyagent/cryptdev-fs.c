@@ -252,11 +252,24 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
         fuse_reply_open(req, fi);
 }
 
+/* Counts a READ and how many are served at once (the loop device sends
+ * them asynchronously, up to FUSE's max_background). */
+static void reads_enter(struct cryptdev *d) {
+        unsigned now = __atomic_add_fetch(&d->reads_now, 1, __ATOMIC_RELAXED);
+        unsigned peak = __atomic_load_n(&d->reads_peak, __ATOMIC_RELAXED);
+
+        __atomic_add_fetch(&d->reads, 1, __ATOMIC_RELAXED);
+        while (now > peak &&
+               !__atomic_compare_exchange_n(&d->reads_peak, &peak, now, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+                ;
+}
+
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
         struct cryptdev *d = fuse_req_userdata(req);
         struct worker *w = current_worker;
         int r;
 
+        reads_enter(d);
         r = io_range(d, off, &size, true);
         if (r >= 0)
                 r = key_enter(d);
@@ -271,9 +284,9 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
                 if (r != -EINVAL)
                         log_error_errno(r, "read of %zu bytes at %jd failed: %m", size, (intmax_t) off);
                 fuse_reply_err(req, -r);
-                return;
-        }
-        fuse_reply_buf(req, (const char *) w->io, size);
+        } else
+                fuse_reply_buf(req, (const char *) w->io, size);
+        __atomic_sub_fetch(&d->reads_now, 1, __ATOMIC_RELAXED);
 }
 
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
@@ -284,6 +297,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 
         /* buf lies inside the request buffer, unaligned: encrypting into the
          * aligned I/O buffer is also the copy O_DIRECT needs. */
+        __atomic_add_fetch(&d->writes, 1, __ATOMIC_RELAXED);
         r = io_range(d, off, &size, false);
         if (r >= 0)
                 r = key_enter(d);

@@ -485,8 +485,11 @@ int main(int argc, char **argv) {
         if (r >= 0) {
                 notify_ready(&d.opt);
                 serve(&d, sig_fd);
-                log_info("served %" PRIu64 " flushes with %" PRIu64 " fdatasync() of the image",
-                         __atomic_load_n(&d.flushes, __ATOMIC_RELAXED), __atomic_load_n(&d.syncs, __ATOMIC_RELAXED));
+                log_info("served %" PRIu64 " reads (at most %u at once), %" PRIu64 " writes, %" PRIu64
+                         " flushes with %" PRIu64 " fdatasync() of the image",
+                         __atomic_load_n(&d.reads, __ATOMIC_RELAXED), __atomic_load_n(&d.reads_peak, __ATOMIC_RELAXED),
+                         __atomic_load_n(&d.writes, __ATOMIC_RELAXED), __atomic_load_n(&d.flushes, __ATOMIC_RELAXED),
+                         __atomic_load_n(&d.syncs, __ATOMIC_RELAXED));
         }
 
         if (d.se) {

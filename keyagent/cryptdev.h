@@ -61,6 +61,10 @@ struct cryptdev {
         uint64_t changes;
         uint64_t durable;
         uint64_t flushes, syncs;   /* FSYNC requests; fdatasync() calls */
+        /* For the exit log: how the loop device drives the engine (a cold
+         * sequential read is as fast as the READs it keeps in flight). */
+        uint64_t reads, writes;    /* READ and WRITE requests */
+        unsigned reads_now, reads_peak; /* READs being served; the most at once */
 };
 
 /* The worker serving the current request: handlers run on its thread. */
