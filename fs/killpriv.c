@@ -13,7 +13,9 @@
  * Which requests: those for which the kernel sets the KILL_SUIDGID flags,
  * which libfuse 3.14 does not pass on. The kernel sets them when the caller
  * lacks CAP_FSETID (write, truncate, O_TRUNC open) and for every chown of a
- * non-directory; homefsd takes "the caller is not uid 0" for "lacks
+ * non-directory; fallocate and copy_file_range carry no flag, but with
+ * KILLPRIV_V2 the kernel leaves their clearing to the server too, so they
+ * are treated as writes; homefsd takes "the caller is not uid 0" for "lacks
  * CAP_FSETID". Passthrough writes never reach homefsd: the kernel runs them
  * with the credentials of the backing id's open, so that is made without
  * CAP_FSETID too, and suid/sgid are cleared on every passthrough write. */

@@ -37,6 +37,21 @@ static bool is_sxid(int fd) {
                 ((st.st_mode & S_ISUID) || (st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP));
 }
 
+/* A change of a file's data (write, fallocate, copy_file_range) runs as
+ * ext4 runs it for the caller: without CAP_FSETID when the caller lacks it
+ * (killpriv.c), so the backing filesystem clears suid/sgid. */
+static bool kill_begin(fuse_req_t req, int fd) {
+        return killpriv_for_caller(req) && is_sxid(fd) && fsetid_drop();
+}
+
+static void kill_end(bool kill, fuse_ino_t ino) {
+        fsetid_restore(kill);
+        /* The backing filesystem cleared suid/sgid: the kernel's cached
+         * mode is stale now (attributes only: no page lock is taken). */
+        if (kill)
+                (void) fuse_lowlevel_notify_inval_inode(front.se, ino, -1, 0);
+}
+
 /* Serve the handle by kernel passthrough if the kernel lets us. */
 static void handle_passthrough(struct handle *h, struct inode *i, struct fuse_file_info *fi) {
         int id;
@@ -183,13 +198,9 @@ void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv, off_
         out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
         out.buf[0].fd = fd;
         out.buf[0].pos = off;
-        kill = killpriv_for_caller(req) && is_sxid(fd) && fsetid_drop();
+        kill = kill_begin(req, fd);
         n = fuse_buf_copy(&out, bufv, 0);
-        fsetid_restore(kill);
-        /* The backing filesystem cleared suid/sgid: the kernel's cached
-         * mode is stale now (attributes only: no page lock is taken). */
-        if (kill)
-                (void) fuse_lowlevel_notify_inval_inode(front.se, ino, -1, 0);
+        kill_end(kill, ino);
         if (n < 0)
                 fuse_reply_err(req, (int) -n);
         else
@@ -217,11 +228,15 @@ void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_inf
 
 void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length, struct fuse_file_info *fi) {
         stat_inc(STAT_FALLOCATE);
-        int fd = handle_enter(req, fi);
+        int fd = handle_enter(req, fi), r;
+        bool kill;
 
         if (fd < 0)
                 return;
-        fuse_reply_err(req, fallocate(fd, mode, offset, length) < 0 ? errno : 0);
+        kill = kill_begin(req, fd);
+        r = fallocate(fd, mode, offset, length) < 0 ? errno : 0;
+        kill_end(kill, ino);
+        fuse_reply_err(req, r);
         op_leave();
 }
 
@@ -247,15 +262,24 @@ void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in, struct 
                         size_t len, int flags) {
         stat_inc(STAT_COPY_FILE_RANGE);
         int in = handle_enter(req, fi_in), out;
+        bool kill;
         ssize_t n;
 
         if (in < 0)
                 return;
         out = handle_of(fi_out)->fd;
-        if (out < 0)
+        if (out < 0) {
                 fuse_reply_err(req, EIO);
-        else if ((n = copy_file_range(in, &off_in, out, &off_out, len, (unsigned) flags)) < 0)
-                fuse_reply_err(req, errno);
+                op_leave();
+                return;
+        }
+        kill = kill_begin(req, out);
+        n = copy_file_range(in, &off_in, out, &off_out, len, (unsigned) flags);
+        if (n < 0)
+                n = -errno;
+        kill_end(kill, ino_out);
+        if (n < 0)
+                fuse_reply_err(req, (int) -n);
         else
                 fuse_reply_write(req, (size_t) n);
         op_leave();

@@ -29,7 +29,10 @@ void audit_failed_attempt(const char *method, struct json_object *params, uid_t 
                 found = found || streq(method, audited[i]);
         if (!found)
                 return;
-        kind = has(params, "pin") ? "pin" : has(params, "password") ? "password" : NULL;
+        kind = has(params, "pin")        ? "pin"
+               : has(params, "password") ? "password"
+               : params && json_object_object_get_ex(params, "sshAgentSignature", &v) ? "ssh-agent signature"
+                                                                                       : NULL;
         /* Without a secret only a refusal counts (rate limit, account): the
          * rest is a question for the client to answer. */
         if (!kind && r != -EAGAIN && r != -EKEYREVOKED && r != -EKEYEXPIRED)

@@ -13,7 +13,12 @@
  * The account a connection counts against is the login uid of the caller's
  * session where it has one, else its uid: a user who can run processes
  * under many uids (subordinate uids in a user namespace) keeps the login
- * uid of their session, which they cannot change, and so one budget. */
+ * uid of their session, which they cannot change once set, and so one
+ * budget. A process whose login uid is unset can set it to anyone's, so
+ * every connection also counts against its own uid, and connections from a
+ * uid other than the account's count in a second budget of that account:
+ * claiming someone's login uid never takes the slots their own uid
+ * connects with, and claiming many gives a uid no more than its own 16. */
 
 #define CLIENTS_MAX 256U
 #define CLIENTS_PER_UID_MAX 16U
@@ -34,7 +39,8 @@ void clients_release(uid_t uid, uid_t account);
 
 /* A connection that becomes a login session's reference moves from the
  * ordinary budget to the session budget (a user may well have more than
- * CLIENTS_PER_UID_MAX logins), and back when the session ends. -EUSERS when
- * uid holds CLIENTS_SESSIONS_PER_UID_MAX sessions already. */
+ * CLIENTS_PER_UID_MAX logins), and back when the session ends. Sessions
+ * count against uid itself, not the account (a claimed login uid). -EUSERS
+ * when uid holds CLIENTS_SESSIONS_PER_UID_MAX sessions already. */
 int clients_session_begin(uid_t uid, uid_t account);
 void clients_session_end(uid_t uid, uid_t account);

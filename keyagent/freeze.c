@@ -85,6 +85,40 @@ static int write_string(const char *dir, const char *file, const char *s) {
         return write_all(fd, s, strlen(s));
 }
 
+/* The cgroup v2 path of pid ("0::PATH" in /proc/PID/cgroup), into buf. */
+static int process_cgroup(pid_t pid, char *buf, size_t size) {
+        char path[64], line[PATH_MAX];
+        _cleanup_fclose_ FILE *f = NULL;
+
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) pid);
+        f = fopen(path, "re");
+        if (!f)
+                return negative_errno();
+        while (fgets(line, sizeof(line), f))
+                if (strncmp(line, "0::", 3) == 0) {
+                        line[strcspn(line, "\n")] = 0;
+                        if ((size_t) snprintf(buf, size, "%s", line + 3) >= size)
+                                return -ENAMETOOLONG;
+                        return 0;
+                }
+        return -ENOENT;
+}
+
+/* A caller other than root (the SSH stub) may have its process moved only
+ * out of the root cgroup, or within the agent's own: a user must not be able
+ * to take a process out of a cgroup an administrator put it in (whose limits
+ * would then no longer apply). Root callers are login processes (PAM). */
+static bool may_move(const struct ucred *cred, const char *user) {
+        char cur[PATH_MAX], own[PATH_MAX];
+
+        if (cred->uid == 0)
+                return true;
+        if (process_cgroup(cred->pid, cur, sizeof(cur)) < 0)
+                return false;
+        snprintf(own, sizeof(own), "/" AGENT_CGROUP "/%s", user);
+        return streq(cur, "/") || streq(cur, own);
+}
+
 int freeze_adopt(int socket_fd, uid_t uid, const char *user) {
         const char *root = cgroup2_root();
         char dir[PATH_MAX], parent[PATH_MAX], pid_s[32];
@@ -103,6 +137,9 @@ int freeze_adopt(int socket_fd, uid_t uid, const char *user) {
         len = sizeof(cred);
         if (getsockopt(socket_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
                 return log_warning_errno(errno, "SO_PEERCRED: %m");
+        if (!may_move(&cred, user))
+                return log_full_errno(LOG_LEVEL_INFO, EPERM, "the session process of %s is in a cgroup of its own and "
+                                      "stays there: it will not be frozen at lock", user);
         snprintf(parent, sizeof(parent), "%s/" AGENT_CGROUP, root);
         r = agent_cgroup(root, user, dir, sizeof(dir));
         if (r < 0)

@@ -88,7 +88,9 @@ static int try_challenge(struct proto_conn *c, const char *user, int fd, const s
         if (proto_get_string(ch, "publicKey", PROTO_MESSAGE_MAX, &line) < 0 ||
             proto_get_string(ch, "challenge", PROTO_MESSAGE_MAX, &b64) < 0 || base64_decode(b64, &data, &len) < 0)
                 return -EBADMSG;
-        if (ssh_pubkey_parse_line(line, &k, NULL) < 0)
+        /* Only a homefs challenge for this user is signed, whatever the
+         * other end of the socket asks. */
+        if (!ssh_unlock_challenge_is_for(data, len, user) || ssh_pubkey_parse_line(line, &k, NULL) < 0)
                 return -ENOKEY;
         if (!agent_holds(ids, n_ids, &k)) {
                 ssh_pubkey_clear(&k);

@@ -26,6 +26,19 @@ int ssh_unlock_challenge(const char *user_name, const uint8_t *salt, struct ssh_
         return 0;
 }
 
+bool ssh_unlock_challenge_is_for(const uint8_t *data, size_t len, const char *user_name) {
+        struct ssh_reader r = { data, len };
+        const uint8_t *salt;
+        size_t salt_len;
+
+        if (len < sizeof(SSH_UNLOCK_DOMAIN) || memcmp(data, SSH_UNLOCK_DOMAIN, sizeof(SSH_UNLOCK_DOMAIN)) != 0)
+                return false;
+        r.p += sizeof(SSH_UNLOCK_DOMAIN);
+        r.left -= sizeof(SSH_UNLOCK_DOMAIN);
+        return ssh_read_string_is(&r, user_name) && ssh_read_string(&r, &salt, &salt_len) >= 0 &&
+               salt_len == SSH_UNLOCK_SALT_LEN && r.left == 0;
+}
+
 int ssh_unlock_passphrase(const uint8_t *raw_sig, size_t raw_len, const uint8_t *salt, char **ret) {
         EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
         EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;

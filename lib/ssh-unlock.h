@@ -2,6 +2,7 @@
 #pragma once
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,11 @@
 /* The challenge for user_name and salt (SSH_UNLOCK_SALT_LEN bytes), in b
  * (to be freed with ssh_buf_free()). */
 int ssh_unlock_challenge(const char *user_name, const uint8_t *salt, struct ssh_buf *b);
+
+/* Is data (len bytes) a challenge for user_name, as above? The client
+ * signs nothing else with the user's key, whoever answers on the agent's
+ * socket: the key's signature is then of no use to another protocol. */
+bool ssh_unlock_challenge_is_for(const uint8_t *data, size_t len, const char *user_name);
 
 /* The keyslot passphrase from the raw signature, in secret memory. */
 int ssh_unlock_passphrase(const uint8_t *raw_sig, size_t raw_len, const uint8_t *salt, char **ret);

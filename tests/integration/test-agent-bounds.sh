@@ -32,6 +32,35 @@ def closed_within(s, seconds):
         return False
     except ConnectionResetError:
         return True
+def in_children(jobs, hold):
+    """Run each (loginuid, uid or None, work) in a child process with that
+    login uid and uid; work() returns a count. Each child then runs hold()
+    before it exits. Prints the sum of the counts, then waits for them."""
+    kids, total = [], 0
+    for loginuid, uid, work in jobs:
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            with open("/proc/self/loginuid", "w") as f:
+                f.write(str(loginuid))
+            if uid is not None:
+                os.setgroups([]); os.setgid(uid); os.setuid(uid)
+            os.write(w, b"%d\n" % work())
+            hold()
+            os._exit(0)
+        os.close(w)
+        total += int(os.read(r, 16) or b"0")
+        os.close(r)
+        kids.append(pid)
+    print(total, flush=True)
+    for pid in kids:
+        os.waitpid(pid, 0)
+def until_exists(path):
+    def hold():
+        while not os.path.exists(path):  # hold on until the test says so
+            time.sleep(0.1)
+    return hold
 if case == "idle":
     s = conn(); t = time.monotonic()
     ok = closed_within(s, 6)
@@ -64,6 +93,44 @@ if case == "greedy":
     still = admitted(held[0])
     print("17th connection refused: %s, the first still served: %s" % (refused, still))
     sys.exit(0 if refused and still else 1)
+if case == "claim":
+    # A process whose login uid is unset may set it to anyone's: take the
+    # victim's and fill a budget of 16 with it.
+    with open("/proc/self/loginuid", "w") as f:
+        f.write(sys.argv[3])
+    held = [conn() for _ in range(16)]
+    print(sum(admitted(h) for h in held), flush=True)
+    time.sleep(1.5)  # within the idle timeout
+    sys.exit(0)
+if case == "claim_many":
+    # One uid, a child per claimed login uid, each trying 16 connections:
+    # prints how many were served in all.
+    base, logins = int(sys.argv[3]), int(sys.argv[4])
+    def connections():
+        global held
+        held = [conn() for _ in range(16)]
+        return sum(admitted(h) for h in held)
+    in_children([(base + i, None, connections) for i in range(logins)],
+                lambda: time.sleep(1.5))  # within the idle timeout
+    sys.exit(0)
+if case == "sessions":
+    # One process per claimed login uid, each running as the home's owner,
+    # each holding a session; prints how many the agent granted.
+    owner, n, login_base, release, name = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7]
+    def session():
+        global held
+        held = conn()
+        held.settimeout(10)
+        try:
+            held.sendall(b'{"method":"io.homefs.Agent.AcquireSession","parameters":{"userName":"%s"}}\0' % name.encode())
+            reply = b""
+            while not reply.endswith(b"\0"):
+                reply += held.recv(4096)
+        except OSError:
+            return 0
+        return 0 if b'"error"' in reply else 1
+    in_children([(login_base + i, owner, session) for i in range(n)], until_exists(release))
+    sys.exit(0)
 if case == "garbage":
     s = conn(); sent = 0
     try:
@@ -76,37 +143,20 @@ if case == "garbage":
 if case == "subuid":
     n_uids, tries, login_base, logins = map(int, sys.argv[3:7])
     release = sys.argv[7]
-    kids, total = [], 0
-    for login in range(logins):
-        for i in range(n_uids):
-            r, w = os.pipe()
-            pid = os.fork()
-            if pid == 0:
-                os.close(r)
-                with open("/proc/self/loginuid", "w") as f:
-                    f.write(str(login_base + login))
-                uid = 300000 + login * 1000 + i  # subordinate-style uids, no passwd entry
-                os.setgroups([]); os.setgid(uid); os.setuid(uid)
-                held = []
-                for _ in range(tries):
-                    s = socket.socket(socket.AF_UNIX)
-                    try:
-                        s.connect(path)
-                    except OSError:
-                        continue
-                    held.append(s)
-                n = sum(admitted(s) for s in held)
-                os.write(w, b"%d\n" % n)
-                while not os.path.exists(release):  # hold them until the test says so
-                    time.sleep(0.1)
-                os._exit(0)
-            os.close(w)
-            total += int(os.read(r, 16))
-            os.close(r)
-            kids.append(pid)
-    print(total, flush=True)
-    for pid in kids:
-        os.waitpid(pid, 0)
+    def connections():
+        global held
+        held = []
+        for _ in range(tries):
+            s = socket.socket(socket.AF_UNIX)
+            try:
+                s.connect(path)
+            except OSError:
+                continue
+            held.append(s)
+        return sum(admitted(s) for s in held)
+    # subordinate-style uids, no passwd entry
+    in_children([(login_base + login, 300000 + login * 1000 + i, connections)
+                 for login in range(logins) for i in range(n_uids)], until_exists(release))
 PY
 )
 probe() { # probe CASE: a python client as user nobody; prints what happened
@@ -128,6 +178,45 @@ ok "while one user holds its 16 connections, root is served" "$CTL" list
 ok "and another user too" setpriv --reuid=daemon --regid=daemon --clear-groups "$CTL" list
 wait $hog
 ok "a user's 17th connection is refused, the 16 stay" probe greedy
+
+# Claiming another's login uid (possible while one's own is unset) does not
+# take their connections: nobody claims daemon's and holds 16 connections,
+# daemon is still served.
+setpriv --reuid=nobody --regid=nogroup --clear-groups "$PYTHON" -c "$PROBE_PY" "$HOMEFS_RUNTIME_DIR/agent.sock" \
+        claim "$(id -u daemon)" >"$T/claimed" &
+claimer=$!
+wait_until 10 test -s "$T/claimed"
+ok "the claimer got its 16 connections under daemon's login uid" test "$(cat "$T/claimed")" -eq 16
+ok "daemon is still served while another user holds 16 connections under its login uid" \
+        setpriv --reuid=daemon --regid=daemon --clear-groups "$CTL" list
+wait $claimer
+# Nor does claiming ever new login uids multiply one uid's budget (it would
+# fill the global bound alone): nobody claims 17, gets 16 in all.
+setpriv --reuid=nobody --regid=nogroup --clear-groups "$PYTHON" -c "$PROBE_PY" "$HOMEFS_RUNTIME_DIR/agent.sock" \
+        claim_many 63000 17 >"$T/claimed-many" &
+claimer=$!
+wait_until 20 test -s "$T/claimed-many"
+ok "one uid claiming 17 login uids gets 16 connections in all" test "$(cat "$T/claimed-many")" -eq 16
+ok "meanwhile another user is served" setpriv --reuid=daemon --regid=daemon --clear-groups "$CTL" list
+wait $claimer
+
+# Sessions count against the owner's uid, not a claimed login uid: a user
+# whose login uid is unset claims a new one per process and asks for 266
+# sessions on their home; 256 are granted, and other users are still served
+# (before, each claimed login uid took a slot of its own and filled them all).
+new_user_name U bd
+ok "create a home" create_home "$U" pw-bounds
+ok "activate it" unlock_home "$U" pw-bounds
+"$PYTHON" -c "$PROBE_PY" "$HOMEFS_RUNTIME_DIR/agent.sock" sessions "$(id -u "$U")" 266 62000 "$T/release0" "$U" \
+        >"$T/sessions.out" &
+probe_pid=$!
+wait_until 60 test -s "$T/sessions.out"
+ok "266 sessions under 266 claimed login uids: 256 granted" test "$(cat "$T/sessions.out")" -eq 256
+ok "meanwhile another user is served" setpriv --reuid=daemon --regid=daemon --clear-groups "$CTL" list
+ok "and the owner too" run_as "$U" "$CTL" list
+touch "$T/release0"; wait "$probe_pid"
+inactive() { test "$(home_state "$U")" = inactive; }
+ok "the sessions' end deactivates the home" wait_until 30 inactive
 ok "the agent still answers" "$CTL" list
 
 # Subordinate uids do not multiply the bound: connections count against the

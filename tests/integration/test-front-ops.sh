@@ -240,6 +240,15 @@ ok "a user's write clears suid and sgid" test "$(mode_after as_user sh -c "echo 
 ok "a user's truncate clears them" test "$(mode_after as_user truncate -s 2 "$M/sx")" = 755
 ok "a user's O_TRUNC open clears them" test "$(mode_after as_user sh -c "echo new >'$M/sx'")" = 755
 ok "chown clears them" test "$(mode_after chown "$UID_U:$GID_U" "$M/sx")" = 755
+# copy_file_range and fallocate change the file too (ext4 clears the bits
+# there as well); with KILLPRIV_V2 the kernel leaves that to homefsd.
+as_user sh -c "echo source >'$M/cfr-src'"
+ok "a user's copy_file_range into the file clears them" test "$(mode_after as_user "$PY" -c 'import os, sys
+src = os.open(sys.argv[1], os.O_RDONLY); dst = os.open(sys.argv[2], os.O_WRONLY)
+assert os.copy_file_range(src, dst, 7, 0, 0) == 7' "$M/cfr-src" "$M/sx")" = 755
+ok "a user's fallocate clears them" test "$(mode_after as_user "$PY" -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY); os.posix_fallocate(fd, 0, 65536)' "$M/sx")" = 755
+ok "a user's hole punch clears them" test "$(mode_after as_user fallocate --punch-hole --offset 0 --length 4096 "$M/sx")" = 755
 ok "the backing file agrees" test "$(stat -c %a "$BACK/sx")" = 755
 ok "a sgid-only file without group exec keeps sgid on a write" test "$(as_user chmod 2745 "$M/sx" && as_user sh -c "echo x >>'$M/sx'" && stat -c %a "$M/sx")" = 2745
 set_cap() { "$PY" -c 'import os, struct, sys

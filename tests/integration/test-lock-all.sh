@@ -100,4 +100,35 @@ touch "$S/release.s1" "$S/release.s2"
 wait "$JOB1" "$JOB2"
 fails() { ! "$@"; }
 ok "root only: a user cannot lock all homes" fails run_as "$U" "$CTL" lock-all
+
+# A user's own AcquireSession does not move their process out of a cgroup an
+# administrator put it in (where its limits apply): the agent moves only
+# processes in the root cgroup (or its own cgroup of the user already).
+if [ -n "$CG2" ]; then
+        ADMIN_CG=$CG2/homefs-test-admin.$$
+        mkdir "$ADMIN_CG"
+        on_cleanup "rmdir '$ADMIN_CG'"
+        cat >"$S/adopt.py" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+call = {"method": "io.homefs.Agent.AcquireSession", "parameters": {"userName": sys.argv[2], "password": "pw-two"}}
+s.sendall(json.dumps(call).encode() + b"\0")
+reply = b""
+while not reply.endswith(b"\0"):
+    reply += s.recv(4096)
+cgroup = [l.strip() for l in open("/proc/self/cgroup") if l.startswith("0::")][0]
+print("error" not in json.loads(reply[:-1]), cgroup, flush=True)
+while s.recv(1):
+    pass
+PY
+        sh -c 'echo $$ >"$1/cgroup.procs"; shift; exec "$@"' sh "$ADMIN_CG" \
+                setpriv --reuid="$V" --regid="$V" --clear-groups "$PYTHON" "$S/adopt.py" \
+                "$HOMEFS_RUNTIME_DIR/agent.sock" "$V" >"$S/adopt.out" &
+        adopter=$!
+        ok "a user's process in an administrator's cgroup takes a session" wait_until 20 grep -q "^True" "$S/adopt.out"
+        diag "$(cat "$S/adopt.out")"
+        ok "and stays in that cgroup" grep -q "0::/homefs-test-admin.$$\$" "$S/adopt.out"
+        kill "$adopter"; wait "$adopter"
+fi
 finish

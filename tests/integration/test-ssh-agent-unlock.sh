@@ -118,6 +118,8 @@ set_burst() { # set_burst N: the record's rateLimitBurst (window 60 s)
 ok "a burst of 3 failures for the next steps" set_burst 3
 GARBAGE=$("$PYTHON" -c 'import base64,os,struct; s=lambda b: struct.pack(">I", len(b)) + b; print(base64.b64encode(s(b"ssh-ed25519") + s(os.urandom(64))).decode())')
 ok "a garbage signature (well-formed, 64 random bytes) is refused and counted" forged "$GARBAGE"
+ok "... and leaves the audit line of a failed attempt (user, method, caller uid)" \
+        grep -q "failed Unlock attempt: user $U, method ssh-agent signature, caller uid $(id -u "$U") pid [0-9]*: BadCredentials" "$T/agent.log"
 ok "bytes that are no signature blob at all are refused and counted" forged "$(head -c 90 /dev/urandom | base64 -w0)"
 # The key's real signature over the challenge without the domain string (what
 # another protocol might have had the key sign) opens nothing.

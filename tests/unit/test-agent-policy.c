@@ -88,6 +88,60 @@ static void test_clients(void) {
         for (unsigned i = 0; i < CLIENTS_PER_UID_MAX + 1; i++)
                 clients_release(3000, 3000);
 
+        /* Subordinate uids of one login share one budget; a uid claiming
+         * another's login uid (possible while its own is unset) never takes
+         * the slots of that user's own uid. */
+        admitted = 0;
+        for (uid_t u = 300000; u < 300004; u++)
+                for (unsigned i = 0; i < CLIENTS_PER_UID_MAX; i++)
+                        if (clients_admit(u, 5000) == 0)
+                                admitted++;
+        TAP_EQ_INT(admitted, CLIENTS_PER_UID_MAX, "4 uids under one login uid get CLIENTS_PER_UID_MAX in all");
+        admitted = 0;
+        for (unsigned i = 0; i < CLIENTS_PER_UID_MAX; i++)
+                if (clients_admit(5000, 5000) == 0)
+                        admitted++;
+        TAP_EQ_INT(admitted, CLIENTS_PER_UID_MAX, "the login uid's own uid keeps its own CLIENTS_PER_UID_MAX");
+        tap_ok(clients_session_begin(5000, 5000) == 0 && clients_admit(5000, 5000) == 0,
+               "and its sessions are its own too");
+        clients_session_end(5000, 5000);
+        for (unsigned i = 0; i < CLIENTS_PER_UID_MAX + 1; i++)
+                clients_release(5000, 5000);
+        for (unsigned i = 0; i < CLIENTS_PER_UID_MAX; i++)
+                clients_release(300000, 5000);
+        tap_ok(clients_admit(300001, 5000) == 0, "released subordinate slots are shared again");
+        clients_release(300001, 5000);
+
+        admitted = 0;
+        for (uid_t l = 80000; l < 80000 + 100; l++)
+                if (clients_admit(7000, l) == 0)
+                        admitted++;
+        TAP_EQ_INT(admitted, CLIENTS_PER_UID_MAX, "one uid claiming 100 login uids gets CLIENTS_PER_UID_MAX in all");
+        for (uid_t l = 80000; l < 80000 + CLIENTS_PER_UID_MAX; l++)
+                clients_release(7000, l);
+        tap_ok(clients_admit(7000, 7000) == 0, "released, they can be used again");
+        clients_release(7000, 7000);
+
+        /* Sessions count against the uid: claiming ever new login uids
+         * brings no more than CLIENTS_SESSIONS_PER_UID_MAX. */
+        admitted = 0;
+        for (uid_t l = 70000; l < 70000 + CLIENTS_SESSIONS_PER_UID_MAX + 10; l++)
+                if (clients_admit(6000, l) == 0 && clients_session_begin(6000, l) == 0)
+                        admitted++;
+        TAP_EQ_INT(admitted, CLIENTS_SESSIONS_PER_UID_MAX, "sessions under ever new login uids stop at the uid's bound");
+        tap_ok(clients_admit(6001, 6001) == 0 && clients_session_begin(6001, 6001) == 0, "another uid still gets one");
+        clients_session_end(6001, 6001);
+        clients_release(6001, 6001);
+        for (uid_t l = 70000; l < 70000 + CLIENTS_SESSIONS_PER_UID_MAX + 10; l++) {
+                if (l < 70000 + CLIENTS_SESSIONS_PER_UID_MAX)
+                        clients_session_end(6000, l);
+                clients_release(6000, l);
+        }
+        tap_ok(clients_admit(6000, 6000) == 0 && clients_session_begin(6000, 6000) == 0,
+               "once they end, the uid gets sessions again");
+        clients_session_end(6000, 6000);
+        clients_release(6000, 6000);
+
         admitted = 0;
         for (uid_t u = 2000; u < 2000 + CLIENTS_MAX + 10; u++)
                 if (clients_admit(u, u) == 0)

@@ -166,9 +166,29 @@ static void test_agent_client(void) {
         TAP_EQ_INT(ssh_agent_connect("relative/path"), -EINVAL, "SSH_AUTH_SOCK must be absolute");
 }
 
+/* The client signs only challenges of the documented shape for its user. */
+static void test_challenge_shape(void) {
+        static const uint8_t salt[SSH_UNLOCK_SALT_LEN] = { 1 };
+        _cleanup_(ssh_buf_freep) struct ssh_buf ch = {}, other = {};
+
+        tap_ok(ssh_unlock_challenge("alice", salt, &ch) == 0, "a challenge for alice");
+        tap_ok(ssh_unlock_challenge_is_for(ch.p, ch.len, "alice"), "is signed for alice");
+        tap_ok(!ssh_unlock_challenge_is_for(ch.p, ch.len, "bob"), "not for bob");
+        tap_ok(!ssh_unlock_challenge_is_for(ch.p, ch.len - 1, "alice"), "not cut short");
+        tap_ok(!ssh_unlock_challenge_is_for(ch.p + sizeof(SSH_UNLOCK_DOMAIN), ch.len - sizeof(SSH_UNLOCK_DOMAIN), "alice"),
+               "not without the homefs domain (what another protocol's signed data could be)");
+        ssh_put_bytes(&other, ch.p, ch.len);
+        ssh_put_u8(&other, 0);
+        tap_ok(!ssh_unlock_challenge_is_for(other.p, other.len, "alice"), "not with bytes after it");
+        ssh_buf_free(&other);
+        ssh_put_string(&other, "SSHSIG", 6);
+        tap_ok(!ssh_unlock_challenge_is_for(other.p, other.len, "alice"), "not another protocol's blob");
+}
+
 int main(void) {
         test_lines();
         test_vector();
+        test_challenge_shape();
         test_agent_client();
         return tap_done();
 }
