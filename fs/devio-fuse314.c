@@ -5,7 +5,8 @@
  * io_uring, and keeps the INIT request's flags2 to itself. This layer sits
  * between libfuse and /dev/fuse (same fd) and:
  *
- *  - read: notes the flags2 the kernel offers in INIT (is io_uring on?);
+ *  - read: notes the flags2 the kernel offers in INIT (is io_uring on?),
+ *    and paces FORGETs once requests come through io_uring (below);
  *  - writev: patches the INIT reply (passthrough-fuse314.c,
  *    uring-liburing.c) and OPEN/CREATE replies (backing ids), and sends a
  *    reply to a request that came through an io_uring queue back through
@@ -18,10 +19,12 @@
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "devio.h"
 #include "log.h"
+#include "uring.h"
 
 static __thread bool next_is_init;
 static atomic_bool init_seen;
@@ -74,12 +77,30 @@ static ssize_t dev_writev(int fd, struct iovec *iov, int count, void *userdata) 
         return r;
 }
 
+/* With FUSE over io_uring, /dev/fuse carries only FORGET and INTERRUPT,
+ * and a FORGET there wakes a thread of libfuse's loop for itself: a third
+ * of homefsd's CPU time in an unlink. So after reading a FORGET a thread
+ * waits FORGET_PACE_NS before it reads again, and the FORGETs the kernel
+ * queues meanwhile come as one BATCH_FORGET: a few wake-ups per pace, not
+ * one per file. A FORGET waiting only keeps an inode entry a little
+ * longer; an INTERRUPT waits as long at most (homefsd's handlers do not
+ * look at interrupts). Through /dev/fuse alone there is no pacing: there
+ * every request shares the readers. */
+#define FORGET_PACE_NS 1000000L
+
+static __thread bool pace_next_read;
+
 /* INIT is the first request and is always read (never spliced): libfuse
  * splices only once INIT negotiated it. */
 static ssize_t dev_read(int fd, void *buf, size_t len, void *userdata) {
         const size_t need = sizeof(struct k_fuse_in_header) + offsetof(struct k_fuse_init_in, unused);
-        ssize_t r = read(fd, buf, len);
         const struct k_fuse_in_header *h = buf;
+        ssize_t r;
+
+        if (pace_next_read && uring_transport() == TRANSPORT_URING)
+                (void) nanosleep(&(struct timespec) { .tv_nsec = FORGET_PACE_NS }, NULL);
+        r = read(fd, buf, len);
+        pace_next_read = r >= (ssize_t) sizeof(*h) && (h->opcode == K_FUSE_FORGET || h->opcode == K_FUSE_BATCH_FORGET);
 
         if (r >= (ssize_t) need && !atomic_load_explicit(&init_seen, memory_order_relaxed) &&
             h->opcode == K_FUSE_INIT) {

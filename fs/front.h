@@ -57,6 +57,11 @@ struct inode {
          * uses it (the kernel fails a second id for an open inode). */
         int backing_id;    /* 0: none */
         unsigned backing_users;
+        /* Created by homefsd (O_EXCL), so without security.capability,
+         * until a setxattr of that name: the kernel's GETXATTR of it (on
+         * every chown, for killpriv) is answered without a syscall. Atomic;
+         * only ever cleared after it was set. */
+        bool no_fcaps;
 };
 
 /* One name of an inode: hard links have several. */
@@ -77,6 +82,21 @@ int inode_table_init(void);
 /* Finds the inode for st (taking a lookup reference) or adds one that owns
  * fd. fd is consumed in any case. Returns NULL on allocation failure. */
 struct inode *inode_get(int fd, const struct stat *st, fuse_ino_t parent, const char *name);
+/* The same for fd, an open file of the inode that stays the caller's: the
+ * entry gets its handle and no cached fd (the next request that needs one
+ * opens it by handle). NULL with errno EOPNOTSUPP where the filesystem makes
+ * no handle: then use inode_get() with an O_PATH fd. */
+struct inode *inode_get_open(int fd, const struct stat *st, fuse_ino_t parent, const char *name);
+/* The known inode st describes, if its fd is cached, with a lookup
+ * reference taken: no syscall needed. Else NULL. */
+struct inode *inode_get_cached(const struct stat *st, fuse_ino_t parent, const char *name);
+/* Whether the table has (dev, ino); a hint, no reference. */
+bool inode_known(dev_t dev, ino_t ino);
+/* The known inode st describes, which was name below dirfd when st was
+ * taken: as inode_get_cached(), else, where the entry has no fd cached,
+ * if name's file handle is the entry's (one name_to_handle_at()). NULL if
+ * it is not known. */
+struct inode *inode_get_named(int dirfd, const char *name, const struct stat *st, fuse_ino_t parent);
 void inode_ref(struct inode *i);
 void inode_unref(struct inode *i, uint64_t n);
 /* After a rename: the inode (dev, ino), if known, is now at parent/name
@@ -279,6 +299,10 @@ extern const struct fuse_lowlevel_ops front_ops;
 /* ops-entry.c: look name up below parent and fill e (takes a reference).
  * Returns 0 or a negative errno. Call inside the gate. */
 int entry_lookup(fuse_ino_t parent, const char *name, struct fuse_entry_param *e);
+/* The same with the inode number the directory gave for name (0: none):
+ * an inode homefsd knows by it is not opened again. */
+int entry_lookup_hint(fuse_ino_t parent, const char *name, ino_t hint, struct fuse_entry_param *e);
+int entry_of_open(fuse_ino_t parent, const char *name, int fd, bool created, struct fuse_entry_param *e);
 /* Kernel-supplied names are single components, but never trust that. */
 bool name_is_bad(const char *name);
 /* The parent's fd for an operation on name below it, or a negative errno

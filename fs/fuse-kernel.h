@@ -11,7 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define K_FUSE_FORGET 2
 #define K_FUSE_INIT 26
+#define K_FUSE_BATCH_FORGET 42
 #define K_FUSE_HANDLE_KILLPRIV_V2 (1U << 28)
 #define K_FUSE_INIT_EXT (1U << 30)
 #define K_FUSE_PASSTHROUGH_FLAGS2 (1U << (37 - 32))

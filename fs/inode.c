@@ -186,8 +186,9 @@ void inode_destroy(struct inode *i) {
         free(i);
 }
 
-/* The handle of fd's inode, or NULL if the filesystem makes none. */
-static struct file_handle *handle_of_fd(int fd) {
+/* The handle of name below dirfd (flags: AT_EMPTY_PATH for dirfd's own
+ * inode), or NULL if the filesystem makes none. */
+static struct file_handle *handle_at(int dirfd, const char *name, int flags) {
         union {
                 struct file_handle fh;
                 char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
@@ -195,12 +196,16 @@ static struct file_handle *handle_of_fd(int fd) {
         struct file_handle *fh;
         int mount_id;
 
-        if (name_to_handle_at(fd, "", &u.fh, &mount_id, AT_EMPTY_PATH) < 0)
+        if (name_to_handle_at(dirfd, name, &u.fh, &mount_id, flags) < 0)
                 return NULL;
         fh = malloc(sizeof(struct file_handle) + u.fh.handle_bytes);
         if (fh)
                 memcpy(fh, &u.fh, sizeof(struct file_handle) + u.fh.handle_bytes);
         return fh;
+}
+
+static struct file_handle *handle_of_fd(int fd) {
+        return handle_at(fd, "", AT_EMPTY_PATH);
 }
 
 static bool handles_equal(const struct file_handle *a, const struct file_handle *b) {
@@ -216,35 +221,70 @@ static bool entry_is_other(struct inode *i, const struct file_handle *fh) {
         return i->fh && fh && !handles_equal(i->fh, fh);
 }
 
-struct inode *inode_get(int fd, const struct stat *st, fuse_ino_t parent, const char *name) {
+struct inode *inode_get_cached(const struct stat *st, fuse_ino_t parent, const char *name) {
         struct shard *s = shard_of(st->st_dev, st->st_ino);
-        struct inode *i, *fresh = NULL;
-        struct file_handle *fh = NULL;
-        bool cached = false;
+        struct inode *i;
 
-        /* Fast path: a known inode whose fd is cached. That fd keeps the
-         * inode alive, so it cannot have been deleted and its number reused:
-         * it is the inode looked up. (fd belongs to the fd cache's lock;
-         * reading it here is only a hint, but any value >= 0 was true.) */
+        /* A known inode whose fd is cached. That fd keeps the inode alive,
+         * so it cannot have been deleted and its number reused: it is the
+         * inode st describes. (fd belongs to the fd cache's lock; reading
+         * it here is only a hint, but any value >= 0 was true.) */
         pthread_mutex_lock(&s->mutex);
         i = shard_find(s, st->st_dev, st->st_ino);
         if (i && __atomic_load_n(&i->fd, __ATOMIC_RELAXED) >= 0) {
                 i->nlookup++;
                 name_add(i, parent, name);
-                cached = true;
-        }
+        } else
+                i = NULL;
         pthread_mutex_unlock(&s->mutex);
-        if (cached) {
-                safe_close(fd);
-                return i;
-        }
+        return i;
+}
 
-        /* Everything that needs a syscall or memory, outside the lock. */
-        fh = handle_of_fd(fd);
-        fresh = calloc(1, sizeof(*fresh));
+bool inode_known(dev_t dev, ino_t ino) {
+        struct shard *s = shard_of(dev, ino);
+        bool known;
+
+        pthread_mutex_lock(&s->mutex);
+        known = shard_find(s, dev, ino) != NULL;
+        pthread_mutex_unlock(&s->mutex);
+        return known;
+}
+
+struct inode *inode_get_named(int dirfd, const char *name, const struct stat *st, fuse_ino_t parent) {
+        struct inode *i = inode_get_cached(st, parent, name);
+        struct shard *s = shard_of(st->st_dev, st->st_ino);
+        struct file_handle *fh;
+
+        if (i)
+                return i;
+        /* No fd keeps the inode alive: the entry may be one deleted since,
+         * its number reused. Its handle says whether it is the same. */
+        fh = handle_at(dirfd, name, 0);
+        if (!fh)
+                return NULL;
+        pthread_mutex_lock(&s->mutex);
+        i = shard_find(s, st->st_dev, st->st_ino);
+        if (i && i->fh && handles_equal(i->fh, fh)) {
+                i->nlookup++;
+                name_add(i, parent, name);
+        } else
+                i = NULL;
+        pthread_mutex_unlock(&s->mutex);
+        free(fh);
+        return i;
+}
+
+/* The slow path of inode_get() and inode_get_open(): fh is fd's handle
+ * (taken over), adopt whether the entry takes fd for the fd cache. */
+static struct inode *inode_get_slow(int fd, struct file_handle *fh, bool adopt, const struct stat *st,
+                                    fuse_ino_t parent, const char *name) {
+        struct shard *s = shard_of(st->st_dev, st->st_ino);
+        struct inode *i, *fresh = calloc(1, sizeof(*fresh));
+
         if (!fresh) {
                 free(fh);
-                safe_close(fd);
+                if (adopt)
+                        safe_close(fd);
                 errno = ENOMEM;
                 return NULL;
         }
@@ -273,8 +313,35 @@ struct inode *inode_get(int fd, const struct stat *st, fuse_ino_t parent, const 
         free(fresh);
         free(fh);
         /* The fd we have saves the next request an open_by_handle_at(). */
-        fdcache_adopt(i, fd);
+        if (adopt)
+                fdcache_adopt(i, fd);
         return i;
+}
+
+struct inode *inode_get(int fd, const struct stat *st, fuse_ino_t parent, const char *name) {
+        struct inode *i = inode_get_cached(st, parent, name);
+
+        if (i) {
+                safe_close(fd);
+                return i;
+        }
+        /* Everything that needs a syscall or memory, outside the lock. */
+        return inode_get_slow(fd, handle_of_fd(fd), true, st, parent, name);
+}
+
+struct inode *inode_get_open(int fd, const struct stat *st, fuse_ino_t parent, const char *name) {
+        struct inode *i = inode_get_cached(st, parent, name);
+        struct file_handle *fh;
+
+        if (i)
+                return i;
+        fh = handle_of_fd(fd);
+        if (!fh) {
+                /* Without a handle the entry needs an O_PATH fd for life. */
+                errno = EOPNOTSUPP;
+                return NULL;
+        }
+        return inode_get_slow(fd, fh, false, st, parent, name);
 }
 
 void inode_ref(struct inode *i) {

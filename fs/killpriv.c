@@ -21,6 +21,7 @@
  * CAP_FSETID too, and suid/sgid are cleared on every passthrough write. */
 
 #include <linux/capability.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -32,11 +33,24 @@ static int caps(int set, struct __user_cap_data_struct d[2]) {
         return (int) syscall(set ? SYS_capset : SYS_capget, &h, d);
 }
 
+/* This thread's capabilities as they are outside fsetid_drop(): read once.
+ * Nothing else in homefsd changes a thread's capabilities (fsuid switches
+ * keep them: SECBIT_NO_SETUID_FIXUP), so the copy stays true, and a drop and
+ * its restore cost one capset() each, not a capget() as well. */
+static __thread struct __user_cap_data_struct thread_caps[2];
+static __thread bool thread_caps_known;
+
 bool fsetid_drop(void) {
         struct __user_cap_data_struct d[2];
 
-        if (caps(0, d) < 0 || !(d[0].effective & (1U << CAP_FSETID)))
+        if (!thread_caps_known) {
+                if (caps(0, thread_caps) < 0)
+                        return false;
+                thread_caps_known = true;
+        }
+        if (!(thread_caps[0].effective & (1U << CAP_FSETID)))
                 return false;
+        memcpy(d, thread_caps, sizeof(d));
         d[0].effective &= ~(1U << CAP_FSETID);
         return caps(1, d) == 0;
 }
@@ -44,9 +58,9 @@ bool fsetid_drop(void) {
 void fsetid_restore(bool dropped) {
         struct __user_cap_data_struct d[2];
 
-        if (!dropped || caps(0, d) < 0)
+        if (!dropped)
                 return;
-        d[0].effective |= 1U << CAP_FSETID;
+        memcpy(d, thread_caps, sizeof(d));
         (void) caps(1, d);
 }
 

@@ -7,11 +7,18 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "front.h"
 #include "macro.h"
+
+#ifdef SYS_fchmodat2
+#define K_SYS_fchmodat2 SYS_fchmodat2
+#else
+#define K_SYS_fchmodat2 452 /* the same on every architecture */
+#endif
 
 void proc_fd_path(char buf[static PROC_FD_PATH_MAX], int fd) {
         snprintf(buf, PROC_FD_PATH_MAX, "/proc/self/fd/%i", fd);
@@ -65,7 +72,7 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
                         reply_locked_root(req);
                 else
                         fuse_reply_err(req, ENOKEY);
-        } else if ((fd = inode_fd(ino)) < 0)
+        } else if ((fd = fi ? handle_of(fi)->fd : inode_fd(ino)) < 0)
                 fuse_reply_err(req, -fd);
         else
                 reply_stat(req, fd);
@@ -79,7 +86,13 @@ static int set_mode(const struct inode *i, int ifd, int hfd, mode_t mode) {
                 return -EOPNOTSUPP;
         if (hfd >= 0)
                 return fchmod(hfd, mode) < 0 ? negative_errno() : 0;
-        /* fchmod() does not take O_PATH fds; the magic link does. */
+        /* fchmod() does not take O_PATH fds; fchmodat2() with AT_EMPTY_PATH
+         * (Linux 6.6) does, without the path walk through /proc of the
+         * magic link that older kernels need. */
+        if (syscall(K_SYS_fchmodat2, ifd, "", mode, AT_EMPTY_PATH) == 0)
+                return 0;
+        if (errno != ENOSYS && errno != EINVAL)
+                return negative_errno();
         proc_fd_path(p, ifd);
         return chmod(p, mode) < 0 ? negative_errno() : 0;
 }
@@ -93,7 +106,9 @@ static int set_size(int ifd, int hfd, off_t size) {
         return truncate(p, size) < 0 ? negative_errno() : 0;
 }
 
-static int set_times(int ifd, const struct stat *attr, int valid) {
+/* fd: the handle's fd where the request came with one, else the inode's
+ * O_PATH fd. */
+static int set_times(int fd, const struct stat *attr, int valid) {
         struct timespec tv[2] = {
                 { .tv_nsec = UTIME_OMIT },
                 { .tv_nsec = UTIME_OMIT },
@@ -107,20 +122,29 @@ static int set_times(int ifd, const struct stat *attr, int valid) {
                 tv[1].tv_nsec = UTIME_NOW;
         else if (valid & FUSE_SET_ATTR_MTIME)
                 tv[1] = attr->st_mtim;
-        return utimensat(ifd, "", tv, AT_EMPTY_PATH) < 0 ? negative_errno() : 0;
+        return utimensat(fd, "", tv, AT_EMPTY_PATH) < 0 ? negative_errno() : 0;
 }
 
-static int setattr_do(fuse_req_t req, fuse_ino_t ino, const struct stat *attr, int valid, struct fuse_file_info *fi) {
+/* With a handle (fchmod, ftruncate, futimens, fchown, and untar's
+ * setattrs right after its create) everything goes through the handle's
+ * fd: the inode's O_PATH fd may not be cached (a created file has none),
+ * and opening it by handle would cost a syscall. fd is the one to stat for
+ * the reply. */
+static int setattr_do(fuse_req_t req, fuse_ino_t ino, const struct stat *attr, int valid,
+                      struct fuse_file_info *fi, int *ret_fd) {
         struct inode *i = inode_of(ino);
-        int ifd = inode_fd(ino), hfd = -1, r = 0;
+        int ifd = -1, hfd = -1, fd, r = 0;
 
-        if (ifd < 0)
-                return ifd;
         if (fi) {
                 hfd = handle_of(fi)->fd;
                 if (hfd < 0)
                         return -EIO;
+        } else {
+                ifd = inode_fd(ino);
+                if (ifd < 0)
+                        return ifd;
         }
+        fd = *ret_fd = hfd >= 0 ? hfd : ifd;
 
         if (valid & FUSE_SET_ATTR_MODE)
                 r = set_mode(i, ifd, hfd, attr->st_mode);
@@ -131,7 +155,7 @@ static int setattr_do(fuse_req_t req, fuse_ino_t ino, const struct stat *attr, i
                  * non-directory (killpriv.c). */
                 bool kill = i->type != S_IFDIR && fsetid_drop();
 
-                if (fchownat(ifd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+                if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
                         r = negative_errno();
                 fsetid_restore(kill);
         }
@@ -142,13 +166,13 @@ static int setattr_do(fuse_req_t req, fuse_ino_t ino, const struct stat *attr, i
                 fsetid_restore(kill);
         }
         if (r == 0 && (valid & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME)))
-                r = set_times(ifd, attr, valid);
+                r = set_times(fd, attr, valid);
         return r;
 }
 
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid, struct fuse_file_info *fi) {
         stat_inc(STAT_SETATTR);
-        int r;
+        int r, fd = -1;
 
         op_enter_any(req);
         if (fi && handle_of(fi)->fd < 0)
@@ -156,11 +180,11 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid, st
         else if (front.state != FRONT_ATTACHED)
                 r = -ENOKEY;
         else
-                r = setattr_do(req, ino, attr, valid, fi);
+                r = setattr_do(req, ino, attr, valid, fi, &fd);
         if (r < 0)
                 fuse_reply_err(req, -r);
         else
-                reply_stat(req, inode_fd(ino));
+                reply_stat(req, fd);
         op_leave();
 }
 

@@ -56,7 +56,7 @@ static int add_entry(fuse_req_t req, fuse_ino_t ino, struct handle *h, bool plus
                 return 0;
         }
         if (!is_dot(d->d_name)) {
-                r = entry_lookup(ino, d->d_name, &e);
+                r = entry_lookup_hint(ino, d->d_name, d->d_ino, &e);
                 if (r == -ENOENT) { /* removed meanwhile */
                         *ret = 0;
                         return 0;

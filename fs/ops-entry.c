@@ -25,17 +25,11 @@ int parent_fd_for(fuse_ino_t parent, const char *name) {
         return name_is_bad(name) ? -EINVAL : pfd;
 }
 
-int entry_lookup(fuse_ino_t parent, const char *name, struct fuse_entry_param *e) {
-        int pfd = parent_fd_for(parent, name), fd;
+/* parent/name by a fresh open: the fd becomes the entry's cached fd. */
+static int lookup_open(int pfd, fuse_ino_t parent, const char *name, struct fuse_entry_param *e) {
         struct inode *i;
+        int fd;
 
-        if (pfd < 0)
-                return pfd;
-
-        *e = (struct fuse_entry_param) {
-                .attr_timeout = FRONT_TIMEOUT,
-                .entry_timeout = FRONT_TIMEOUT,
-        };
         fd = RETRY_EMFILE(openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
         if (fd < 0)
                 return negative_errno();
@@ -48,6 +42,69 @@ int entry_lookup(fuse_ino_t parent, const char *name, struct fuse_entry_param *e
         i = inode_get(fd, &e->attr, parent, name);
         if (!i)
                 return -ENOMEM;
+        e->ino = (fuse_ino_t) (uintptr_t) i;
+        return 0;
+}
+
+/* READDIRPLUS hands out entries the kernel often has already (a directory
+ * listed again, or after its files were looked up or created): where the
+ * directory entry's inode number names a known inode, one fstatat() by name
+ * gives the attributes and confirms it (with one name_to_handle_at() where
+ * no fd of it is cached), and nothing is opened. -EAGAIN where that is not
+ * so. */
+static int lookup_known(int pfd, fuse_ino_t parent, const char *name, ino_t hint, struct fuse_entry_param *e) {
+        struct inode *i;
+
+        if (!inode_known(inode_of(parent)->dev, hint))
+                return -EAGAIN;
+        if (fstatat(pfd, name, &e->attr, AT_SYMLINK_NOFOLLOW) < 0)
+                return negative_errno();
+        /* Whatever the name is now, e->attr says which inode it was. */
+        i = inode_get_named(pfd, name, &e->attr, parent);
+        if (!i)
+                return -EAGAIN;
+        e->ino = (fuse_ino_t) (uintptr_t) i;
+        return 0;
+}
+
+int entry_lookup_hint(fuse_ino_t parent, const char *name, ino_t hint, struct fuse_entry_param *e) {
+        int pfd = parent_fd_for(parent, name), r = -EAGAIN;
+
+        if (pfd < 0)
+                return pfd;
+        *e = (struct fuse_entry_param) {
+                .attr_timeout = FRONT_TIMEOUT,
+                .entry_timeout = FRONT_TIMEOUT,
+        };
+        if (hint != 0)
+                r = lookup_known(pfd, parent, name, hint, e);
+        return r == -EAGAIN ? lookup_open(pfd, parent, name, e) : r;
+}
+
+int entry_lookup(fuse_ino_t parent, const char *name, struct fuse_entry_param *e) {
+        return entry_lookup_hint(parent, name, 0, e);
+}
+
+/* The entry for parent/name, which fd (an open file, kept by the caller)
+ * was just opened or (created) made as: its attributes and handle come
+ * from fd, with no second open of the name. */
+int entry_of_open(fuse_ino_t parent, const char *name, int fd, bool created, struct fuse_entry_param *e) {
+        struct inode *i;
+
+        *e = (struct fuse_entry_param) {
+                .attr_timeout = FRONT_TIMEOUT,
+                .entry_timeout = FRONT_TIMEOUT,
+        };
+        if (fstat(fd, &e->attr) < 0)
+                return negative_errno();
+        i = inode_get_open(fd, &e->attr, parent, name);
+        if (!i && errno == EOPNOTSUPP)
+                return entry_lookup(parent, name, e);
+        if (!i)
+                return -ENOMEM;
+        /* A new inode has no xattrs but inherited ones (ACLs, LSM labels). */
+        if (created)
+                __atomic_store_n(&i->no_fcaps, true, __ATOMIC_RELEASE);
         e->ino = (fuse_ino_t) (uintptr_t) i;
         return 0;
 }

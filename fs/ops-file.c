@@ -29,12 +29,15 @@ static int handle_enter(fuse_req_t req, struct fuse_file_info *fi) {
         return fd;
 }
 
-/* A setuid or setgid (with group exec) file: a write clears those bits. */
+/* A setuid or setgid (with group exec) mode: a write clears those bits. */
+static bool mode_is_sxid(mode_t mode) {
+        return (mode & S_ISUID) || (mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
+}
+
 static bool is_sxid(int fd) {
         struct stat st;
 
-        return fstat(fd, &st) == 0 &&
-                ((st.st_mode & S_ISUID) || (st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP));
+        return fstat(fd, &st) == 0 && mode_is_sxid(st.st_mode);
 }
 
 /* A change of a file's data (write, fallocate, copy_file_range) runs as
@@ -52,8 +55,9 @@ static void kill_end(bool kill, fuse_ino_t ino) {
                 (void) fuse_lowlevel_notify_inval_inode(front.se, ino, -1, 0);
 }
 
-/* Serve the handle by kernel passthrough if the kernel lets us. */
-static void handle_passthrough(struct handle *h, struct inode *i, struct fuse_file_info *fi) {
+/* Serve the handle by kernel passthrough if the kernel lets us. st: the
+ * file's attributes where known (create), else NULL. */
+static void handle_passthrough(struct handle *h, struct inode *i, struct fuse_file_info *fi, const struct stat *st) {
         int id;
 
         if (!passthrough_enabled())
@@ -61,7 +65,7 @@ static void handle_passthrough(struct handle *h, struct inode *i, struct fuse_fi
         /* A write through passthrough clears suid/sgid in the backing file
          * (killpriv.c) but the kernel keeps the mode it cached: serve
          * writable opens of such files here, where writes can tell it. */
-        if ((fi->flags & O_ACCMODE) != O_RDONLY && is_sxid(h->fd))
+        if ((fi->flags & O_ACCMODE) != O_RDONLY && (st ? mode_is_sxid(st->st_mode) : is_sxid(h->fd)))
                 return;
         id = inode_backing_get(i, h->fd);
         if (id <= 0)
@@ -85,7 +89,7 @@ static void reply_opened(fuse_req_t req, struct inode *i, int fd, struct fuse_fi
                 return;
         }
         fi->fh = (uint64_t) (uintptr_t) h;
-        handle_passthrough(h, i, fi);
+        handle_passthrough(h, i, fi, e ? &e->attr : NULL);
         /* homefsd is the only writer: pages cached by an earlier open are
          * still good. With passthrough the kernel caches in the backing
          * file instead, and fails KEEP_CACHE opens with EIO. */
@@ -155,12 +159,22 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
                 r = pfd;
         else {
                 /* O_NOFOLLOW: never create through a symlink, whose target
-                 * would be resolved in homefsd's view of the world. */
-                fd = RETRY_EMFILE(openat(pfd, name, (fi->flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode));
+                 * would be resolved in homefsd's view of the world. O_EXCL
+                 * first, also where the caller did not ask for it, to know
+                 * whether the file is new (the kernel sends CREATE for a
+                 * name it thinks absent: it nearly always is). */
+                int flags = (fi->flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
+                bool created = true;
+
+                fd = RETRY_EMFILE(openat(pfd, name, flags | O_EXCL, mode));
+                if (fd < 0 && errno == EEXIST && !(fi->flags & O_EXCL)) {
+                        created = false;
+                        fd = RETRY_EMFILE(openat(pfd, name, flags, mode));
+                }
                 if (fd < 0)
                         r = negative_errno();
                 else
-                        r = entry_lookup(parent, name, &e);
+                        r = entry_of_open(parent, name, fd, created, &e);
         }
 
         if (r < 0) {

@@ -17,17 +17,13 @@
 
 #define TRUSTED_PREFIX "trusted."
 
-/* Enter and resolve ino to its magic path; 0, or a positive errno that has
- * been answered already (then the gate is not held). */
-static int xattr_enter(fuse_req_t req, fuse_ino_t ino, char p[static PROC_FD_PATH_MAX]) {
-        int r, fd;
+#define XATTR_CAPS "security.capability"
 
-        r = op_enter(req);
-        if (r > 0) {
-                fuse_reply_err(req, r);
-                return r;
-        }
-        fd = inode_fd(ino);
+/* Resolve ino to its magic path, inside the gate; 0, or a positive errno
+ * that has been answered already (then the gate is not held). */
+static int xattr_path(fuse_req_t req, fuse_ino_t ino, char p[static PROC_FD_PATH_MAX]) {
+        int fd = inode_fd(ino);
+
         if (fd < 0) {
                 fuse_reply_err(req, -fd);
                 op_leave();
@@ -35,6 +31,22 @@ static int xattr_enter(fuse_req_t req, fuse_ino_t ino, char p[static PROC_FD_PAT
         }
         proc_fd_path(p, fd);
         return 0;
+}
+
+/* Enter and resolve ino to its magic path: as xattr_path(). */
+static int xattr_enter(fuse_req_t req, fuse_ino_t ino, char p[static PROC_FD_PATH_MAX]) {
+        int r = op_enter(req);
+
+        if (r > 0) {
+                fuse_reply_err(req, r);
+                return r;
+        }
+        return xattr_path(req, ino, p);
+}
+
+static bool fcaps_absent(fuse_ino_t ino, const char *name) {
+        return ino != FUSE_ROOT_ID && streq(name, XATTR_CAPS) &&
+                __atomic_load_n(&inode_of(ino)->no_fcaps, __ATOMIC_ACQUIRE);
 }
 
 /* Shared reply for getxattr and listxattr: size 0 asks for the size only. */
@@ -52,8 +64,17 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size) 
         char p[PROC_FD_PATH_MAX];
         _cleanup_free_ char *buf = NULL;
         ssize_t n;
+        int r;
 
-        if (xattr_enter(req, ino, p) > 0)
+        r = op_enter(req);
+        if (r > 0)
+                return (void) fuse_reply_err(req, r);
+        if (fcaps_absent(ino, name)) {
+                fuse_reply_err(req, ENODATA);
+                op_leave();
+                return;
+        }
+        if (xattr_path(req, ino, p) > 0)
                 return;
         if (size > 0 && !(buf = malloc(size)))
                 fuse_reply_err(req, ENOMEM);
@@ -161,6 +182,9 @@ void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *v
 
         if (xattr_enter(req, ino, p) > 0)
                 return;
+        /* Before the call: a GETXATTR after it must not answer "absent". */
+        if (ino != FUSE_ROOT_ID && streq(name, XATTR_CAPS))
+                __atomic_store_n(&inode_of(ino)->no_fcaps, false, __ATOMIC_RELEASE);
         fuse_reply_err(req, setxattr(p, name, value, size, flags) < 0 ? errno : 0);
         op_leave();
 }

@@ -256,6 +256,20 @@ os.setxattr(sys.argv[1], "security.capability", struct.pack("<IIIII", 0x02000001
 has_cap() { "$PY" -c 'import os, sys; os.getxattr(sys.argv[1], "security.capability")' "$BACK/sx" 2>/dev/null; }
 ok "security.capability can be set" sh -c "$(declare -f set_cap has_cap); PY=$PY M=$M BACK=$BACK; set_cap && has_cap"
 ok "a user's write removes security.capability" sh -c "$(declare -f has_cap); PY=$PY BACK=$BACK; chmod 666 '$M/sx'; setpriv --reuid=$UID_U --regid=$GID_U --clear-groups -- sh -c \"echo y >>'$M/sx'\" && ! has_cap"
+# homefsd answers "no security.capability" for files it created without a
+# syscall, until one is set: it must then read back at once.
+as_user sh -c "echo data >'$M/newcap'"
+ok "a new file's security.capability: absent, then as set" "$PY" -c 'import errno, os, struct, sys
+p = sys.argv[1]
+try:
+    os.getxattr(p, "security.capability")
+    sys.exit("present on a new file")
+except OSError as e:
+    if e.errno != errno.ENODATA:
+        raise
+v = struct.pack("<IIIII", 0x02000001, 1 << 10, 0, 0, 0)
+os.setxattr(p, "security.capability", v)
+sys.exit(os.getxattr(p, "security.capability") != v)' "$M/newcap"
 counter() { kill -RTMIN+1 "$PID"; sleep 0.3; awk -v k="$1" '$1 == k { print $2 }' "$T/stats"; }
 GX0=$(counter getxattr)
 as_user "$PY" -c 'import os, sys

@@ -77,7 +77,7 @@ ok "an fd opened before lock fails with EIO" sh -c "! dd bs=4096 count=1 <&3 2>$
 exec 3<&-
 ok "a new open fails with ENOKEY" says_enokey cat "$H/file"
 ok "no loop device is left" sh -c "! losetup -a | grep -qF '$T'"
-ok "no cryptdev is left" test -z "$(pgrep -f "^$CRYPTDEV")"
+ok "no cryptdev is left" test -z "$(pgrep -f "^$CRYPTDEV .*$HOMEFS_RUNTIME_DIR/")"
 
 # --- unlock again ---------------------------------------------------------
 ok "unlock again" unlock_home "$U" 'correct horse'
@@ -125,6 +125,6 @@ ok "no mount" sh -c "! grep -qF '$T' /proc/self/mounts"
 ok "no mountpoint" test ! -e "$H"
 ok "no loop device" sh -c "! losetup -a | grep -qF '$T'"
 ok "no homefsd process" sh -c "! pgrep -f '^$HOMEFSD $U' >/dev/null"
-ok "no cryptdev process" test -z "$(pgrep -f "^$CRYPTDEV")"
+ok "no cryptdev process" test -z "$(pgrep -f "^$CRYPTDEV .*$HOMEFS_RUNTIME_DIR/")"
 ok "list no longer shows it" test "$(home_state "$U")" = none
 finish

@@ -27,7 +27,7 @@ search_memory() { "$PYTHON" "$(dirname "$0")/helpers/search-key.py" "$KEY" "$@";
 homefs_pids() { pgrep -f "^($AGENT|$HOMEFSD|$CRYPTDEV)( |$)"; }
 
 ok "unlock" unlock_home "$U" "$PW"
-CD_PID=$(pgrep -f "^$CRYPTDEV" | head -1)
+CD_PID=$(pgrep -f "^$CRYPTDEV .*$HOMEFS_RUNTIME_DIR/" | head -1)
 key_present() { ! search_memory "$@" >/dev/null; }
 # The control: the search does find key material where it must be.
 ok "while unlocked, the crypto engine holds key material (the search works)" key_present "$CD_PID"
@@ -37,7 +37,7 @@ ok "the crypto engine runs with core dumps off" grep -qE '^Max core file size +0
 ok "the agent runs with core dumps off" grep -qE '^Max core file size +0 +0' "/proc/$AGENT_PID/limits"
 echo data >"$T/home/$U/file"
 ok "deactivate" "$CTL" deactivate "$U"
-ok "no crypto engine is left" test -z "$(pgrep -f "^$CRYPTDEV")"
+ok "no crypto engine is left" test -z "$(pgrep -f "^$CRYPTDEV .*$HOMEFS_RUNTIME_DIR/")"
 pids=$(homefs_pids | tr '\n' ' ')
 diag "searched: $pids"
 ok "after lock, no homefs process holds any part of the volume key" search_memory $pids
