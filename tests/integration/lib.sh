@@ -190,6 +190,27 @@ new_user_name() {
         TEST_USERS+=("${!1}")
 }
 
+# The socket's file appears at bind(), a moment before the agent listens:
+# a client in between gets "Connection refused". So wait for an answer
+# (any will do: MethodNotFound comes at once, without taking a home's lock;
+# root's connection counts against no bound, and one that went before the
+# agent identified it would be logged as refused).
+agent_accepts() {
+        "$PYTHON" - "$HOMEFS_RUNTIME_DIR/agent.sock" 2>/dev/null <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(30)
+s.connect(sys.argv[1])
+s.sendall(b'{"method":"io.homefs.Test.AreYouListening"}\0')
+data = b""
+while not data.endswith(b"\0"):
+    chunk = s.recv(65536)
+    if not chunk:
+        sys.exit(1)
+    data += chunk
+PY
+}
+
 start_agent() {
         # A killed agent leaves its socket behind: wait for the new one.
         rm -f "$HOMEFS_RUNTIME_DIR/agent.sock"
@@ -197,7 +218,7 @@ start_agent() {
                 "$@" >>"$T/agent.log" 2>&1 &
         AGENT_PID=$!
         for _ in $(seq 100); do
-                [ -S "$HOMEFS_RUNTIME_DIR/agent.sock" ] && return 0
+                [ -S "$HOMEFS_RUNTIME_DIR/agent.sock" ] && agent_accepts && return 0
                 kill -0 "$AGENT_PID" 2>/dev/null || break
                 sleep 0.1
         done
