@@ -238,7 +238,7 @@ static int agent_start(void) {
         snprintf(env_runtime, sizeof(env_runtime), "HOMEFS_RUNTIME_DIR=%s/run", work_dir);
         snprintf(agent, sizeof(agent), "%s/keyagent/homefs-agent", opt.build_dir);
         snprintf(a_homefsd, sizeof(a_homefsd), "--homefsd=%s/fs/homefsd", opt.build_dir);
-        snprintf(a_cryptdev, sizeof(a_cryptdev), "--cryptdev=%s/keyagent/homefs-cryptdev", opt.build_dir);
+        snprintf(a_cryptdev, sizeof(a_cryptdev), "--cryptdev=%s/cryptdev/homefs-cryptdev", opt.build_dir);
         path_of(log, "agent.log");
         path_of(sock, "run/agent.sock");
         agent_pid = spawn_argv(argv, agent_env, log);

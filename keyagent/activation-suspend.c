@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Lock with sessions kept: the activation stays, its key goes. dm-crypt's
  * suspend wipes the key from the kernel and queues I/O; homefs-cryptdev does
- * the same in userspace on its control channel (cryptdev-key.c). */
+ * the same in userspace on its control channel (cryptdev/cryptdev-key.c). */
 #include <errno.h>
 #include <libcryptsetup.h>
 
+#include "activation-userspace.h"
 #include "activation.h"
-#include "cryptdev-launch.h"
 #include "log.h"
 #include "macro.h"
 

@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "activation-userspace.h"
 #include "activation.h"
-#include "cryptdev-launch.h"
 #include "dm-crypt.h"
 #include "log.h"
 #include "loop.h"

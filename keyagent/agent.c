@@ -31,21 +31,25 @@
 #include "notify.h"
 #include "paths.h"
 #include "parse-util.h"
+#if HAVE_PKCS11
 #include "pkcs11.h"
+#endif
 #include "recover.h"
 #include "registry.h"
 #include "secret.h"
 #include "spawn.h"
 #include "userdb.h"
 
+#if HAVE_PKCS11
 _Static_assert(AGENT_PKCS11_MODULES_MAX == PKCS11_MODULES_MAX, "one bound for --pkcs11-module");
+#endif
 
 static void help(void) {
         printf("Usage: homefs-agent [OPTIONS]\n\n"
                "The homefs key agent: unlocks, locks and manages encrypted homes.\n"
                "Runs in the foreground as root; logs to standard error.\n\n"
                "  -h --help                 Show this help\n"
-               "     --version              Show the version\n"
+               "     --version              Show the version and the features built in\n"
                "     --activation=MODE      auto (default), dm-crypt or userspace\n"
                "     --homefsd=PATH         The front daemon (default %s)\n"
                "     --cryptdev=PATH        The userspace crypto engine (default %s)\n"
@@ -133,7 +137,7 @@ static int parse_argv(int argc, char *argv[], struct agent_config *config) {
                         help();
                         return 0;
                 case ARG_VERSION:
-                        printf("homefs-agent %s\n", HOMEFS_VERSION);
+                        printf("homefs-agent %s %s\n", HOMEFS_VERSION, HOMEFS_FEATURES);
                         return 0;
                 case ARG_ACTIVATION:
                         if (activation_mode_from_string(optarg, &config->activation) < 0) {
@@ -164,6 +168,11 @@ static int parse_argv(int argc, char *argv[], struct agent_config *config) {
                         config->idle_timeout_ms = (int) sec * 1000;
                         break;
                 case ARG_FIDO2_DEVICE:
+                        if (!HAVE_FIDO2) {
+                                fprintf(stderr, "homefs-agent: --fido2-device: this build has no FIDO2 support "
+                                        "(meson -Dfido2=enabled needs libfido2)\n");
+                                return -EINVAL;
+                        }
                         if (config->n_fido2_devices >= AGENT_FIDO2_DEVICES_MAX ||
                             copy_path(config->fido2_devices[config->n_fido2_devices],
                                       strncmp(optarg, "unix:", 5) == 0 ? optarg + 5 : optarg, "fido2-device") < 0)
@@ -176,6 +185,11 @@ static int parse_argv(int argc, char *argv[], struct agent_config *config) {
                         config->lock_drop_caches = true;
                         break;
                 case ARG_PKCS11_MODULE:
+                        if (!HAVE_PKCS11) {
+                                fprintf(stderr, "homefs-agent: --pkcs11-module: this build has no PKCS#11 support "
+                                        "(meson -Dpkcs11=enabled needs libp11 and p11-kit)\n");
+                                return -EINVAL;
+                        }
                         if (config->n_pkcs11_modules >= AGENT_PKCS11_MODULES_MAX ||
                             copy_path(config->pkcs11_modules[config->n_pkcs11_modules], optarg,
                                       "pkcs11-module") < 0)
@@ -481,7 +495,9 @@ int main(int argc, char *argv[]) {
         if (notify_init() < 0)
                 log_warning("NOTIFY_SOCKET is not an absolute path or @name: not telling the service manager");
         crypt_set_log_callback(NULL, cryptsetup_log, NULL);
+#if HAVE_PKCS11
         pkcs11_modules_init((const char (*)[PATH_MAX]) config.pkcs11_modules, config.n_pkcs11_modules);
+#endif
 
         /* Signals are taken synchronously by the main thread; every thread
          * created from here on inherits the mask. */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "config.h"
 #include "home-ops.h"
 #include "log.h"
 #include "luks-token.h"
@@ -194,6 +195,29 @@ static int method_ssh_agent(struct home *h, const struct unlock_secrets *s, void
         return r;
 }
 
+/* Tokens of a kind this build cannot use (meson -Dpkcs11, -Dfido2): named
+ * when the password is asked for, so that nobody waits for a token prompt. */
+static const char *unusable_tokens(struct home *h) {
+        _cleanup_json_ struct json_object *tokens = NULL;
+        bool pkcs11 = false, fido2 = false;
+
+        if ((HAVE_PKCS11 && HAVE_FIDO2) || luks_tokens_list(h->record->image_path, &tokens) < 0)
+                return "";
+        for (size_t i = 0; i < json_object_array_length(tokens); i++) {
+                struct json_object *t = json_object_array_get_idx(tokens, i);
+
+                pkcs11 |= !HAVE_PKCS11 && is_pkcs11_token(t);
+                fido2 |= !HAVE_FIDO2 && streq(token_type(t), "systemd-fido2");
+        }
+        if (pkcs11 && fido2)
+                return " (this homefs-agent was built without PKCS#11 and FIDO2 support: its security tokens cannot be used)";
+        if (pkcs11)
+                return " (this homefs-agent was built without PKCS#11 support: its security token cannot be used)";
+        if (fido2)
+                return " (this homefs-agent was built without FIDO2 support: its security key cannot be used)";
+        return "";
+}
+
 /* A signature is offered alone: no other method applies to it. */
 static const struct unlock_method ssh_agent_method = { "SSH agent key", method_ssh_agent };
 
@@ -223,7 +247,8 @@ int unlock_methods_get_key(struct home *h, const struct unlock_secrets *s, void 
         if (e->name && !streq(e->name, AGENT_ERROR_BAD_PIN))
                 return r; /* a question (PIN needed) or a failure: not a guess */
         if (!s->password && !s->pin && !s->ssh_key)
-                return agent_error_set(e, -ENOKEY, AGENT_ERROR_PASSWORD_NEEDED, "A password is needed for %s.", h->user_name);
+                return agent_error_set(e, -ENOKEY, AGENT_ERROR_PASSWORD_NEEDED, "A password is needed for %s%s.", h->user_name,
+                                       unusable_tokens(h));
         home_note_failed_attempt(h);
         if (s->ssh_key)
                 return agent_error_set(e, -EPERM, AGENT_ERROR_BAD_CREDENTIALS,

@@ -13,7 +13,7 @@ else
         B=$(cd "${1:-build}" && pwd)
         AGENT=$B/keyagent/homefs-agent
         CTL=$B/admin/homefsctl
-        AGENT_ARGS=(--homefsd="$B/fs/homefsd" --cryptdev="$B/keyagent/homefs-cryptdev")
+        AGENT_ARGS=(--homefsd="$B/fs/homefsd" --cryptdev="$B/cryptdev/homefs-cryptdev")
 fi
 T=$(mktemp -d /tmp/homefs-demo.XXXXXX)
 chmod 755 "$T"

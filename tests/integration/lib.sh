@@ -10,7 +10,7 @@ B=${HOMEFS_BUILD_ROOT:?run through meson test, or set HOMEFS_BUILD_ROOT}
 AGENT=$B/keyagent/homefs-agent
 CTL=$B/admin/homefsctl
 HOMEFSD=$B/fs/homefsd
-CRYPTDEV=$B/keyagent/homefs-cryptdev
+CRYPTDEV=$B/cryptdev/homefs-cryptdev
 STUB=$B/sshstub/homefs-sshstub
 # The system python: tests run it as other users too (a per-user python in
 # PATH, like pyenv under /root, is not theirs to run).
@@ -40,6 +40,20 @@ diag() { printf '%s\n' "$*" | sed 's/^/# /'; } # every line a TAP comment
 skip_all() {
         echo "1..0 # SKIP $*"
         exit 0
+}
+
+skip_one() { # skip_one DESCRIPTION REASON: one TAP test not run here
+        tap_n=$((tap_n + 1))
+        echo "ok $tap_n - $1 # SKIP $2"
+}
+
+# Skip the whole test where the agent is built without FEATURE (fido2,
+# pkcs11: meson -Dfido2=, -Dpkcs11=); homefs-agent --version lists them.
+require_feature() {
+        case " $("$AGENT" --version) " in
+        *" +$1 "*) ;;
+        *) skip_all "homefs-agent is built without $1 (meson -D$1=disabled, or its library was missing)" ;;
+        esac
 }
 
 fail_now() {
@@ -176,6 +190,27 @@ new_user_name() {
         TEST_USERS+=("${!1}")
 }
 
+# The socket's file appears at bind(), a moment before the agent listens:
+# a client in between gets "Connection refused". So wait for an answer
+# (any will do: MethodNotFound comes at once, without taking a home's lock;
+# root's connection counts against no bound, and one that went before the
+# agent identified it would be logged as refused).
+agent_accepts() {
+        "$PYTHON" - "$HOMEFS_RUNTIME_DIR/agent.sock" 2>/dev/null <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(30)
+s.connect(sys.argv[1])
+s.sendall(b'{"method":"io.homefs.Test.AreYouListening"}\0')
+data = b""
+while not data.endswith(b"\0"):
+    chunk = s.recv(65536)
+    if not chunk:
+        sys.exit(1)
+    data += chunk
+PY
+}
+
 start_agent() {
         # A killed agent leaves its socket behind: wait for the new one.
         rm -f "$HOMEFS_RUNTIME_DIR/agent.sock"
@@ -183,7 +218,7 @@ start_agent() {
                 "$@" >>"$T/agent.log" 2>&1 &
         AGENT_PID=$!
         for _ in $(seq 100); do
-                [ -S "$HOMEFS_RUNTIME_DIR/agent.sock" ] && return 0
+                [ -S "$HOMEFS_RUNTIME_DIR/agent.sock" ] && agent_accepts && return 0
                 kill -0 "$AGENT_PID" 2>/dev/null || break
                 sleep 0.1
         done

@@ -6,6 +6,7 @@
 # wrong PIN, recovery key, cryptsetup cross-checks, removal of credentials.
 . "$(dirname "$0")/lib.sh"
 need_privileges
+require_feature pkcs11
 SOFTHSM_MODULE=/usr/lib/softhsm/libsofthsm2.so
 command -v cryptsetup >/dev/null || skip_all "cryptsetup (cryptsetup-bin) is not installed"
 command -v softhsm2-util >/dev/null && [ -e "$SOFTHSM_MODULE" ] || skip_all "SoftHSM2 (softhsm2) is not installed"

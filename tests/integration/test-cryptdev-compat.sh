@@ -10,7 +10,7 @@
 set -u
 
 BUILD=${HOMEFS_BUILD_ROOT:-}
-CRYPTDEV=${BUILD}/keyagent/homefs-cryptdev
+CRYPTDEV=${BUILD}/cryptdev/homefs-cryptdev
 
 skip() {
         echo "1..0 # SKIP $*"
@@ -106,7 +106,14 @@ cryptdev_start() {
 # cryptdev_stop DIR PID: unmount, the daemon must exit 0 by itself.
 cryptdev_stop() {
         local dir=$1 pid=$2 i
-        umount "$dir" || return 1
+        # losetup -d on a loop device someone still has open (udev's probe
+        # after the change event) only marks it for autoclear: the volume is
+        # busy until that opener closes it.
+        for i in $(seq 50); do
+                umount "$dir" 2>/dev/null && break
+                sleep 0.1
+        done
+        ! mountpoint -q "$dir" || { umount "$dir"; return 1; }
         for i in $(seq 100); do
                 kill -0 "$pid" 2>/dev/null || break
                 sleep 0.1

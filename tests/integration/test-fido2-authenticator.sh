@@ -7,6 +7,7 @@
 # PIN the other client set, and a blocked PIN is the typed PinLocked error.
 . "$(dirname "$0")/lib.sh"
 need_privileges
+require_feature fido2
 SOFT=$B/tests/fido2-soft/soft-fido2
 CLIENT=$HOMEFS_SOURCE_ROOT/tests/fido2-soft/ctap-client.py
 [ -x "$SOFT" ] || skip_all "the software authenticator was not built (libcbor-dev missing)"

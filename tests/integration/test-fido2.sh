@@ -8,6 +8,7 @@
 # 1 and 2, the password alongside, removal of keyslot and token.
 . "$(dirname "$0")/lib.sh"
 need_privileges
+require_feature fido2
 SOFT=$B/tests/fido2-soft/soft-fido2
 [ -x "$SOFT" ] || skip_all "the software authenticator was not built (libcbor-dev missing)"
 command -v cryptsetup >/dev/null || skip_all "cryptsetup (cryptsetup-bin) is not installed"

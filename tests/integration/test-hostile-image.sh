@@ -14,6 +14,7 @@
 # The agent's pid is the same from start to end: it never crashed.
 . "$(dirname "$0")/lib.sh"
 need_privileges
+require_feature pkcs11
 command -v cryptsetup >/dev/null || skip_all "cryptsetup (cryptsetup-bin) is not installed"
 MARKER_SO=$B/tests/integration/marker-module.so
 [ -f "$MARKER_SO" ] || { echo "Bail out! $MARKER_SO is not built"; exit 1; }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* lib/xts.c against the IEEE 1619-2007 Annex B known answers for XTS-AES-256
+/* cryptdev/xts.c against the IEEE 1619-2007 Annex B known answers for XTS-AES-256
  * (vectors 10-14: 512-byte data units, plaintext 00..ff twice), plus the
  * dm-crypt plain64 IV stepping over multi-sector buffers and argument checks. */
 #include <errno.h>

@@ -25,7 +25,7 @@ int cryptdev_start(const char *cryptdev_binary, const char *image_path,
                    uint64_t iv_tweak, const void *key, size_t key_size, bool discard,
                    const char *mountpoint_dir, pid_t *ret_pid, int *ret_control_fd);
 
-/* One command over the control socket and its answer (keyagent/cryptdev-key.c
+/* One command over the control socket and its answer (cryptdev/cryptdev-key.c
  * lists them): 'W' wipe the key and hold requests, 'K' with the key give it
  * back, 'F' fail held and later requests. -ETIMEDOUT after timeout_ms. */
 int cryptdev_control(int control_fd, char command, const void *key, size_t key_size, int timeout_ms);

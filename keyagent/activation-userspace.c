@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cryptdev-launch.h"
+#include "activation-userspace.h"
 #include "log.h"
 #include "spawn.h"
 #include "time-util.h"
@@ -239,7 +239,7 @@ int cryptdev_start(const char *cryptdev_binary, const char *image_path,
         /* A socket rather than a pipe for the key: send(MSG_NOSIGNAL) cannot
          * raise SIGPIPE in the agent if the child dies early. Seqpacket: the
          * key is one message, and the socket stays as the control channel
-         * (cryptdev-key.c) that wipes and gives back the key. */
+         * (cryptdev/cryptdev-key.c) that wipes and gives back the key. */
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
                 r = log_error_errno(errno, "cannot create a socket pair: %m");
                 goto fail_argv;
