@@ -256,21 +256,26 @@ static void cryptsetup_log(int level, const char *msg, void *userdata) {
                 log_debug("libcryptsetup: %.*s", (int) (n && msg[n - 1] == '\n' ? n - 1 : n), msg);
 }
 
-/* Bind a 0666 socket at path (authorization is per call, by SO_PEERCRED). */
+/* Bind a 0666 socket at path (authorization is per call, by SO_PEERCRED).
+ * It is bound and listening under a temporary name first and then renamed
+ * into place: a client that finds the path is never refused because bind()
+ * came before listen(). */
 static int listen_at(const char *path) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         int fd, r;
 
-        if (strlen(path) >= sizeof(sa.sun_path))
+        if (strlen(path) + strlen(".new") >= sizeof(sa.sun_path))
                 return log_error_errno(-ENAMETOOLONG, "the socket path %s is too long", path);
         strcpy(sa.sun_path, path);
+        strcat(sa.sun_path, ".new");
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return log_error_errno(-errno, "socket: %m");
         (void) unlink(sa.sun_path);
         if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ||
-            chmod(sa.sun_path, 0666) < 0 || listen(fd, 64) < 0) {
-                r = log_error_errno(-errno, "listening on %s: %m", sa.sun_path);
+            chmod(sa.sun_path, 0666) < 0 || listen(fd, 64) < 0 || rename(sa.sun_path, path) < 0) {
+                r = log_error_errno(-errno, "listening on %s: %m", path);
+                (void) unlink(sa.sun_path);
                 close(fd);
                 return r;
         }

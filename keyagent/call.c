@@ -44,7 +44,7 @@ int call_home_get(struct call *c, struct home **ret) {
                 return agent_error_set(&c->error, -EPERM, AGENT_ERROR_PERMISSION, "You may not access the home of %s.", name);
         if (r < 0)
                 return agent_error_set(&c->error, r, AGENT_ERROR_NO_SUCH_HOME, "There is no home for %s.", name);
-        if (c->peer_uid != 0 && c->access != CALL_ANYONE && c->peer_uid != h->record->uid) {
+        if (c->peer_uid != 0 && c->access != CALL_ANYONE && c->peer_uid != h->uid) {
                 home_unref(h);
                 return agent_error_set(&c->error, -EPERM, AGENT_ERROR_PERMISSION, "You may not access the home of %s.", name);
         }

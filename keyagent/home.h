@@ -28,6 +28,7 @@ const char *home_state_to_string(enum home_state s);
 
 struct home {
         char *user_name;               /* immutable */
+        uid_t uid;                     /* immutable: the record's, fixed at create */
         const struct agent_config *config; /* immutable: the agent's settings */
         unsigned n_ref;                /* guarded by the registry's mutex */
 

@@ -70,6 +70,7 @@ static struct home *home_new(const struct agent_config *config, struct user_reco
         pthread_mutex_init(&h->lock, NULL);
         pthread_cond_init(&h->front_changed, NULL);
         h->record = r;
+        h->uid = r->uid;
         h->mount_fd = -1;
         activation_init(&h->activation);
         return h;
