@@ -191,3 +191,20 @@ void warn_overcommitted(struct json_object *reply) {
                 fprintf(stderr, "warning: the homes on this host's filesystem are promised more space than it has "
                                 "free; when it fills up, the homes that write to it are deactivated\n");
 }
+
+int connect_and_ask_password(const struct options *o, const char *user, struct proto_conn **ret_conn,
+                             char **ret_password) {
+        _cleanup_agent_error_ struct agent_error e = {};
+        char prompt[256];
+        int r;
+
+        if (agent_connect(ret_conn, &e) < 0)
+                return report_agent_error(&e, user);
+        snprintf(prompt, sizeof(prompt), "Password for %s: ", user);
+        r = ask_password(o, prompt, NULL, ret_password);
+        if (r != EXIT_OK) {
+                proto_conn_free(*ret_conn);
+                *ret_conn = NULL;
+        }
+        return r;
+}

@@ -122,6 +122,12 @@ int report_password_error(int r, const struct options *o);
  * status, having printed any error. */
 int ask_password(const struct options *o, const char *prompt, const char *repeat_prompt, char **ret);
 
+/* Connect to the agent, then ask for the password of user's home: the start of
+ * every verb that proves ownership. Returns an exit status, having printed any
+ * error. */
+int connect_and_ask_password(const struct options *o, const char *user, struct proto_conn **ret_conn,
+                             char **ret_password);
+
 /* The new password passes libpwquality (unless --enforce-password-policy=no);
  * old_password may be NULL. Returns an exit status, having printed why not. */
 int password_quality_check(const struct options *o, const char *user, const char *old_password,

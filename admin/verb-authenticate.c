@@ -12,13 +12,9 @@ static int authenticate_one(const struct options *o, const char *user) {
         _cleanup_agent_error_ struct agent_error e = {};
         _cleanup_secret_ char *password = NULL;
         struct json_object *params;
-        char prompt[256];
         int r;
-        if (agent_connect(&conn, &e) < 0)
-                return report_agent_error(&e, user);
 
-        snprintf(prompt, sizeof(prompt), "Password for %s: ", user);
-        r = ask_password(o, prompt, NULL, &password);
+        r = connect_and_ask_password(o, user, &conn, &password);
         if (r != EXIT_OK)
                 return r;
 

@@ -90,15 +90,10 @@ static int update_record(const struct options *o, const char *user) {
  * proving ownership with the home's password. */
 static int update_credentials(const struct options *o, const char *user) {
         _cleanup_(proto_conn_freep) struct proto_conn *conn = NULL;
-        _cleanup_agent_error_ struct agent_error e = {};
         _cleanup_secret_ char *password = NULL;
-        char prompt[256];
         int r;
 
-        if (agent_connect(&conn, &e) < 0)
-                return report_agent_error(&e, user);
-        snprintf(prompt, sizeof(prompt), "Password for %s: ", user);
-        r = ask_password(o, prompt, NULL, &password);
+        r = connect_and_ask_password(o, user, &conn, &password);
         if (r != EXIT_OK)
                 return r;
         r = credential_options_enroll(conn, o, user, password);
