@@ -79,8 +79,12 @@ int method_list(struct call *c) {
         for (size_t i = 0; i < n; i++) {
                 struct home *h = homes[i];
 
+                /* h->uid is immutable: a user's List never waits for a
+                 * transition of another user's home. */
+                if (c->peer_uid != 0 && c->peer_uid != h->uid)
+                        continue;
                 pthread_mutex_lock(&h->lock);
-                if (!h->removed && (c->peer_uid == 0 || c->peer_uid == h->record->uid))
+                if (!h->removed)
                         json_object_array_add(arr, home_summary(h));
                 pthread_mutex_unlock(&h->lock);
         }
