@@ -114,6 +114,10 @@ int user_record_set_field(struct user_record *r, const char *name, struct json_o
 /* True if s is a valid userName (the schema's pattern). */
 bool user_name_is_valid(const char *s);
 
+/* Store "PROBLEM" (printf-style) in *error (if error is non-NULL) and return
+ * r: how the record and its schema report a problem to their caller. */
+int record_set_error(char **error, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* The table of fields the code handles, NULL-terminated, for the schema
  * coverage test. */
 extern const char *const user_record_field_names[];
