@@ -97,6 +97,8 @@ int user_record_to_yaml(const struct user_record *r, char **ret);
 int user_record_load(int dir_fd, const char *user_name, struct user_record **ret, char **error);
 int user_record_save(int dir_fd, const struct user_record *r);
 int user_record_delete(int dir_fd, const char *user_name);
+/* "<userName>.yaml" into buf; -EINVAL for an invalid name. */
+int user_record_file_name(const char *user_name, char *buf, size_t size);
 
 /* Record files larger than this are refused. */
 #define USER_RECORD_FILE_MAX (64U * 1024U)
