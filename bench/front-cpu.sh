@@ -57,6 +57,7 @@ cleanup() {
         rm -rf "$T" "$IMG"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM PIPE HUP  # else a timeout (SIGTERM) skips the cleanup
 [ -n "$OLD_PARAM" ] && echo Y >"$PARAM"
 truncate -s 2G "$IMG"
 mkfs.ext4 -q -F "$IMG"

@@ -24,6 +24,7 @@ cleanup() {
         rm -rf "$T"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM PIPE HUP  # else a timeout (SIGTERM) skips the cleanup
 
 ext4_at() { # ext4_at DIR: a fresh ext4 on a loop device, mounted at DIR
         truncate -s 4G "$1.img"

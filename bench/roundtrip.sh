@@ -45,6 +45,7 @@ cleanup() {
         rm -rf "$T" "$IMG"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM PIPE HUP  # else a timeout (SIGTERM) skips the cleanup
 echo Y >"$PARAM"
 truncate -s 1G "$IMG"
 mkfs.ext4 -q -F "$IMG"

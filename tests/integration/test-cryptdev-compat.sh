@@ -50,6 +50,7 @@ cleanup() {
         rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM PIPE HUP  # else a timeout (SIGTERM) skips the cleanup
 
 T=0
 FAILED=0

@@ -72,6 +72,7 @@ cleanup() {
         if [ -n "$URING_OLD" ]; then echo "$URING_OLD" >"$URING_PARAM"; fi
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM PIPE HUP  # else a timeout (SIGTERM) skips the cleanup
 
 useradd --system --no-create-home --shell /usr/sbin/nologin "$U" || { echo "Bail out! useradd failed"; exit 1; }
 UID_U=$(id -u "$U")

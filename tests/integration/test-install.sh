@@ -8,6 +8,7 @@ B=${HOMEFS_BUILD_ROOT:?run through meson test}
 S=${HOMEFS_SOURCE_ROOT:?run through meson test}
 T=$(mktemp -d /tmp/homefs-install.XXXXXX)
 trap 'rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM PIPE HUP  # else a timeout (SIGTERM) skips the cleanup
 n=0 failed=0
 ok() {
         local what=$1; shift

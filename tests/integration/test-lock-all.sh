@@ -42,7 +42,7 @@ kill \$(cat "$S/writer.\$PAM_TTY") 2>/dev/null
 exit 0
 SH
 chmod 755 "$S/hold"
-chmod 777 "$S"
+chmod 1777 "$S"  # sticky: the user writes here, but cannot replace root's files (a script pam_exec runs as root)
 ARGS="runtime_dir=$HOMEFS_RUNTIME_DIR state_dir=$HOMEFS_STATE_DIR"
 install_pam_service SUSP susp <<EOF2
 auth     required $MOD $ARGS

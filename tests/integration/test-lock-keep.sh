@@ -39,9 +39,9 @@ on_cleanup "rm -rf '$S'"
 for root in /sys/fs/cgroup /sys/fs/cgroup/unified; do on_cleanup "rmdir '$root/homefs/$U'"; done
 chmod 755 "$S"
 mkfifo -m 666 "$S/go"
-chmod 777 "$S"
 cp "$(dirname "$0")/helpers/lock-holder.py" "$S/holder.py"
 chmod 644 "$S/holder.py"
+chmod 1777 "$S"  # sticky: the user writes here, but cannot replace root's files (holder.py, the FIFO)
 dd if=/dev/urandom of="$H/mapped" bs=64K count=16 status=none
 : >"$H/data"
 chown "$U:$U" "$H/mapped" "$H/data"

@@ -150,9 +150,15 @@ EOF2
                 exec tmux -L '$tm' new-session -d -x 200 -y 50 -s login 'runuser -u $P -- su -l $U'" || return 1
         wait_until 20 pane_has "$tm" "Password" || { echo "# no password prompt"; tmux -L "$tm" capture-pane -p -t login; return 1; }
         tmux -L "$tm" send-keys -t login 'pw-two' Enter
-        tmux -L "$tm" send-keys -t login 'echo "WHERE=$(pwd) FILE=$(cat note)"' Enter
-        wait_until 20 pane_has "$tm" "WHERE=$T/home/$U FILE=a file written" ||
-                { echo "# the shell did not show the home:"; tmux -L "$tm" capture-pane -p -t login; return 1; }
+        # Input typed ahead of the shell may be flushed with the password's
+        # terminal mode: type the command until the shell has run it.
+        for _ in $(seq 20); do
+                pane_has "$tm" "WHERE=$T/home/$U FILE=a file written" && return 0
+                tmux -L "$tm" send-keys -t login 'echo "WHERE=$(pwd) FILE=$(cat note)"' Enter
+                wait_until 1 pane_has "$tm" "WHERE=$T/home/$U FILE=a file written"
+        done
+        pane_has "$tm" "WHERE=$T/home/$U FILE=a file written" ||
+                { echo "# the shell did not show the home:"; tmux -L "$tm" capture-pane -p -t login | sed 's/^/#   /'; return 1; }
 }
 pane_has() { tmux -L "$1" capture-pane -p -t login | grep -qF "$2"; }
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,4 +65,25 @@ char *tap_read_file(const char *path, size_t max, size_t *ret_len) {
         fclose(f);
         *ret_len = n;
         return buf;
+}
+
+#define UNTOUCHED_U64 0xdeadbeefULL
+#define UNTOUCHED_UNSIGNED 777U
+
+bool tap_parse_u64(int (*f)(const char *, uint64_t *), const char *name, const char *s, int want_r, uint64_t want) {
+        uint64_t v = UNTOUCHED_U64;
+        int r = f(s, &v);
+
+        if (want_r < 0)
+                return tap_ok(r == want_r && v == UNTOUCHED_U64, "%s(\"%s\") fails with %d (got %d)", name, s, want_r, r);
+        return tap_ok(r == 0 && v == want, "%s(\"%s\") = %" PRIu64 " (got %d, %" PRIu64 ")", name, s, want, r, v);
+}
+
+bool tap_parse_unsigned(int (*f)(const char *, unsigned *), const char *name, const char *s, int want_r, unsigned want) {
+        unsigned v = UNTOUCHED_UNSIGNED;
+        int r = f(s, &v);
+
+        if (want_r < 0)
+                return tap_ok(r == want_r && v == UNTOUCHED_UNSIGNED, "%s(\"%s\") fails with %d (got %d)", name, s, want_r, r);
+        return tap_ok(r == 0 && v == want, "%s(\"%s\") = %u (got %d, %u)", name, s, want, r, v);
 }

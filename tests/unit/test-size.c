@@ -7,23 +7,11 @@
 #include "tap.h"
 
 static void check_size(const char *s, int want_r, uint64_t want) {
-        uint64_t v = 0xdeadbeef;
-        int r = parse_size(s, &v);
-
-        if (want_r < 0)
-                tap_ok(r == want_r && v == 0xdeadbeef, "parse_size(\"%s\") fails with %d (got %d)", s, want_r, r);
-        else
-                tap_ok(r == 0 && v == want, "parse_size(\"%s\") = %" PRIu64 " (got %d, %" PRIu64 ")", s, want, r, v);
+        tap_parse_u64(parse_size, "parse_size", s, want_r, want);
 }
 
 static void check_percent(const char *s, int want_r, unsigned want) {
-        unsigned v = 777;
-        int r = parse_percent(s, &v);
-
-        if (want_r < 0)
-                tap_ok(r == want_r && v == 777, "parse_percent(\"%s\") fails with %d (got %d)", s, want_r, r);
-        else
-                tap_ok(r == 0 && v == want, "parse_percent(\"%s\") = %u (got %d, %u)", s, want, r, v);
+        tap_parse_unsigned(parse_percent, "parse_percent", s, want_r, want);
 }
 
 static void check_format(uint64_t bytes, const char *want) {
