@@ -85,3 +85,10 @@ int call_reply(struct call *c, struct json_object *params) {
         c->reply = params ?: json_object_new_object();
         return 0;
 }
+
+int call_reply_one(struct call *c, const char *key, struct json_object *value) {
+        struct json_object *params = json_object_new_object();
+
+        json_object_object_add(params, key, value);
+        return call_reply(c, params);
+}

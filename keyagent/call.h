@@ -68,6 +68,8 @@ void home_unrefp(struct home **h);
 
 /* Reply with these parameters (taken over; NULL: {}). Returns 0. */
 int call_reply(struct call *c, struct json_object *params);
+/* Reply with the one parameter {key: value} (value taken over). Returns 0. */
+int call_reply_one(struct call *c, const char *key, struct json_object *value);
 
 /* A .check for PROTO_STRING rows: a valid user name (record.h). */
 int call_check_user_name(struct json_object *v, void *dest);

@@ -45,9 +45,8 @@ int home_deactivate(struct home *h, struct agent_error *e) {
         r = front_detach(h);
         if (r < 0 && r != -ENOTCONN)
                 log_warning_errno(r, "homefsd for %s did not detach cleanly; deactivating anyway", h->user_name);
-        home_teardown(h);
-        if (h->n_sessions == 0)
-                freeze_forget(h->user_name);
+        home_teardown(h); /* ends every session too */
+        freeze_forget(h->user_name);
         log_info("deactivated %s", h->user_name);
         return 0;
 }

@@ -40,15 +40,17 @@ static void home_freeze(struct home *h) {
                 return;
         }
         r = freeze_set(cg, true, FREEZE_TIMEOUT_MS);
-        h->frozen = r == 0;
         if (r == -ETIME)
                 log_warning("not every process of %s stopped within %d ms (%s); locking anyway",
                             h->user_name, FREEZE_TIMEOUT_MS, cg);
         else if (r < 0)
                 return;
         h->frozen_cgroup = strdup(cg);
-        if (!h->frozen_cgroup)
+        if (!h->frozen_cgroup) {
                 (void) freeze_set(cg, false, 0);
+                return;
+        }
+        h->frozen = r == 0; /* not before: a failed strdup thaws, and LockAll then says notFrozen */
 }
 
 static void home_thaw(struct home *h) {

@@ -132,14 +132,11 @@ int method_deactivate(struct call *c) {
 /* Lock with sessions kept (home-lock.c). */
 int method_lock(struct call *c) {
         _cleanup_home_ struct home *h = NULL;
-        struct json_object *reply;
         int r;
 
         if ((r = call_home_acquire(c, &h)) < 0 || (r = home_lock(h, &c->error)) < 0)
                 return r;
-        reply = json_object_new_object();
-        json_object_object_add(reply, "state", json_object_new_string("locked"));
-        return call_reply(c, reply);
+        return call_reply_one(c, "state", json_object_new_string("locked"));
 }
 
 /* Before system suspend: lock every active home none of whose sessions

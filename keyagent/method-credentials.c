@@ -22,14 +22,12 @@
 
 int method_list_credentials(struct call *c) {
         _cleanup_home_ struct home *h = NULL;
-        struct json_object *reply, *list = NULL;
+        struct json_object *list = NULL;
         int r;
 
         if ((r = call_home_acquire(c, &h)) < 0 || (r = home_list_credentials(h, &list, &c->error)) < 0)
                 return r;
-        reply = json_object_new_object();
-        json_object_object_add(reply, "credentials", list);
-        return call_reply(c, reply);
+        return call_reply_one(c, "credentials", list);
 }
 
 /* A user enrolling into their own home picks neither the code the agent
@@ -147,14 +145,12 @@ int method_list_security_tokens(struct call *c) {
  * runs unprivileged; the method table says CALL_ANYONE). */
 int method_get_ssh_keys(struct call *c) {
         _cleanup_home_ struct home *h = NULL;
-        struct json_object *reply, *keys = NULL;
+        struct json_object *keys = NULL;
         int r;
 
         if ((r = call_home_acquire(c, &h)) < 0 || (r = ssh_keys_get(h, &keys)) < 0)
                 return r;
-        reply = json_object_new_object();
-        json_object_object_add(reply, "keys", keys);
-        return call_reply(c, reply);
+        return call_reply_one(c, "keys", keys);
 }
 
 /* The challenges of the home's SSH agent keys, for the user themself (the
@@ -163,12 +159,10 @@ int method_get_ssh_keys(struct call *c) {
  * nothing (not even whether the user exists). */
 int method_get_ssh_unlock_challenges(struct call *c) {
         _cleanup_home_ struct home *h = NULL;
-        struct json_object *reply, *list = NULL;
+        struct json_object *list = NULL;
         int r;
 
         if ((r = call_home_acquire(c, &h)) < 0 || (r = home_ssh_unlock_challenges(h, &list, &c->error)) < 0)
                 return r;
-        reply = json_object_new_object();
-        json_object_object_add(reply, "challenges", list);
-        return call_reply(c, reply);
+        return call_reply_one(c, "challenges", list);
 }

@@ -67,7 +67,7 @@ static struct json_object *home_summary(struct home *h) {
 
 /* Anyone may list: a user sees only their own home. */
 int method_list(struct call *c) {
-        struct json_object *reply, *arr;
+        struct json_object *arr;
         struct home **homes;
         size_t n;
         int r;
@@ -79,15 +79,17 @@ int method_list(struct call *c) {
         for (size_t i = 0; i < n; i++) {
                 struct home *h = homes[i];
 
+                /* h->uid is immutable: a user's List never waits for a
+                 * transition of another user's home. */
+                if (c->peer_uid != 0 && c->peer_uid != h->uid)
+                        continue;
                 pthread_mutex_lock(&h->lock);
-                if (!h->removed && (c->peer_uid == 0 || c->peer_uid == h->record->uid))
+                if (!h->removed)
                         json_object_array_add(arr, home_summary(h));
                 pthread_mutex_unlock(&h->lock);
         }
         registry_list_free(homes, n);
-        reply = json_object_new_object();
-        json_object_object_add(reply, "homes", arr);
-        return call_reply(c, reply);
+        return call_reply_one(c, "homes", arr);
 }
 
 int method_inspect(struct call *c) {
@@ -168,15 +170,12 @@ int method_update(struct call *c) {
                 {}
         };
         _cleanup_home_ struct home *h = NULL;
-        struct json_object *reply;
         int r;
 
         if ((r = call_params(c, fields, &p)) < 0 || (r = call_home_acquire(c, &h)) < 0 ||
             (r = home_update(h, p.changes, &c->error)) < 0)
                 return r;
-        reply = json_object_new_object();
-        json_object_object_add(reply, "record", user_record_to_json(h->record));
-        return call_reply(c, reply);
+        return call_reply_one(c, "record", user_record_to_json(h->record));
 }
 
 /* diskSize: bytes, or "max" (what the host's free space allows: 0 to

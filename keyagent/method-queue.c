@@ -20,7 +20,6 @@ int method_enqueue(struct call *c) {
                 {}
         };
         _cleanup_home_ struct home *h = NULL;
-        struct json_object *reply;
         uint64_t id = 0;
         int r;
 
@@ -38,32 +37,25 @@ int method_enqueue(struct call *c) {
                                        "The job queue of this home is full (%u jobs); see 'homefsctl queue'.", SPOOL_JOBS_MAX);
         if (r < 0)
                 return r;
-        reply = json_object_new_object();
-        json_object_object_add(reply, "id", json_object_new_uint64(id));
-        return call_reply(c, reply);
+        return call_reply_one(c, "id", json_object_new_uint64(id));
 }
 
 int method_list_queue(struct call *c) {
         _cleanup_home_ struct home *h = NULL;
-        struct json_object *jobs = NULL, *reply;
+        struct json_object *jobs = NULL;
         int r;
 
         if ((r = call_home_acquire(c, &h)) < 0 || (r = spool_list(h->user_name, &jobs)) < 0)
                 return r;
-        reply = json_object_new_object();
-        json_object_object_add(reply, "jobs", jobs);
-        return call_reply(c, reply);
+        return call_reply_one(c, "jobs", jobs);
 }
 
 int method_clear_queue(struct call *c) {
         _cleanup_home_ struct home *h = NULL;
-        struct json_object *reply;
         unsigned n = 0;
         int r;
 
         if ((r = call_home_acquire(c, &h)) < 0 || (r = spool_clear(h->user_name, &n)) < 0)
                 return r;
-        reply = json_object_new_object();
-        json_object_object_add(reply, "removed", json_object_new_int((int) n));
-        return call_reply(c, reply);
+        return call_reply_one(c, "removed", json_object_new_int((int) n));
 }

@@ -16,7 +16,7 @@
 #include "record-internal.h"
 #include "record.h"
 
-static int record_file_name(const char *user_name, char *buf, size_t size) {
+int user_record_file_name(const char *user_name, char *buf, size_t size) {
         int n;
 
         if (!user_name_is_valid(user_name))
@@ -94,7 +94,7 @@ int user_record_load(int dir_fd, const char *user_name, struct user_record **ret
                 *error = NULL;
         if (dir_fd < 0 || !ret)
                 return -EINVAL;
-        k = record_file_name(user_name, name, sizeof(name));
+        k = user_record_file_name(user_name, name, sizeof(name));
         if (k < 0)
                 return record_set_error(error, k, "invalid user name");
 
@@ -132,7 +132,7 @@ int user_record_save(int dir_fd, const struct user_record *r) {
 
         if (dir_fd < 0 || !r)
                 return -EINVAL;
-        k = record_file_name(r->user_name, name, sizeof(name));
+        k = user_record_file_name(r->user_name, name, sizeof(name));
         if (k < 0)
                 return k;
         k = user_record_validate(r, &error);
@@ -151,7 +151,7 @@ int user_record_delete(int dir_fd, const char *user_name) {
 
         if (dir_fd < 0)
                 return -EINVAL;
-        k = record_file_name(user_name, name, sizeof(name));
+        k = user_record_file_name(user_name, name, sizeof(name));
         if (k < 0)
                 return k;
         if (unlinkat(dir_fd, name, 0) < 0)

@@ -65,8 +65,6 @@ static inline bool field_is_set(const struct user_record *r, const struct field 
         return false;
 }
 
-/* Store "PROBLEM" (printf-style) in *error (if error is non-NULL) and return r. */
-int record_set_error(char **error, int r, const char *fmt, ...) _printf_(3, 4);
 
 /* A record from JSON checked against the schema; lines (from yaml_to_json(),
  * or NULL) gives the line of each field for messages. */

@@ -97,6 +97,8 @@ int user_record_to_yaml(const struct user_record *r, char **ret);
 int user_record_load(int dir_fd, const char *user_name, struct user_record **ret, char **error);
 int user_record_save(int dir_fd, const struct user_record *r);
 int user_record_delete(int dir_fd, const char *user_name);
+/* "<userName>.yaml" into buf; -EINVAL for an invalid name. */
+int user_record_file_name(const char *user_name, char *buf, size_t size);
 
 /* Record files larger than this are refused. */
 #define USER_RECORD_FILE_MAX (64U * 1024U)
@@ -113,6 +115,10 @@ int user_record_set_field(struct user_record *r, const char *name, struct json_o
 
 /* True if s is a valid userName (the schema's pattern). */
 bool user_name_is_valid(const char *s);
+
+/* Store "PROBLEM" (printf-style) in *error (if error is non-NULL) and return
+ * r: how the record and its schema report a problem to their caller. */
+int record_set_error(char **error, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* The table of fields the code handles, NULL-terminated, for the schema
  * coverage test. */

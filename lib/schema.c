@@ -48,37 +48,23 @@ static int set_error(char **error, int r, const char *origin, unsigned line, con
                      const char *fmt, ...) _printf_(6, 7);
 static int set_error(char **error, int r, const char *origin, unsigned line, const char *field,
                      const char *fmt, ...) {
-        _cleanup_free_ char *problem = NULL, *where = NULL;
+        _cleanup_free_ char *problem = NULL;
+        char where[16] = "";
         va_list ap;
         int k;
 
         if (!error)
                 return r;
-        free(*error);
-        *error = NULL;
-
         va_start(ap, fmt);
         k = vasprintf(&problem, fmt, ap);
         va_end(ap);
         if (k < 0)
-                return -ENOMEM;
-
+                return record_set_error(error, -ENOMEM, "out of memory");
         if (line > 0)
-                k = asprintf(&where, "%s:%u", origin ?: "input", line);
-        else
-                k = asprintf(&where, "%s", origin ?: "input");
-        if (k < 0)
-                return -ENOMEM;
-
+                snprintf(where, sizeof(where), ":%u", line);
         if (field)
-                k = asprintf(error, "%s: field '%s': %s", where, field, problem);
-        else
-                k = asprintf(error, "%s: %s", where, problem);
-        if (k < 0) {
-                *error = NULL;
-                return -ENOMEM;
-        }
-        return r;
+                return record_set_error(error, r, "%s%s: field '%s': %s", origin ?: "input", where, field, problem);
+        return record_set_error(error, r, "%s%s: %s", origin ?: "input", where, problem);
 }
 
 static const char *schema_type_to_string(enum schema_type t) {

@@ -84,6 +84,7 @@ static int transact(int fd, const struct ssh_buf *req, uint8_t **ret, size_t *re
                 return -ENOMEM;
         k = io_full(fd, buf, n, false);
         if (k < 0) {
+                explicit_bzero(buf, n); /* part of a signature, which unlocks a home */
                 free(buf);
                 return k;
         }

@@ -30,7 +30,7 @@ bool pam_homefs_is_ours(struct pam_homefs *m) {
         int dfd, r;
 
         if ((size_t) snprintf(path, sizeof(path), "%s/records", m->state_dir) >= sizeof(path) ||
-            (size_t) snprintf(name, sizeof(name), "%s.yaml", m->user) >= sizeof(name))
+            user_record_file_name(m->user, name, sizeof(name)) < 0)
                 return false;
         dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)

@@ -6,6 +6,8 @@
 #include "macro.h"
 #include "sshstub.h"
 
+#define HOME_INFO_TIMEOUT_MS (60 * 1000)
+
 int home_info_get(const char *user, struct home_info *info, struct agent_error *e) {
         _cleanup_(proto_conn_freep) struct proto_conn *c = NULL;
         struct json_object *params, *reply = NULL, *v, *record;
@@ -15,6 +17,10 @@ int home_info_get(const char *user, struct home_info *info, struct agent_error *
         r = agent_connect(&c, e);
         if (r < 0)
                 return r;
+        /* Every SSH login that runs the stub asks this first, users homefs
+         * does not manage too: a hung agent must not hang them (as pam's
+         * timeout=). */
+        c->call_timeout_ms = HOME_INFO_TIMEOUT_MS;
         params = json_object_new_object();
         if (!params)
                 return -ENOMEM;
