@@ -85,8 +85,10 @@ struct inode *inode_get(int fd, const struct stat *st, fuse_ino_t parent, const 
 /* The same for fd, an open file of the inode that stays the caller's: the
  * entry gets its handle and no cached fd (the next request that needs one
  * opens it by handle). NULL with errno EOPNOTSUPP where the filesystem makes
- * no handle: then use inode_get() with an O_PATH fd. */
-struct inode *inode_get_open(int fd, const struct stat *st, fuse_ino_t parent, const char *name);
+ * no handle: then use inode_get() with an O_PATH fd. created: fd was made
+ * with O_EXCL; an entry made here is marked no_fcaps (one that exists was
+ * added by a concurrent lookup, which may have let a setxattr in). */
+struct inode *inode_get_open(int fd, bool created, const struct stat *st, fuse_ino_t parent, const char *name);
 /* The known inode st describes, if its fd is cached, with a lookup
  * reference taken: no syscall needed. Else NULL. */
 struct inode *inode_get_cached(const struct stat *st, fuse_ino_t parent, const char *name);

@@ -283,9 +283,10 @@ struct inode *inode_get_named(int dirfd, const char *name, const struct stat *st
 }
 
 /* The slow path of inode_get() and inode_get_open(): fh is fd's handle
- * (taken over), adopt whether the entry takes fd for the fd cache. */
-static struct inode *inode_get_slow(int fd, struct file_handle *fh, bool adopt, const struct stat *st,
-                                    fuse_ino_t parent, const char *name) {
+ * (taken over), adopt whether the entry takes fd for the fd cache, no_fcaps
+ * the mark for an entry made here. */
+static struct inode *inode_get_slow(int fd, struct file_handle *fh, bool adopt, bool no_fcaps,
+                                    const struct stat *st, fuse_ino_t parent, const char *name) {
         struct shard *s = shard_of(st->st_dev, st->st_ino);
         struct inode *i, *fresh = calloc(1, sizeof(*fresh));
 
@@ -312,6 +313,7 @@ static struct inode *inode_get_slow(int fd, struct file_handle *fh, bool adopt, 
                 i->type = st->st_mode & S_IFMT;
                 i->fh = TAKE_PTR(fh);
                 i->fd = -1;
+                i->no_fcaps = no_fcaps;
                 shard_insert(s, i);
         }
         i->nlookup++;
@@ -334,10 +336,10 @@ struct inode *inode_get(int fd, const struct stat *st, fuse_ino_t parent, const 
                 return i;
         }
         /* Everything that needs a syscall or memory, outside the lock. */
-        return inode_get_slow(fd, handle_of_fd(fd), true, st, parent, name);
+        return inode_get_slow(fd, handle_of_fd(fd), true, false, st, parent, name);
 }
 
-struct inode *inode_get_open(int fd, const struct stat *st, fuse_ino_t parent, const char *name) {
+struct inode *inode_get_open(int fd, bool created, const struct stat *st, fuse_ino_t parent, const char *name) {
         struct inode *i = inode_get_cached(st, parent, name);
         struct file_handle *fh;
 
@@ -349,7 +351,7 @@ struct inode *inode_get_open(int fd, const struct stat *st, fuse_ino_t parent, c
                 errno = EOPNOTSUPP;
                 return NULL;
         }
-        return inode_get_slow(fd, fh, false, st, parent, name);
+        return inode_get_slow(fd, fh, false, created, st, parent, name);
 }
 
 void inode_ref(struct inode *i) {

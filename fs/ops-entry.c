@@ -97,14 +97,13 @@ int entry_of_open(fuse_ino_t parent, const char *name, int fd, bool created, str
         };
         if (fstat(fd, &e->attr) < 0)
                 return negative_errno();
-        i = inode_get_open(fd, &e->attr, parent, name);
+        /* A new inode has no xattrs but inherited ones (ACLs, LSM labels):
+         * inode_get_open() marks it no_fcaps. */
+        i = inode_get_open(fd, created, &e->attr, parent, name);
         if (!i && errno == EOPNOTSUPP)
                 return entry_lookup(parent, name, e);
         if (!i)
                 return -ENOMEM;
-        /* A new inode has no xattrs but inherited ones (ACLs, LSM labels). */
-        if (created)
-                __atomic_store_n(&i->no_fcaps, true, __ATOMIC_RELEASE);
         e->ino = (fuse_ino_t) (uintptr_t) i;
         return 0;
 }

@@ -168,8 +168,12 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 
                 fd = RETRY_EMFILE(openat(pfd, name, flags | O_EXCL, mode));
                 if (fd < 0 && errno == EEXIST && !(fi->flags & O_EXCL)) {
+                        /* An existing file truncated: as op_open(). */
+                        bool kill = (fi->flags & O_TRUNC) && killpriv_for_caller(req) && fsetid_drop();
+
                         created = false;
                         fd = RETRY_EMFILE(openat(pfd, name, flags, mode));
+                        fsetid_restore(kill);
                 }
                 if (fd < 0)
                         r = negative_errno();

@@ -240,6 +240,12 @@ mode_after() { # mode_after COMMAND...: chmod 6755 as the user, run, print the m
 ok "a user's write clears suid and sgid" test "$(mode_after as_user sh -c "echo more >>'$M/sx'")" = 755
 ok "a user's truncate clears them" test "$(mode_after as_user truncate -s 2 "$M/sx")" = 755
 ok "a user's O_TRUNC open clears them" test "$(mode_after as_user sh -c "echo new >'$M/sx'")" = 755
+# CREATE of a name the kernel holds as absent, which exists now (made
+# behind the kernel's cache): an O_TRUNC open of an existing file all the same.
+as_user mkdir "$M/sxd"
+test ! -e "$M/sxd/f" # the kernel caches the negative entry
+(umask 022; echo data >"$BACK/sxd/f"); chown "$UID_U:$GID_U" "$BACK/sxd/f"; chmod 6755 "$BACK/sxd/f"
+ok "a user's O_TRUNC create of an existing file clears them" sh -c "setpriv --reuid=$UID_U --regid=$GID_U --clear-groups -- sh -c \": >'$M/sxd/f'\" && test \"\$(stat -c %a '$BACK/sxd/f')\" = 755"
 ok "chown clears them" test "$(mode_after chown "$UID_U:$GID_U" "$M/sx")" = 755
 # copy_file_range and fallocate change the file too (ext4 clears the bits
 # there as well); with KILLPRIV_V2 the kernel leaves that to homefsd.
