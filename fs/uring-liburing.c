@@ -44,6 +44,7 @@
 #include "devio.h"
 #include "log.h"
 #include "uring.h"
+#include "wake-local.h"
 
 #define QUEUE_DEPTH 8
 #define MAX_QUEUES 1024
@@ -379,6 +380,7 @@ static bool completion(struct queue *q, struct io_uring_cqe *cqe) {
 
 static void *queue_thread(void *p) {
         struct queue *q = p;
+        struct wake_local wake;
         struct io_uring_cqe *cqe;
         cpu_set_t set;
         bool run = true, refused = false;
@@ -428,9 +430,21 @@ static void *queue_thread(void *p) {
                 log_info("serving FUSE requests through io_uring: %u queues of %u entries, %zu KiB payload each",
                          rings.n_queues, QUEUE_DEPTH, rings.payload_size / 1024);
 
+        wake_local_setup(&wake);
         while (run) {
                 unsigned head, seen = 0;
 
+                /* The commits on their own at SCHED_IDLE where that keeps
+                 * their callers on this CPU (wake-local.c), else with the
+                 * wait in one system call. */
+                if (io_uring_sq_ready(&q->ring) > 0 && wake_local_begin(&wake)) {
+                        r = io_uring_submit(&q->ring);
+                        wake_local_end(&wake, true);
+                        if (r < 0 && r != -EINTR) {
+                                log_error("io_uring queue %u: %s", q->qid, strerror(-r));
+                                break;
+                        }
+                }
                 r = io_uring_submit_and_wait(&q->ring, 1);
                 if (r < 0 && r != -EINTR) {
                         log_error("io_uring queue %u: %s", q->qid, strerror(-r));
@@ -445,6 +459,7 @@ static void *queue_thread(void *p) {
                 }
                 io_uring_cq_advance(&q->ring, seen);
         }
+        wake_local_close(&wake);
         /* Commits of the last batch still in the SQ: a stopping
          * connection refuses them anyway. */
         return NULL;

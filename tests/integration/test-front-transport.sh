@@ -118,6 +118,33 @@ ok "--no-io-uring, parameter on: /dev/fuse only" test "$(counter $Q dev transpor
 ok "--no-io-uring, parameter on: nothing about io_uring in the log" sh -c "! grep -q io_uring '$T/dev.log'"
 stop_front $Q
 
+# ---- local wake-ups (fs/wake-local.c): a queue thread commits at idle
+# priority, which keeps its caller on its CPU, only while nothing else on
+# the machine runs; CPU-bound work beside homefsd must never find a queue
+# thread at idle priority, where it would wait behind that work ----
+S=$(stats $P on)
+ok "local wake-ups: every queue thread can use them" test "$(val local_wake_threads)" = "$(nproc --all)"
+diag "quiet: $(val local_wakes) commits at idle priority, $(val local_wakes_busy) at normal (other tasks ran)"
+HOGS=()
+for _ in $(seq $(($(nproc) + 1))); do sh -c 'while :; do :; done' & HOGS+=($!); done
+on_cleanup "kill ${HOGS[*]}"
+sleep 0.5
+S=$(stats $P on); idle0=$(val local_wakes); busy0=$(val local_wakes_busy)
+ok "CPU-bound tasks on every CPU: file operations work" test "$(work "$T/on")" = ok
+ok "CPU-bound tasks on every CPU: cp and cmp" sh -c "cp '$T/data' '$T/on/big3' && cmp '$T/data' '$T/on/big3'"
+S=$(stats $P on)
+kill "${HOGS[@]}"; wait "${HOGS[@]}" 2>/dev/null
+diag "busy: $(( $(val local_wakes) - idle0 )) commits at idle priority, $(( $(val local_wakes_busy) - busy0 )) at normal"
+ok "CPU-bound tasks on every CPU: no commit at idle priority" test "$(val local_wakes)" = "$idle0"
+ok "CPU-bound tasks on every CPU: the commits saw them" test "$(val local_wakes_busy)" -gt "$busy0"
+start_front nl --no-local-wake
+Q=$FRONT_PID
+ok "--no-local-wake: file operations work" test "$(work "$T/nl")" = ok
+S=$(stats $Q nl)
+ok "--no-local-wake: no queue thread uses them, no commit at idle priority" \
+        test "$(val local_wake_threads) $(val local_wakes)" = "0 0"
+stop_front $Q
+
 # ---- an unmount from outside ends homefsd (the rings are torn down) ----
 umount "$T/on"
 for _ in $(seq 100); do kill -0 $P 2>/dev/null || break; sleep 0.05; done
