@@ -327,6 +327,7 @@ static int listen_userdb_socket(const char *path) {
 typedef void (*serve_fn)(const struct agent_config *config, struct proto_conn *conn, uid_t peer_uid, uid_t account);
 
 struct listener {
+        const char *name; /* for the log */
         int fd;
         serve_fn serve;
         const struct agent_config *config;
@@ -356,9 +357,13 @@ static void *connection_thread(void *userdata) {
                 return NULL;
         }
         r = clients_account(conn->fd, &cred, &account);
-        if (r < 0) {
+        if (r == -ESRCH)
                 log_warning("refusing a connection from uid %u: the connecting process exited before it was identified",
                             (unsigned) cred.uid);
+        else if (r < 0)
+                log_warning_errno(r, "refusing a connection from uid %u: cannot identify its process: %m",
+                                  (unsigned) cred.uid);
+        if (r < 0) {
                 proto_conn_free(conn);
                 free(c);
                 return NULL;
@@ -377,8 +382,40 @@ static void *connection_thread(void *userdata) {
         return NULL;
 }
 
+/* What to do when accept() fails for lack of a resource; NULL for any
+ * other error. */
+static const char *accept_starved_hint(int error) {
+        switch (error) {
+        case EMFILE:
+                return "the agent's open-file limit (RLIMIT_NOFILE) is reached: raise it (LimitNOFILE=, ulimit -n)";
+        case ENFILE:
+                return "the system's open-file limit is reached: raise fs.file-max";
+        case ENOBUFS:
+        case ENOMEM:
+                return "the system is out of memory";
+        default:
+                return NULL;
+        }
+}
+
+/* A connection that accept() fails on for lack of a resource stays in the
+ * backlog, and the next accept() fails at once: so wait before each retry,
+ * 50 ms doubling to 1 s, and say it once when it starts (and once when it
+ * ends), or root would spin and flood the log while the limit holds.
+ * Returns the time waited, the next call's waited_ms. */
+static unsigned accept_wait(const struct listener *l, int error, unsigned waited_ms) {
+        unsigned ms = waited_ms == 0 ? 50 : waited_ms >= 500 ? 1000 : 2 * waited_ms;
+
+        if (waited_ms == 0)
+                log_warning_errno(-error, "cannot accept connections on %s: %m; %s. Clients wait until it can again",
+                                  l->name, accept_starved_hint(error));
+        nanosleep(&(struct timespec) { .tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000L }, NULL);
+        return ms;
+}
+
 static void *accept_thread(void *userdata) {
         const struct listener *l = userdata;
+        unsigned waited_ms = 0; /* nonzero while accept() is starved */
 
         for (;;) {
                 struct connection *c;
@@ -387,10 +424,18 @@ static void *accept_thread(void *userdata) {
                 int fd;
 
                 fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+                if (fd < 0 && accept_starved_hint(errno)) {
+                        waited_ms = accept_wait(l, errno, waited_ms);
+                        continue;
+                }
                 if (fd < 0) {
                         if (errno != EINTR && errno != ECONNABORTED)
                                 log_warning_errno(-errno, "accept: %m");
                         continue;
+                }
+                if (waited_ms) {
+                        log_info("accepting connections on %s again", l->name);
+                        waited_ms = 0;
                 }
                 c = malloc(sizeof(*c));
                 if (!c) {
@@ -482,8 +527,8 @@ int main(int argc, char *argv[]) {
                 .userdb_socket = USERDB_SOCKET_DEFAULT,
                 .fuse_io_uring = true,
         };
-        static struct listener agent = { .fd = -1, .serve = dispatch_connection, .config = &config };
-        static struct listener userdb = { .fd = -1, .serve = serve_userdb, .config = &config };
+        static struct listener agent = { .name = "the agent socket", .fd = -1, .serve = dispatch_connection, .config = &config };
+        static struct listener userdb = { .name = "the userdb socket", .fd = -1, .serve = serve_userdb, .config = &config };
         char sock[108];
         sigset_t mask;
         int r, sig;

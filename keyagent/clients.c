@@ -97,6 +97,8 @@ int clients_account(int fd, const struct ucred *cred, uid_t *ret) {
          * and if the process is still alive after the read, the pid was not
          * reused meanwhile. */
         if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0) {
+                if (errno == EMFILE || errno == ENFILE || errno == ENOMEM)
+                        return -errno; /* no fd for the pidfd: the agent's limits */
                 if (errno != ENOPROTOOPT)
                         return -ESRCH; /* the peer is gone already */
                 pidfd = -1; /* an old kernel: the race is accepted (below) */

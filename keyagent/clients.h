@@ -28,7 +28,8 @@
  * uid of its process where set, else cred->uid. -ESRCH when the connecting
  * process is gone before it could be identified: the connection is then
  * refused, or a client could connect from short-lived processes, hand the
- * sockets on, and be counted by uid again. */
+ * sockets on, and be counted by uid again. -EMFILE, -ENFILE or -ENOMEM
+ * when the agent lacks the descriptor or memory to identify it. */
 int clients_account(int fd, const struct ucred *cred, uid_t *ret);
 
 /* 0 if a connection from peer uid, counted against account, may be served
