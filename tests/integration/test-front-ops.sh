@@ -28,7 +28,7 @@
 #   transport switch, writing the backing directory while locked, SIGTERM
 #   and the bare mountpoint, the agent link against a stand-in agent.
 #
-# Runs as root; creates a temporary system user for the unprivileged checks
+# Runs as root; creates a temporary user for the unprivileged checks
 # (the home's user in --home). Needs /dev/fuse, loop devices, python3 (for
 # renameat2, xattrs, seek holes, fcntl locks), tar and diff. TAP output.
 
