@@ -10,6 +10,11 @@
  *   homefs-roundtrip create DIR [N]   create N empty files in DIR/c
  *   homefs-roundtrip stat DIR         stat every file of DIR/c
  *   homefs-roundtrip unlink DIR       unlink every file of DIR/c, then it
+ *   homefs-roundtrip switch [N]       N round trips of one byte through two
+ *                                     pipes between two processes on CPU 0:
+ *                                     the least any round trip between a
+ *                                     caller and a daemon costs here
+ *   homefs-roundtrip switchx [N]      the same with the second on CPU 1
  *
  * Prints one line: "<case> <seconds> <per-op µs>". */
 
@@ -24,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -163,11 +169,61 @@ static int cmd_walk(const char *dir, bool remove) {
         return 0;
 }
 
+static void pin(int cpu) {
+        cpu_set_t set;
+
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        if (sched_setaffinity(0, sizeof(set), &set) < 0)
+                die("sched_setaffinity");
+}
+
+/* Two processes hand a byte back and forth: two context switches and four
+ * system calls per round trip, nothing else. */
+static int cmd_switch(long n, int cpu_b) {
+        int ab[2], ba[2];
+        char c = 0;
+        double t0;
+        pid_t pid;
+
+        if (pipe(ab) < 0 || pipe(ba) < 0)
+                die("pipe");
+        pid = fork();
+        if (pid < 0)
+                die("fork");
+        if (pid == 0) {
+                pin(cpu_b);
+                for (long k = 0; k < n; k++)
+                        if (read(ab[0], &c, 1) != 1 || write(ba[1], &c, 1) != 1)
+                                _exit(EXIT_FAILURE);
+                _exit(EXIT_SUCCESS);
+        }
+        pin(0);
+        t0 = now();
+        for (long k = 0; k < n; k++)
+                if (write(ab[1], &c, 1) != 1 || read(ba[0], &c, 1) != 1)
+                        die("pipe round trip");
+        t0 = now() - t0;
+        (void) waitpid(pid, NULL, 0);
+        printf("%s %.6f %.3f\n", cpu_b ? "switchx" : "switch", t0, t0 * 1e6 / (double) n);
+        return 0;
+}
+
 int main(int argc, char *argv[]) {
         long n;
 
+        if (argc >= 2 && (!strcmp(argv[1], "switch") || !strcmp(argv[1], "switchx"))) {
+                uint64_t v = 100000;
+
+                if (argc > 2 && (safe_atou64(argv[2], &v) < 0 || v == 0 || v > LONG_MAX)) {
+                        fprintf(stderr, "homefs-roundtrip: N must be a whole number: %s\n", argv[2]);
+                        return EXIT_FAILURE;
+                }
+                return cmd_switch((long) v, !strcmp(argv[1], "switchx"));
+        }
         if (argc < 3) {
-                fprintf(stderr, "Usage: homefs-roundtrip null|null2|create|stat|unlink DIR [N]\n");
+                fprintf(stderr, "Usage: homefs-roundtrip null|null2|create|stat|unlink DIR [N]\n"
+                                "       homefs-roundtrip switch|switchx [N]\n");
                 return EXIT_FAILURE;
         }
         if (argc > 3) {

@@ -9,7 +9,9 @@
 # FUSE is one GETATTR round trip; null2 = the same from two threads pinned
 # to CPUs 0 and 1 (µs per op of the pair); create 10k empty files; stat of
 # those 10k files after homefsd was restarted (each a LOOKUP; native: warm);
-# unlink them. Medians of RUNS runs, ratios to native in the same run.
+# unlink them. And the machine's floor (switch, switchx): one byte back and
+# forth through pipes between two processes on one CPU and on two. Medians
+# of RUNS runs, ratios to native in the same run.
 #
 #   bench/roundtrip.sh [RUNS]     (root; build in ./build or $HOMEFS_BUILD_ROOT)
 #
@@ -78,6 +80,9 @@ echo "# transports: dev=$(transport dev) uring=$(transport uring)"
 [ "$(transport uring)" = io_uring ] || { echo "roundtrip.sh: homefsd did not get io_uring; see $T/uring.log" >&2; cat "$T/uring.log" >&2; exit 1; }
 
 for r in $(seq "$RUNS"); do
+        # The machine's floor: a bare round trip between two processes.
+        "$RT" switch 100000 | sed "s/^/native /"
+        "$RT" switchx 20000 | sed "s/^/native /"
         for c in native dev uring; do
                 d=$(dir_of $c)
                 "$RT" null "$d" 20000 | sed "s/^/$c /"
@@ -98,6 +103,7 @@ function median(key,   n, i, j, t, a) {
 }
 { vals[$1 " " $2] = vals[$1 " " $2] " " $4 }
 END {
+        printf "(a bare round trip between two processes, pipes: %.2f µs on one CPU, %.2f µs across two)\n\n", median("native switch"), median("native switchx")
         printf "| case (µs per op, median of %d) | native | /dev/fuse | io_uring | /dev/fuse ÷ native | io_uring ÷ native | io_uring ÷ /dev/fuse |\n", runs
         print "|---|---|---|---|---|---|---|"
         split("null null2 create stat unlink", cases, " ")

@@ -26,6 +26,7 @@
 #include "parse-util.h"
 #include "secret.h"
 #include "uring.h"
+#include "wake-local.h"
 
 static unsigned arg_debug;
 static unsigned arg_threads = 10;
@@ -34,6 +35,7 @@ static const char *arg_mountpoint;
 static bool arg_no_agent;
 static bool arg_passthrough = true;
 static bool arg_io_uring = true;
+static bool arg_local_wake = true;
 static const char *arg_stats_file;
 static const char *arg_user;
 
@@ -53,6 +55,9 @@ static void help(void) {
                "     --io-uring         Take requests through FUSE over io_uring where the\n"
                "                        kernel offers it, else /dev/fuse (the default)\n"
                "     --no-io-uring      Take requests through /dev/fuse only\n"
+               "     --no-local-wake    Answer io_uring requests at normal priority always,\n"
+               "                        not at idle priority when nothing else runs (which\n"
+               "                        keeps a caller on its CPU; see homefsd(8))\n"
                "     --stats-file=PATH  Write request counters to PATH on SIGRTMIN+1 and at exit\n"
                "\n"
                "For tests and benchmarks only:\n"
@@ -66,7 +71,8 @@ static void help(void) {
 
 static int parse_args(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_THREADS, ARG_ATTACH_DIR, ARG_MOUNTPOINT, ARG_NO_AGENT,
-               ARG_NO_PASSTHROUGH, ARG_STATS_FILE, ARG_IO_URING, ARG_NO_IO_URING };
+               ARG_NO_PASSTHROUGH, ARG_STATS_FILE, ARG_IO_URING, ARG_NO_IO_URING,
+               ARG_NO_LOCAL_WAKE };
         static const struct option options[] = {
                 { "help",       no_argument,       NULL, 'h' },
                 { "version",    no_argument,       NULL, ARG_VERSION },
@@ -80,6 +86,7 @@ static int parse_args(int argc, char *argv[]) {
                 { "stats-file", required_argument, NULL, ARG_STATS_FILE },
                 { "io-uring",   no_argument,       NULL, ARG_IO_URING },
                 { "no-io-uring", no_argument,      NULL, ARG_NO_IO_URING },
+                { "no-local-wake", no_argument,    NULL, ARG_NO_LOCAL_WAKE },
                 {}
         };
         int c;
@@ -124,6 +131,9 @@ static int parse_args(int argc, char *argv[]) {
                         break;
                 case ARG_NO_IO_URING:
                         arg_io_uring = false;
+                        break;
+                case ARG_NO_LOCAL_WAKE:
+                        arg_local_wake = false;
                         break;
                 case ARG_STATS_FILE:
                         arg_stats_file = optarg;
@@ -308,6 +318,7 @@ static int run(void) {
         target_fd = safe_close(target_fd);
         /* libfuse serves the mounted device fd, and closes it at destroy. */
         snprintf(dev, sizeof(dev), "/dev/fd/%d", fuse_fd);
+        wake_local_allow(arg_local_wake);
         if (fuse_session_mount(se, dev) != 0 || passthrough_session(se, arg_passthrough) < 0 ||
             uring_session(se, arg_io_uring) < 0) {
                 fuse_unmount_at(mountpoint, mnt_id, fuse_fd);

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "macro.h"
 #include "uring.h"
+#include "wake-local.h"
 
 static atomic_uint_fast64_t counters[_STAT_MAX];
 
@@ -59,6 +60,7 @@ void stat_inc(enum stat_counter c) {
 
 int stats_write(const char *path) {
         char tmp[4096];
+        struct wake_local_stats wl;
         FILE *f;
         int fd, r;
 
@@ -76,6 +78,9 @@ int stats_write(const char *path) {
         fprintf(f, "passthrough %d\n", passthrough_enabled());
         fprintf(f, "transport %s\n", transport_name(uring_transport()));
         fprintf(f, "uring_requests %ju\n", (uintmax_t) uring_requests());
+        wake_local_counts(&wl);
+        fprintf(f, "local_wake_threads %u\nlocal_wake_hops %ju\nlocal_wakes %ju\nlocal_wakes_busy %ju\n",
+                wl.threads, (uintmax_t) wl.hops, (uintmax_t) wl.local, (uintmax_t) wl.busy);
         /* Gauges, not counters: inodes the kernel holds, fds cached. */
         fprintf(f, "inodes %zu\ncached_fds %zu\n", inode_table_count(), fdcache_count());
         for (size_t k = 0; k < _STAT_MAX; k++)

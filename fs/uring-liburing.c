@@ -44,6 +44,7 @@
 #include "devio.h"
 #include "log.h"
 #include "uring.h"
+#include "wake-local.h"
 
 #define QUEUE_DEPTH 8
 #define MAX_QUEUES 1024
@@ -78,6 +79,7 @@ struct queue {
         int setup; /* 1 ready, negative errno: failed; under rings.lock */
         struct entry entries[QUEUE_DEPTH];
         unsigned live;
+        struct wake_local wake; /* the queue thread's own */
 };
 
 static struct {
@@ -349,6 +351,7 @@ static void serve(struct queue *q, struct entry *e) {
         memcpy(start + sizeof(in), e->hdr.op_in, op_size);
 
         atomic_fetch_add_explicit(&rings.requests, 1, memory_order_relaxed);
+        wake_local_note(&q->wake, in.pid);
         this_entry = e;
         fuse_session_process_buf(rings.se, &(struct fuse_buf) { .size = in.len, .mem = start });
         this_entry = NULL;
@@ -428,9 +431,21 @@ static void *queue_thread(void *p) {
                 log_info("serving FUSE requests through io_uring: %u queues of %u entries, %zu KiB payload each",
                          rings.n_queues, QUEUE_DEPTH, rings.payload_size / 1024);
 
+        wake_local_setup(&q->wake, q->qid);
         while (run) {
                 unsigned head, seen = 0;
 
+                /* The commits on their own at SCHED_IDLE where that keeps
+                 * their callers on this CPU (wake-local.c), else with the
+                 * wait in one system call. */
+                if (io_uring_sq_ready(&q->ring) > 0 && wake_local_begin(&q->wake)) {
+                        r = io_uring_submit(&q->ring);
+                        wake_local_end(&q->wake, true);
+                        if (r < 0 && r != -EINTR) {
+                                log_error("io_uring queue %u: %s", q->qid, strerror(-r));
+                                break;
+                        }
+                }
                 r = io_uring_submit_and_wait(&q->ring, 1);
                 if (r < 0 && r != -EINTR) {
                         log_error("io_uring queue %u: %s", q->qid, strerror(-r));
@@ -445,6 +460,7 @@ static void *queue_thread(void *p) {
                 }
                 io_uring_cq_advance(&q->ring, seen);
         }
+        wake_local_close(&q->wake);
         /* Commits of the last batch still in the SQ: a stopping
          * connection refuses them anyway. */
         return NULL;

@@ -118,6 +118,55 @@ ok "--no-io-uring, parameter on: /dev/fuse only" test "$(counter $Q dev transpor
 ok "--no-io-uring, parameter on: nothing about io_uring in the log" sh -c "! grep -q io_uring '$T/dev.log'"
 stop_front $Q
 
+# ---- local wake-ups (fs/wake-local.c): a queue thread commits at idle
+# priority, which keeps its caller on its CPU, only while its callers hop
+# between CPUs and nothing else on the machine runs; CPU-bound work beside
+# homefsd must never find a queue thread at idle priority, where it would
+# wait behind that work. hop FILE: one caller that moves itself to the
+# next CPU before each request (a GETXATTR, which the kernel never caches).
+hop() {
+        "$PYTHON" - "$1" <<'PY'
+import os, sys
+n = os.cpu_count()
+for i in range(3000):
+    os.sched_setaffinity(0, {i % n})
+    try:
+        os.getxattr(sys.argv[1], "user.homefs-test")
+    except OSError:
+        pass
+PY
+}
+echo x >"$T/on/hop"
+S=$(stats $P on)
+ok "local wake-ups: every queue thread can use them" test "$(val local_wake_threads)" = "$(nproc --all)"
+hops0=$(val local_wake_hops); idle0=$(val local_wakes); busy0=$(val local_wakes_busy)
+hop "$T/on/hop"
+S=$(stats $P on)
+ok "a caller that hops CPUs: homefsd sees the hops" test "$(val local_wake_hops)" -gt $((hops0 + 1000))
+diag "quiet: $(( $(val local_wakes) - idle0 )) commits at idle priority, $(( $(val local_wakes_busy) - busy0 )) at normal (other tasks ran)"
+HOGS=()
+for _ in $(seq $(($(nproc) + 1))); do sh -c 'while :; do :; done' & HOGS+=($!); done
+on_cleanup "kill ${HOGS[*]}"
+sleep 0.5
+S=$(stats $P on); idle0=$(val local_wakes); busy0=$(val local_wakes_busy)
+hop "$T/on/hop"
+ok "CPU-bound tasks on every CPU: file operations work" test "$(work "$T/on")" = ok
+ok "CPU-bound tasks on every CPU: cp and cmp" sh -c "cp '$T/data' '$T/on/big3' && cmp '$T/data' '$T/on/big3'"
+S=$(stats $P on)
+kill "${HOGS[@]}"; wait "${HOGS[@]}" 2>/dev/null
+diag "busy: $(( $(val local_wakes) - idle0 )) commits at idle priority, $(( $(val local_wakes_busy) - busy0 )) at normal"
+ok "CPU-bound tasks on every CPU: no commit at idle priority" test "$(val local_wakes)" = "$idle0"
+ok "CPU-bound tasks on every CPU: the hopping caller's commits saw them" test "$(val local_wakes_busy)" -gt "$busy0"
+start_front nl --no-local-wake
+Q=$FRONT_PID
+ok "--no-local-wake: file operations work" test "$(work "$T/nl")" = ok
+echo x >"$T/nl/hop"
+hop "$T/nl/hop"
+S=$(stats $Q nl)
+ok "--no-local-wake: no queue thread uses them, no commit at idle priority" \
+        test "$(val local_wake_threads) $(val local_wakes)" = "0 0"
+stop_front $Q
+
 # ---- an unmount from outside ends homefsd (the rings are torn down) ----
 umount "$T/on"
 for _ in $(seq 100); do kill -0 $P 2>/dev/null || break; sleep 0.05; done
