@@ -91,11 +91,7 @@ else
         ok "create a home" create_home "$U" "$PW" --disk-size=1G
         ok "unlock it" unlock_home "$U" "$PW"
         [ "$tap_failed" -eq 0 ] || fail_now "cannot go on without an unlocked home"
-        PID=
-        for p in $(our_pids); do
-                [ "$(cat /proc/$p/comm 2>/dev/null)" = homefsd ] && grep -qxF "$U" <(tr '\0' '\n' </proc/$p/cmdline) && PID=$p
-        done
-        [ -n "$PID" ] || fail_now "homefsd of $U not found"
+        PID=$(home_front "$U") || fail_now "homefsd of $U not found"
         BACK=$(backing_dir) || fail_now "homefsd holds no fd of the home's backing directory"
         diag "the home's backing directory: $BACK -> $(readlink "$BACK")"
 fi
@@ -344,7 +340,7 @@ detach() {
                 kill -USR1 "$PID"
                 for _ in $(seq 100); do [ "$(stat -c %a "$MNT")" = 700 ] && break; sleep 0.05; done
         else
-                "$CTL" deactivate "$U"
+                "$CTL" deactivate "$U" >&2
         fi
 }
 attach() {
@@ -352,7 +348,7 @@ attach() {
                 kill -USR2 "$PID"
                 for _ in $(seq 100); do [ "$(stat -c %a "$MNT")" = 755 ] && break; sleep 0.05; done
         else
-                unlock_home "$U" "$PW" >/dev/null && BACK=$(backing_dir)
+                unlock_home "$U" "$PW" >&2 && BACK=$(backing_dir)
         fi
 }
 echo "before detach" >"$M/keep"
