@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "escape.h"
 #include "homefsctl.h"
 #include "log.h"
 
@@ -61,11 +60,9 @@ int identity_load(const char *path, const char *user, struct json_object **ret) 
                 o = record;
         }
         if (json_object_object_get_ex(o, "userName", &name) && !streq(json_object_get_string(name), user)) {
-                char shown[256];
-
-                /* The file's name for the user is anybody's text: escaped. */
-                log_error("the identity is for %s, not %s",
-                          escape_to(shown, sizeof(shown), json_object_get_string(name) ?: ""), user);
+                /* The file's name for the user is anybody's text: the log
+                 * escapes it. */
+                log_error("the identity is for %s, not %s", json_object_get_string(name) ?: "", user);
                 json_object_put(o);
                 return -EINVAL;
         }

@@ -14,7 +14,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "escape.h"
 #include "log.h"
 #include "macro.h"
 #include "spawn.h"
@@ -78,14 +77,14 @@ static _Noreturn void child(const struct runner *r, const char *path, char **arg
 /* Relay the job's output line by line, then reap it. */
 static int relay_and_wait(const char *user, uint64_t id, int fd, pid_t pid) {
         FILE *f = fdopen(fd, "r");
-        char line[1024], escaped[4 * sizeof(line)];
+        char line[1024];
         int status;
 
-        /* The job's output is the user's: escaped before it reaches the
-         * log (and whichever terminal shows it). */
+        /* The job's output is the user's: the log escapes it (lib/log.c),
+         * for whichever terminal shows the log. */
         while (f && fgets(line, sizeof(line), f)) {
                 line[strcspn(line, "\n")] = 0;
-                log_info("job %" PRIu64 " of %s: %s", id, user, escape_to(escaped, sizeof(escaped), line));
+                log_info("job %" PRIu64 " of %s: %s", id, user, line);
         }
         if (f)
                 fclose(f);

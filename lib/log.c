@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "log.h"
 
 static const char *log_program = "homefs";
@@ -46,24 +47,6 @@ enum log_level log_get_max_level(void) {
         return log_max;
 }
 
-/* The message in with its control characters escaped ("\xNN"; out has 4
- * bytes per byte of in): strings from users and images (a token's module
- * path, a process name) end no line, so they cannot forge another, nor its
- * journal priority, nor move a terminal's cursor. */
-static void escape_controls(const char *in, char *out, size_t size) {
-        size_t n = 0;
-
-        for (; *in && n + 5 <= size; in++) {
-                unsigned char c = (unsigned char) *in;
-
-                if (c < 0x20 || c == 0x7f)
-                        n += (size_t) snprintf(out + n, size - n, "\\x%02x", c);
-                else
-                        out[n++] = (char) c;
-        }
-        out[n] = 0;
-}
-
 int log_full_errno(enum log_level level, int error, const char *fmt, ...) {
         int saved = errno;
         char raw[1024], buf[4 * sizeof(raw)];
@@ -76,7 +59,10 @@ int log_full_errno(enum log_level level, int error, const char *fmt, ...) {
                 va_start(ap, fmt);
                 vsnprintf(raw, sizeof(raw), fmt, ap);
                 va_end(ap);
-                escape_controls(raw, buf, sizeof(buf));
+                /* Strings from users and images (a token's module path, a
+                 * process name) end no line, so they cannot forge another,
+                 * nor its journal priority, nor move a terminal's cursor. */
+                escape_to(buf, sizeof(buf), raw);
                 if (log_to_journal)
                         fprintf(stderr, "<%d>%s: %s\n", syslog_priority[level], log_program, buf);
                 else

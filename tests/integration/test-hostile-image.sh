@@ -101,15 +101,17 @@ for uri in 'pkcs11:%zz;;=?&module-path' 'pkcs11:' 'pkcs11:?module-path=' "pkcs11
         unlock_error '"pin":"1"' >/dev/null
 done
 ok "odd URIs in the header: the agent is alive (same pid)" same_agent
-# A module path with a newline and an escape sequence (percent-encoded in
-# the URI): the agent's log line about it stays one line, so the header
-# cannot forge a line (nor its journal priority) or drive a terminal.
-ok "the header's module path carries a newline and ESC" \
-        set_token "pkcs11:token=t?module-path=/nonexistent%0Ahomefs-agent%3A%20FORGED%20LINE%1B%5B2J"
+# A module path with a newline, an escape sequence and a C1 CSI (U+009B,
+# which some terminals take for ESC [; percent-encoded in the URI): the
+# agent's log line about it stays one line, so the header cannot forge a
+# line (nor its journal priority) or drive a terminal.
+ok "the header's module path carries a newline, ESC and a C1 CSI" \
+        set_token "pkcs11:token=t?module-path=/nonexistent%0Ahomefs-agent%3A%20FORGED%20LINE%1B%5B2J%C2%9B2J"
 unlock_error '"pin":"1"' >/dev/null
-ok "the agent logged the refusal, escaped" grep -qF 'nonexistent\x0ahomefs-agent: FORGED LINE\x1b[2J' "$T/agent.log"
+ok "the agent logged the refusal, escaped" grep -qF 'nonexistent\nhomefs-agent: FORGED LINE\e[2J\xc2\x9b2J' "$T/agent.log"
 ok "no log line was forged" sh -c "! grep -q '^homefs-agent: FORGED' '$T/agent.log'"
 ok "no escape sequence reached the log" eval "! grep -q \$'\\x1b' '$T/agent.log'"
+ok "no C1 control reached the log" eval "! LC_ALL=C grep -q \$'\\xc2\\x9b' '$T/agent.log'"
 
 # --- 3. every directory above a home is root's alone -------------------------------
 # $T/shared is the user's (an ancestor two levels up, not the parent): the old
