@@ -248,6 +248,16 @@ our_pids() {
         done
 }
 
+# home_front USER: the pid of the homefsd this run's agent started for USER.
+home_front() {
+        local p
+        for p in $(our_pids); do
+                [ "$(cat "/proc/$p/comm" 2>/dev/null)" = homefsd ] &&
+                        grep -qxF "$1" <(tr '\0' '\n' <"/proc/$p/cmdline") && { echo "$p"; return 0; }
+        done
+        return 1
+}
+
 cleanup() {
         local m l u p c
         for c in "${CLEANUP_CMDS[@]}"; do eval "$c" >/dev/null 2>&1; done

@@ -28,11 +28,7 @@ ok "unlock" unlock_home "$U" "$PW"
 stamp "create and unlock"
 [ "$tap_failed" -eq 0 ] || fail_now "cannot go on without an unlocked home"
 
-FRONT=
-for p in $(our_pids); do
-        [ "$(cat /proc/$p/comm 2>/dev/null)" = homefsd ] && grep -qxF "$U" <(tr '\0' '\n' </proc/$p/cmdline) && FRONT=$p
-done
-[ -n "$FRONT" ] || fail_now "homefsd of $U not found"
+FRONT=$(home_front "$U") || fail_now "homefsd of $U not found"
 ok "homefsd's fd limit lowered to $LIMIT" prlimit --pid "$FRONT" --nofile=$LIMIT:$LIMIT
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$FRONT/status"; }
 fds() { ls "/proc/$FRONT/fd" | wc -l; }
