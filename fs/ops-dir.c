@@ -29,6 +29,13 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
                 fuse_reply_err(req, errno);
         else {
                 fi->fh = (uint64_t) (uintptr_t) h;
+                /* The kernel may keep the listing and serve later opens of
+                 * the directory from it: homefsd is the only writer, every
+                 * change made through the mount moves the directory's
+                 * version (which drops the listing), and a Detach drops it
+                 * with the rest of the inode's cache. */
+                fi->cache_readdir = 1;
+                fi->keep_cache = 1;
                 if (fuse_reply_open(req, fi) < 0)
                         handle_free(h);
         }
