@@ -91,8 +91,12 @@ void volume_grow(struct cryptdev *d) {
         uint64_t ss = d->opt.sector_size, old = volume_size(d), size;
         struct stat st;
 
-        if (fstat(d->image_fd, &st) < 0 || (uint64_t) st.st_size <= d->opt.offset) {
+        if (fstat(d->image_fd, &st) < 0) {
                 log_error_errno(errno, "cannot stat the image to grow the volume: %m");
+                return;
+        }
+        if ((uint64_t) st.st_size <= d->opt.offset) {
+                log_error("cannot grow the volume: the image ends before its data segment");
                 return;
         }
         size = ((uint64_t) st.st_size - d->opt.offset) / ss * ss;

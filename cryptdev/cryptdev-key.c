@@ -169,10 +169,14 @@ int control_handle(struct cryptdev *d) {
         if (n == -EAGAIN)
                 return 0;
         if (n <= 0) {
-                /* The agent is gone: a held request would wait forever. */
-                if (d->key_held)
+                /* The agent is gone: a held request would wait forever, so
+                 * fail them. With the key in place, keep serving: the
+                 * filesystem above is still unmounted through us. Only this
+                 * thread holds and releases the key, so key_held is stable. */
+                if (d->key_held) {
                         log_warning("the agent closed the control channel while the key was wiped: failing held requests");
-                key_fail(d);
+                        key_fail(d);
+                }
                 d->control_fd = safe_close(d->control_fd);
                 return 0;
         }
