@@ -190,11 +190,11 @@ new_user_name() {
         TEST_USERS+=("${!1}")
 }
 
-# The socket's file appears at bind(), a moment before the agent listens:
-# a client in between gets "Connection refused". So wait for an answer
-# (any will do: MethodNotFound comes at once, without taking a home's lock;
-# root's connection counts against no bound, and one that went before the
-# agent identified it would be logged as refused).
+# The agent binds its socket under another name and renames it into place
+# once it listens, so the name never refuses a client; still, a test starts
+# only once the agent answers (any answer will do: MethodNotFound comes at
+# once, without taking a home's lock; root's connection counts against no
+# bound).
 agent_accepts() {
         "$PYTHON" - "$HOMEFS_RUNTIME_DIR/agent.sock" 2>/dev/null <<'PY'
 import socket, sys
