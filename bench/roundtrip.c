@@ -54,18 +54,22 @@ struct null_job {
         double seconds;
 };
 
+/* Runs the calling thread on cpu only; false where that CPU is missing. */
+static bool pin(int cpu) {
+        cpu_set_t set;
+
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        return sched_setaffinity(0, sizeof(set), &set) == 0;
+}
+
 static void *null_run(void *p) {
         struct null_job *j = p;
         struct statx stx;
         double t0;
 
-        if (j->cpu >= 0) {
-                cpu_set_t set;
-
-                CPU_ZERO(&set);
-                CPU_SET(j->cpu, &set);
-                (void) sched_setaffinity(0, sizeof(set), &set);
-        }
+        if (j->cpu >= 0)
+                (void) pin(j->cpu);
         /* Warm up: the lookup, the first GETATTR. */
         for (int k = 0; k < 100; k++)
                 if (statx(AT_FDCWD, j->path, AT_STATX_FORCE_SYNC, STATX_BASIC_STATS, &stx) < 0)
@@ -169,15 +173,6 @@ static int cmd_walk(const char *dir, bool remove) {
         return 0;
 }
 
-static void pin(int cpu) {
-        cpu_set_t set;
-
-        CPU_ZERO(&set);
-        CPU_SET(cpu, &set);
-        if (sched_setaffinity(0, sizeof(set), &set) < 0)
-                die("sched_setaffinity");
-}
-
 /* Two processes hand a byte back and forth: two context switches and four
  * system calls per round trip, nothing else. */
 static int cmd_switch(long n, int cpu_b) {
@@ -192,13 +187,15 @@ static int cmd_switch(long n, int cpu_b) {
         if (pid < 0)
                 die("fork");
         if (pid == 0) {
-                pin(cpu_b);
+                if (!pin(cpu_b))
+                        die("sched_setaffinity");
                 for (long k = 0; k < n; k++)
                         if (read(ab[0], &c, 1) != 1 || write(ba[1], &c, 1) != 1)
                                 _exit(EXIT_FAILURE);
                 _exit(EXIT_SUCCESS);
         }
-        pin(0);
+        if (!pin(0))
+                die("sched_setaffinity");
         t0 = now();
         for (long k = 0; k < n; k++)
                 if (write(ab[1], &c, 1) != 1 || read(ba[0], &c, 1) != 1)
@@ -209,33 +206,33 @@ static int cmd_switch(long n, int cpu_b) {
         return 0;
 }
 
+/* The optional N at argv[k]: 0 where absent, -1 (said) where not a number. */
+static long arg_n(int argc, char *argv[], int k) {
+        uint64_t v;
+
+        if (argc <= k)
+                return 0;
+        if (safe_atou64(argv[k], &v) < 0 || v > LONG_MAX) {
+                fprintf(stderr, "homefs-roundtrip: N must be a whole number: %s\n", argv[k]);
+                return -1;
+        }
+        return (long) v;
+}
+
 int main(int argc, char *argv[]) {
+        bool pipes = argc >= 2 && (!strcmp(argv[1], "switch") || !strcmp(argv[1], "switchx"));
         long n;
 
-        if (argc >= 2 && (!strcmp(argv[1], "switch") || !strcmp(argv[1], "switchx"))) {
-                uint64_t v = 100000;
-
-                if (argc > 2 && (safe_atou64(argv[2], &v) < 0 || v == 0 || v > LONG_MAX)) {
-                        fprintf(stderr, "homefs-roundtrip: N must be a whole number: %s\n", argv[2]);
-                        return EXIT_FAILURE;
-                }
-                return cmd_switch((long) v, !strcmp(argv[1], "switchx"));
-        }
-        if (argc < 3) {
+        if (argc < (pipes ? 2 : 3)) {
                 fprintf(stderr, "Usage: homefs-roundtrip null|null2|create|stat|unlink DIR [N]\n"
                                 "       homefs-roundtrip switch|switchx [N]\n");
                 return EXIT_FAILURE;
         }
-        if (argc > 3) {
-                uint64_t v;
-
-                if (safe_atou64(argv[3], &v) < 0 || v > LONG_MAX) {
-                        fprintf(stderr, "homefs-roundtrip: N must be a whole number: %s\n", argv[3]);
-                        return EXIT_FAILURE;
-                }
-                n = (long) v;
-        } else
-                n = 0;
+        n = arg_n(argc, argv, pipes ? 2 : 3);
+        if (n < 0)
+                return EXIT_FAILURE;
+        if (pipes)
+                return cmd_switch(n > 0 ? n : 100000, !strcmp(argv[1], "switchx"));
         if (!strcmp(argv[1], "null"))
                 return cmd_null(argv[2], n > 0 ? n : 20000, 1);
         if (!strcmp(argv[1], "null2"))

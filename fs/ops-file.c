@@ -47,6 +47,11 @@ static bool kill_begin(fuse_req_t req, int fd) {
         return killpriv_for_caller(req) && is_sxid(fd) && fsetid_drop();
 }
 
+/* An open with O_TRUNC of an existing file, the same way: a truncation. */
+static bool trunc_kill_begin(fuse_req_t req, int flags) {
+        return (flags & O_TRUNC) && killpriv_for_caller(req) && fsetid_drop();
+}
+
 static void kill_end(bool kill, fuse_ino_t ino) {
         fsetid_restore(kill);
         /* The backing filesystem cleared suid/sgid: the kernel's cached
@@ -133,7 +138,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
                  * files through us. */
                 fuse_reply_err(req, type == S_IFLNK ? ELOOP : EINVAL);
         else {
-                bool kill = (fi->flags & O_TRUNC) && killpriv_for_caller(req) && fsetid_drop();
+                bool kill = trunc_kill_begin(req, fi->flags);
 
                 fd = reopen(ino, fi->flags & ~OPEN_FLAGS_DROP);
                 fsetid_restore(kill);
@@ -168,8 +173,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 
                 fd = RETRY_EMFILE(openat(pfd, name, flags | O_EXCL, mode));
                 if (fd < 0 && errno == EEXIST && !(fi->flags & O_EXCL)) {
-                        /* An existing file truncated: as op_open(). */
-                        bool kill = (fi->flags & O_TRUNC) && killpriv_for_caller(req) && fsetid_drop();
+                        bool kill = trunc_kill_begin(req, fi->flags);
 
                         created = false;
                         fd = RETRY_EMFILE(openat(pfd, name, flags, mode));

@@ -437,14 +437,12 @@ static void *queue_thread(void *p) {
 
                 /* The commits on their own at SCHED_IDLE where that keeps
                  * their callers on this CPU (wake-local.c), else with the
-                 * wait in one system call. */
+                 * wait in one system call. A failed submit leaves them in
+                 * the ring: the submit and wait below tries again and
+                 * reports the error. */
                 if (io_uring_sq_ready(&q->ring) > 0 && wake_local_begin(&q->wake)) {
-                        r = io_uring_submit(&q->ring);
-                        wake_local_end(&q->wake, true);
-                        if (r < 0 && r != -EINTR) {
-                                log_error("io_uring queue %u: %s", q->qid, strerror(-r));
-                                break;
-                        }
+                        (void) io_uring_submit(&q->ring);
+                        wake_local_end(&q->wake);
                 }
                 r = io_uring_submit_and_wait(&q->ring, 1);
                 if (r < 0 && r != -EINTR) {

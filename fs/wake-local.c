@@ -7,9 +7,9 @@
  * another CPU if one is idle, and the caller's next request goes to that
  * CPU's queue: a single-threaded caller (tar, git, rm) hops between CPUs on
  * a large share of its requests. On a VM each hop is an inter-processor
- * interrupt to a halted vCPU: 39 µs per wake-up on the machines homefs is
- * built on, against 1.8 µs for a switch between two processes on one CPU
- * (bench/README.md, "Local wake-ups").
+ * interrupt to a halted vCPU: a pipe round trip between two processes (two
+ * wake-ups) takes 60 µs across two CPUs on the machines homefs is built on,
+ * 2.9 µs on one (bench/roundtrip.sh; bench/README.md, "Local wake-ups").
  *
  * The kernel counts a CPU that runs only SCHED_IDLE tasks as idle when it
  * places a wakee (sched_idle_cpu()), and a normal wakee preempts a
@@ -32,9 +32,10 @@
  * requests came from a caller whose previous request went to another
  * queue, and commits at SCHED_IDLE while that share is above 4 %, until it
  * falls below 1 % (once local wake-ups work, hops stop, the share decays,
- * they turn off, and the hops that come back turn them on again). Where /proc/loadavg is
- * not the kernel's own (lxcfs in a container shows the container's tasks,
- * not the machine's), the thread never goes to SCHED_IDLE. */
+ * they turn off, and the hops that come back turn them on again). Where
+ * /proc/loadavg is not the kernel's own (lxcfs in a container shows the
+ * container's tasks, not the machine's), the thread never goes to
+ * SCHED_IDLE. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -194,12 +195,9 @@ bool wake_local_begin(struct wake_local *w) {
         return true;
 }
 
-void wake_local_end(struct wake_local *w, bool began) {
-        int r;
+void wake_local_end(struct wake_local *w) {
+        int r = set_policy(SCHED_OTHER);
 
-        if (!began)
-                return;
-        r = set_policy(SCHED_OTHER);
         if (r < 0) {
                 /* It worked at setup; never try again. */
                 w->on = false;

@@ -25,10 +25,9 @@ void wake_local_setup(struct wake_local *w, unsigned qid);
 void wake_local_note(struct wake_local *w, uint32_t pid);
 void wake_local_close(struct wake_local *w);
 /* Around the submit that commits replies: begin() returns whether the
- * thread went to SCHED_IDLE; end() takes that and returns it to
- * SCHED_OTHER. */
+ * thread went to SCHED_IDLE; only then, end() returns it to SCHED_OTHER. */
 bool wake_local_begin(struct wake_local *w);
-void wake_local_end(struct wake_local *w, bool began);
+void wake_local_end(struct wake_local *w);
 
 /* For the stats file. */
 struct wake_local_stats {

@@ -355,6 +355,10 @@ if has_opt --io-uring || { [ "$MODE" = home ] && [ -e "$URING_PARAM" ]; }; then
         ok "transport: FUSE over io_uring, the requests came through it" \
                 test "$(stat_of transport)" = io_uring -a "$(stat_of uring_requests)" -gt 100
         ok "transport: homefsd's log says io_uring" grep -q "serving FUSE requests through io_uring" "$LOG"
+        # As the agent starts it, homefsd keeps CAP_SYS_NICE: every queue
+        # thread can use local wake-ups (fs/wake-local.c).
+        [ "$MODE" = home ] && ok "a home's queue threads can use local wake-ups" \
+                test "$(stat_of local_wake_threads)" = "$(nproc --all)"
 else
         ok "transport: /dev/fuse only" test "$(stat_of transport) $(stat_of uring_requests)" = "/dev/fuse 0"
 fi
