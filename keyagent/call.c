@@ -76,10 +76,6 @@ void call_home_release(struct home *h) {
         home_unref(h);
 }
 
-void home_unrefp(struct home **h) {
-        home_unref(*h);
-}
-
 int call_reply(struct call *c, struct json_object *params) {
         json_object_put(c->reply);
         c->reply = params ?: json_object_new_object();

@@ -64,8 +64,6 @@ static inline void call_home_releasep(struct home **h) {
 }
 #define _cleanup_home_ _cleanup_(call_home_releasep)
 
-void home_unrefp(struct home **h);
-
 /* Reply with these parameters (taken over; NULL: {}). Returns 0. */
 int call_reply(struct call *c, struct json_object *params);
 /* Reply with the one parameter {key: value} (value taken over). Returns 0. */

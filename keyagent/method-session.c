@@ -39,6 +39,8 @@ int method_acquire_session(struct call *c) {
                 return agent_error_set(&c->error, -EUSERS, AGENT_ERROR_HOME_BUSY,
                                        "You hold %u sessions already; log out of some first.", CLIENTS_SESSIONS_PER_UID_MAX);
         r = session_acquire(h, p.password, p.suspend, &already, &generation, &c->error);
+        /* Now, not by the dispatcher's wipe: that comes after session_hold(),
+         * which serves the connection for the whole session. */
         proto_wipe_string(c->params, "password");
         if (r < 0) {
                 clients_session_end(c->peer_uid, c->account);

@@ -13,6 +13,9 @@ int registry_load(const struct agent_config *config);
 /* -ENOENT if there is no such home. */
 int registry_get(const char *user_name, struct home **ret);
 void home_unref(struct home *h);
+static inline void home_unrefp(struct home **h) {
+        home_unref(*h);
+}
 
 /* Add a new home for a record (taken over on success). -EEXIST if present. */
 int registry_add(const struct agent_config *config, struct user_record *r, struct home **ret);
